@@ -1,0 +1,76 @@
+// Package gdpr holds what every layer of the engine shares: the error type
+// with its stable codes. Domain rules live in sub-packages (register, period,
+// ...); adapters (store, api, web, cli) translate these codes exactly once.
+package gdpr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are part of the public contract: the JSON API returns
+// them verbatim and the CLI maps them to exit codes.
+const (
+	EINVALID      = "invalid"      // input fails validation
+	ENOTFOUND     = "not_found"    // the entity does not exist
+	ECONFLICT     = "conflict"     // the entity exists already or changed meanwhile
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EFORBIDDEN    = "forbidden"    // credentials lack the role
+	EINTERNAL     = "internal"     // a bug or an unavailable dependency
+)
+
+// Error is an application error with a stable code and a message that is
+// safe to show to the user. Field names the offending input field, if any.
+type Error struct {
+	Code    string
+	Field   string
+	Message string
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s", e.Field, e.Message)
+	}
+	return e.Message
+}
+
+// ErrorCode implements the coder interface used by ErrorCode.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns an EINVALID *Error that names the offending field.
+func FieldErrorf(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+type coder interface{ ErrorCode() string }
+
+// ErrorCode returns the code of the first error in err's chain that carries
+// one; any other non-nil error is EINTERNAL, nil is "".
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var c coder
+	if errors.As(err, &c) {
+		return c.ErrorCode()
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err. Internal errors are
+// never shown verbatim: they may carry paths, SQL or other details.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	if ErrorCode(err) == EINTERNAL {
+		return "Internal error."
+	}
+	return err.Error()
+}

@@ -1,0 +1,97 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strings"
+
+	"gdpr/register"
+)
+
+// csv parses a comma- or semicolon-separated table (Excel's German export
+// uses semicolons) with quoted multi-line cells, UTF-8 with or without BOM.
+// Rows above the header row (titles) are skipped and reported.
+func (p *parser) csv(data []byte) (*register.Register, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	sep := detectSeparator(splitLines(data))
+	rd := csv.NewReader(bytes.NewReader(data))
+	rd.Comma = sep
+	rd.FieldsPerRecord = -1
+	var cols columns
+	var headerLen int
+	found := false
+	r := &register.Register{}
+	taken := newIDs()
+	for {
+		rec, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, p.errf(pe.Line, "", "CSV: %v", pe.Err)
+			}
+			return nil, p.errf(0, "", "CSV: %v", err)
+		}
+		lineNo, _ := rd.FieldPos(0)
+		if blankRecord(rec) {
+			continue
+		}
+		if !found {
+			c, _ := mapHeader(rec)
+			if c.has(colName) && c.count() >= 2 {
+				cols, headerLen, found = c, len(rec), true
+			} else {
+				p.skip(lineNo, strings.Join(rec, string(sep)))
+			}
+			continue
+		}
+		if len(rec) != headerLen {
+			return nil, p.errf(lineNo, "", "row has %d columns, the header has %d", len(rec), headerLen)
+		}
+		a, err := p.rowActivity(cols, rec, loc{line: lineNo}, taken)
+		if err != nil {
+			return nil, err
+		}
+		r.Activities = append(r.Activities, a)
+	}
+	if !found {
+		return nil, p.errf(0, "", "no header row with an activity-name column (e.g. \"Bezeichnung der Verarbeitungstätigkeit\")")
+	}
+	if len(r.Activities) == 0 {
+		return nil, p.errf(0, "", "the table has a header but no rows")
+	}
+	return r, nil
+}
+
+// detectSeparator picks ; or , by which one splits the header best.
+func detectSeparator(lines []line) rune {
+	best, bestN := ',', -1
+	for i, l := range lines {
+		if i > 20 {
+			break
+		}
+		for _, sep := range []rune{';', ','} {
+			c, _ := mapHeader(splitSimple(l.text, sep))
+			if c.has(colName) && c.count() > bestN {
+				best, bestN = sep, c.count()
+			}
+		}
+		if bestN >= 0 {
+			break
+		}
+	}
+	return best
+}
+
+func blankRecord(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,306 @@
+package register
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gdpr/period"
+)
+
+// Severity of a finding. Errors make `gdpr check` exit 1.
+type Severity string
+
+// Severities, most severe first.
+const (
+	SevError   Severity = "error"
+	SevWarning Severity = "warning"
+	SevInfo    Severity = "info"
+)
+
+// Finding is one result of the lint. Code is stable and is also the key of
+// the message in the catalogue; Args fill the message's placeholders.
+type Finding struct {
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Entity   string   `json:"entity"` // controller, activity or measure
+	EntityID string   `json:"entity_id,omitempty"`
+	Field    string   `json:"field,omitempty"`
+	Ref      string   `json:"ref"` // legal reference
+	Args     []string `json:"args,omitempty"`
+}
+
+// Rule describes one lint rule. Rules is the single list the lint, the
+// message catalogue test and the documentation are derived from.
+type Rule struct {
+	Code     string
+	Severity Severity
+	Ref      string
+}
+
+// Finding codes.
+const (
+	CodeControllerMissing      = "controller-missing"
+	CodeControllerContact      = "controller-contact-missing"
+	CodeControllerDPO          = "controller-dpo-missing"
+	CodePurposeMissing         = "purpose-missing"
+	CodePurposeVague           = "purpose-vague"
+	CodeDataSubjectsMissing    = "data-subjects-missing"
+	CodeDataCategoriesMissing  = "data-categories-missing"
+	CodeRecipientsMissing      = "recipients-missing"
+	CodeRecipientsNoneExternal = "recipients-none-but-external"
+	CodeRecipientKind          = "recipient-kind-missing"
+	CodeTransfersMissing       = "transfers-missing"
+	CodeTransferSafeguard      = "transfer-safeguard-missing"
+	CodeLegalBasisMissing      = "legal-basis-missing"
+	CodeRetentionMissing       = "retention-missing"
+	CodeRetentionNoPeriod      = "retention-no-period"
+	CodeTOMsMissing            = "toms-missing"
+	CodeTOMUnresolved          = "tom-reference-unresolved"
+	CodeProcessorNoController  = "processor-no-controller"
+	CodeContactMissing         = "contact-missing"
+	CodeDPIAUnknown            = "dpia-unknown"
+	CodeMeasureCategoryMissing = "tom-category-missing"
+	CodeMeasureNeverReviewed   = "tom-never-reviewed"
+	CodeMeasureReviewOverdue   = "tom-review-overdue"
+)
+
+// Rules lists every lint rule with its severity and legal reference.
+var Rules = []Rule{
+	{CodeControllerMissing, SevError, "Art. 30(1)(a) GDPR"},
+	{CodeControllerContact, SevError, "Art. 30(1)(a) GDPR"},
+	{CodeControllerDPO, SevInfo, "Art. 30(1)(a), Art. 37 GDPR, § 38 BDSG"},
+	{CodePurposeMissing, SevError, "Art. 30(1)(b) GDPR"},
+	{CodePurposeVague, SevWarning, "Art. 5(1)(b), Art. 30(1)(b) GDPR"},
+	{CodeDataSubjectsMissing, SevError, "Art. 30(1)(c) GDPR"},
+	{CodeDataCategoriesMissing, SevError, "Art. 30(1)(c) GDPR"},
+	{CodeRecipientsMissing, SevError, "Art. 30(1)(d) GDPR"},
+	{CodeRecipientsNoneExternal, SevWarning, "Art. 30(1)(d), Art. 28 GDPR"},
+	{CodeRecipientKind, SevInfo, "Art. 4(9), Art. 30(1)(d) GDPR"},
+	{CodeTransfersMissing, SevError, "Art. 30(1)(e) GDPR"},
+	{CodeTransferSafeguard, SevWarning, "Art. 30(1)(e), Art. 44-49 GDPR"},
+	{CodeLegalBasisMissing, SevWarning, "Art. 5(2), Art. 6(1) GDPR"},
+	{CodeRetentionMissing, SevWarning, "Art. 30(1)(f) GDPR"},
+	{CodeRetentionNoPeriod, SevWarning, "Art. 5(1)(e), Art. 30(1)(f) GDPR"},
+	{CodeTOMsMissing, SevWarning, "Art. 30(1)(g), Art. 32(1) GDPR"},
+	{CodeTOMUnresolved, SevInfo, "Art. 30(1)(g) GDPR"},
+	{CodeProcessorNoController, SevWarning, "Art. 30(2)(a) GDPR"},
+	{CodeContactMissing, SevInfo, "Art. 5(2) GDPR"},
+	{CodeDPIAUnknown, SevInfo, "Art. 35 GDPR"},
+	{CodeMeasureCategoryMissing, SevWarning, "Art. 32(1) GDPR"},
+	{CodeMeasureNeverReviewed, SevWarning, "Art. 32(1)(d) GDPR"},
+	{CodeMeasureReviewOverdue, SevWarning, "Art. 32(1)(d) GDPR"},
+}
+
+// DefaultReviewInterval applies to measures that state none: Art. 32(1)(d)
+// asks for regular evaluation, and yearly is the common reading. The finding
+// message says that the default was used.
+var DefaultReviewInterval = period.MustParse("P1Y")
+
+func rule(code string) Rule {
+	for _, r := range Rules {
+		if r.Code == code {
+			return r
+		}
+	}
+	panic("register: unknown rule " + code)
+}
+
+type linter struct {
+	out []Finding
+}
+
+func (l *linter) add(code, entity, id, field string, args ...string) {
+	r := rule(code)
+	l.out = append(l.out, Finding{Code: code, Severity: r.Severity, Entity: entity, EntityID: id, Field: field, Ref: r.Ref, Args: args})
+}
+
+// Check lints a register as of the day today and returns its findings,
+// errors first, then in register order. Archived entries are skipped.
+func Check(r *Register, today Date) []Finding {
+	l := &linter{}
+	checkController(l, r.Controller)
+	toms := map[string]bool{}
+	for _, m := range r.TOMs {
+		toms[m.ID] = true
+	}
+	for _, a := range r.Activities {
+		if a.Status != StatusArchived {
+			checkActivity(l, a, toms)
+		}
+	}
+	for _, m := range r.TOMs {
+		if m.Status != StatusArchived {
+			checkMeasure(l, m, today)
+		}
+	}
+	order := map[Severity]int{SevError: 0, SevWarning: 1, SevInfo: 2}
+	slices.SortStableFunc(l.out, func(a, b Finding) int { return order[a.Severity] - order[b.Severity] })
+	return l.out
+}
+
+// CountBySeverity counts findings per severity.
+func CountBySeverity(fs []Finding) map[Severity]int {
+	m := map[Severity]int{}
+	for _, f := range fs {
+		m[f.Severity]++
+	}
+	return m
+}
+
+func checkController(l *linter, c *Controller) {
+	if c == nil || strings.TrimSpace(c.Name) == "" {
+		l.add(CodeControllerMissing, "controller", "", "controller.name")
+		return
+	}
+	if c.Address == "" && c.Phone == "" && c.Email == "" {
+		l.add(CodeControllerContact, "controller", "", "controller.address")
+	}
+	if c.DPO == nil || c.DPO.IsZero() {
+		l.add(CodeControllerDPO, "controller", "", "controller.dpo")
+	}
+}
+
+func checkActivity(l *linter, a *Activity, toms map[string]bool) {
+	id := a.ID
+	add := func(code, field string, args ...string) { l.add(code, "activity", id, field, args...) }
+	if len(nonEmpty(a.Purposes)) == 0 {
+		add(CodePurposeMissing, "purposes")
+	}
+	for _, p := range nonEmpty(a.Purposes) {
+		if VaguePurpose(p) {
+			add(CodePurposeVague, "purposes", p)
+		}
+	}
+	if len(nonEmpty(a.DataSubjects)) == 0 {
+		add(CodeDataSubjectsMissing, "data_subjects")
+	}
+	if len(nonEmpty(a.DataCategories)) == 0 {
+		add(CodeDataCategoriesMissing, "data_categories")
+	}
+	switch {
+	case a.Recipients.IsZero():
+		add(CodeRecipientsMissing, "recipients")
+	case a.Recipients.None:
+		if word := ExternalProviderHint(a); word != "" {
+			add(CodeRecipientsNoneExternal, "recipients", word)
+		}
+	}
+	for _, r := range a.Recipients.Items {
+		if r.Kind == "" {
+			add(CodeRecipientKind, "recipients", r.Name)
+		}
+	}
+	if a.ThirdCountryTransfers.IsZero() {
+		add(CodeTransfersMissing, "third_country_transfers")
+	}
+	for _, t := range a.ThirdCountryTransfers.Items {
+		if strings.TrimSpace(t.Safeguard) == "" {
+			add(CodeTransferSafeguard, "third_country_transfers", t.Country)
+		}
+	}
+	if len(nonEmpty(a.LegalBases)) == 0 {
+		add(CodeLegalBasisMissing, "legal_bases")
+	}
+	if len(a.Retention) == 0 {
+		add(CodeRetentionMissing, "retention")
+	}
+	for _, r := range a.Retention {
+		if !NamesPeriod(r.Text) {
+			add(CodeRetentionNoPeriod, "retention", r.Text)
+		}
+	}
+	if len(nonEmpty(a.TOMs)) == 0 {
+		add(CodeTOMsMissing, "toms")
+	}
+	for _, ref := range nonEmpty(a.TOMs) {
+		if !toms[ref] {
+			add(CodeTOMUnresolved, "toms", ref)
+		}
+	}
+	if a.Role == RoleProcessor && len(nonEmpty(a.Controllers)) == 0 {
+		add(CodeProcessorNoController, "controllers")
+	}
+	if a.Contact == nil || a.Contact.IsZero() {
+		add(CodeContactMissing, "contact")
+	}
+	if a.DPIA == nil || a.DPIA.Required == Unknown || a.DPIA.Required == "" {
+		add(CodeDPIAUnknown, "dpia")
+	}
+}
+
+func checkMeasure(l *linter, m *Measure, today Date) {
+	if m.Category == "" {
+		l.add(CodeMeasureCategoryMissing, "measure", m.ID, "category")
+	}
+	if m.LastReviewed == nil || m.LastReviewed.IsZero() {
+		l.add(CodeMeasureNeverReviewed, "measure", m.ID, "last_reviewed")
+		return
+	}
+	iv := DefaultReviewInterval
+	if m.ReviewInterval != nil && !m.ReviewInterval.IsZero() {
+		iv = *m.ReviewInterval
+	}
+	due := DateOf(iv.AddTo(m.LastReviewed.Time(time.UTC)))
+	if due.Before(today) {
+		l.add(CodeMeasureReviewOverdue, "measure", m.ID, "last_reviewed", due.String(), iv.String())
+	}
+}
+
+// ReviewDue returns the day a measure's next review is due, and false when it
+// was never reviewed.
+func (m *Measure) ReviewDue() (Date, bool) {
+	if m.LastReviewed == nil || m.LastReviewed.IsZero() {
+		return Date{}, false
+	}
+	iv := DefaultReviewInterval
+	if m.ReviewInterval != nil && !m.ReviewInterval.IsZero() {
+		iv = *m.ReviewInterval
+	}
+	return DateOf(iv.AddTo(m.LastReviewed.Time(time.UTC))), true
+}
+
+func nonEmpty(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// vagueTerms are purposes that say nothing specific (Art. 5(1)(b) asks for
+// specified, explicit purposes). Matched as whole words, case-insensitively.
+var vagueTerms = regexp.MustCompile(`(?i)^\s*(verwaltung|marketing|sonstiges?|diverses?|allgemein(es)?|verschiedenes|geschäftszwecke|geschäftliche zwecke|interne zwecke|administration|business purposes?|general|various|other|misc(ellaneous)?|n/?a|-+|\.+|tbd|todo)\s*\.?\s*$|\b(u\.\s?a\.|usw\.?|etc\.?|und so weiter|and so on|sonstige zwecke|other purposes)`)
+
+// VaguePurpose reports whether a purpose is a placeholder or open-ended.
+func VaguePurpose(p string) bool { return vagueTerms.MatchString(p) }
+
+// externalWords hint that an activity involves a service provider outside
+// the organisation: then "no disclosure" is implausible (a processor is a
+// recipient, Art. 4(9)).
+var externalWords = regexp.MustCompile(`(?i)(externe[nmrs]?\s+dienstleister|dienstleister|auftragsverarbeit\w*|drittanbieter|external\s+(service\s+)?provider|service\s+provider|third[- ]party|processor|paypal|stripe|klarna|hoster|rechenzentrum|cloud)`)
+
+// ExternalProviderHint returns the word in an activity's name, description,
+// purposes or notes that names an external service provider, or "".
+func ExternalProviderHint(a *Activity) string {
+	texts := append([]string{a.Name, a.Description}, a.Purposes...)
+	texts = append(texts, a.Notes...)
+	for _, t := range texts {
+		if m := externalWords.FindString(t); m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+// periodPattern finds a number (digits or a written German/English number)
+// followed by a unit of time, or a phrase that fixes the end without a
+// number (immediate deletion).
+var periodPattern = regexp.MustCompile(`(?i)(\b(\d+|ein(e[nmr]?)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|dreißig|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirty)\s*[-\s]?(stunden?|std\.?|tage?n?|tg\.?|wochen?|monate?n?|mon\.?|jahre?n?|j\.|hours?|days?|weeks?|months?|years?|yrs?)\b)|\bP(\d+[YMWD])+\b|\bPT\d+H\b|(unverzüglich|sofort|unmittelbar|immediately|without undue delay)`)
+
+// NamesPeriod reports whether a retention statement names a period or an
+// immediate deletion. The full parser of deletion rules builds on this.
+func NamesPeriod(text string) bool { return periodPattern.MatchString(text) }

@@ -1,0 +1,73 @@
+package register
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// maxSlug bounds ids made from long titles (a TOM sentence) while keeping
+// them readable.
+const maxSlug = 48
+
+var transliterate = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "ae", "Ö", "oe", "Ü", "ue", "ß", "ss")
+
+// Slug derives a stable id from a name: lower case ASCII letters, digits
+// and single hyphens, German umlauts transliterated, cut at a word boundary.
+func Slug(name string) string {
+	name = transliterate.Replace(name)
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			dash = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			// Other letters (é, ł) are dropped rather than mangled.
+		default:
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+	}
+	s := strings.TrimSuffix(b.String(), "-")
+	if len(s) > maxSlug {
+		s = s[:maxSlug]
+		if i := strings.LastIndexByte(s, '-'); i > maxSlug/2 {
+			s = s[:i]
+		}
+		s = strings.TrimSuffix(s, "-")
+	}
+	return s
+}
+
+// UniqueSlug returns Slug(name), or with a suffix -2, -3 ... when taken
+// already; it records the result in taken.
+func UniqueSlug(name string, taken map[string]bool) string {
+	base := Slug(name)
+	if base == "" {
+		base = "entry"
+	}
+	s := base
+	for i := 2; taken[s]; i++ {
+		s = base + "-" + strconv.Itoa(i)
+	}
+	taken[s] = true
+	return s
+}
+
+// ValidID reports whether s is a well-formed slug id.
+func ValidID(s string) bool {
+	if s == "" || len(s) > 100 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,161 @@
+package register
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gdpr"
+)
+
+// Normalize fills defaults that are not guesses: the role of an activity is
+// controller unless stated, a new entry is a draft.
+func (a *Activity) Normalize() {
+	if a.Role == "" {
+		a.Role = RoleController
+	}
+	if a.Status == "" {
+		a.Status = StatusDraft
+	}
+}
+
+// Validate checks the structural rules an activity must meet to be stored.
+// Missing Art. 30 content is not a validation error: a register in progress
+// may be incomplete, the lint reports it. Returns an EINVALID *gdpr.Error
+// naming the field.
+func (a *Activity) Validate() error {
+	if !ValidID(a.ID) {
+		return gdpr.FieldErrorf("id", "invalid id %q: use lower-case letters, digits and hyphens", a.ID)
+	}
+	if strings.TrimSpace(a.Name) == "" {
+		return gdpr.FieldErrorf("name", "activity %s has no name", a.ID)
+	}
+	if a.Role != "" && a.Role != RoleController && a.Role != RoleProcessor {
+		return gdpr.FieldErrorf("role", "invalid role %q (want controller or processor)", a.Role)
+	}
+	if a.Status != "" && !slices.Contains(Statuses, a.Status) {
+		return gdpr.FieldErrorf("status", "invalid status %q (want one of %s)", a.Status, joinAny(Statuses))
+	}
+	for i, r := range a.Recipients.Items {
+		if strings.TrimSpace(r.Name) == "" {
+			return gdpr.FieldErrorf(fmt.Sprintf("recipients[%d].name", i), "recipient without name")
+		}
+		if r.Kind != "" && !slices.Contains(RecipientKinds, r.Kind) {
+			return gdpr.FieldErrorf(fmt.Sprintf("recipients[%d].kind", i), "invalid recipient kind %q (want one of %s)", r.Kind, joinAny(RecipientKinds))
+		}
+	}
+	for i, t := range a.ThirdCountryTransfers.Items {
+		if strings.TrimSpace(t.Country) == "" {
+			return gdpr.FieldErrorf(fmt.Sprintf("third_country_transfers[%d].country", i), "transfer without country")
+		}
+	}
+	for i, r := range a.Retention {
+		if strings.TrimSpace(r.Text) == "" {
+			return gdpr.FieldErrorf(fmt.Sprintf("retention[%d].text", i), "empty retention statement")
+		}
+	}
+	if a.DPIA != nil && !slices.Contains([]Tristate{Yes, No, Unknown}, a.DPIA.Required) {
+		return gdpr.FieldErrorf("dpia.required", "invalid value %q (want yes, no or unknown)", a.DPIA.Required)
+	}
+	return nil
+}
+
+// Normalize fills defaults: a measure is in force (approved) unless stated.
+func (m *Measure) Normalize() {
+	if m.Status == "" {
+		m.Status = StatusApproved
+	}
+}
+
+// Validate checks the structural rules of a measure. Returns an EINVALID
+// *gdpr.Error naming the field.
+func (m *Measure) Validate() error {
+	if !ValidID(m.ID) {
+		return gdpr.FieldErrorf("id", "invalid id %q: use lower-case letters, digits and hyphens", m.ID)
+	}
+	if strings.TrimSpace(m.Title) == "" {
+		return gdpr.FieldErrorf("title", "measure %s has no title", m.ID)
+	}
+	if m.Category != "" && !slices.Contains(Categories, m.Category) {
+		return gdpr.FieldErrorf("category", "invalid category %q (want one of %s)", m.Category, joinAny(Categories))
+	}
+	if m.LegacyControl != "" && !slices.Contains(LegacyControls, m.LegacyControl) {
+		return gdpr.FieldErrorf("legacy_control", "invalid legacy control %q (want one of %s)", m.LegacyControl, joinAny(LegacyControls))
+	}
+	if m.Status != "" && !slices.Contains(Statuses, m.Status) {
+		return gdpr.FieldErrorf("status", "invalid status %q (want one of %s)", m.Status, joinAny(Statuses))
+	}
+	return nil
+}
+
+// Validate checks the controller block. Returns an EINVALID *gdpr.Error.
+func (c *Controller) Validate() error {
+	if strings.TrimSpace(c.Name) == "" {
+		return gdpr.FieldErrorf("controller.name", "controller without name")
+	}
+	return nil
+}
+
+// Validate checks every entry and that ids are unique within the register.
+// The error names the entry and field.
+func (r *Register) Validate() error {
+	if r.Controller != nil {
+		if err := r.Controller.Validate(); err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	for i, a := range r.Activities {
+		if a == nil {
+			return gdpr.FieldErrorf(fmt.Sprintf("activities[%d]", i), "empty entry")
+		}
+		if err := a.Validate(); err != nil {
+			return prefixField(fmt.Sprintf("activities[%d]", i), err)
+		}
+		if seen[a.ID] {
+			return gdpr.FieldErrorf(fmt.Sprintf("activities[%d].id", i), "duplicate activity id %q", a.ID)
+		}
+		seen[a.ID] = true
+	}
+	seen = map[string]bool{}
+	for i, m := range r.TOMs {
+		if m == nil {
+			return gdpr.FieldErrorf(fmt.Sprintf("toms[%d]", i), "empty entry")
+		}
+		if err := m.Validate(); err != nil {
+			return prefixField(fmt.Sprintf("toms[%d]", i), err)
+		}
+		if seen[m.ID] {
+			return gdpr.FieldErrorf(fmt.Sprintf("toms[%d].id", i), "duplicate measure id %q", m.ID)
+		}
+		seen[m.ID] = true
+	}
+	seen = map[string]bool{}
+	for i, d := range r.Documents {
+		if d == nil || !ValidID(d.ID) || strings.TrimSpace(d.Title) == "" {
+			return gdpr.FieldErrorf(fmt.Sprintf("documents[%d]", i), "document needs a valid id and a title")
+		}
+		if seen[d.ID] {
+			return gdpr.FieldErrorf(fmt.Sprintf("documents[%d].id", i), "duplicate document id %q", d.ID)
+		}
+		seen[d.ID] = true
+	}
+	return nil
+}
+
+func prefixField(prefix string, err error) error {
+	if e, ok := err.(*gdpr.Error); ok {
+		c := *e
+		c.Field = prefix + "." + c.Field
+		return &c
+	}
+	return err
+}
+
+func joinAny[T ~string](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,234 @@
+// Package store keeps the register in SQLite (the embedded default) or
+// PostgreSQL. Both run the same embedded goose migrations and the same
+// queries; the only dialect seam is the placeholder syntax. It implements
+// register.Service.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // driver "sqlite"
+
+	"gdpr"
+	"gdpr/register"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DefaultPath is where the embedded store lives unless --db or GDPR_DB say
+// otherwise.
+const DefaultPath = "gdpr.db"
+
+type dialect int
+
+const (
+	sqlite dialect = iota
+	postgres
+)
+
+// Store implements register.Service.
+type Store struct {
+	w, r    *sql.DB // writer and readers; the same pool on PostgreSQL
+	dialect dialect
+	now     func() time.Time
+	dsn     string
+}
+
+var _ register.Service = (*Store)(nil)
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithClock makes the store take "now" from clock (tests).
+func WithClock(clock func() time.Time) Option { return func(s *Store) { s.now = clock } }
+
+// IsPostgres reports whether dsn addresses PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens (and creates or migrates) the store at dsn: a postgres:// URL,
+// or a SQLite file path (optionally prefixed "sqlite:"); "" is DefaultPath.
+// A new SQLite file is created readable by its owner only: it holds personal
+// data.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	if dsn == "" {
+		dsn = DefaultPath
+	}
+	s := &Store{now: time.Now, dsn: dsn}
+	for _, o := range opts {
+		o(s)
+	}
+	var err error
+	if IsPostgres(dsn) {
+		s.dialect = postgres
+		s.w, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.w.SetMaxOpenConns(8)
+		s.r = s.w
+	} else {
+		if err := s.openSQLite(strings.TrimPrefix(dsn, "sqlite:")); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s: %w", s.Redacted(), err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(path string) error {
+	s.dialect = sqlite
+	if path == "" || strings.HasPrefix(path, "file:") && strings.Contains(path, "mode=memory") {
+		return errors.New("open sqlite: an in-memory database would lose the register; give a file path")
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", path, err)
+		}
+		f.Close()
+	}
+	// WAL lets readers run beside the one writer; busy_timeout makes a
+	// second process wait instead of failing; _txlock=immediate takes the
+	// write lock at BEGIN so that two writers never deadlock on upgrade.
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)", "secure_delete(ON)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	base := "file:" + path + "?" + q.Encode()
+	var err error
+	if s.w, err = sql.Open("sqlite", base); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	q.Add("_pragma", "query_only(1)")
+	if s.r, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode()); err != nil {
+		s.w.Close()
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	s.r.SetMaxOpenConns(4)
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	d := goose.DialectSQLite3
+	if s.dialect == postgres {
+		d = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(d, s.w, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.Redacted(), err)
+	}
+	return nil
+}
+
+// Close releases the database handles.
+func (s *Store) Close() error {
+	var err error
+	if s.r != nil && s.r != s.w {
+		err = s.r.Close()
+	}
+	if s.w != nil {
+		err = errors.Join(err, s.w.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers (health checks).
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// Redacted returns the DSN without its password, for messages.
+func (s *Store) Redacted() string {
+	if u, err := url.Parse(s.dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s.dsn
+}
+
+// Engine names the engine ("sqlite" or "postgres").
+func (s *Store) Engine() string {
+	if s.dialect == postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// q rewrites ? placeholders for PostgreSQL ($1, $2, ...). Queries are ours
+// and hold no literal question marks.
+func (s *Store) q(query string) string {
+	if s.dialect != postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx runs fn in one write transaction, rolled back on error.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+func notFound(kind, id string) error {
+	return gdpr.Errorf(gdpr.ENOTFOUND, "%s %q not found", kind, id)
+}

@@ -1,0 +1,283 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"gdpr"
+	"gdpr/importer"
+	"gdpr/register"
+	"gdpr/store"
+)
+
+// engines returns a fresh store per engine: always SQLite in t.TempDir(),
+// and PostgreSQL when GDPR_TEST_POSTGRES names a server. In CI (CI=true) a
+// missing PostgreSQL fails the test instead of skipping it.
+func engines(t *testing.T) map[string]*store.Store {
+	t.Helper()
+	ctx := context.Background()
+	clock := fixedClock()
+	out := map[string]*store.Store{}
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "gdpr.db"), store.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	out["sqlite"] = s
+
+	dsn := os.Getenv("GDPR_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but GDPR_TEST_POSTGRES is not set: the PostgreSQL store tests must run in CI")
+		}
+		t.Log("GDPR_TEST_POSTGRES not set: PostgreSQL leg not run")
+		return out
+	}
+	out["postgres"] = openPostgres(t, dsn, clock)
+	return out
+}
+
+// openPostgres opens a store in a schema of its own, dropped afterwards, so
+// that tests run in parallel and leave nothing behind.
+func openPostgres(t *testing.T, dsn string, clock func() time.Time) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("PostgreSQL at GDPR_TEST_POSTGRES: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	s, err := store.Open(ctx, dsn+sep+"search_path="+schema, store.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func fixedClock() func() time.Time {
+	t := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	return func() time.Time { t = t.Add(time.Second); return t }
+}
+
+func parseSeed(t *testing.T, name string) *register.Register {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "importer", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.Parse(name, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Register
+}
+
+func TestStore(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, tc := range storeCases {
+				t.Run(tc.name, func(t *testing.T) { tc.run(t, s) })
+			}
+		})
+	}
+}
+
+// storeCases run in order against one store per engine; later cases build
+// on the state earlier ones leave.
+var storeCases = []struct {
+	name string
+	run  func(t *testing.T, s *store.Store)
+}{
+	{"import seed 000 creates everything with revisions", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sum, err := s.Apply(ctx, "test", parseSeed(t, "seed000-allegro.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (register.ApplySummary{Created: 1 + 4 + 8}); sum != want {
+			t.Fatalf("summary = %+v, want %+v", sum, want)
+		}
+		r, err := s.Register(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Controller == nil || r.Controller.Name != "allegro:it" || len(r.Activities) != 4 || len(r.TOMs) != 8 {
+			t.Fatalf("register = %+v", r)
+		}
+		if r.Activities[0].ID != "betrieb-der-website-und-des-onlineshops" || r.Activities[3].ID != "werbemassnahmen-zur-kundengewinnung" {
+			t.Errorf("order not kept: %s ... %s", r.Activities[0].ID, r.Activities[3].ID)
+		}
+		if r.Activities[0].Created == nil || r.Activities[0].Changed == nil {
+			t.Error("created/changed not set")
+		}
+		revs, total, err := s.FindRevisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
+		if err != nil || total != 1 || revs[0].Action != register.ActionCreate || revs[0].Actor != "test" || revs[0].Version != 1 {
+			t.Fatalf("revisions = %+v, %d, %v", revs, total, err)
+		}
+	}},
+	{"importing the same file again changes nothing", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, before, _ := s.FindRevisions(ctx, register.RevisionFilter{})
+		sum, err := s.Apply(ctx, "test", parseSeed(t, "seed000-allegro.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (register.ApplySummary{Unchanged: 13}); sum != want {
+			t.Fatalf("summary = %+v, want %+v", sum, want)
+		}
+		_, after, _ := s.FindRevisions(ctx, register.RevisionFilter{})
+		if after != before {
+			t.Fatalf("revisions %d -> %d on an unchanged import", before, after)
+		}
+	}},
+	{"an edited file updates the entry and records what changed", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		r := parseSeed(t, "seed000-allegro.txt")
+		r.Activities[1].Retention[0].Text = "8 Jahre ab Schluss des Kalenderjahres"
+		sum, err := s.Apply(ctx, "editor", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Updated != 1 || sum.Created != 0 {
+			t.Fatalf("summary = %+v", sum)
+		}
+		revs, _, err := s.FindRevisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
+		if err != nil || len(revs) != 2 {
+			t.Fatalf("revisions = %v, %v", revs, err)
+		}
+		rv := revs[0]
+		if rv.Version != 2 || rv.Actor != "editor" || len(rv.Changes) != 1 || rv.Changes[0].Field != "retention" ||
+			!strings.Contains(string(rv.Changes[0].Old), "10 Jahre") || !strings.Contains(string(rv.Changes[0].New), "8 Jahre") {
+			t.Fatalf("revision = %+v", rv)
+		}
+	}},
+	{"a failing import writes nothing", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		before, _ := s.Register(ctx, true)
+		r := parseSeed(t, "seed002-toms.txt")
+		r.TOMs[3].Category = "bogus" // fails validation after the first entries
+		if _, err := s.Apply(ctx, "test", r); gdpr.ErrorCode(err) != gdpr.EINVALID {
+			t.Fatalf("err = %v, want invalid", err)
+		}
+		after, _ := s.Register(ctx, true)
+		if len(after.TOMs) != len(before.TOMs) {
+			t.Fatalf("measures %d -> %d after a failed import", len(before.TOMs), len(after.TOMs))
+		}
+	}},
+	{"create, conflict, update, archive an activity", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := &register.Activity{ID: "bewerbungen", Name: "Bewerbungsverfahren", Purposes: []string{"Auswahl von Bewerbern"}}
+		if err := s.CreateActivity(ctx, "api", a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != "" {
+			t.Error("the store changed the caller's value")
+		}
+		if err := s.CreateActivity(ctx, "api", a); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("second create: %v, want conflict", err)
+		}
+		got, err := s.FindActivityByID(ctx, "bewerbungen")
+		if err != nil || got.Status != register.StatusDraft || got.Role != register.RoleController {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+		got.LegalBases = []string{"§ 26 BDSG"}
+		if err := s.UpdateActivity(ctx, "api", got); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateActivity(ctx, "api", &register.Activity{ID: "nope", Name: "x"}); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+			t.Fatalf("update unknown: %v", err)
+		}
+		if err := s.ArchiveActivity(ctx, "api", "bewerbungen"); err != nil {
+			t.Fatal(err)
+		}
+		list, total, err := s.FindActivities(ctx, register.Filter{})
+		if err != nil || total != 4 || len(list) != 4 {
+			t.Fatalf("active list: %d %d %v", len(list), total, err)
+		}
+		archived := register.StatusArchived
+		list, total, _ = s.FindActivities(ctx, register.Filter{Status: &archived})
+		if total != 1 || list[0].ID != "bewerbungen" {
+			t.Fatalf("archived list = %v", list)
+		}
+		revs, _, _ := s.FindRevisions(ctx, register.RevisionFilter{EntityID: "bewerbungen"})
+		if len(revs) != 3 || revs[0].Action != register.ActionArchive || revs[2].Action != register.ActionCreate {
+			t.Fatalf("revisions = %+v", revs)
+		}
+	}},
+	{"filter by query and paginate", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		list, total, err := s.FindActivities(ctx, register.Filter{Query: "KUNDEN"})
+		if err != nil || total != 3 || len(list) != 3 {
+			t.Fatalf("query: %d %d %v", len(list), total, err)
+		}
+		list, total, _ = s.FindActivities(ctx, register.Filter{Limit: 2, Offset: 2})
+		if total != 4 || len(list) != 2 || list[0].ID != "zahlungsabwicklung-bei-kunden-ueber-externe" {
+			t.Fatalf("page: %d %v", total, list)
+		}
+	}},
+	{"measures and documents of seed 002", func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := s.Apply(ctx, "test", parseSeed(t, "seed002-toms.txt")); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := s.Register(ctx, false)
+		if len(r.TOMs) != 8+23 || len(r.Documents) != 5 || r.Controller.Name != "allegro:it" {
+			t.Fatalf("toms %d documents %d controller %v", len(r.TOMs), len(r.Documents), r.Controller)
+		}
+		m, err := s.FindMeasureByID(ctx, "die-integritaet-unserer-mitarbeiter-steht")
+		if err != nil || m.Category != register.CatIntegrity {
+			t.Fatalf("measure %+v %v", m, err)
+		}
+		if err := s.ArchiveMeasure(ctx, "test", m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, total, _ := s.FindMeasures(ctx, register.Filter{}); total != 30 {
+			t.Fatalf("active measures = %d", total)
+		}
+	}},
+}
+
+func TestOpenRejectsMemory(t *testing.T) {
+	if _, err := store.Open(context.Background(), "file::memory:?mode=memory"); err == nil {
+		t.Fatal("in-memory store accepted")
+	}
+}
+
+func TestSQLiteFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
