@@ -22,14 +22,14 @@ type Format string
 
 // Recognised formats.
 const (
-	FormatNativeYAML   Format = "native-yaml"
-	FormatNativeJSON   Format = "native-json"
-	FormatTextTable    Format = "text-table"
-	FormatCSV          Format = "csv"
-	FormatXLSX         Format = "xlsx"
-	FormatTOMNumbered  Format = "toms-numbered"
-	FormatTOMLegacy    Format = "toms-legacy"
-	FormatLabelBlocks  Format = "label-blocks"
+	FormatNativeYAML  Format = "native-yaml"
+	FormatNativeJSON  Format = "native-json"
+	FormatTextTable   Format = "text-table"
+	FormatCSV         Format = "csv"
+	FormatXLSX        Format = "xlsx"
+	FormatTOMNumbered Format = "toms-numbered"
+	FormatTOMLegacy   Format = "toms-legacy"
+	FormatLabelBlocks Format = "label-blocks"
 )
 
 // Result is what one file yielded. Skipped lists source lines that carried

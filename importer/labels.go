@@ -54,7 +54,7 @@ func init() {
 var (
 	labelLine = regexp.MustCompile(`^\s*([^:•]{1,40}):\s*$`)
 	// Headings that end the value of the label before them.
-	knownHeadings = regexp.MustCompile(`(?i)^(fachstelle( für das verfahren)?|verfahren|betroffene|speicherung|datensicherheit( \(toms?\))?|risikobewertung|datenschutz-folgenabschätzung|last updated|zuletzt aktualisiert|stand)$`)
+	knownHeadings    = regexp.MustCompile(`(?i)^(fachstelle( für das verfahren)?|verfahren|betroffene|speicherung|datensicherheit( \(toms?\))?|risikobewertung|datenschutz-folgenabschätzung|last updated|zuletzt aktualisiert|stand)$`)
 	partyIsProcessor = regexp.MustCompile(`(?i)\s+als\s+auftragsverarbeiter\b|\(auftragsverarbeiter\)|\s+as\s+processor\b`)
 	dpiaHeading      = regexp.MustCompile(`(?i)^(risikobewertung|datenschutz-folgenabschätzung|dsfa|risk assessment|dpia)$`)
 )

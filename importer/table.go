@@ -176,7 +176,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		case colContact:
 			a.Contact = ParseContact(oneLine(val))
 		case colIntroduced:
-			d, err := parseCellDate(val)
+			d, err := parseCellDate(val, l.sheet != "")
 			if err != nil {
 				return nil, p.cellErr(l, field, "%v", err)
 			}
@@ -261,11 +261,14 @@ func indexOf(cols []column, c column) int {
 	return 0
 }
 
-func parseCellDate(s string) (register.Date, error) {
-	// XLSX stores dates as serial day numbers counted from 1899-12-30.
-	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 2958466 {
+// parseCellDate reads a date cell. XLSX stores dates as serial day numbers
+// counted from 1899-12-30; elsewhere a bare number is no date.
+func parseCellDate(s string, xlsx bool) (register.Date, error) {
+	if n, err := strconv.Atoi(s); err == nil && xlsx {
 		t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n)
-		return register.DateOf(t), nil
+		if n > 0 && t.Year() >= 1900 && t.Year() <= 2999 {
+			return register.DateOf(t), nil
+		}
 	}
 	return register.ParseDate(s)
 }
@@ -317,7 +320,7 @@ func splitListOn(s string, semicolons bool) []string {
 	return out
 }
 
-var noneWords = regexp.MustCompile(`(?i)^\s*(keine?r?s?|keine\s+(weitergabe|übermittlung|empfänger|drittland(s)?übermittlung|übermittlung\s+(an|in)\s+drittländer)|nicht\s+vorgesehen|entfällt|none|no|no\s+(disclosure|recipients|transfers?)|n/?a|-|–|—)\s*\.?\s*$`)
+var noneWords = regexp.MustCompile(`(?i)^\s*(keine?r?s?|keine\s+(weitergabe|übermittlung|empfänger|drittland(s)?übermittlung|übermittlung\s+(an|in)\s+drittländer)|nicht\s+vorgesehen|entfällt|none|no|no\s+(disclosure|recipients|transfers?(\s+to\s+third\s+countries)?)|n/?a|-|–|—)\s*\.?\s*$`)
 
 // IsNone reports whether a cell states explicitly that there is nothing
 // ("Keine Weitergabe", "Keiner", "none", "-").

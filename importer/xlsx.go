@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 
@@ -9,6 +10,27 @@ import (
 	"gdpr/register"
 )
 
+// maxUnzipped bounds what a workbook may unpack to. excelize allocates the
+// size an entry declares before reading it, so a corrupt or hostile header
+// would otherwise cost gigabytes.
+const maxUnzipped = 256 << 20
+
+// checkZip rejects archives whose directory declares more than maxUnzipped.
+func checkZip(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if f.UncompressedSize64 > maxUnzipped || total > maxUnzipped {
+			return fmt.Errorf("the workbook unpacks to more than %d MiB", maxUnzipped>>20)
+		}
+	}
+	return nil
+}
+
 // maxHeaderRow is how far down a sheet the header row may start (the DSK
 // Muster puts a title and the controller above the table).
 const maxHeaderRow = 20
@@ -16,7 +38,10 @@ const maxHeaderRow = 20
 // xlsx parses every sheet of a workbook that has a register table. Sheets
 // without one (instructions, drop-down lists) are skipped and reported.
 func (p *parser) xlsx(data []byte) (*register.Register, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
+	if err := checkZip(data); err != nil {
+		return nil, p.errf(0, "", "not a readable XLSX workbook: %v", err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
 	if err != nil {
 		return nil, p.errf(0, "", "not a readable XLSX workbook: %v", err)
 	}

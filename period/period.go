@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Period is a duration in calendar units. The zero value is P0D.
@@ -153,3 +155,11 @@ func floorDiv(a, b int) int {
 }
 
 func floorMod(a, b int) int { return a - floorDiv(a, b)*b }
+
+// UnmarshalYAML locates a bad period by its line.
+func (p *Period) UnmarshalYAML(n *yaml.Node) error {
+	if err := p.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // maxSlug bounds ids made from long titles (a TOM sentence) while keeping
@@ -15,7 +17,9 @@ var transliterate = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä"
 // Slug derives a stable id from a name: lower case ASCII letters, digits
 // and single hyphens, German umlauts transliterated, cut at a word boundary.
 func Slug(name string) string {
-	name = transliterate.Replace(name)
+	// German umlauts first (ä is ae, not a), then other accents are folded
+	// by decomposing and dropping the combining marks (é is e).
+	name = norm.NFD.String(transliterate.Replace(name))
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(name) {
@@ -23,8 +27,9 @@ func Slug(name string) string {
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			b.WriteRune(r)
 			dash = false
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			// Other letters (é, ł) are dropped rather than mangled.
+		case unicode.Is(unicode.Mn, r), unicode.IsLetter(r) || unicode.IsDigit(r):
+			// Combining marks and letters without an ASCII base (ł) are
+			// dropped rather than mangled.
 		default:
 			if !dash && b.Len() > 0 {
 				b.WriteByte('-')

@@ -46,8 +46,8 @@ var measureKind = kind[*register.Measure]{
 
 var documentKind = kind[*register.Document]{
 	table: "documents", entity: "document",
-	id:   func(d *register.Document) string { return d.ID },
-	cols: func(d *register.Document) (string, string, string) { return d.Title, "", "" },
+	id:    func(d *register.Document) string { return d.ID },
+	cols:  func(d *register.Document) (string, string, string) { return d.Title, "", "" },
 	stamp: func(*register.Document, *time.Time, *time.Time) {},
 	validate: func(d *register.Document) error {
 		if !register.ValidID(d.ID) || strings.TrimSpace(d.Title) == "" {

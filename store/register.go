@@ -294,5 +294,3 @@ func joinAnd(xs []string) string {
 	}
 	return out
 }
-
-

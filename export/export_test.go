@@ -1,0 +1,206 @@
+package export_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"gdpr/export"
+	"gdpr/importer"
+	"gdpr/locale"
+	"gdpr/register"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// demo is the register of the seed company: seed 000 and seed 002.
+func demo(t *testing.T) *register.Register {
+	t.Helper()
+	r := &register.Register{}
+	for _, name := range []string{"seed000-allegro.txt", "seed002-toms.txt"} {
+		b, err := os.ReadFile(filepath.Join("..", "importer", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := importer.Parse(name, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Register.Controller != nil {
+			r.Controller, r.Title = res.Register.Controller, res.Register.Title
+		}
+		r.Activities = append(r.Activities, res.Register.Activities...)
+		r.TOMs = append(r.TOMs, res.Register.TOMs...)
+		r.Documents = append(r.Documents, res.Register.Documents...)
+	}
+	return r
+}
+
+var opts = export.Options{Lang: locale.DE, Now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+
+func render(t *testing.T, f export.Format, r *register.Register, o export.Options) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := export.Write(&buf, f, r, o); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./export -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; inspect with go test ./export -update && git diff", name)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	r := demo(t)
+	for _, c := range []struct {
+		f    export.Format
+		lang locale.Lang
+		file string
+	}{
+		{export.Markdown, locale.DE, "demo.de.md"},
+		{export.Markdown, locale.EN, "demo.en.md"},
+		{export.HTML, locale.DE, "demo.de.html"},
+		{export.CSV, locale.DE, "demo.de.csv"},
+		{export.YAML, locale.DE, "demo.yaml"},
+		{export.JSON, locale.DE, "demo.json"},
+	} {
+		o := opts
+		o.Lang = c.lang
+		golden(t, c.file, render(t, c.f, r, o))
+	}
+}
+
+func TestNativeRoundTrip(t *testing.T) {
+	r := demo(t)
+	for _, f := range []export.Format{export.YAML, export.JSON} {
+		first := render(t, f, r, opts)
+		res, err := importer.Parse("export."+string(f), first)
+		if err != nil {
+			t.Fatalf("%s export does not import: %v", f, err)
+		}
+		if second := render(t, f, res.Register, opts); !bytes.Equal(first, second) {
+			t.Errorf("%s export -> import -> export differs", f)
+		}
+	}
+}
+
+func TestTableExportsImportAgain(t *testing.T) {
+	r := demo(t)
+	for _, c := range []struct {
+		f    export.Format
+		lang locale.Lang
+	}{{export.CSV, locale.DE}, {export.CSV, locale.EN}, {export.XLSX, locale.DE}, {export.XLSX, locale.EN}} {
+		o := opts
+		o.Lang = c.lang
+		res, err := importer.Parse("export."+string(c.f), render(t, c.f, r, o))
+		if err != nil {
+			t.Fatalf("%s/%s: %v", c.f, c.lang, err)
+		}
+		if len(res.Register.Activities) != 4 {
+			t.Fatalf("%s/%s: %d activities", c.f, c.lang, len(res.Register.Activities))
+		}
+		for i, a := range res.Register.Activities {
+			o := r.Activities[i]
+			if a.ID != o.ID || a.Name != o.Name || strings.Join(a.DataCategories, "|") != strings.Join(o.DataCategories, "|") ||
+				!a.Recipients.None || !a.ThirdCountryTransfers.None || a.Introduced.String() != "2018-03-19" || *a.Contact != *o.Contact {
+				t.Errorf("%s/%s row %d: %+v", c.f, c.lang, i, a)
+			}
+		}
+	}
+}
+
+func TestXLSXSheets(t *testing.T) {
+	f, err := excelize.OpenReader(bytes.NewReader(render(t, export.XLSX, demo(t), opts)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.GetSheetList(), ","); got != "Verarbeitungstätigkeiten,Verantwortlicher,TOM" {
+		t.Fatalf("sheets = %s", got)
+	}
+	rows, _ := f.GetRows("TOM")
+	if len(rows) != 1+8+23 {
+		t.Errorf("TOM sheet has %d rows", len(rows))
+	}
+}
+
+// TestPDF checks the PDF as a reader would: its text (pdftotext) has the
+// cover, every activity, the TOM chapter and page numbers. CI installs
+// poppler-utils; without it the test fails in CI and is skipped elsewhere.
+func TestPDF(t *testing.T) {
+	pdf := render(t, export.PDF, demo(t), opts)
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatal("not a PDF")
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext missing in CI")
+		}
+		t.Skip("pdftotext not installed")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "demo.pdf")
+	os.WriteFile(path, pdf, 0o644)
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	info, _ := exec.Command("pdfinfo", path).Output()
+	if !strings.Contains(string(info), "595.28 x 841.89 pts (A4)") {
+		t.Errorf("not A4: %s", info)
+	}
+	pages := strings.Count(text, "\f")
+	for _, want := range []string{
+		"Verzeichnis von Verarbeitungstätigkeiten", "gemäß Art. 30 Abs. 1 DSGVO", "Stand: 23.11.2026", "allegro:it",
+		"Rüthener Straße 7", "Datenschutzbeauftragter", "nicht angegeben",
+		"1. Betrieb der Website und des Onlineshops", "4. Werbemaßnahmen zur Kundengewinnung",
+		"Zwecke der Verarbeitung", "Keine Weitergabe", "IP-Adressen nach 30 Tagen", "19.03.2018",
+		"Technische und organisatorische Maßnahmen", "Pseudonymisierung", "Wiederherstellung nach einem Zwischenfall",
+		"Notfallanweisungen für Webserver", "Seite 1 von ", "Seite 2 von ",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if pages < 6 || !strings.Contains(text, "Seite 6 von ") {
+		t.Errorf("%d pages", pages)
+	}
+	if strings.Contains(text, "{nb}") {
+		t.Error("page-count alias not replaced")
+	}
+	if os.Getenv("GDPR_KEEP_PDF") != "" {
+		os.WriteFile(os.Getenv("GDPR_KEEP_PDF"), pdf, 0o644)
+	}
+}
+
+func TestPDFEnglishAndOddText(t *testing.T) {
+	r := demo(t)
+	r.Activities[0].Notes = []string{"emoji 😀 and a tab\tand " + strings.Repeat("very long note ", 600)}
+	o := opts
+	o.Lang = locale.EN
+	pdf := render(t, export.PDF, r, o)
+	if len(pdf) < 1000 {
+		t.Fatal("PDF too small")
+	}
+}
