@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	demodata "gdpr/demo"
 	"gdpr/export"
 	"gdpr/importer"
 	"gdpr/locale"
@@ -23,22 +24,9 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // demo is the register of the seed company: seed 000 and seed 002.
 func demo(t *testing.T) *register.Register {
 	t.Helper()
-	r := &register.Register{}
-	for _, name := range []string{"seed000-allegro.txt", "seed002-toms.txt"} {
-		b, err := os.ReadFile(filepath.Join("..", "importer", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := importer.Parse(name, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Register.Controller != nil {
-			r.Controller, r.Title = res.Register.Controller, res.Register.Title
-		}
-		r.Activities = append(r.Activities, res.Register.Activities...)
-		r.TOMs = append(r.TOMs, res.Register.TOMs...)
-		r.Documents = append(r.Documents, res.Register.Documents...)
+	r, err := demodata.Register()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return r
 }

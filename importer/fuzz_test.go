@@ -12,7 +12,9 @@ import (
 // result that validates, and a result whose native YAML form parses back
 // to the same register (so nothing the importer accepts is unexportable).
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*"))
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	demo, _ := filepath.Glob(filepath.Join("..", "demo", "*.txt"))
+	files = append(files, demo...)
 	for _, fn := range files {
 		if b, err := os.ReadFile(fn); err == nil {
 			f.Add(b)

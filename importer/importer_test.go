@@ -16,7 +16,7 @@ import (
 
 func seed(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(seedPath(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,5 +369,28 @@ func TestIsNone(t *testing.T) {
 		if IsNone(s) {
 			t.Errorf("IsNone(%q) = true", s)
 		}
+	}
+}
+
+// seedPath finds a seed document: the two of the demo company live in the
+// demo package (they are embedded in the binary), the others in testdata.
+func seedPath(name string) string {
+	if _, err := os.Stat(filepath.Join("..", "demo", name)); err == nil {
+		return filepath.Join("..", "demo", name)
+	}
+	return filepath.Join("testdata", name)
+}
+
+func TestMerge(t *testing.T) {
+	a := mustParse(t, "a.yaml", []byte("activities:\n  - id: x\n    name: X\n"))
+	same := mustParse(t, "b.yaml", []byte("activities:\n  - id: x\n    name: X\n"))
+	other := mustParse(t, "c.yaml", []byte("activities:\n  - id: x\n    name: Y\n"))
+	r, err := Merge([]*Result{a, same})
+	if err != nil || len(r.Activities) != 1 {
+		t.Fatalf("merge of equal entries: %v %v", r, err)
+	}
+	_, err = Merge([]*Result{a, other})
+	if err == nil || !strings.Contains(err.Error(), "a.yaml and c.yaml") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -139,6 +139,7 @@ var messages = map[string]text{
 	"finding.tom-review-overdue":           {"Die Prüfung der Maßnahme war am %s fällig (Intervall %s).", "The review of the measure was due on %s (interval %s)."},
 
 	// Command line.
+	"cli.import.skipped":  {"Zeilen ohne Verzeichnisinhalt übersprungen (--verbose zeigt sie)", "lines without register content skipped (--verbose lists them)"},
 	"cli.import.dryrun":   {"Probelauf: nichts wurde gespeichert.", "Dry run: nothing was written."},
 	"cli.import.summary":  {"%s: %d Tätigkeiten, %d Maßnahmen, %d Dokumente gelesen (%s).", "%s: read %d activities, %d measures, %d documents (%s)."},
 	"cli.import.applied":  {"Angelegt: %d, geändert: %d, unverändert: %d.", "Created: %d, updated: %d, unchanged: %d."},

@@ -16,7 +16,7 @@ import (
 
 func seed000(t *testing.T) *register.Register {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "importer", "testdata", "seed000-allegro.txt"))
+	b, err := os.ReadFile(filepath.Join("..", "demo", "seed000-allegro.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

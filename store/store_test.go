@@ -84,7 +84,7 @@ func fixedClock() func() time.Time {
 
 func parseSeed(t *testing.T, name string) *register.Register {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "importer", "testdata", name))
+	b, err := os.ReadFile(seedFile(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,4 +280,11 @@ func TestSQLiteFileIsPrivate(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode = %v, want 0600", fi.Mode().Perm())
 	}
+}
+
+func seedFile(name string) string {
+	if _, err := os.Stat(filepath.Join("..", "demo", name)); err == nil {
+		return filepath.Join("..", "demo", name)
+	}
+	return filepath.Join("..", "importer", "testdata", name)
 }

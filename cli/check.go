@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"gdpr"
+	"gdpr/export"
+	"gdpr/register"
+)
+
+func newCheck(e *env) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "check [--format text|json]",
+		Short: "Lint the register: missing Art. 30 content, vague purposes, overdue TOM reviews",
+		Long: `Check reports findings with a stable code, a severity (error, warning, info),
+the entry and the legal reference. Errors are missing Art. 30(1)(a)-(e)
+content; warnings include a missing legal basis, vague purposes, "no
+disclosure" although a service provider is named, transfers without
+safeguard, missing or period-less deletion periods, TOMs never reviewed or
+overdue, processor records that name no controller.
+
+Exit status: 0 without errors, 1 with errors.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return gdpr.Errorf(gdpr.EINVALID, "--format: want text or json, got %q", format)
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := s.Register(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			fs := register.Check(r, register.DateOf(time.Now()))
+			views := export.Describe(fs, e.lang)
+			n := register.CountBySeverity(fs)
+			if format == "json" {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(map[string]any{"findings": views, "counts": n}); err != nil {
+					return err
+				}
+			} else {
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				for _, f := range views {
+					entry := e.t("value.entity." + f.Entity)
+					if f.EntityID != "" {
+						entry += " " + f.EntityID
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s [%s]\n", e.t("value.severity."+string(f.Severity)), entry, f.Code, f.Message, f.Ref)
+				}
+				tw.Flush()
+				fmt.Fprintln(e.stdout, e.t("cli.check.summary", n[register.SevError], n[register.SevWarning], n[register.SevInfo]))
+			}
+			if n[register.SevError] > 0 {
+				return &exitError{ExitFindings}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+	return cmd
+}
+
+func newSchema(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of the native register format",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := register.JSONSchema()
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+			return err
+		},
+	}
+}

@@ -1,0 +1,179 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gdpr/cli"
+)
+
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func gdpr(t *testing.T, db string, args ...string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Execute(context.Background(), append([]string{"--db", db}, args...), strings.NewReader(""), &out, &errb)
+	return run{code, out.String(), errb.String()}
+}
+
+func seeds(t *testing.T) (s000, s002, s003, s004 string) {
+	return filepath.Join("..", "demo", "seed000-allegro.txt"), filepath.Join("..", "demo", "seed002-toms.txt"),
+		filepath.Join("..", "importer", "testdata", "seed003-etron.txt"), filepath.Join("..", "importer", "testdata", "seed004-3kplaces.txt")
+}
+
+func TestImportCheckExport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gdpr.db")
+	s000, s002, _, _ := seeds(t)
+
+	r := gdpr(t, db, "import", "--dry-run", s000)
+	if r.code != 0 || !strings.Contains(r.stdout, "4 Tätigkeiten, 8 Maßnahmen") || !strings.Contains(r.stdout, "Probelauf") {
+		t.Fatalf("dry run: %+v", r)
+	}
+	if r := gdpr(t, db, "activities", "list", "--format", "json"); !strings.Contains(r.stdout, `"total": 0`) {
+		t.Fatalf("dry run wrote: %+v", r)
+	}
+	r = gdpr(t, db, "import", s000, s002)
+	if r.code != 0 || !strings.Contains(r.stdout, "Angelegt: 41, geändert: 0, unverändert: 0") {
+		t.Fatalf("import: %+v", r)
+	}
+	r = gdpr(t, db, "import", s000, s002)
+	if r.code != 0 || !strings.Contains(r.stdout, "Angelegt: 0, geändert: 0, unverändert: 41") {
+		t.Fatalf("re-import: %+v", r)
+	}
+
+	// check: seed 000 + 002 has warnings, no errors: exit 0.
+	r = gdpr(t, db, "--lang", "en", "check", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("check: %+v", r)
+	}
+	var out struct {
+		Findings []struct {
+			Code, Severity, Message string
+			EntityID                string `json:"entity_id"`
+		} `json:"findings"`
+		Counts map[string]int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range out.Findings {
+		if f.Code == "recipients-none-but-external" && f.EntityID == "zahlungsabwicklung-bei-kunden-ueber-externe" && strings.Contains(f.Message, "externe Dienstleister") {
+			found = true
+		}
+	}
+	if !found || out.Counts["error"] != 0 || out.Counts["warning"] == 0 {
+		t.Errorf("check findings: %+v", out)
+	}
+
+	// Round trip through the store: export yaml, import into a new store,
+	// export again: the same bytes.
+	yaml1 := gdpr(t, db, "export", "--format", "yaml").stdout
+	file := filepath.Join(dir, "register.yaml")
+	os.WriteFile(file, []byte(yaml1), 0o600)
+	db2 := filepath.Join(dir, "second.db")
+	if r := gdpr(t, db2, "import", file); r.code != 0 {
+		t.Fatalf("import export: %+v", r)
+	}
+	if yaml2 := gdpr(t, db2, "export", "-f", "yaml").stdout; yaml2 != yaml1 {
+		t.Errorf("export -> import -> export differs")
+	}
+
+	// Exports to files, format from the extension.
+	for _, name := range []string{"v.pdf", "v.xlsx", "v.md", "v.html", "v.csv", "v.json"} {
+		path := filepath.Join(dir, name)
+		if r := gdpr(t, db, "export", "-o", path); r.code != 0 {
+			t.Fatalf("export %s: %+v", name, r)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Size() < 500 {
+			t.Errorf("%s: %v %v", name, fi, err)
+		}
+	}
+	if r := gdpr(t, db, "export", "--format", "docx"); r.code != 2 || !strings.Contains(r.stderr, "unknown export format") {
+		t.Errorf("bad format: %+v", r)
+	}
+
+	r = gdpr(t, db, "activities", "show", "kundenverwaltung")
+	if r.code != 0 || !strings.Contains(r.stdout, "name: Kundenverwaltung") || !strings.Contains(r.stdout, "recipients: none") {
+		t.Errorf("show: %+v", r)
+	}
+	if r := gdpr(t, db, "activities", "show", "nope"); r.code != 4 || !strings.Contains(r.stderr, `activity "nope" not found`) {
+		t.Errorf("show unknown: %+v", r)
+	}
+	r = gdpr(t, db, "toms", "list", "--query", "backup")
+	if r.code != 0 || !strings.Contains(r.stdout, "regelmaessige-backups-der-kundendaten") {
+		t.Errorf("toms list: %+v", r)
+	}
+}
+
+// TestImportIsAtomic: a bad file among good ones writes nothing, and the
+// error names file, line and field.
+func TestImportIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gdpr.db")
+	s000, s002, s003, s004 := seeds(t)
+	b, _ := os.ReadFile(s000)
+	bad := filepath.Join(dir, "kaputt.txt")
+	os.WriteFile(bad, bytes.Replace(b, []byte("19.03.2018"), []byte("31.02.2018"), 1), 0o600)
+	r := gdpr(t, db, "import", s002, s003, s004, bad)
+	if r.code != 2 || !strings.Contains(r.stderr, "kaputt.txt:19: field \"Datum der Einführung\"") {
+		t.Fatalf("bad import: %+v", r)
+	}
+	if r := gdpr(t, db, "toms", "list", "--format", "json"); !strings.Contains(r.stdout, `"total": 0`) {
+		t.Fatalf("a failed import wrote measures: %s", r.stdout)
+	}
+	if r := gdpr(t, db, "import", filepath.Join(dir, "missing.txt")); r.code != 2 || !strings.Contains(r.stderr, "missing.txt") {
+		t.Errorf("missing file: %+v", r)
+	}
+}
+
+func TestCheckExitsOneOnErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gdpr.db")
+	_, _, s003, _ := seeds(t)
+	gdpr(t, db, "import", s003)
+	r := gdpr(t, db, "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "transfers-missing") || !strings.Contains(r.stdout, "controller-missing") {
+		t.Fatalf("check: %+v", r)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gdpr.db")
+	for _, args := range [][]string{{"import"}, {"bogus"}, {"check", "--nope"}, {"--lang", "fr", "version"}, {"activities", "show"}, {"serve", "--addr", "0.0.0.0:8080"}} {
+		if r := gdpr(t, db, args...); r.code != 2 || r.stderr == "" {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
+	if r := gdpr(t, db, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "gdpr ") {
+		t.Errorf("version: %+v", r)
+	}
+	if r := gdpr(t, db, "completion", "bash"); r.code != 0 || !strings.Contains(r.stdout, "__start_gdpr") {
+		t.Errorf("completion: %d", r.code)
+	}
+	if r := gdpr(t, db, "schema"); r.code != 0 || !strings.Contains(r.stdout, `"third_country_transfers"`) {
+		t.Errorf("schema: %+v", r.code)
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	root := cli.NewRoot(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	for _, c := range root.Commands() {
+		if c.Short == "" {
+			t.Errorf("%s has no help", c.Name())
+		}
+		for _, sub := range c.Commands() {
+			if sub.Short == "" {
+				t.Errorf("%s %s has no help", c.Name(), sub.Name())
+			}
+		}
+	}
+}

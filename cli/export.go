@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"gdpr"
+	"gdpr/export"
+)
+
+func newExport(e *env) *cobra.Command {
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "export [--format pdf|html|md|csv|xlsx|json|yaml] [--lang de|en] [-o FILE]",
+		Short: "Export the register (Art. 30(4): for the supervisory authority)",
+		Long: `Export prints the Verzeichnis von Verarbeitungstätigkeiten laid out like the
+DSK Muster (cover sheet with the controller and DPO, one section per
+activity) followed by the TOM document grouped by Art. 32 category.
+
+pdf, html, md, csv and xlsx show the entries in force (not archived); yaml
+and json are the native format with every entry and import again unchanged.
+Without --format the format follows the extension of -o, else yaml.`,
+		Example: "  gdpr export --format pdf -o verzeichnis.pdf\n  gdpr export --format md --lang en\n  gdpr export > register.yaml",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format == "" {
+				format = strings.TrimPrefix(filepath.Ext(out), ".")
+				if format == "" {
+					format = "yaml"
+				}
+			}
+			f, err := export.ParseFormat(format)
+			if err != nil {
+				return gdpr.Errorf(gdpr.EINVALID, "--format: %v", err)
+			}
+			if out == "" && (f == export.PDF || f == export.XLSX) && isTerminal(e.stdout) {
+				return gdpr.Errorf(gdpr.EINVALID, "%s is binary: write it to a file with -o FILE", f)
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := s.Register(cmd.Context(), f == export.YAML || f == export.JSON)
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if err := export.Write(&buf, f, r, export.Options{Lang: e.lang, Now: time.Now()}); err != nil {
+				return fmt.Errorf("export %s: %w", f, err)
+			}
+			if out == "" || out == "-" {
+				_, err = e.stdout.Write(buf.Bytes())
+				return err
+			}
+			// Write beside the target and rename, so that a failed export never
+			// leaves half a document under the expected name.
+			tmp, err := os.CreateTemp(filepath.Dir(out), ".gdpr-export-*")
+			if err != nil {
+				return fmt.Errorf("export to %s: %w", out, err)
+			}
+			defer os.Remove(tmp.Name())
+			if _, err := tmp.Write(buf.Bytes()); err != nil {
+				tmp.Close()
+				return fmt.Errorf("export to %s: %w", out, err)
+			}
+			if err := tmp.Close(); err != nil {
+				return fmt.Errorf("export to %s: %w", out, err)
+			}
+			if err := os.Chmod(tmp.Name(), 0o640); err != nil {
+				return err
+			}
+			return os.Rename(tmp.Name(), out)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "pdf, html, md, csv, xlsx, json or yaml")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var s []string
+		for _, f := range export.Formats {
+			s = append(s, string(f))
+		}
+		return s, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"gdpr"
+	"gdpr/register"
+	"gdpr/store"
+)
+
+type listFlags struct {
+	format, status, query string
+	all                   bool
+}
+
+func (l *listFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&l.format, "format", "f", "text", "text or json")
+	cmd.Flags().StringVar(&l.status, "status", "", "only entries with this status (draft, in_review, approved, archived)")
+	cmd.Flags().StringVarP(&l.query, "query", "q", "", "only entries whose name contains this text")
+	cmd.Flags().BoolVar(&l.all, "all", false, "include archived entries")
+}
+
+func (l *listFlags) filter() (register.Filter, error) {
+	f := register.Filter{Query: l.query, IncludeArchived: l.all}
+	if l.format != "text" && l.format != "json" {
+		return f, gdpr.Errorf(gdpr.EINVALID, "--format: want text or json, got %q", l.format)
+	}
+	if l.status != "" {
+		s := register.Status(l.status)
+		if !contains(register.Statuses, s) {
+			return f, gdpr.Errorf(gdpr.EINVALID, "--status: unknown status %q", l.status)
+		}
+		f.Status = &s
+	}
+	return f, nil
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// entityCmd builds "list" and "show" for one kind of entry; activities and
+// measures differ only in how a row is printed.
+func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.Command, register.Filter) ([]T, int, error),
+	get func(*store.Store, *cobra.Command, string) (T, error), row func(T) []string, header []string) *cobra.Command {
+	parent := &cobra.Command{Use: use, Short: short}
+	var lf listFlags
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List " + use,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := lf.filter()
+			if err != nil {
+				return err
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			items, total, err := find(s, cmd, f)
+			if err != nil {
+				return err
+			}
+			if lf.format == "json" {
+				if items == nil {
+					items = []T{}
+				}
+				return writeJSON(e, map[string]any{"items": items, "total": total})
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, strings.Join(header, "\t"))
+			for _, it := range items {
+				fmt.Fprintln(tw, strings.Join(row(it), "\t"))
+			}
+			return tw.Flush()
+		},
+	}
+	lf.add(list)
+	var format string
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one entry",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "yaml" && format != "json" {
+				return gdpr.Errorf(gdpr.EINVALID, "--format: want yaml or json, got %q", format)
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			it, err := get(s, cmd, args[0])
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(e, it)
+			}
+			enc := yaml.NewEncoder(e.stdout)
+			enc.SetIndent(2)
+			return enc.Encode(it)
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			defer s.Close()
+			items, _, err := find(s, cmd, register.Filter{})
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			var ids []string
+			for _, it := range items {
+				ids = append(ids, row(it)[0])
+			}
+			return ids, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	show.Flags().StringVarP(&format, "format", "f", "yaml", "yaml or json")
+	parent.AddCommand(list, show)
+	return parent
+}
+
+func writeJSON(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func newActivities(e *env) *cobra.Command {
+	return entityCmd(e, "activities", "List and show processing activities",
+		func(s *store.Store, c *cobra.Command, f register.Filter) ([]*register.Activity, int, error) {
+			return s.FindActivities(c.Context(), f)
+		},
+		func(s *store.Store, c *cobra.Command, id string) (*register.Activity, error) {
+			return s.FindActivityByID(c.Context(), id)
+		},
+		func(a *register.Activity) []string {
+			return []string{a.ID, string(a.Status), e.t("value.role." + string(a.Role)), a.Name}
+		},
+		[]string{"ID", "STATUS", "ROLE", "NAME"})
+}
+
+func newTOMs(e *env) *cobra.Command {
+	return entityCmd(e, "toms", "List and show technical and organisational measures",
+		func(s *store.Store, c *cobra.Command, f register.Filter) ([]*register.Measure, int, error) {
+			return s.FindMeasures(c.Context(), f)
+		},
+		func(s *store.Store, c *cobra.Command, id string) (*register.Measure, error) {
+			return s.FindMeasureByID(c.Context(), id)
+		},
+		func(m *register.Measure) []string {
+			cat := "-"
+			if m.Category != "" {
+				cat = string(m.Category)
+			}
+			reviewed := "-"
+			if m.LastReviewed != nil {
+				reviewed = m.LastReviewed.String()
+			}
+			return []string{m.ID, cat, reviewed, m.Title}
+		},
+		[]string{"ID", "CATEGORY", "REVIEWED", "TITLE"})
+}

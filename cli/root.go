@@ -1,0 +1,175 @@
+// Package cli is the command line of gdpr (cobra). Commands stay thin: they
+// parse flags, open the store and call the domain and export packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"gdpr"
+	"gdpr/importer"
+	"gdpr/locale"
+	"gdpr/store"
+)
+
+// Version is set at build time with -ldflags "-X gdpr/cli.Version=...".
+var Version = "dev"
+
+// Exit codes. They are documented in the README and stable.
+const (
+	ExitOK       = 0
+	ExitFindings = 1 // gdpr check found errors
+	ExitInvalid  = 2 // bad input or usage
+	ExitNotFound = 4
+	ExitConflict = 5
+	ExitInternal = 70
+)
+
+// exitCode maps an error to the process exit code, once for every command.
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	switch gdpr.ErrorCode(err) {
+	case "":
+		return ExitOK
+	case gdpr.EINVALID:
+		return ExitInvalid
+	case gdpr.ENOTFOUND:
+		return ExitNotFound
+	case gdpr.ECONFLICT:
+		return ExitConflict
+	}
+	var ie *importer.Error
+	if errors.As(err, &ie) {
+		return ExitInvalid
+	}
+	return ExitInternal
+}
+
+// exitError ends a command with a code but no further message (e.g. check
+// has printed its findings already).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// env carries what every command needs; tests set the writers.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	db             string
+	lang           locale.Lang
+	langFlag       string
+}
+
+func (e *env) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, e.db)
+}
+
+func (e *env) t(key string, args ...any) string { return locale.T(e.lang, key, args...) }
+
+// actor names who acts from the command line in revisions: the login name.
+func actor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}
+
+// NewRoot builds the command tree.
+func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "gdpr",
+		Short: "GDPR compliance engine: the register of processing activities as living data",
+		Long: `gdpr keeps the Verzeichnis von Verarbeitungstätigkeiten (Art. 30 GDPR) and the
+TOM catalogue (Art. 32) as data: import existing Word/Excel/HTML registers,
+check them, export them for the supervisory authority, serve them over HTTP.
+
+The store is a SQLite file (gdpr.db in the working directory) unless --db or
+GDPR_DB name another file or a postgres:// URL.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			l, ok := locale.Parse(e.langFlag)
+			if !ok {
+				return gdpr.Errorf(gdpr.EINVALID, "--lang: unsupported language %q (want de or en)", e.langFlag)
+			}
+			e.lang = l
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
+	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
+	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newVersion(e), newServe(e))
+	return root
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// Execute runs the command line and returns the exit code.
+func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := NewRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "gdpr:", err)
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		return ExitInvalid
+	}
+	return exitCode(err)
+}
+
+// usageErr marks cobra's flag and argument errors as invalid input.
+func usageErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &gdpr.Error{Code: gdpr.EINVALID, Message: err.Error()}
+}
+
+// nArgs is cobra.ExactArgs with an invalid-input error.
+func nArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error { return usageErr(cobra.ExactArgs(n)(cmd, args)) }
+}
+
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error { return usageErr(cobra.MinimumNArgs(n)(cmd, args)) }
+}
+
+func noArgs(cmd *cobra.Command, args []string) error { return usageErr(cobra.NoArgs(cmd, args)) }
+
+func newVersion(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(e.stdout, "gdpr", Version)
+			return nil
+		},
+	}
+}

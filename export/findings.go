@@ -1,0 +1,26 @@
+package export
+
+import (
+	"gdpr/locale"
+	"gdpr/register"
+)
+
+// FindingView is a lint finding with its message in one language: the shape
+// of `gdpr check --format json` and of the API's findings.
+type FindingView struct {
+	register.Finding
+	Message string `json:"message"`
+}
+
+// Describe adds the catalogue message to each finding; never nil.
+func Describe(fs []register.Finding, lang locale.Lang) []FindingView {
+	out := make([]FindingView, len(fs))
+	for i, f := range fs {
+		args := make([]any, len(f.Args))
+		for j, a := range f.Args {
+			args[j] = a
+		}
+		out[i] = FindingView{Finding: f, Message: locale.T(lang, "finding."+f.Code, args...)}
+	}
+	return out
+}

@@ -1,0 +1,107 @@
+package register
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+
+	"gdpr/period"
+)
+
+// SchemaID identifies the JSON Schema of the native format.
+const SchemaID = "https://gdpr.invalid/schema/register-v1.json"
+
+// enums lists the allowed values of the string types.
+var enums = map[reflect.Type][]string{
+	reflect.TypeFor[Role]():          {string(RoleController), string(RoleProcessor)},
+	reflect.TypeFor[Status]():        strs(Statuses),
+	reflect.TypeFor[RecipientKind](): strs(RecipientKinds),
+	reflect.TypeFor[Category]():      strs(Categories),
+	reflect.TypeFor[LegacyControl](): strs(LegacyControls),
+	reflect.TypeFor[Tristate]():      {string(Yes), string(No), string(Unknown)},
+}
+
+func strs[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// JSONSchema returns the JSON Schema (draft 2020-12) of the native format,
+// derived from the Go types: their json tags name the properties, a field
+// without omitempty is required, the doc tags describe them. Store
+// bookkeeping fields (schema:"-") are left out.
+func JSONSchema() ([]byte, error) {
+	s := schemaOf(reflect.TypeFor[Register]())
+	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	s["$id"] = SchemaID
+	s["title"] = "gdpr register (Verzeichnis von Verarbeitungstätigkeiten and TOM catalogue)"
+	return json.MarshalIndent(s, "", "  ")
+}
+
+type obj = map[string]any
+
+func schemaOf(t reflect.Type) obj {
+	switch t {
+	case reflect.TypeFor[Date]():
+		return obj{"type": "string", "format": "date", "description": "ISO 8601 date (YYYY-MM-DD); DD.MM.YYYY is accepted on import."}
+	case reflect.TypeFor[period.Period]():
+		return obj{"type": "string", "pattern": `^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T\d+H)?$`, "description": "ISO 8601 period, e.g. P1Y, P6M, P30D, PT48H."}
+	case reflect.TypeFor[Recipients]():
+		return noneOr(schemaOf(reflect.TypeFor[Recipient]()))
+	case reflect.TypeFor[Transfers]():
+		return noneOr(schemaOf(reflect.TypeFor[Transfer]()))
+	}
+	if e, ok := enums[t]; ok {
+		return obj{"type": "string", "enum": e}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem())
+	case reflect.Slice:
+		return obj{"type": "array", "items": schemaOf(t.Elem())}
+	case reflect.String:
+		return obj{"type": "string"}
+	case reflect.Bool:
+		return obj{"type": "boolean"}
+	case reflect.Int, reflect.Int64:
+		return obj{"type": "integer"}
+	case reflect.Struct:
+		props := obj{}
+		var required []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			name, opts, _ := strings.Cut(tag, ",")
+			if name == "-" || f.Tag.Get("schema") == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			p := schemaOf(f.Type)
+			if d := f.Tag.Get("doc"); d != "" {
+				p["description"] = d
+			}
+			props[name] = p
+			if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
+				required = append(required, name)
+			}
+		}
+		s := obj{"type": "object", "properties": props, "additionalProperties": false}
+		if len(required) > 0 {
+			s["required"] = required
+		}
+		return s
+	}
+	return obj{}
+}
+
+func noneOr(item obj) obj {
+	return obj{"oneOf": []any{
+		obj{"const": noneWord, "description": "explicitly none"},
+		obj{"type": "array", "items": item},
+	}}
+}

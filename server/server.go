@@ -1,0 +1,53 @@
+// Package server wires the HTTP handler of `gdpr serve`: the JSON API, the
+// pages, the health endpoint, security headers and request logging.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"gdpr/api"
+	"gdpr/httpx"
+	"gdpr/register"
+	"gdpr/web"
+)
+
+// Pinger checks the store (health endpoint).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config holds what the handler needs.
+type Config struct {
+	Service register.Service
+	Store   Pinger
+	Auth    api.Authorizer
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// New returns the handler of the whole server.
+func New(c Config) http.Handler {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Auth == nil {
+		c.Auth = api.LocalOperator{}
+	}
+	mux := http.NewServeMux()
+	(&api.Server{Service: c.Service, Auth: c.Auth, Log: c.Log, Now: c.Now}).Routes(mux)
+	web.New(c.Service, c.Log, c.Now).Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := c.Store.Ping(ctx); err != nil {
+			c.Log.Error("health check failed", "err", err)
+			httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	return httpx.SecurityHeaders(httpx.Log(c.Log, mux))
+}

@@ -1,0 +1,164 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gdpr/demo"
+	"gdpr/server"
+	"gdpr/store"
+)
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "gdpr.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r, err := demo.Register()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, "demo", r); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h := server.New(server.Config{Service: s, Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+		Now: func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }})
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		// The engine's own log must not carry personal data of the register.
+		for _, pii := range []string{"info@allegro-it.de", "Thomas H. Grimm", "02951"} {
+			if strings.Contains(logs.String(), pii) {
+				t.Errorf("log contains %q", pii)
+			}
+		}
+	})
+	return srv
+}
+
+func call(t *testing.T, method, url, body string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func TestAPI(t *testing.T) {
+	srv := newServer(t)
+	u := srv.URL
+	type step struct {
+		method, path, body string
+		status             int
+		want               []string
+	}
+	steps := []step{
+		{"GET", "/healthz", "", 200, []string{`"status":"ok"`}},
+		{"GET", "/api/v1/activities", "", 200, []string{`"total":4`, `"id":"kundenverwaltung"`, `"created":"2026-`}},
+		{"GET", "/api/v1/activities?limit=1&offset=1", "", 200, []string{`"total":4`, `"limit":1`, `"offset":1`, `"id":"kundenverwaltung"`}},
+		{"GET", "/api/v1/activities?q=werbe", "", 200, []string{`"total":1`}},
+		{"GET", "/api/v1/activities?limit=0", "", 400, []string{`"code":"invalid"`}},
+		{"GET", "/api/v1/activities?status=done", "", 400, []string{`"field":"status"`}},
+		{"GET", "/api/v1/activities/kundenverwaltung", "", 200, []string{`"recipients":"none"`, `"introduced":"2018-03-19"`}},
+		{"GET", "/api/v1/activities/nope", "", 404, []string{`"code":"not_found"`}},
+		{"POST", "/api/v1/activities", `{"id":"bewerbungen","name":"Bewerbungsverfahren","purposes":["Auswahl"]}`, 201, []string{`"status":"draft"`, `"role":"controller"`}},
+		{"POST", "/api/v1/activities", `{"id":"bewerbungen","name":"Doppelt"}`, 409, []string{`"code":"conflict"`}},
+		{"POST", "/api/v1/activities", `{"id":"Bad Id","name":"X"}`, 400, []string{`"field":"id"`}},
+		{"POST", "/api/v1/activities", `{"id":"x","name":"X","purpose":"typo"}`, 400, []string{`unknown field`}},
+		{"POST", "/api/v1/activities", `{"id":"x"`, 400, []string{`invalid JSON`}},
+		{"PUT", "/api/v1/activities/bewerbungen", `{"name":"Bewerbungsverfahren","legal_bases":["§ 26 BDSG"],"recipients":"none"}`, 200, []string{`"legal_bases":["§ 26 BDSG"]`, `"recipients":"none"`}},
+		{"PUT", "/api/v1/activities/bewerbungen", `{"id":"other","name":"X"}`, 400, []string{`differs`}},
+		{"PUT", "/api/v1/activities/nope", `{"name":"X"}`, 404, nil},
+		{"POST", "/api/v1/activities/bewerbungen/archive", "", 200, []string{`"status":"archived"`}},
+		{"GET", "/api/v1/activities", "", 200, []string{`"total":4`}},
+		{"GET", "/api/v1/activities?archived=true", "", 200, []string{`"total":5`}},
+		{"GET", "/api/v1/revisions?entity=activity&id=bewerbungen", "", 200, []string{`"total":3`, `"action":"archive"`, `"actor":"api"`, `"field":"legal_bases"`}},
+		{"GET", "/api/v1/toms?limit=500", "", 200, []string{`"total":31`}},
+		{"POST", "/api/v1/toms", `{"id":"mfa","title":"Zwei-Faktor-Anmeldung","category":"confidentiality","review_interval":"P1Y","last_reviewed":"01.10.2026"}`, 201, []string{`"last_reviewed":"2026-10-01"`, `"review_interval":"P1Y"`}},
+		{"POST", "/api/v1/toms", `{"id":"x","title":"X","category":"magic"}`, 400, []string{`"field":"category"`}},
+		{"GET", "/api/v1/toms/mfa", "", 200, []string{`"category":"confidentiality"`}},
+		{"PUT", "/api/v1/toms/mfa", `{"title":"Zwei-Faktor-Anmeldung für alle Admins","category":"confidentiality"}`, 200, []string{`für alle Admins`}},
+		{"POST", "/api/v1/toms/mfa/archive", "", 200, []string{`"status":"archived"`}},
+		{"GET", "/api/v1/findings?lang=en", "", 200, []string{`"code":"recipients-none-but-external"`, `"message":"\"No disclosure\" is stated`, `"counts":{`}},
+		{"GET", "/api/v1/findings", "", 200, []string{`"message":"„Keine Weitergabe“ angegeben`}},
+		{"GET", "/api/v1/register", "", 200, []string{`"controller":{"name":"allegro:it"`}},
+		{"GET", "/api/v1/export?format=docx", "", 400, []string{`"field":"format"`}},
+		{"GET", "/api/v1/nothing", "", 404, []string{`"code":"not_found"`}},
+		{"DELETE", "/api/v1/activities/kundenverwaltung", "", 404, []string{`no such API route: DELETE`}},
+	}
+	for _, s := range steps {
+		resp, body := call(t, s.method, u+s.path, s.body)
+		if resp.StatusCode != s.status {
+			t.Errorf("%s %s: status %d, want %d: %s", s.method, s.path, resp.StatusCode, s.status, body)
+			continue
+		}
+		for _, w := range s.want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("%s %s: body lacks %s: %.300s", s.method, s.path, w, body)
+			}
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s %s: security headers missing", s.method, s.path)
+		}
+	}
+}
+
+func TestExportsOverHTTP(t *testing.T) {
+	srv := newServer(t)
+	for format, prefix := range map[string]string{"pdf": "%PDF-", "xlsx": "PK\x03\x04", "md": "# Verzeichnis", "html": "<!DOCTYPE html>", "csv": "\ufeffKennung;", "json": "{", "yaml": "title:"} {
+		resp, body := call(t, "GET", srv.URL+"/api/v1/export?format="+format, "")
+		if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte(prefix)) {
+			t.Errorf("%s: %d %.40q", format, resp.StatusCode, body)
+		}
+		if !strings.Contains(resp.Header.Get("Content-Disposition"), "verzeichnis-2026-11-23."+format) {
+			t.Errorf("%s: disposition %q", format, resp.Header.Get("Content-Disposition"))
+		}
+	}
+}
+
+func TestPage(t *testing.T) {
+	srv := newServer(t)
+	resp, body := call(t, "GET", srv.URL+"/", "")
+	page := string(body)
+	if resp.StatusCode != 200 || !strings.Contains(page, `<html lang="de">`) || !strings.Contains(page, "Werbemaßnahmen zur Kundengewinnung") ||
+		!strings.Contains(page, "0 Fehler, 44 Warnungen, 9 Hinweise") || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
+		t.Fatalf("page: %d %s", resp.StatusCode, page)
+	}
+	if strings.Contains(page, "<script") || strings.Contains(page, "style=") {
+		t.Error("inline script or style on the page (CSP forbids it)")
+	}
+	_, body = call(t, "GET", srv.URL+"/?lang=en", "")
+	if !strings.Contains(string(body), "Record of processing activities") {
+		t.Error("no English page")
+	}
+	resp, css := call(t, "GET", srv.URL+"/static/app.css", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(css), "--accent") {
+		t.Errorf("css: %d", resp.StatusCode)
+	}
+	var v map[string]any
+	_, b := call(t, "GET", srv.URL+"/healthz", "")
+	if json.Unmarshal(b, &v) != nil || v["status"] != "ok" {
+		t.Errorf("healthz %s", b)
+	}
+}
