@@ -65,16 +65,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		})
 	}
 	route("GET /api/v1/register", Read, s.getRegister)
-	route("GET /api/v1/activities", Read, s.listActivities)
-	route("POST /api/v1/activities", Write, s.createActivity)
-	route("GET /api/v1/activities/{id}", Read, s.getActivity)
-	route("PUT /api/v1/activities/{id}", Write, s.updateActivity)
-	route("POST /api/v1/activities/{id}/archive", Write, s.archiveActivity)
-	route("GET /api/v1/toms", Read, s.listMeasures)
-	route("POST /api/v1/toms", Write, s.createMeasure)
-	route("GET /api/v1/toms/{id}", Read, s.getMeasure)
-	route("PUT /api/v1/toms/{id}", Write, s.updateMeasure)
-	route("POST /api/v1/toms/{id}/archive", Write, s.archiveMeasure)
+	entityRoutes(route, s.activities())
+	entityRoutes(route, s.measures())
 	route("GET /api/v1/findings", Read, s.findings)
 	route("GET /api/v1/revisions", Read, s.revisions)
 	route("GET /api/v1/export", Read, s.export)
@@ -208,6 +200,15 @@ func (e entity[T]) doArchive(w http.ResponseWriter, r *http.Request, actor strin
 	return e.show(w, r)
 }
 
+// entityRoutes registers list, create, read, replace and archive of one kind.
+func entityRoutes[T any](route func(string, Permission, handler), e entity[T]) {
+	route("GET "+e.path, Read, func(w http.ResponseWriter, r *http.Request, _ string) error { return e.list(w, r) })
+	route("POST "+e.path, Write, e.post)
+	route("GET "+e.path+"/{id}", Read, func(w http.ResponseWriter, r *http.Request, _ string) error { return e.show(w, r) })
+	route("PUT "+e.path+"/{id}", Write, e.put)
+	route("POST "+e.path+"/{id}/archive", Write, e.doArchive)
+}
+
 func (s *Server) activities() entity[*register.Activity] {
 	return entity[*register.Activity]{
 		find: s.Service.FindActivities, get: s.Service.FindActivityByID, create: s.Service.CreateActivity,
@@ -222,37 +223,6 @@ func (s *Server) measures() entity[*register.Measure] {
 		update: s.Service.UpdateMeasure, archive: s.Service.ArchiveMeasure,
 		id: func(m *register.Measure) *string { return &m.ID }, path: "/api/v1/toms",
 	}
-}
-
-func (s *Server) listActivities(w http.ResponseWriter, r *http.Request, _ string) error {
-	return s.activities().list(w, r)
-}
-func (s *Server) getActivity(w http.ResponseWriter, r *http.Request, _ string) error {
-	return s.activities().show(w, r)
-}
-func (s *Server) createActivity(w http.ResponseWriter, r *http.Request, a string) error {
-	return s.activities().post(w, r, a)
-}
-func (s *Server) updateActivity(w http.ResponseWriter, r *http.Request, a string) error {
-	return s.activities().put(w, r, a)
-}
-func (s *Server) archiveActivity(w http.ResponseWriter, r *http.Request, a string) error {
-	return s.activities().doArchive(w, r, a)
-}
-func (s *Server) listMeasures(w http.ResponseWriter, r *http.Request, _ string) error {
-	return s.measures().list(w, r)
-}
-func (s *Server) getMeasure(w http.ResponseWriter, r *http.Request, _ string) error {
-	return s.measures().show(w, r)
-}
-func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, a string) error {
-	return s.measures().post(w, r, a)
-}
-func (s *Server) updateMeasure(w http.ResponseWriter, r *http.Request, a string) error {
-	return s.measures().put(w, r, a)
-}
-func (s *Server) archiveMeasure(w http.ResponseWriter, r *http.Request, a string) error {
-	return s.measures().doArchive(w, r, a)
 }
 
 // Findings lints the register as of now and describes each finding.

@@ -192,3 +192,54 @@ func TestPDFEnglishAndOddText(t *testing.T) {
 		t.Fatal("PDF too small")
 	}
 }
+
+// full sets every field the documents can show, so that a label or value
+// missing from the catalogue shows up as a raw key.
+func full(t *testing.T) *register.Register {
+	r := demo(t)
+	d := register.Date{Year: 2025, Month: 1, Day: 31}
+	p := register.DefaultReviewInterval
+	r.Controller.DPO = &register.Contact{Name: "Dr. Datenschutz", Email: "dsb@example.org"}
+	r.Controller.JointControllers = []register.Contact{{Name: "Partner GmbH"}}
+	a := r.Activities[0]
+	a.Role, a.Controllers, a.Department, a.Description = register.RoleProcessor, []string{"Kunde A"}, "Vertrieb", "Shop"
+	a.LegalBases = []string{"Art. 6 Abs. 1 lit. b DSGVO"}
+	a.Recipients = register.Recipients{Items: []register.Recipient{{Name: "Steuerberater", Kind: register.RecipientExternal}, {Name: "Hoster", Kind: register.RecipientProcessor},
+		{Name: "Finanzamt", Kind: register.RecipientAuthority}, {Name: "Buchhaltung", Kind: register.RecipientInternal}}}
+	a.ThirdCountryTransfers = register.Transfers{Items: []register.Transfer{{Country: "US", Recipient: "Mailer Inc.", Safeguard: "SCC"}}}
+	a.Retention = append(a.Retention, register.Retention{DataCategory: "Rechnungen", Text: "8 Jahre"})
+	a.DataLocation, a.DPIA, a.Status, a.Notes = "EU", &register.DPIA{Required: register.Yes, Reason: "Profiling"}, register.StatusInReview, []string{"Anmerkung"}
+	a.TOMs = []string{r.TOMs[0].ID}
+	r.Activities[1].DPIA = &register.DPIA{Required: register.No}
+	r.Activities[2].Status = register.StatusApproved
+	m := r.TOMs[0]
+	m.Owner, m.Evidence, m.LastReviewed, m.ReviewInterval, m.LegacyControl = "IT", "Protokoll", &d, &p, register.LegacyZutritt
+	return r
+}
+
+func TestNoRawCatalogueKeys(t *testing.T) {
+	r := full(t)
+	for _, lang := range locale.Langs {
+		o := opts
+		o.Lang = lang
+		for _, f := range []export.Format{export.Markdown, export.HTML, export.CSV} {
+			out := string(render(t, f, r, o))
+			for _, prefix := range []string{"label.", "value.", "export.", "finding."} {
+				if i := strings.Index(out, prefix); i >= 0 {
+					t.Errorf("%s/%s shows a raw key near %q", f, lang, out[i:min(len(out), i+40)])
+				}
+			}
+		}
+		pdf := render(t, export.PDF, r, o)
+		if len(pdf) < 1000 {
+			t.Errorf("pdf/%s too small", lang)
+		}
+	}
+	md := string(render(t, export.Markdown, r, opts))
+	for _, want := range []string{"Im Auftrag von", "Kunde A", "US – Mailer Inc. (Garantie: SCC)", "Rechnungen: 8 Jahre", "erforderlich – Profiling",
+		"Dr. Datenschutz", "Zutrittskontrolle", "nächste Prüfung 31.01.2026", "Steuerberater (extern)", "Hoster (Auftragsverarbeiter)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"errors"
-	"regexp"
 	"strings"
 )
 
@@ -50,14 +49,21 @@ func Detect(data []byte) (Format, error) {
 
 var nativeKeys = map[string]bool{"title": true, "controller": true, "activities": true, "toms": true, "documents": true}
 
-var yamlTopKey = regexp.MustCompile(`(?m)^([a-z_]+):`)
-
-// looksNativeYAML is true when the document's top-level keys include a key
-// of the native format. Unknown keys beside it are reported by the decoder,
-// not treated as another format.
+// looksNativeYAML is true when a top-level key of the document (a line
+// starting "key:") is a key of the native format. Unknown keys beside it are
+// reported by the decoder, not treated as another format.
 func looksNativeYAML(data []byte) bool {
-	for _, m := range yamlTopKey.FindAllSubmatch(data, -1) {
-		if nativeKeys[string(m[1])] {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) == 0 || line[0] < 'a' || line[0] > 'z' {
+			continue
+		}
+		if i := bytes.IndexByte(line, ':'); i > 0 && nativeKeys[string(line[:i])] {
 			return true
 		}
 	}

@@ -326,25 +326,36 @@ var noneWords = regexp.MustCompile(`(?i)^\s*(keine?r?s?|keine\s+(weitergabe|übe
 // ("Keine Weitergabe", "Keiner", "none", "-").
 func IsNone(s string) bool { return noneWords.MatchString(cleanCell(s)) }
 
-var (
-	kindProcessor = regexp.MustCompile(`(?i)auftragsverarbeit|\bprocessor\b|\bAV\b`)
-	kindAuthority = regexp.MustCompile(`(?i)behörde|finanzamt|polizei|gericht|staatsanwaltschaft|sozialversicherung|krankenkasse|authority|authorities|court|police|tax office`)
-	kindInternal  = regexp.MustCompile(`(?i)\bintern|abteilung|mitarbeiter|geschäftsführung|internal|department|staff`)
-	kindExternal  = regexp.MustCompile(`(?i)\bextern|steuerberat|rechtsanw|bank|versicherung|wirtschaftsprüf|inkasso|spediti|versand|paketdienst|external|tax advis|lawyer|auditor`)
-)
+// recipientWords classify a recipient by the words it is described with,
+// most specific first. Matched as substrings of the lower-cased name
+// ("steuerberat" finds Steuerberater and Steuerberatung).
+var recipientWords = []struct {
+	kind  register.RecipientKind
+	words []string
+}{
+	{register.RecipientProcessor, []string{"auftragsverarbeit", "processor"}},
+	{register.RecipientAuthority, []string{"behörde", "finanzamt", "polizei", "gericht", "staatsanwaltschaft", "sozialversicherung",
+		"krankenkasse", "authorit", "court", "police", "tax office"}},
+	{register.RecipientInternal, []string{"intern", "abteilung", "mitarbeiter", "geschäftsführung", "department", "staff"}},
+	{register.RecipientExternal, []string{"extern", "steuerberat", "rechtsanw", "bank", "versicherung", "wirtschaftsprüf", "inkasso",
+		"spediti", "versand", "paketdienst", "tax advis", "lawyer", "auditor"}},
+}
 
 // RecipientKind classifies a recipient by the words it is described with,
 // or returns "" when they say nothing (the lint then asks for the kind).
 func RecipientKind(name string) register.RecipientKind {
-	switch {
-	case kindProcessor.MatchString(name):
-		return register.RecipientProcessor
-	case kindAuthority.MatchString(name):
-		return register.RecipientAuthority
-	case kindInternal.MatchString(name):
-		return register.RecipientInternal
-	case kindExternal.MatchString(name):
-		return register.RecipientExternal
+	lower := strings.ToLower(name)
+	for _, f := range strings.Fields(name) {
+		if strings.Trim(f, "(),;") == "AV" { // the usual abbreviation of Auftragsverarbeiter
+			return register.RecipientProcessor
+		}
+	}
+	for _, c := range recipientWords {
+		for _, w := range c.words {
+			if strings.Contains(lower, w) {
+				return c.kind
+			}
+		}
 	}
 	return ""
 }

@@ -61,6 +61,7 @@ var documentKind = kind[*register.Document]{
 type stored[T any] struct {
 	v       T
 	version int
+	doc     string // canonical JSON as stored
 }
 
 // canonical is the JSON kept in doc and in revision snapshots: the entry
@@ -81,7 +82,7 @@ func scanEntry[T any](k kind[T], doc string, version int, created, changed strin
 		return stored[T]{}, fmt.Errorf("decode %s times: %w", k.entity, err)
 	}
 	k.stamp(v, &c, &ch)
-	return stored[T]{v: v, version: version}, nil
+	return stored[T]{v: v, version: version, doc: doc}, nil
 }
 
 func getEntry[T any](ctx context.Context, s *Store, q querier, k kind[T], id string) (stored[T], bool, error) {
@@ -174,6 +175,11 @@ func saveEntry[T any](ctx context.Context, s *Store, tx *sql.Tx, k kind[T], acto
 	doc, err := canonical(k, v)
 	if err != nil {
 		return "", err
+	}
+	// Equal canonical JSON means equal content: skip the field diff, which
+	// is what makes re-importing an unchanged register cheap.
+	if exists && old.doc == string(doc) {
+		return "", nil
 	}
 	var oldV any
 	if exists {

@@ -153,7 +153,7 @@ func (s *Store) saveHeader(ctx context.Context, tx *sql.Tx, actor string, r *reg
 
 // cloneJSON copies v so that normalising and stamping inside the store never
 // changes the caller's value.
-func cloneJSON[T any](v *T) *T {
+func cloneJSON[T any](v T) T {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // register types always marshal
@@ -162,7 +162,22 @@ func cloneJSON[T any](v *T) *T {
 	if err := json.Unmarshal(b, &c); err != nil {
 		panic(err)
 	}
-	return &c
+	return c
+}
+
+func getByID[T any](ctx context.Context, s *Store, k kind[T], id string) (T, error) {
+	e, ok, err := getEntry(ctx, s, s.r, k, id)
+	if err == nil && !ok {
+		err = notFound(k.entity, id)
+	}
+	return e.v, err
+}
+
+func write[T any](ctx context.Context, s *Store, k kind[T], actor string, v T, mode saveMode, action string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := saveEntry(ctx, s, tx, k, actor, cloneJSON(v), mode, action)
+		return err
+	})
 }
 
 // FindActivities implements register.Service.
@@ -172,30 +187,17 @@ func (s *Store) FindActivities(ctx context.Context, f register.Filter) ([]*regis
 
 // FindActivityByID implements register.Service.
 func (s *Store) FindActivityByID(ctx context.Context, id string) (*register.Activity, error) {
-	e, ok, err := getEntry(ctx, s, s.r, activityKind, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, notFound("activity", id)
-	}
-	return e.v, nil
+	return getByID(ctx, s, activityKind, id)
 }
 
 // CreateActivity implements register.Service.
 func (s *Store) CreateActivity(ctx context.Context, actor string, a *register.Activity) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := saveEntry(ctx, s, tx, activityKind, actor, cloneJSON(a), mustCreate, register.ActionCreate)
-		return err
-	})
+	return write(ctx, s, activityKind, actor, a, mustCreate, register.ActionCreate)
 }
 
 // UpdateActivity implements register.Service.
 func (s *Store) UpdateActivity(ctx context.Context, actor string, a *register.Activity) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := saveEntry(ctx, s, tx, activityKind, actor, cloneJSON(a), mustExist, register.ActionUpdate)
-		return err
-	})
+	return write(ctx, s, activityKind, actor, a, mustExist, register.ActionUpdate)
 }
 
 // ArchiveActivity implements register.Service.
@@ -210,30 +212,17 @@ func (s *Store) FindMeasures(ctx context.Context, f register.Filter) ([]*registe
 
 // FindMeasureByID implements register.Service.
 func (s *Store) FindMeasureByID(ctx context.Context, id string) (*register.Measure, error) {
-	e, ok, err := getEntry(ctx, s, s.r, measureKind, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, notFound("measure", id)
-	}
-	return e.v, nil
+	return getByID(ctx, s, measureKind, id)
 }
 
 // CreateMeasure implements register.Service.
 func (s *Store) CreateMeasure(ctx context.Context, actor string, m *register.Measure) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := saveEntry(ctx, s, tx, measureKind, actor, cloneJSON(m), mustCreate, register.ActionCreate)
-		return err
-	})
+	return write(ctx, s, measureKind, actor, m, mustCreate, register.ActionCreate)
 }
 
 // UpdateMeasure implements register.Service.
 func (s *Store) UpdateMeasure(ctx context.Context, actor string, m *register.Measure) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := saveEntry(ctx, s, tx, measureKind, actor, cloneJSON(m), mustExist, register.ActionUpdate)
-		return err
-	})
+	return write(ctx, s, measureKind, actor, m, mustExist, register.ActionUpdate)
 }
 
 // ArchiveMeasure implements register.Service.

@@ -141,7 +141,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.dialect == postgres {
 		d = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(d, s.w, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(d, s.w, sub, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(s.goMigrations()...))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

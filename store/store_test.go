@@ -288,3 +288,26 @@ func seedFile(name string) string {
 	}
 	return filepath.Join("..", "importer", "testdata", name)
 }
+
+// TestRevisionsAreImmutable: the database itself refuses to change or
+// delete a revision.
+func TestRevisionsAreImmutable(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if _, err := s.Apply(ctx, "test", parseSeed(t, "seed000-allegro.txt")); err != nil {
+				t.Fatal(err)
+			}
+			db := store.RawDB(s)
+			for _, q := range []string{"UPDATE revisions SET actor = 'mallory'", "DELETE FROM revisions"} {
+				_, err := db.ExecContext(ctx, q)
+				if err == nil || !strings.Contains(err.Error(), "revisions are immutable") {
+					t.Errorf("%s: err = %v", q, err)
+				}
+			}
+			if _, total, _ := s.FindRevisions(ctx, register.RevisionFilter{}); total != 13 {
+				t.Errorf("revisions = %d", total)
+			}
+		})
+	}
+}
