@@ -1,0 +1,133 @@
+package retention
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // Europe/Berlin also where the system has no zone database
+)
+
+// Berlin is the zone in which German periods are counted. The zone database
+// is embedded, so this works on minimal systems too.
+var Berlin = mustZone("Europe/Berlin")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("retention: time zone %s: %v", name, err))
+	}
+	return loc
+}
+
+// Day returns midnight of a calendar day in Europe/Berlin.
+func Day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, Berlin) }
+
+// Hold is a legal hold (Löschsperre): while active it suspends deletion of
+// a record whatever its rule says.
+type Hold struct {
+	Reason string     `json:"reason"`
+	Owner  string     `json:"owner"`
+	Until  *time.Time `json:"until,omitempty"` // nil: until lifted
+}
+
+// Active reports whether the hold suspends deletion on day.
+func (h Hold) Active(day time.Time) bool { return h.Until == nil || !h.Until.Before(day) }
+
+// Outcome is the evaluation of a rule for one record.
+type Outcome struct {
+	// End is the last day the data may be kept (Europe/Berlin), when known.
+	End   time.Time
+	Known bool
+	// Pending lists the events whose dates are needed but unknown.
+	Pending []Event
+	// NoStart is true when a needed branch names no start event at all.
+	NoStart bool
+	// HeldBy is the active hold that suspends deletion, if any.
+	HeldBy *Hold
+}
+
+// End computes the last day of retention of a leaf for an event that took
+// place at t: the event day does not count (§ 187(1) BGB); a period of days
+// or weeks ends with its last day, one of months or years on the day with
+// the event's number, or the month's last day when it has none (§ 188(2),
+// (3) BGB); with a year-end or month-end anchor the period starts with the
+// end of that year or month (§ 147(4) AO, § 257(5) HGB). Hours count from
+// the moment itself; a date without time is taken as its midnight.
+func (r Rule) end(t time.Time) time.Time {
+	t = t.In(Berlin)
+	y, m, d := t.Date()
+	start := t
+	switch r.Anchor {
+	case AnchorYearEnd:
+		start = Day(y, 12, 31)
+	case AnchorMonthEnd:
+		start = Day(y, m+1, 0)
+	default:
+		if r.Period == nil || r.Period.Hours == 0 {
+			start = Day(y, m, d)
+		}
+	}
+	e := r.Period.AddTo(start)
+	ey, em, ed := e.Date()
+	return Day(ey, em, ed)
+}
+
+// Evaluate computes the end of retention of r for a record whose events
+// happened at the given times. For "first", the earliest end among the
+// branches whose events are known counts (if one is known, the data must
+// go then at the latest); for "last", all branches must be known. An active
+// hold on today suspends deletion.
+func Evaluate(r Rule, events map[Event]time.Time, holds []Hold, today time.Time) Outcome {
+	o := evaluate(r, events)
+	for i := range holds {
+		if holds[i].Active(today) {
+			o.HeldBy = &holds[i]
+			break
+		}
+	}
+	return o
+}
+
+func evaluate(r Rule, events map[Event]time.Time) Outcome {
+	if r.Combine == "" {
+		if r.Event == "" {
+			return Outcome{NoStart: true}
+		}
+		t, ok := events[r.Event]
+		if !ok {
+			return Outcome{Pending: []Event{r.Event}}
+		}
+		return Outcome{End: r.end(t), Known: true}
+	}
+	var pending Outcome
+	var end time.Time
+	known := 0
+	for _, b := range r.Branches {
+		o := evaluate(b, events)
+		if !o.Known {
+			pending.Pending = appendNew(pending.Pending, o.Pending...)
+			pending.NoStart = pending.NoStart || o.NoStart
+			continue
+		}
+		known++
+		if known == 1 || r.Combine == First && o.End.Before(end) || r.Combine == Last && o.End.After(end) {
+			end = o.End
+		}
+	}
+	if r.Combine == First && known > 0 || r.Combine == Last && known == len(r.Branches) {
+		return Outcome{End: end, Known: true}
+	}
+	return pending
+}
+
+func appendNew(xs []Event, ys ...Event) []Event {
+	for _, y := range ys {
+		found := false
+		for _, x := range xs {
+			found = found || x == y
+		}
+		if !found {
+			xs = append(xs, y)
+		}
+	}
+	return xs
+}
