@@ -111,7 +111,8 @@ func TestTableExportsImportAgain(t *testing.T) {
 		for i, a := range res.Register.Activities {
 			o := r.Activities[i]
 			if a.ID != o.ID || a.Name != o.Name || strings.Join(a.DataCategories, "|") != strings.Join(o.DataCategories, "|") ||
-				!a.Recipients.None || !a.ThirdCountryTransfers.None || a.Introduced.String() != "2018-03-19" || *a.Contact != *o.Contact {
+				!a.Recipients.None || !a.ThirdCountryTransfers.None || a.Introduced.String() != "2018-03-19" || *a.Contact != *o.Contact ||
+				len(a.Retention) != 1 || a.Retention[0].Text != o.Retention[0].Text || len(a.Notes) != 0 {
 				t.Errorf("%s/%s row %d: %+v", c.f, c.lang, i, a)
 			}
 		}

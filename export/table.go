@@ -20,10 +20,13 @@ var tableKeys = []string{"id", "name", "contact", "introduced", "department", "p
 // tableRows returns the header and one row per activity; list values are
 // joined with newlines (multi-line cells).
 func tableRows(r *register.Register, o Options) [][]string {
-	header := make([]string, len(tableKeys))
+	header := make([]string, len(tableKeys), len(tableKeys)+1)
 	for i, k := range tableKeys {
 		header[i] = o.t("label." + k)
 	}
+	// The rule is derived from the statement: its own column, which the
+	// importer ignores, keeps the statement itself intact for re-import.
+	header = append(header, o.t("export.rule"))
 	out := [][]string{header}
 	v := build(r, o)
 	for i, a := range v.Activities {
@@ -31,16 +34,32 @@ func tableRows(r *register.Register, o Options) [][]string {
 		for _, rw := range a.Rows {
 			byKey[rw.Key] = rw
 		}
-		cells := make([]string, len(tableKeys))
+		act := v.Activities[i].activity
+		cells := make([]string, len(tableKeys), len(tableKeys)+1)
+		var rules []string
 		for j, k := range tableKeys {
 			rw, ok := byKey[k]
 			switch {
 			case k == "name":
-				cells[j] = v.Activities[i].Name
+				cells[j] = act.Name
+			case k == "retention":
+				var texts []string
+				for _, r := range act.Retention {
+					s := r.Text
+					if r.DataCategory != "" {
+						s = r.DataCategory + ": " + s
+					}
+					texts = append(texts, s)
+					for _, rule := range r.Rules(act).Rules {
+						rules = append(rules, RuleText(rule, o.Lang))
+					}
+				}
+				cells[j] = strings.Join(texts, "\n")
 			case ok && !rw.Missing:
 				cells[j] = strings.Join(rw.Values, "\n")
 			}
 		}
+		cells = append(cells, strings.Join(rules, "\n"))
 		out = append(out, cells)
 	}
 	return out

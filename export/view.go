@@ -42,10 +42,11 @@ type row struct {
 }
 
 type activityView struct {
-	Number int
-	ID     string
-	Name   string
-	Rows   []row
+	Number   int
+	ID       string
+	Name     string
+	Rows     []row
+	activity *register.Activity
 }
 
 type measureView struct {
@@ -106,7 +107,7 @@ func build(r *register.Register, o Options) *view {
 			continue
 		}
 		n++
-		v.Activities = append(v.Activities, activityView{Number: n, ID: a.ID, Name: a.Name, Rows: activityRows(a, titles, o)})
+		v.Activities = append(v.Activities, activityView{Number: n, ID: a.ID, Name: a.Name, Rows: activityRows(a, titles, o), activity: a})
 	}
 	byCat := map[register.Category][]measureView{}
 	for _, m := range r.TOMs {
@@ -227,11 +228,20 @@ func activityRows(a *register.Activity, tomTitles map[string]string, o Options) 
 	}
 	var ret []string
 	for _, r := range a.Retention {
+		s := r.Text
 		if r.DataCategory != "" {
-			ret = append(ret, r.DataCategory+": "+r.Text)
-		} else {
-			ret = append(ret, r.Text)
+			s = r.DataCategory + ": " + s
 		}
+		// The structured rule beside the original text, so that a reader
+		// sees how the engine will apply the statement.
+		var rules []string
+		for _, rule := range r.Rules(a).Rules {
+			rules = append(rules, RuleText(rule, o.Lang))
+		}
+		if len(rules) == 0 {
+			rules = []string{o.t("rule.none")}
+		}
+		ret = append(ret, s+" → "+strings.Join(rules, "; "))
 	}
 	required("retention", ret)
 	optional("data_location", lines(a.DataLocation))

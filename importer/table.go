@@ -46,7 +46,7 @@ var headerNames = map[string]column{}
 func init() {
 	for col, names := range map[column][]string{
 		colID:             {"id", "kennung", "schlüssel", "key"},
-		colIgnore:         {"nr", "lfd nr", "nummer", "no", "number", "pos"},
+		colIgnore:         {"nr", "lfd nr", "nummer", "no", "number", "pos", "regel", "rule", "löschregel", "retention rule"},
 		colName:           {"verarbeitungstätigkeit", "bezeichnung der verarbeitungstätigkeit", "bezeichnung", "name der verarbeitungstätigkeit", "verfahren", "verfahrensname", "bezeichnung des verfahrens", "tätigkeit", "name", "activity", "processing activity", "name of the processing activity", "name of processing activity"},
 		colContact:        {"ansprechpartner", "ansprechperson", "kontakt", "kontaktperson", "contact", "contact person"},
 		colIntroduced:     {"datum der einführung", "einführung", "einführungsdatum", "eingeführt am", "seit", "introduced", "date of introduction", "since"},

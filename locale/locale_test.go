@@ -5,6 +5,7 @@ import (
 
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/retention"
 )
 
 // TestCatalogueComplete: every text exists in both languages, and every
@@ -33,6 +34,9 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	need = append(need, "value.role.controller", "value.role.processor", "value.dpia.yes", "value.dpia.no", "value.dpia.unknown",
 		"value.severity.error", "value.severity.warning", "value.severity.info", "value.entity.controller", "value.entity.activity", "value.entity.measure")
+	for _, e := range retention.Events {
+		need = append(need, "event."+string(e.Event))
+	}
 	for _, k := range need {
 		if !locale.Has(k) {
 			t.Errorf("catalogue lacks %s", k)

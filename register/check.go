@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gdpr/period"
+	"gdpr/retention"
 )
 
 // Severity of a finding. Errors make `gdpr check` exit 1.
@@ -82,7 +83,6 @@ var Rules = []Rule{
 	{CodeTransferSafeguard, SevWarning, "Art. 30(1)(e), Art. 44-49 GDPR"},
 	{CodeLegalBasisMissing, SevWarning, "Art. 5(2), Art. 6(1) GDPR"},
 	{CodeRetentionMissing, SevWarning, "Art. 30(1)(f) GDPR"},
-	{CodeRetentionNoPeriod, SevWarning, "Art. 5(1)(e), Art. 30(1)(f) GDPR"},
 	{CodeTOMsMissing, SevWarning, "Art. 30(1)(g), Art. 32(1) GDPR"},
 	{CodeTOMUnresolved, SevInfo, "Art. 30(1)(g) GDPR"},
 	{CodeProcessorNoController, SevWarning, "Art. 30(2)(a) GDPR"},
@@ -91,6 +91,21 @@ var Rules = []Rule{
 	{CodeMeasureCategoryMissing, SevWarning, "Art. 32(1) GDPR"},
 	{CodeMeasureNeverReviewed, SevWarning, "Art. 32(1)(d) GDPR"},
 	{CodeMeasureReviewOverdue, SevWarning, "Art. 32(1)(d) GDPR"},
+}
+
+// RetentionCodePrefix prefixes the codes of the retention parser's warnings
+// when the lint reports them ("retention-no-start-event").
+const RetentionCodePrefix = "retention-"
+
+func init() {
+	for code, w := range retention.WarningRules {
+		sev := SevWarning
+		if w.Severity == retention.SevInfo {
+			sev = SevInfo
+		}
+		Rules = append(Rules, Rule{RetentionCodePrefix + code, sev, w.Ref})
+	}
+	slices.SortStableFunc(Rules[len(Rules)-len(retention.WarningRules):], func(a, b Rule) int { return strings.Compare(a.Code, b.Code) })
 }
 
 // DefaultReviewInterval applies to measures that state none: Art. 32(1)(d)
@@ -207,8 +222,8 @@ func checkActivity(l *linter, a *Activity, toms map[string]bool) {
 		add(CodeRetentionMissing, "retention")
 	}
 	for _, r := range a.Retention {
-		if !NamesPeriod(r.Text) {
-			add(CodeRetentionNoPeriod, "retention", r.Text)
+		for _, w := range r.Rules(a).Warnings {
+			add(RetentionCodePrefix+w.Code, "retention", append([]string{r.Text}, w.Args...)...)
 		}
 	}
 	if len(nonEmpty(a.TOMs)) == 0 {
@@ -295,12 +310,3 @@ func ExternalProviderHint(a *Activity) string {
 	}
 	return ""
 }
-
-// periodPattern finds a number (digits or a written German/English number)
-// followed by a unit of time, or a phrase that fixes the end without a
-// number (immediate deletion).
-var periodPattern = regexp.MustCompile(`(?i)(\b(\d+|ein(e[nmr]?)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|dreißig|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirty)\s*[-\s]?(stunden?|std\.?|tage?n?|tg\.?|wochen?|monate?n?|mon\.?|jahre?n?|j\.|hours?|days?|weeks?|months?|years?|yrs?)\b)|\bP(\d+[YMWD])+\b|\bPT\d+H\b|(unverzüglich|sofort|unmittelbar|immediately|without undue delay)`)
-
-// NamesPeriod reports whether a retention statement names a period or an
-// immediate deletion. The full parser of deletion rules builds on this.
-func NamesPeriod(text string) bool { return periodPattern.MatchString(text) }

@@ -5,9 +5,11 @@
 package register
 
 import (
+	"strings"
 	"time"
 
 	"gdpr/period"
+	"gdpr/retention"
 )
 
 // Register is one controller's (or processor's) complete record: the unit
@@ -101,6 +103,25 @@ type Transfer struct {
 type Retention struct {
 	Text         string `json:"text" yaml:"text"`
 	DataCategory string `json:"data_category,omitempty" yaml:"data_category,omitempty"`
+	// Rule is the statement as an executable rule. When set it is used as
+	// written; when absent the text is parsed (gdpr retention parse).
+	Rule *retention.Rule `json:"rule,omitempty" yaml:"rule,omitempty" doc:"Structured rule: event, anchor, period, action; or combine with branches."`
+}
+
+// Rules returns the retention rules of the statement: the explicit rule, or
+// what the parser reads from the text in the activity's context.
+func (r Retention) Rules(a *Activity) retention.Result {
+	if r.Rule != nil {
+		return retention.Result{Text: r.Text, Rules: []retention.Rule{*r.Rule}, Warnings: []retention.Warning{}, Confidence: 1}
+	}
+	return retention.Parse(r.Text, retention.Context{Topic: a.Topic(r.DataCategory)})
+}
+
+// Topic is what an activity is about, for the retention parser: name,
+// purposes, data categories (and the statement's own data category).
+func (a *Activity) Topic(extra string) string {
+	parts := append([]string{a.Name, extra}, a.Purposes...)
+	return strings.Join(append(parts, a.DataCategories...), " ")
 }
 
 // Tristate is yes, no or unknown.

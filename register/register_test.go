@@ -12,6 +12,7 @@ import (
 	"gdpr/locale"
 	"gdpr/period"
 	"gdpr/register"
+	"gdpr/retention"
 )
 
 func seed000(t *testing.T) *register.Register {
@@ -46,6 +47,15 @@ func TestCheckSeed000(t *testing.T) {
 		{register.CodeMeasureNeverReviewed, "kundendatenbank-absichern"},
 		{register.CodeMeasureCategoryMissing, "kundendatenbank-absichern"},
 		{register.CodeDPIAUnknown, "werbemassnahmen-zur-kundengewinnung"},
+		// The retention statements (issue 3's acceptance): "10 Jahre
+		// (gesetzliche Aufbewahrungspflicht)" names no start event, no
+		// statutory duty covers marketing e-mail addresses, and payment
+		// records are 8 years since 2025.
+		{"retention-no-start-event", "kundenverwaltung"},
+		{"retention-no-start-event", "werbemassnahmen-zur-kundengewinnung"},
+		{"retention-no-statutory-duty", "werbemassnahmen-zur-kundengewinnung"},
+		{"retention-outdated-law", "zahlungsabwicklung-bei-kunden-ueber-externe"},
+		{"retention-implied-start", "betrieb-der-website-und-des-onlineshops"},
 	}
 	for _, w := range want {
 		if !has(fs, w.code, w.id) {
@@ -59,8 +69,13 @@ func TestCheckSeed000(t *testing.T) {
 			t.Errorf("false recipients finding for %s", id)
 		}
 	}
-	if n[register.SevWarning] != 4+1+8+8 {
-		t.Errorf("warnings = %d, want 21 (4 legal basis, 1 recipients, 8+8 TOM)", n[register.SevWarning])
+	if n[register.SevWarning] != 4+1+8+8+5 {
+		t.Errorf("warnings = %d, want 26 (4 legal basis, 1 recipients, 8+8 TOM, 3 no start event, 1 no statutory duty, 1 outdated law)", n[register.SevWarning])
+	}
+	for _, id := range []string{"kundenverwaltung", "betrieb-der-website-und-des-onlineshops"} {
+		if has(fs, "retention-no-statutory-duty", id) || has(fs, "retention-outdated-law", id) {
+			t.Errorf("false statutory finding for %s", id)
+		}
 	}
 	// Errors sort first, and every finding has a message in both languages.
 	for _, f := range fs {
@@ -102,8 +117,13 @@ func TestCheckRules(t *testing.T) {
 		}), register.CodeTransferSafeguard, "", false},
 		{"no legal basis", act(func(a *register.Activity) { a.LegalBases = nil }), register.CodeLegalBasisMissing, register.SevWarning, true},
 		{"no retention", act(func(a *register.Activity) { a.Retention = nil }), register.CodeRetentionMissing, register.SevWarning, true},
-		{"retention without period", act(func(a *register.Activity) { a.Retention = []register.Retention{{Text: "solange erforderlich"}} }), register.CodeRetentionNoPeriod, register.SevWarning, true},
-		{"retention with written number", act(func(a *register.Activity) { a.Retention = []register.Retention{{Text: "zehn Jahre nach Vertragsende"}} }), register.CodeRetentionNoPeriod, "", false},
+		{"retention without period", act(func(a *register.Activity) { a.Retention = []register.Retention{{Text: "solange erforderlich"}} }), "retention-vague", register.SevWarning, true},
+		{"retention unbounded", act(func(a *register.Activity) { a.Retention = []register.Retention{{Text: "Daten werden gespeichert"}} }), "retention-unbounded", register.SevWarning, true},
+		{"retention with written number", act(func(a *register.Activity) { a.Retention = []register.Retention{{Text: "zehn Jahre nach Vertragsende"}} }), "retention-no-start-event", "", false},
+		{"explicit rule wins over the text", act(func(a *register.Activity) {
+			p := period.MustParse("P10Y")
+			a.Retention = []register.Retention{{Text: "10 Jahre", Rule: &retention.Rule{Event: retention.ContractEnd, Period: &p}}}
+		}), "retention-no-start-event", "", false},
 		{"processor without controller", act(func(a *register.Activity) { a.Role = register.RoleProcessor }), register.CodeProcessorNoController, register.SevWarning, true},
 		{"processor with controller", act(func(a *register.Activity) { a.Role = register.RoleProcessor; a.Controllers = []string{"Kunde A"} }), register.CodeProcessorNoController, "", false},
 		{"archived activity is not linted", act(func(a *register.Activity) { a.Purposes = nil; a.Status = register.StatusArchived }), register.CodePurposeMissing, "", false},
@@ -136,7 +156,7 @@ func complete() *register.Activity {
 		Contact: &register.Contact{Name: "Erika"}, Purposes: []string{"Abwicklung von Bestellungen"},
 		LegalBases: []string{"Art. 6 Abs. 1 lit. b DSGVO"}, DataSubjects: []string{"Kunden"}, DataCategories: []string{"Name"},
 		Recipients: register.Recipients{None: true}, ThirdCountryTransfers: register.Transfers{None: true},
-		Retention: []register.Retention{{Text: "10 Jahre"}}, TOMs: []string{"backup"}, DPIA: &register.DPIA{Required: register.No},
+		Retention: []register.Retention{{Text: "10 Jahre nach Vertragsende"}}, TOMs: []string{"backup"}, DPIA: &register.DPIA{Required: register.No},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gdpr/period"
+	"gdpr/retention"
 )
 
 // SchemaID identifies the JSON Schema of the native format.
@@ -19,6 +20,16 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[Category]():      strs(Categories),
 	reflect.TypeFor[LegacyControl](): strs(LegacyControls),
 	reflect.TypeFor[Tristate]():      {string(Yes), string(No), string(Unknown)},
+	reflect.TypeFor[retention.Event](): func() []string {
+		var out []string
+		for _, e := range retention.Events {
+			out = append(out, string(e.Event))
+		}
+		return out
+	}(),
+	reflect.TypeFor[retention.Anchor]():     {string(retention.AnchorMonthEnd), string(retention.AnchorYearEnd)},
+	reflect.TypeFor[retention.Action]():     {string(retention.Delete), string(retention.Anonymise), string(retention.RestrictThenDelete), string(retention.Suppress)},
+	reflect.TypeFor[retention.Combinator](): {string(retention.First), string(retention.Last)},
 }
 
 func strs[T ~string](xs []T) []string {
@@ -35,6 +46,9 @@ func strs[T ~string](xs []T) []string {
 // bookkeeping fields (schema:"-") are left out.
 func JSONSchema() ([]byte, error) {
 	s := schemaOf(reflect.TypeFor[Register]())
+	// Rules nest (combine has branches), so their schema is a definition
+	// that refers to itself.
+	s["$defs"] = obj{"rule": structSchema(reflect.TypeFor[retention.Rule]())}
 	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	s["$id"] = SchemaID
 	s["title"] = "gdpr register (Verzeichnis von Verarbeitungstätigkeiten and TOM catalogue)"
@@ -53,6 +67,8 @@ func schemaOf(t reflect.Type) obj {
 		return noneOr(schemaOf(reflect.TypeFor[Recipient]()))
 	case reflect.TypeFor[Transfers]():
 		return noneOr(schemaOf(reflect.TypeFor[Transfer]()))
+	case reflect.TypeFor[retention.Rule]():
+		return obj{"$ref": "#/$defs/rule"}
 	}
 	if e, ok := enums[t]; ok {
 		return obj{"type": "string", "enum": e}
@@ -69,6 +85,13 @@ func schemaOf(t reflect.Type) obj {
 	case reflect.Int, reflect.Int64:
 		return obj{"type": "integer"}
 	case reflect.Struct:
+		return structSchema(t)
+	}
+	return obj{}
+}
+
+func structSchema(t reflect.Type) obj {
+	{
 		props := obj{}
 		var required []string
 		for i := 0; i < t.NumField(); i++ {
@@ -96,7 +119,6 @@ func schemaOf(t reflect.Type) obj {
 		}
 		return s
 	}
-	return obj{}
 }
 
 func noneOr(item obj) obj {

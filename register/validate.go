@@ -53,6 +53,11 @@ func (a *Activity) Validate() error {
 		if strings.TrimSpace(r.Text) == "" {
 			return gdpr.FieldErrorf(fmt.Sprintf("retention[%d].text", i), "empty retention statement")
 		}
+		if r.Rule != nil {
+			if err := r.Rule.Validate(); err != nil {
+				return gdpr.FieldErrorf(fmt.Sprintf("retention[%d].rule", i), "%v", err)
+			}
+		}
 	}
 	if a.DPIA != nil && !slices.Contains([]Tristate{Yes, No, Unknown}, a.DPIA.Required) {
 		return gdpr.FieldErrorf("dpia.required", "invalid value %q (want yes, no or unknown)", a.DPIA.Required)

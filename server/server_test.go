@@ -142,7 +142,7 @@ func TestPage(t *testing.T) {
 	resp, body := call(t, "GET", srv.URL+"/", "")
 	page := string(body)
 	if resp.StatusCode != 200 || !strings.Contains(page, `<html lang="de">`) || !strings.Contains(page, "Werbemaßnahmen zur Kundengewinnung") ||
-		!strings.Contains(page, "0 Fehler, 44 Warnungen, 9 Hinweise") || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
+		!strings.Contains(page, "0 Fehler, 49 Warnungen, 10 Hinweise") || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
 		t.Fatalf("page: %d %s", resp.StatusCode, page)
 	}
 	if strings.Contains(page, "<script") || strings.Contains(page, "style=") {
