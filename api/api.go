@@ -67,6 +67,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	route("GET /api/v1/register", Read, s.getRegister)
 	entityRoutes(route, s.activities())
 	entityRoutes(route, s.measures())
+	s.retentionRoutes(route)
 	route("GET /api/v1/findings", Read, s.findings)
 	route("GET /api/v1/revisions", Read, s.revisions)
 	route("GET /api/v1/export", Read, s.export)

@@ -74,6 +74,18 @@ func TestImportCheckExport(t *testing.T) {
 	if !found || out.Counts["error"] != 0 || out.Counts["warning"] == 0 {
 		t.Errorf("check findings: %+v", out)
 	}
+	// Issue 3: "10 Jahre (gesetzliche Aufbewahrungspflicht)" has no start
+	// event, and no statutory duty exists for marketing e-mail addresses.
+	want := map[string]string{"retention-no-start-event": "kundenverwaltung", "retention-no-statutory-duty": "werbemassnahmen-zur-kundengewinnung"}
+	for code, id := range want {
+		ok := false
+		for _, f := range out.Findings {
+			ok = ok || f.Code == code && f.EntityID == id && strings.Contains(f.Message, "10 Jahre (gesetzliche Aufbewahrungspflicht)")
+		}
+		if !ok {
+			t.Errorf("check lacks %s for %s", code, id)
+		}
+	}
 
 	// Round trip through the store: export yaml, import into a new store,
 	// export again: the same bytes.
@@ -175,5 +187,52 @@ func TestHelpOnEveryCommand(t *testing.T) {
 				t.Errorf("%s %s has no help", c.Name(), sub.Name())
 			}
 		}
+	}
+}
+
+func TestRetentionCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gdpr.db")
+	cases := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"retention", "due", "IP-Adressen nach 30 Tagen", "--event", "collected=2024-03-15"}, 0, "2024-04-14\n"},
+		{[]string{"retention", "due", "8 Jahre ab Schluss des Kalenderjahres", "--event", "document_date=2024-03-15"}, 0, "2032-12-31\n"},
+		{[]string{"retention", "due", "8 Jahre ab Schluss des Kalenderjahres", "--event", "document_date=15.03.2024"}, 0, "2032-12-31\n"},
+		{[]string{"retention", "due", "2 Jahre nach Vertragsende", "--event", "collected=2024-03-15"}, 3, "pending: contract_end\n"},
+		{[]string{"retention", "due", "30 days after collection, or 7 days after the account is closed, whichever comes first", "-e", "collected=2024-01-01"}, 0, "2024-01-31\n"},
+		{[]string{"retention", "due", "solange erforderlich"}, 2, ""},
+		{[]string{"retention", "due", "10 Jahre (gesetzliche Aufbewahrungspflicht)", "-e", "collected=2024-01-01"}, 2, ""},
+		{[]string{"retention", "due", "Rechnungen 8 Jahre, Lieferscheine 6 Jahre"}, 2, ""},
+		{[]string{"retention", "due", "3 Tage nach Erhebung", "-e", "birthday=2024-01-01"}, 2, ""},
+		{[]string{"retention", "due", "3 Tage nach Erhebung", "-e", "collected"}, 2, ""},
+	}
+	for _, c := range cases {
+		r := gdpr(t, db, c.args...)
+		if r.code != c.code || (c.out != "" && r.stdout != c.out) {
+			t.Errorf("%v: %+v, want %d %q", c.args, r, c.code, c.out)
+		}
+		if c.code == 2 && r.stderr == "" {
+			t.Errorf("%v: no reason given", c.args)
+		}
+	}
+	r := gdpr(t, db, "--lang", "en", "retention", "parse", "--format", "json", "--topic", "Newsletter", "10 Jahre (gesetzliche Aufbewahrungspflicht)")
+	if r.code != 0 || !strings.Contains(r.stdout, `"code": "no-statutory-duty"`) || !strings.Contains(r.stdout, `there is no statutory duty`) {
+		t.Errorf("parse json: %+v", r)
+	}
+	r = gdpr(t, db, "retention", "parse", "Dauer der Geschäftsbeziehung + 1 Monat")
+	if r.code != 0 || !strings.Contains(r.stdout, "1 Monat nach Ende der Geschäftsbeziehung") || !strings.Contains(r.stdout, "P1M from relationship_end") {
+		t.Errorf("parse text: %+v", r)
+	}
+	if r := gdpr(t, db, "retention", "events"); r.code != 0 || !strings.Contains(r.stdout, "application_rejected") {
+		t.Errorf("events: %+v", r)
+	}
+	s000, _, s003, _ := seeds(t)
+	gdpr(t, db, "import", s000, s003)
+	r = gdpr(t, db, "retention", "classes")
+	if r.code != 0 || !strings.Contains(r.stdout, "L1  30 Tage nach Erhebung: betrieb-der-website-und-des-onlineshops") ||
+		!strings.Contains(r.stdout, "kundenverwaltung, zahlungsabwicklung-bei-kunden-ueber-externe, werbemassnahmen-zur-kundengewinnung") {
+		t.Errorf("classes: %+v", r)
 	}
 }

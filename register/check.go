@@ -310,3 +310,23 @@ func ExternalProviderHint(a *Activity) string {
 	}
 	return ""
 }
+
+// RetentionItems lists every retention statement of the register in force
+// with its rules, labelled "activity-id" or "activity-id: data category",
+// for the deletion-class matrix.
+func RetentionItems(r *Register) []retention.Item {
+	var items []retention.Item
+	for _, a := range r.Activities {
+		if a.Status == StatusArchived {
+			continue
+		}
+		for _, ret := range a.Retention {
+			label := a.ID
+			if ret.DataCategory != "" {
+				label += ": " + ret.DataCategory
+			}
+			items = append(items, retention.Item{Label: label, Rules: ret.Rules(a).Rules})
+		}
+	}
+	return items
+}

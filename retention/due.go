@@ -131,3 +131,43 @@ func appendNew(xs []Event, ys ...Event) []Event {
 	}
 	return xs
 }
+
+// DueError says why a statement yields no end of retention.
+type DueError struct {
+	Reason string
+}
+
+func (e *DueError) Error() string { return e.Reason }
+
+// Due evaluates a parsed statement for one record: it needs exactly one rule
+// with start events. Missing event dates are not an error: they come back
+// as Pending.
+func Due(res Result, events map[Event]time.Time, holds []Hold, today time.Time) (Outcome, error) {
+	switch len(res.Rules) {
+	case 0:
+		reason := "the statement names no period"
+		if len(res.Warnings) > 0 {
+			reason = "the statement is not an executable rule (" + res.Warnings[0].Code + ")"
+		}
+		return Outcome{}, &DueError{reason}
+	case 1:
+	default:
+		return Outcome{}, &DueError{fmt.Sprintf("the statement holds %d rules; give one per data type (DIN 66398)", len(res.Rules))}
+	}
+	o := Evaluate(res.Rules[0], events, holds, today)
+	if !o.Known && o.NoStart && len(o.Pending) == 0 {
+		return o, &DueError{"the statement names no start event (from when does the period run?)"}
+	}
+	return o, nil
+}
+
+// ParseEventDate reads an event's date (2024-03-15, 15.03.2024) or time
+// (2024-03-15T10:30) in Europe/Berlin.
+func ParseEventDate(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", "02.01.2006", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, Berlin); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid date %q (want YYYY-MM-DD, DD.MM.YYYY or YYYY-MM-DDTHH:MM)", s)
+}

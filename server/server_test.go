@@ -106,6 +106,14 @@ func TestAPI(t *testing.T) {
 		{"GET", "/api/v1/export?format=docx", "", 400, []string{`"field":"format"`}},
 		{"GET", "/api/v1/nothing", "", 404, []string{`"code":"not_found"`}},
 		{"DELETE", "/api/v1/activities/kundenverwaltung", "", 404, []string{`no such API route: DELETE`}},
+		{"POST", "/api/v1/retention/parse?lang=de", `{"text":"10 Jahre (gesetzliche Aufbewahrungspflicht)","topic":"Newsletter"}`, 200, []string{`"code":"no-start-event"`, `"code":"no-statutory-duty"`, `"confidence":0.5`}},
+		{"POST", "/api/v1/retention/parse", `{"text":""}`, 400, []string{`"field":"text"`}},
+		{"POST", "/api/v1/retention/due", `{"text":"IP-Adressen nach 30 Tagen","events":{"collected":"2024-03-15"}}`, 200, []string{`"end":"2024-04-14"`, `"rule":"30 Tage nach Erhebung"`}},
+		{"POST", "/api/v1/retention/due?lang=en", `{"text":"2 Jahre nach Vertragsende"}`, 200, []string{`"pending":["contract_end"]`, `"rule":"2 years after end of contract"`}},
+		{"POST", "/api/v1/retention/due", `{"text":"solange erforderlich"}`, 400, []string{`not an executable rule`}},
+		{"POST", "/api/v1/retention/due", `{"text":"3 Tage nach Erhebung","events":{"birthday":"2024-01-01"}}`, 400, []string{`"field":"events.birthday"`}},
+		{"POST", "/api/v1/retention/due", `{"text":"3 Tage nach Erhebung","events":{"collected":"gestern"}}`, 400, []string{`invalid date`}},
+		{"GET", "/api/v1/retention/classes", "", 200, []string{`"id":"L1"`, `"entries":["betrieb-der-website-und-des-onlineshops"]`}},
 	}
 	for _, s := range steps {
 		resp, body := call(t, s.method, u+s.path, s.body)
