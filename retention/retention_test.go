@@ -118,6 +118,10 @@ func TestPhrases(t *testing.T) {
 		{"2 Jahre nach Vertragsende, spätestens jedoch 10 Jahre nach Erhebung", ev("contract_end=2030-01-01", "collected=2021-06-01"), "2031-06-01", nil},
 		{lastDE, ev("contract_end=2024-05-01", "collected=2022-01-01"), "2025-05-01", nil},
 		{lastDE, ev("collected=2022-01-01"), "pending:contract_end", nil},
+		{"unverzüglich nach Vertragsende", ev("contract_end=2025-06-30"), "2025-06-30", nil},
+		{"höchstens 3 Monate", ev("collected=2024-11-30"), "2025-02-28", []string{"implied-start"}},
+		{"Speicherung für 14 Tage", ev("collected=2024-02-20"), "2024-03-05", nil},
+		{"Löschung 1 Jahr nach dem letzten Login", ev("last_activity=2023-03-01"), "2024-03-01", nil},
 		// No rule, or no start.
 		{"solange erforderlich", nil, "none", []string{"vague"}},
 		{"as long as necessary", nil, "none", []string{"vague"}},
