@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"gdpr"
 	"gdpr/export"
 	"gdpr/register"
 )
@@ -28,15 +27,10 @@ overdue, processor records that name no controller.
 Exit status: 0 without errors, 1 with errors.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "text" && format != "json" {
-				return gdpr.Errorf(gdpr.EINVALID, "--format: want text or json, got %q", format)
-			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
+			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			defer s.Close()
-			r, err := s.Register(cmd.Context(), false)
+			r, err := e.loadRegister(cmd, false)
 			if err != nil {
 				return err
 			}

@@ -42,12 +42,7 @@ Without --format the format follows the extension of -o, else yaml.`,
 			if out == "" && (f == export.PDF || f == export.XLSX) && isTerminal(e.stdout) {
 				return gdpr.Errorf(gdpr.EINVALID, "%s is binary: write it to a file with -o FILE", f)
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			r, err := s.Register(cmd.Context(), f == export.YAML || f == export.JSON)
+			r, err := e.loadRegister(cmd, f == export.YAML || f == export.JSON)
 			if err != nil {
 				return err
 			}

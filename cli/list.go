@@ -28,8 +28,8 @@ func (l *listFlags) add(cmd *cobra.Command) {
 
 func (l *listFlags) filter() (register.Filter, error) {
 	f := register.Filter{Query: l.query, IncludeArchived: l.all}
-	if l.format != "text" && l.format != "json" {
-		return f, gdpr.Errorf(gdpr.EINVALID, "--format: want text or json, got %q", l.format)
+	if err := oneOf("format", l.format, "text", "json"); err != nil {
+		return f, err
 	}
 	if l.status != "" {
 		s := register.Status(l.status)
@@ -95,8 +95,8 @@ func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.
 		Short: "Show one entry",
 		Args:  nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "yaml" && format != "json" {
-				return gdpr.Errorf(gdpr.EINVALID, "--format: want yaml or json, got %q", format)
+			if err := oneOf("format", format, "yaml", "json"); err != nil {
+				return err
 			}
 			s, err := e.open(cmd.Context())
 			if err != nil {

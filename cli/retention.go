@@ -44,8 +44,8 @@ statutory duty claimed for marketing data is recognised.`,
   gdpr retention parse --topic Newsletter "10 Jahre (gesetzliche Aufbewahrungspflicht)"`,
 		Args: nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return gdpr.Errorf(gdpr.EINVALID, "--format: want text or json, got %q", format)
+			if err := oneOf("format", format, "text", "json"); err != nil {
+				return err
 			}
 			v := export.DescribeRetention(retention.Parse(args[0], retention.Context{Topic: topic}), e.lang)
 			if format == "json" {
@@ -161,15 +161,10 @@ func newRetentionClasses(e *env) *cobra.Command {
 occupied cell one class with the activities that use it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "text" && format != "json" {
-				return gdpr.Errorf(gdpr.EINVALID, "--format: want text or json, got %q", format)
-			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
+			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			defer s.Close()
-			r, err := s.Register(cmd.Context(), false)
+			r, err := e.loadRegister(cmd, false)
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"gdpr"
 	"gdpr/importer"
 	"gdpr/locale"
+	"gdpr/register"
 	"gdpr/store"
 )
 
@@ -72,6 +73,26 @@ type env struct {
 
 func (e *env) open(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, e.db)
+}
+
+// loadRegister opens the store and reads the register in it.
+func (e *env) loadRegister(cmd *cobra.Command, includeArchived bool) (*register.Register, error) {
+	s, err := e.open(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Register(cmd.Context(), includeArchived)
+}
+
+// oneOf checks a --format value.
+func oneOf(flag, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return gdpr.Errorf(gdpr.EINVALID, "--%s: want %s, got %q", flag, strings.Join(allowed, " or "), value)
 }
 
 func (e *env) t(key string, args ...any) string { return locale.T(e.lang, key, args...) }
