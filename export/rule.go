@@ -32,6 +32,8 @@ func RuleText(r retention.Rule, lang locale.Lang) string {
 		s = t("rule.year_end", PeriodText(*r.Period, lang), ev)
 	case r.Anchor == retention.AnchorMonthEnd:
 		s = t("rule.month_end", PeriodText(*r.Period, lang), ev)
+	case r.Event == "":
+		s = t("rule.nostart", PeriodText(*r.Period, lang))
 	case r.Period.IsZero():
 		s = t("rule.on", ev)
 	default:

@@ -192,6 +192,7 @@ var messages = map[string]text{
 	"event.unknown":              {"? (kein Startereignis)", "? (no start event)"},
 
 	"rule.after":                  {"%s nach %s", "%s after %s"},
+	"rule.nostart":                {"%s – Startereignis fehlt", "%s – start event missing"},
 	"rule.on":                     {"am Tag: %s", "on the day of: %s"},
 	"rule.year_end":               {"%s ab Schluss des Kalenderjahres (%s)", "%s from the end of the calendar year (%s)"},
 	"rule.month_end":              {"%s ab Monatsende (%s)", "%s from the end of the month (%s)"},
