@@ -14,6 +14,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"gdpr"
+	"gdpr/auth"
 	"gdpr/importer"
 	"gdpr/register"
 	"gdpr/store"
@@ -307,6 +308,76 @@ func TestRevisionsAreImmutable(t *testing.T) {
 			}
 			if _, total, _ := s.FindRevisions(ctx, register.RevisionFilter{}); total != 13 {
 				t.Errorf("revisions = %d", total)
+			}
+		})
+	}
+}
+
+func TestAuthStore(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := s.CreateUser(ctx, "erika", auth.Editor, "hash1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateUser(ctx, "erika", auth.Admin, "x"); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+				t.Fatalf("duplicate user: %v", err)
+			}
+			u, hash, err := s.FindUser(ctx, "erika")
+			if err != nil || u.Role != auth.Editor || hash != "hash1" || u.Disabled {
+				t.Fatalf("user %+v %q %v", u, hash, err)
+			}
+			if _, _, err := s.FindUser(ctx, "nobody"); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+				t.Fatal(err)
+			}
+			exp := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+			s.CreateSession(ctx, "s1", "erika", "csrf1", exp)
+			s.CreateSession(ctx, "s2", "erika", "csrf2", exp)
+			ses, err := s.FindSession(ctx, "s1")
+			if err != nil || ses.User.Name != "erika" || ses.CSRF != "csrf1" || !ses.Expires.Equal(exp) {
+				t.Fatalf("session %+v %v", ses, err)
+			}
+			if err := s.SetPassword(ctx, "erika", "hash2", "s1"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.FindSession(ctx, "s2"); gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
+				t.Fatal("other session survived a password change")
+			}
+			if err := s.SetUserDisabled(ctx, "erika", true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.FindSession(ctx, "s1"); gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
+				t.Fatal("session of a disabled user")
+			}
+			if n, _ := s.CountUsers(ctx); n != 0 {
+				t.Fatalf("enabled users = %d", n)
+			}
+			if err := s.CreateToken(ctx, "ci", auth.Auditor, "th"); err != nil {
+				t.Fatal(err)
+			}
+			tok, err := s.FindToken(ctx, "th")
+			if err != nil || tok.Role != auth.Auditor || tok.LastUsed == nil {
+				t.Fatalf("token %+v %v", tok, err)
+			}
+			if err := s.RevokeToken(ctx, "ci"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.FindToken(ctx, "th"); gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
+				t.Fatal("revoked token accepted")
+			}
+			if err := s.RevokeToken(ctx, "ci"); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+				t.Fatal("revoked twice")
+			}
+			toks, _ := s.ListTokens(ctx)
+			if len(toks) != 1 || toks[0].Revoked == nil {
+				t.Fatalf("tokens %+v", toks)
+			}
+			for _, a := range []string{"login", "logout"} {
+				s.Audit(ctx, auth.AuditEntry{Actor: "erika", Action: a, Target: "session", Outcome: auth.OutcomeOK})
+			}
+			es, total, err := s.FindAudit(ctx, 10, 0)
+			if err != nil || total != 2 || es[0].Action != "logout" || es[0].At.IsZero() {
+				t.Fatalf("audit %+v %d %v", es, total, err)
 			}
 		})
 	}
