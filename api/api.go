@@ -9,22 +9,25 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 
 	"gdpr"
+	"gdpr/auth"
 	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/register"
 )
 
-// Permission is what a route needs.
-type Permission int
+// Permission is what a route needs (see auth.Role.Allows).
+type Permission = auth.Permission
 
-// Permissions, from least to most.
+// Permissions, re-exported for the route table.
 const (
-	Read Permission = iota
-	Write
+	Read   = auth.Read
+	Write  = auth.Write
+	Manage = auth.Manage
 )
 
 // Authorizer decides whether a request may do what a route needs and names
@@ -33,17 +36,10 @@ type Authorizer interface {
 	Authorize(r *http.Request, p Permission) (actor string, err error)
 }
 
-// LocalOperator lets every request act as "api". It is only safe while the
-// server listens on loopback, which is why serve refuses other addresses
-// until real sign-in exists.
-type LocalOperator struct{}
-
-// Authorize implements Authorizer.
-func (LocalOperator) Authorize(*http.Request, Permission) (string, error) { return "api", nil }
-
 // Server serves the API.
 type Server struct {
 	Service register.Service
+	Users   UserStore
 	Auth    Authorizer
 	Log     *slog.Logger
 	Now     func() time.Time
@@ -51,26 +47,53 @@ type Server struct {
 
 type handler func(w http.ResponseWriter, r *http.Request, actor string) error
 
-// Routes registers the API on mux.
+// Route is one API route: the single table that routing, authorisation,
+// the OpenAPI document and the route-walk test are derived from.
+type Route struct {
+	Method, Path string
+	Perm         Permission
+	Summary      string
+	Request      any // zero value of the body type, or nil
+	Response     any // zero value of the answer type
+	handle       handler
+}
+
+// Table returns every API route.
+func (s *Server) Table() []Route {
+	var t []Route
+	add := func(method, path string, p Permission, summary string, req, resp any, h handler) {
+		t = append(t, Route{Method: method, Path: path, Perm: p, Summary: summary, Request: req, Response: resp, handle: h})
+	}
+	add("GET", "/api/v1/register", Read, "The whole register", nil, register.Register{}, s.getRegister)
+	entityRoutes(add, s.activities(), "activity")
+	entityRoutes(add, s.measures(), "measure")
+	add("POST", "/api/v1/retention/parse", Read, "Parse a retention statement into rules", RetentionRequest{}, export.RetentionView{}, s.retentionParse)
+	add("POST", "/api/v1/retention/due", Read, "End of retention for given event dates", RetentionRequest{}, DueResponse{}, s.retentionDue)
+	add("GET", "/api/v1/retention/classes", Read, "Deletion-class matrix of the register", nil, export.ClassesView{}, s.retentionClasses)
+	add("GET", "/api/v1/findings", Read, "Lint findings with messages", nil, FindingList{}, s.findings)
+	add("GET", "/api/v1/revisions", Read, "Change history, newest first", nil, List[register.Revision]{}, s.revisions)
+	add("GET", "/api/v1/export", Read, "Export the register (format=pdf|html|md|csv|xlsx|json|yaml)", nil, nil, s.export)
+	add("GET", "/api/v1/me", Read, "The signed-in user or token", nil, Me{}, s.me)
+	add("GET", "/api/v1/users", Manage, "List users", nil, List[auth.User]{}, s.listUsers)
+	add("GET", "/api/v1/tokens", Manage, "List API tokens (never their secrets)", nil, List[auth.Token]{}, s.listTokens)
+	add("GET", "/api/v1/audit", Manage, "Audit log, newest first", nil, List[auth.AuditEntry]{}, s.audit)
+	return t
+}
+
+// Routes registers the API on mux: every route checks its permission first.
 func (s *Server) Routes(mux *http.ServeMux) {
-	route := func(pattern string, p Permission, h handler) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			actor, err := s.Auth.Authorize(r, p)
+	for _, rt := range s.Table() {
+		rt := rt
+		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			actor, err := s.Auth.Authorize(r, rt.Perm)
 			if err == nil {
-				err = h(w, r, actor)
+				err = rt.handle(w, r, actor)
 			}
 			if err != nil {
 				httpx.Error(w, r, s.Log, err)
 			}
 		})
 	}
-	route("GET /api/v1/register", Read, s.getRegister)
-	entityRoutes(route, s.activities())
-	entityRoutes(route, s.measures())
-	s.retentionRoutes(route)
-	route("GET /api/v1/findings", Read, s.findings)
-	route("GET /api/v1/revisions", Read, s.revisions)
-	route("GET /api/v1/export", Read, s.export)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, s.Log, gdpr.Errorf(gdpr.ENOTFOUND, "no such API route: %s %s", r.Method, r.URL.Path))
 	})
@@ -201,13 +224,26 @@ func (e entity[T]) doArchive(w http.ResponseWriter, r *http.Request, actor strin
 	return e.show(w, r)
 }
 
-// entityRoutes registers list, create, read, replace and archive of one kind.
-func entityRoutes[T any](route func(string, Permission, handler), e entity[T]) {
-	route("GET "+e.path, Read, func(w http.ResponseWriter, r *http.Request, _ string) error { return e.list(w, r) })
-	route("POST "+e.path, Write, e.post)
-	route("GET "+e.path+"/{id}", Read, func(w http.ResponseWriter, r *http.Request, _ string) error { return e.show(w, r) })
-	route("PUT "+e.path+"/{id}", Write, e.put)
-	route("POST "+e.path+"/{id}/archive", Write, e.doArchive)
+// entityRoutes adds list, create, read, replace and archive of one kind.
+func entityRoutes[T any](add func(string, string, Permission, string, any, any, handler), e entity[T], noun string) {
+	var zero T
+	item := reflect.New(reflect.TypeOf(zero).Elem()).Elem().Interface()
+	add("GET", e.path, Read, "List "+noun+" entries (q, status, archived, limit, offset)", nil, listOf(item), func(w http.ResponseWriter, r *http.Request, _ string) error { return e.list(w, r) })
+	add("POST", e.path, Write, "Create a "+noun, item, item, e.post)
+	add("GET", e.path+"/{id}", Read, "Get a "+noun, nil, item, func(w http.ResponseWriter, r *http.Request, _ string) error { return e.show(w, r) })
+	add("PUT", e.path+"/{id}", Write, "Replace a "+noun, item, item, e.put)
+	add("POST", e.path+"/{id}/archive", Write, "Archive a "+noun+" (entries are never deleted)", nil, item, e.doArchive)
+}
+
+// listOf returns a List of the item's type, for the OpenAPI document.
+func listOf(item any) any {
+	switch item.(type) {
+	case register.Activity:
+		return List[register.Activity]{}
+	case register.Measure:
+		return List[register.Measure]{}
+	}
+	return nil
 }
 
 func (s *Server) activities() entity[*register.Activity] {
@@ -236,12 +272,19 @@ func Findings(ctx context.Context, svc register.Service, now time.Time, lang loc
 	return export.Describe(fs, lang), register.CountBySeverity(fs), nil
 }
 
+// FindingList is the answer of /api/v1/findings.
+type FindingList struct {
+	Items  []export.FindingView      `json:"items"`
+	Total  int                       `json:"total"`
+	Counts map[register.Severity]int `json:"counts"`
+}
+
 func (s *Server) findings(w http.ResponseWriter, r *http.Request, _ string) error {
 	fs, counts, err := Findings(r.Context(), s.Service, s.Now(), langOf(r))
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"items": fs, "total": len(fs), "counts": counts})
+	httpx.JSON(w, http.StatusOK, FindingList{Items: fs, Total: len(fs), Counts: counts})
 	return nil
 }
 

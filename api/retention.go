@@ -27,12 +27,6 @@ type DueResponse struct {
 	Rule    string   `json:"rule"`
 }
 
-func (s *Server) retentionRoutes(route func(string, Permission, handler)) {
-	route("POST /api/v1/retention/parse", Read, s.retentionParse)
-	route("POST /api/v1/retention/due", Read, s.retentionDue)
-	route("GET /api/v1/retention/classes", Read, s.retentionClasses)
-}
-
 func decodeRetention(w http.ResponseWriter, r *http.Request) (RetentionRequest, error) {
 	var req RetentionRequest
 	if err := httpx.Decode(w, r, &req); err != nil {

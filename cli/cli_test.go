@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"gdpr/cli"
 )
@@ -234,5 +236,94 @@ func TestRetentionCommands(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "L1  30 Tage nach Erhebung: betrieb-der-website-und-des-onlineshops") ||
 		!strings.Contains(r.stdout, "kundenverwaltung, zahlungsabwicklung-bei-kunden-ueber-externe, werbemassnahmen-zur-kundengewinnung") {
 		t.Errorf("classes: %+v", r)
+	}
+}
+
+func TestUsersAndTokens(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gdpr.db")
+	run := func(stdin string, args ...string) run {
+		var out, errb bytes.Buffer
+		code := cli.Execute(context.Background(), append([]string{"--db", db}, args...), strings.NewReader(stdin), &out, &errb)
+		return run{code, out.String(), errb.String()}
+	}
+	if r := run("a long enough password\n", "users", "add", "erika", "--role", "editor", "--password-stdin"); r.code != 0 || !strings.Contains(r.stdout, "erika") {
+		t.Fatalf("add: %+v", r)
+	}
+	if r := run("short\n", "users", "add", "max", "--role", "editor", "--password-stdin"); r.code != 2 || !strings.Contains(r.stderr, "12 characters") {
+		t.Errorf("short password: %+v", r)
+	}
+	if r := run("a long enough password\n", "users", "add", "erika", "--role", "admin", "--password-stdin"); r.code != 5 {
+		t.Errorf("duplicate: %+v", r)
+	}
+	if r := run("", "users", "add", "max", "--role", "root", "--password-stdin"); r.code != 2 {
+		t.Errorf("bad role: %+v", r)
+	}
+	if r := run("", "users", "add", "max", "--role", "editor"); r.code != 2 || !strings.Contains(r.stderr, "--password-stdin") {
+		t.Errorf("no terminal: %+v", r)
+	}
+	if r := run("", "users", "list", "--format", "json"); !strings.Contains(r.stdout, `"name": "erika"`) || strings.Contains(r.stdout, "argon2") {
+		t.Errorf("list: %+v", r)
+	}
+	if r := run("", "users", "disable", "erika"); r.code != 0 {
+		t.Errorf("disable: %+v", r)
+	}
+	if r := run("", "users", "list"); !strings.Contains(r.stdout, "erika  editor  true") {
+		t.Errorf("list after disable: %q", r.stdout)
+	}
+	r := run("", "tokens", "create", "ci", "--role", "auditor")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "gdpr_") || len(strings.TrimSpace(r.stdout)) != 69 || !strings.Contains(r.stderr, "Hash") {
+		t.Fatalf("token: %+v", r)
+	}
+	if r := run("", "tokens", "list"); !strings.Contains(r.stdout, "ci    auditor") || strings.Contains(r.stdout, "gdpr_") {
+		t.Errorf("token list: %q", r.stdout)
+	}
+	if r := run("", "tokens", "revoke", "ci"); r.code != 0 {
+		t.Errorf("revoke: %+v", r)
+	}
+	if r := run("", "tokens", "revoke", "ci"); r.code != 4 {
+		t.Errorf("revoke twice: %+v", r)
+	}
+}
+
+// syncBuffer is a buffer the serve goroutine writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// serveUntil starts serve, waits until it listens, and stops it.
+func serveUntil(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() { done <- cli.Execute(ctx, args, strings.NewReader(""), &out, &errb) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "http://127.0.0.1:") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s %s", code, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+func TestServeStartMessages(t *testing.T) {
+	out := serveUntil(t, "serve", "--demo", "--addr", "127.0.0.1:0")
+	if !strings.Contains(out, "Demo-Anmeldung: Benutzer demo, Passwort ") || !strings.Contains(out, "allegro:it") {
+		t.Errorf("demo start: %s", out)
+	}
+	db := filepath.Join(t.TempDir(), "gdpr.db")
+	out = serveUntil(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	if !strings.Contains(out, "gdpr users add NAME --role admin") {
+		t.Errorf("first start without users: %s", out)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"gdpr"
+	"gdpr/auth"
 	"gdpr/demo"
 	"gdpr/register"
 	"gdpr/server"
@@ -34,8 +35,10 @@ check at /healthz.
 TOM document) into a fresh store: a temporary file removed on exit, or the
 --db store if it is given and empty.
 
-Sign-in does not exist yet, so the server only listens on loopback
-addresses (127.0.0.1, ::1, localhost).`,
+Every page and API route except /healthz and /login needs a session (sign
+in as a user from "gdpr users add") or an API token ("gdpr tokens create").
+The server speaks plain HTTP, so it listens on loopback addresses only
+(127.0.0.1, ::1, localhost): put a TLS reverse proxy in front for others.`,
 		Example: "  gdpr serve --demo\n  gdpr serve --addr 127.0.0.1:9000 --db postgres://gdpr@localhost/gdpr",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,20 +66,30 @@ addresses (127.0.0.1, ::1, localhost).`,
 					return err
 				}
 				fmt.Fprintln(e.stdout, e.t("cli.serve.demo", s.Redacted()))
+				pw, err := demoLogin(ctx, s)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, e.t("cli.users.demo", demoUser, pw))
+			}
+			if n, err := s.CountUsers(ctx); err != nil {
+				return err
+			} else if n == 0 {
+				fmt.Fprintln(e.stdout, e.t("cli.users.none"))
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return gdpr.Errorf(gdpr.EINVALID, "--addr %s: %v", addr, err)
 			}
 			srv := &http.Server{
-				Handler:           server.New(server.Config{Service: s, Store: s, Log: log}),
+				Handler:           server.New(server.Config{Store: s, Log: log}),
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
 				WriteTimeout:      2 * time.Minute,
 				IdleTimeout:       2 * time.Minute,
 			}
 			fmt.Fprintln(e.stdout, e.t("cli.serve.listening", ln.Addr()))
-			fmt.Fprintln(e.stdout, e.t("cli.serve.noauth"))
+			fmt.Fprintln(e.stdout, e.t("cli.serve.plainhttp"))
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
 			select {
@@ -97,9 +110,9 @@ addresses (127.0.0.1, ::1, localhost).`,
 	return cmd
 }
 
-// loopbackOnly refuses addresses other hosts could reach: without sign-in
-// the API would hand the register (personal data of employees and
-// contacts) to anyone on the network.
+// loopbackOnly refuses addresses other hosts could reach: over plain HTTP
+// passwords, session cookies and the register (personal data of employees
+// and contacts) would cross the network unencrypted.
 func loopbackOnly(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -111,7 +124,7 @@ func loopbackOnly(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return gdpr.Errorf(gdpr.EINVALID, "--addr %q: sign-in is not available yet, so gdpr serves on loopback addresses only (127.0.0.1, ::1, localhost); put a reverse proxy with authentication in front if others must reach it", addr)
+	return gdpr.Errorf(gdpr.EINVALID, "--addr %q: gdpr speaks plain HTTP and so serves on loopback addresses only (127.0.0.1, ::1, localhost); put a TLS reverse proxy in front if others must reach it", addr)
 }
 
 // loadDemo loads the demo register into an empty store.
@@ -129,4 +142,25 @@ func loadDemo(ctx context.Context, s *store.Store) error {
 	}
 	_, err = s.Apply(ctx, "demo", r)
 	return err
+}
+
+// demoUser is the sign-in that --demo creates.
+const demoUser = "demo"
+
+// demoLogin creates the demo user (an admin, so that every button works)
+// with a fresh random password, and returns the password.
+func demoLogin(ctx context.Context, s *store.Store) (string, error) {
+	secret, err := auth.NewSecret("")
+	if err != nil {
+		return "", err
+	}
+	pw := secret[:16]
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return "", err
+	}
+	if err := s.CreateUser(ctx, demoUser, auth.Admin, hash); err != nil {
+		return "", err
+	}
+	return pw, nil
 }

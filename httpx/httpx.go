@@ -67,6 +67,9 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if code == gdpr.EINTERNAL {
 		log.Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
+	if code == gdpr.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gdpr"`)
+	}
 	JSON(w, StatusOf(code), body)
 }
 

@@ -10,22 +10,16 @@ import (
 
 	"gdpr/api"
 	"gdpr/httpx"
-	"gdpr/register"
+	"gdpr/session"
+	"gdpr/store"
 	"gdpr/web"
 )
 
-// Pinger checks the store (health endpoint).
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // Config holds what the handler needs.
 type Config struct {
-	Service register.Service
-	Store   Pinger
-	Auth    api.Authorizer
-	Log     *slog.Logger
-	Now     func() time.Time
+	Store *store.Store
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // New returns the handler of the whole server.
@@ -33,12 +27,10 @@ func New(c Config) http.Handler {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Auth == nil {
-		c.Auth = api.LocalOperator{}
-	}
+	authn := session.Authenticator{Store: c.Store}
 	mux := http.NewServeMux()
-	(&api.Server{Service: c.Service, Auth: c.Auth, Log: c.Log, Now: c.Now}).Routes(mux)
-	web.New(c.Service, c.Log, c.Now).Routes(mux)
+	(&api.Server{Service: c.Store, Users: c.Store, Auth: authn, Log: c.Log, Now: c.Now}).Routes(mux)
+	web.New(c.Store, authn, c.Log, c.Now).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

@@ -4,18 +4,21 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"gdpr/api"
+	"gdpr/auth"
 	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/session"
+	"gdpr/store"
 )
 
 //go:embed templates/*.html
@@ -26,15 +29,17 @@ var static embed.FS
 
 // Handler serves the pages.
 type Handler struct {
-	Service register.Service
-	Log     *slog.Logger
-	Now     func() time.Time
-	tmpl    *template.Template
+	Store    *store.Store
+	Auth     session.Authenticator
+	Throttle *auth.Throttle
+	Log      *slog.Logger
+	Now      func() time.Time
+	tmpl     *template.Template
 }
 
 // New parses the templates once.
-func New(svc register.Service, log *slog.Logger, now func() time.Time) *Handler {
-	h := &Handler{Service: svc, Log: log, Now: now}
+func New(s *store.Store, authn session.Authenticator, log *slog.Logger, now func() time.Time) *Handler {
+	h := &Handler{Store: s, Auth: authn, Throttle: auth.NewThrottle(now), Log: log, Now: now}
 	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"t": func(l locale.Lang, key string, args ...any) string { return locale.T(l, key, args...) },
 	}).ParseFS(templates, "templates/*.html"))
@@ -44,7 +49,10 @@ func New(svc register.Service, log *slog.Logger, now func() time.Time) *Handler 
 // Routes registers the pages on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.FileServerFS(static))
-	mux.HandleFunc("GET /{$}", h.index)
+	mux.HandleFunc("GET /login", h.getLogin)
+	mux.HandleFunc("POST /login", h.postLogin)
+	mux.HandleFunc("POST /logout", h.postLogout)
+	mux.HandleFunc("GET /{$}", h.page(auth.Read, h.index))
 }
 
 func lang(r *http.Request) locale.Lang {
@@ -55,7 +63,19 @@ func lang(r *http.Request) locale.Lang {
 	return l
 }
 
+func other(l locale.Lang) locale.Lang {
+	if l == locale.EN {
+		return locale.DE
+	}
+	return locale.EN
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
 type indexData struct {
+	User       string
+	Role       auth.Role
+	CSRF       string
 	Lang       locale.Lang
 	Other      locale.Lang
 	Register   *register.Register
@@ -67,38 +87,27 @@ type indexData struct {
 	Formats    []export.Format
 }
 
-func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) index(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
-	reg, err := h.Service.Register(r.Context(), false)
+	reg, err := h.Store.Register(r.Context(), false)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	fs, counts, err := api.Findings(r.Context(), h.Service, h.Now(), l)
+	fs, counts, err := api.Findings(r.Context(), h.Store, h.Now(), l)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d := indexData{Lang: l, Other: locale.EN, Register: reg, Findings: fs, ByActivity: map[string]int{},
+	d := indexData{User: id.Session.User.Name, Role: id.Role, CSRF: id.Session.CSRF, Lang: l, Other: other(l), Register: reg, Findings: fs, ByActivity: map[string]int{},
 		Formats: []export.Format{export.PDF, export.XLSX, export.Markdown, export.HTML, export.CSV, export.JSON, export.YAML}}
-	if l == locale.EN {
-		d.Other = locale.DE
-	}
 	d.Errors, d.Warnings, d.Infos = counts[register.SevError], counts[register.SevWarning], counts[register.SevInfo]
 	for _, f := range fs {
 		if f.Entity == "activity" {
 			d.ByActivity[f.EntityID]++
 		}
 	}
-	// Render completely before answering, so that a template error is a
-	// 500 and not half a page.
-	var buf bytes.Buffer
-	if err := h.tmpl.ExecuteTemplate(&buf, "index.html", d); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(buf.Bytes())
+	h.render(w, r, http.StatusOK, "index.html", d)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"gdpr"
+	"gdpr/auth"
+)
+
+func newUsers(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "Manage the people who sign in to the web UI"}
+	var role string
+	var fromStdin bool
+	add := &cobra.Command{
+		Use:   "add NAME --role admin|editor|auditor [--password-stdin]",
+		Short: "Add a user; the password is asked for, or read from standard input",
+		Long: `Add creates a user with a role: admin (users, tokens, settings and all an
+editor may), editor (the data-protection officer: edits the register) or
+auditor (reads and exports). The password (at least 12 characters) is
+asked for twice on a terminal, or read as the first line of standard input
+with --password-stdin.`,
+		Example: "  gdpr users add erika --role editor\n  echo \"$PW\" | gdpr users add ci-reader --role auditor --password-stdin",
+		Args:    nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := auth.ParseRole(role)
+			if err != nil {
+				return err
+			}
+			if err := auth.ValidName(args[0]); err != nil {
+				return err
+			}
+			pw, err := readPassword(e, fromStdin)
+			if err != nil {
+				return err
+			}
+			hash, err := auth.HashPassword(pw)
+			if err != nil {
+				return err
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.CreateUser(cmd.Context(), args[0], r, hash); err != nil {
+				return err
+			}
+			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "user.add", Target: args[0], Outcome: auth.OutcomeOK, Detail: "role " + string(r)})
+			fmt.Fprintln(e.stdout, e.t("cli.users.added", args[0], r))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&role, "role", "", "admin, editor or auditor (required)")
+	add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
+	add.MarkFlagRequired("role")
+
+	var format string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf("format", format, "text", "json"); err != nil {
+				return err
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			us, err := s.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(e, map[string]any{"items": us, "total": len(us)})
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tDISABLED\tCREATED")
+			for _, u := range us {
+				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Name, u.Role, u.Disabled, u.Created.Format("2006-01-02"))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+
+	disable := &cobra.Command{
+		Use:   "disable NAME",
+		Short: "Disable a user and end their sessions",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.SetUserDisabled(cmd.Context(), args[0], true); err != nil {
+				return err
+			}
+			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "user.disable", Target: args[0], Outcome: auth.OutcomeOK})
+			fmt.Fprintln(e.stdout, e.t("cli.users.disabled", args[0]))
+			return nil
+		},
+	}
+	cmd.AddCommand(add, list, disable)
+	return cmd
+}
+
+// readPassword reads a new password: twice from the terminal without echo,
+// or once from standard input.
+func readPassword(e *env, fromStdin bool) (string, error) {
+	var pw string
+	if fromStdin {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", err
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	} else {
+		f, ok := e.stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return "", gdpr.Errorf(gdpr.EINVALID, "no terminal to ask for the password: use --password-stdin")
+		}
+		fmt.Fprint(e.stderr, e.t("cli.users.password"))
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(e.stderr, e.t("cli.users.repeat"))
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", gdpr.Errorf(gdpr.EINVALID, "the passwords differ")
+		}
+		pw = string(a)
+	}
+	return pw, auth.CheckPassword(pw)
+}
+
+func newTokens(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "tokens", Short: "Manage API tokens for scripts (Authorization: Bearer TOKEN)"}
+	var role string
+	create := &cobra.Command{
+		Use:   "create NAME --role admin|editor|auditor",
+		Short: "Create an API token; it is printed once and stored only as a hash",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := auth.ParseRole(role)
+			if err != nil {
+				return err
+			}
+			if err := auth.ValidName(args[0]); err != nil {
+				return err
+			}
+			secret, err := auth.NewSecret(auth.TokenPrefix)
+			if err != nil {
+				return err
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.CreateToken(cmd.Context(), args[0], r, auth.HashSecret(secret)); err != nil {
+				return err
+			}
+			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "token.create", Target: args[0], Outcome: auth.OutcomeOK, Detail: "role " + string(r)})
+			fmt.Fprintln(e.stdout, secret)
+			fmt.Fprintln(e.stderr, e.t("cli.tokens.once"))
+			return nil
+		},
+	}
+	create.Flags().StringVar(&role, "role", "", "admin, editor or auditor (required)")
+	create.MarkFlagRequired("role")
+	var format string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List API tokens (never their secrets)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf("format", format, "text", "json"); err != nil {
+				return err
+			}
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ts, err := s.ListTokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(e, map[string]any{"items": ts, "total": len(ts)})
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tREVOKED\tLAST USED")
+			for _, t := range ts {
+				revoked, used := "-", "-"
+				if t.Revoked != nil {
+					revoked = t.Revoked.Format("2006-01-02")
+				}
+				if t.LastUsed != nil {
+					used = t.LastUsed.Format("2006-01-02 15:04")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, t.Created.Format("2006-01-02"), revoked, used)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+	revoke := &cobra.Command{
+		Use:   "revoke NAME",
+		Short: "Revoke an API token",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := e.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.RevokeToken(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "token.revoke", Target: args[0], Outcome: auth.OutcomeOK})
+			fmt.Fprintln(e.stdout, e.t("cli.tokens.revoked", args[0]))
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}

@@ -1,0 +1,241 @@
+package server_test
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gdpr/auth"
+)
+
+// sample gives each route of the table a request that the right role can
+// make successfully.
+var sample = map[string]struct{ path, body string }{
+	"GET /api/v1/register":                 {"/api/v1/register", ""},
+	"GET /api/v1/activities":               {"/api/v1/activities", ""},
+	"POST /api/v1/activities":              {"/api/v1/activities", `{"id":"walk-%d","name":"Walk"}`},
+	"GET /api/v1/activities/{id}":          {"/api/v1/activities/kundenverwaltung", ""},
+	"PUT /api/v1/activities/{id}":          {"/api/v1/activities/kundenverwaltung", `{"name":"Kundenverwaltung"}`},
+	"POST /api/v1/activities/{id}/archive": {"/api/v1/activities/werbemassnahmen-zur-kundengewinnung/archive", ""},
+	"GET /api/v1/toms":                     {"/api/v1/toms", ""},
+	"POST /api/v1/toms":                    {"/api/v1/toms", `{"id":"walk-%d","title":"Walk"}`},
+	"GET /api/v1/toms/{id}":                {"/api/v1/toms/kundendatenbank-absichern", ""},
+	"PUT /api/v1/toms/{id}":                {"/api/v1/toms/kundendatenbank-absichern", `{"title":"Kundendatenbank absichern"}`},
+	"POST /api/v1/toms/{id}/archive":       {"/api/v1/toms/standard-gruppenverwaltung/archive", ""},
+	"POST /api/v1/retention/parse":         {"/api/v1/retention/parse", `{"text":"3 Jahre nach Vertragsende"}`},
+	"POST /api/v1/retention/due":           {"/api/v1/retention/due", `{"text":"3 Jahre nach Vertragsende","events":{"contract_end":"2024-01-01"}}`},
+	"GET /api/v1/retention/classes":        {"/api/v1/retention/classes", ""},
+	"GET /api/v1/findings":                 {"/api/v1/findings", ""},
+	"GET /api/v1/revisions":                {"/api/v1/revisions", ""},
+	"GET /api/v1/export":                   {"/api/v1/export?format=md", ""},
+	"GET /api/v1/me":                       {"/api/v1/me", ""},
+	"GET /api/v1/users":                    {"/api/v1/users", ""},
+	"GET /api/v1/tokens":                   {"/api/v1/tokens", ""},
+	"GET /api/v1/audit":                    {"/api/v1/audit", ""},
+}
+
+// TestRouteWalk walks every API route: 401 without credentials, 403 with a
+// role that may not, 2xx with one that may.
+func TestRouteWalk(t *testing.T) {
+	srv := newServer(t)
+	n := 0
+	for _, rt := range apiTable(srv) {
+		key := rt.Method + " " + rt.Path
+		smp, ok := sample[key]
+		if !ok {
+			t.Errorf("%s: no sample request in the walk", key)
+			continue
+		}
+		body := func() string {
+			n++
+			if strings.Contains(smp.body, "%d") {
+				return strings.Replace(smp.body, "%d", strings.Repeat("x", n), 1)
+			}
+			return smp.body
+		}
+		if resp, _ := call(t, rt.Method, srv.URL+smp.path, body(), ""); resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s without credentials: %d", key, resp.StatusCode)
+		}
+		if resp, _ := call(t, rt.Method, srv.URL+smp.path, body(), "gdpr_0000"); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s with a wrong token: %d", key, resp.StatusCode)
+		}
+		for _, role := range auth.Roles {
+			resp, b := call(t, rt.Method, srv.URL+smp.path, body(), srv.tokens[role])
+			switch {
+			case role.Allows(rt.Perm) && (resp.StatusCode < 200 || resp.StatusCode > 299):
+				t.Errorf("%s as %s: %d %s", key, role, resp.StatusCode, b)
+			case !role.Allows(rt.Perm) && resp.StatusCode != http.StatusForbidden:
+				t.Errorf("%s as %s: %d, want 403", key, role, resp.StatusCode)
+			}
+		}
+	}
+	if len(sample) != len(apiTable(srv)) {
+		t.Errorf("%d samples for %d routes", len(sample), len(apiTable(srv)))
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+// signIn signs in through the login form and returns a client with the
+// session cookie and the page's CSRF token.
+func signIn(t *testing.T, srv *fixture, user string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(resp)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("login page without csrf: %s", page)
+	}
+	resp, err = c.PostForm(srv.URL+"/login", url.Values{"name": {user}, "password": {srv.pw}, "csrf": {m[1]}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = readAll(resp)
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/" {
+		t.Fatalf("sign-in ended at %s with %d: %.300s", resp.Request.URL, resp.StatusCode, page)
+	}
+	m = csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("page without csrf token")
+	}
+	return c, m[1]
+}
+
+func readAll(resp *http.Response) string {
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			return b.String()
+		}
+	}
+}
+
+func TestSessionAndCSRF(t *testing.T) {
+	srv := newServer(t)
+	c, csrf := signIn(t, srv, "editor-user")
+	resp, err := c.Get(srv.URL + "/api/v1/me")
+	if body := readAll(resp); err != nil || !strings.Contains(body, `"actor":"user:editor-user"`) {
+		t.Fatalf("me: %s %v", body, err)
+	}
+	post := func(withCSRF bool) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/activities", strings.NewReader(`{"id":"csrf-test","name":"X"}`))
+		if withCSRF {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(false); got != http.StatusForbidden {
+		t.Errorf("write without CSRF token: %d", got)
+	}
+	if got := post(true); got != http.StatusCreated {
+		t.Errorf("write with CSRF token: %d", got)
+	}
+	// Sign out: the session ends, the page sends us to sign in again.
+	resp, _ = c.PostForm(srv.URL+"/logout", url.Values{"csrf": {csrf}})
+	readAll(resp)
+	if resp.Request.URL.Path != "/login" {
+		t.Errorf("after logout at %s", resp.Request.URL)
+	}
+	resp, _ = c.Get(srv.URL + "/api/v1/me")
+	if readAll(resp); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("after logout: %d", resp.StatusCode)
+	}
+	es, _, _ := srv.store.FindAudit(t.Context(), 10, 0)
+	var actions []string
+	for _, e := range es {
+		actions = append(actions, e.Action+"/"+e.Outcome)
+	}
+	if got := strings.Join(actions, ","); !strings.Contains(got, "logout/ok") || !strings.Contains(got, "login/ok") {
+		t.Errorf("audit: %s", got)
+	}
+}
+
+func TestLoginFailuresAndThrottle(t *testing.T) {
+	srv := newServer(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, _ := c.Get(srv.URL + "/login")
+	csrf := csrfField.FindStringSubmatch(readAll(resp))[1]
+	try := func(user, pw string) int {
+		resp, _ := c.PostForm(srv.URL+"/login", url.Values{"name": {user}, "password": {pw}, "csrf": {csrf}})
+		readAll(resp)
+		return resp.StatusCode
+	}
+	if got := try("nobody", "whatever password"); got != http.StatusUnauthorized {
+		t.Errorf("unknown user: %d", got)
+	}
+	for range 4 {
+		try("admin-user", "wrong password!!")
+	}
+	if got := try("admin-user", srv.pw); got != http.StatusTooManyRequests {
+		t.Errorf("sixth attempt with the right password: %d, want 429", got)
+	}
+	resp, _ = c.PostForm(srv.URL+"/login", url.Values{"name": {"admin-user"}, "password": {srv.pw}, "csrf": {"forged"}})
+	if readAll(resp); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("forged login csrf: %d", resp.StatusCode)
+	}
+	es, _, _ := srv.store.FindAudit(t.Context(), 20, 0)
+	failed := 0
+	for _, e := range es {
+		if e.Action == "login" && e.Outcome == auth.OutcomeFailed {
+			failed++
+		}
+	}
+	if failed != 5 {
+		t.Errorf("%d failed sign-ins in the audit, want 5", failed)
+	}
+}
+
+func TestPages(t *testing.T) {
+	srv := newServer(t)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, _ := noRedirect.Get(srv.URL + "/")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2F" {
+		t.Fatalf("anonymous /: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	c, _ := signIn(t, srv, "auditor-user")
+	resp, _ = c.Get(srv.URL + "/")
+	page := readAll(resp)
+	if !strings.Contains(page, `<html lang="de">`) || !strings.Contains(page, "Werbemaßnahmen zur Kundengewinnung") ||
+		!strings.Contains(page, "0 Fehler, 49 Warnungen, 10 Hinweise") || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
+		t.Fatalf("page: %s", page)
+	}
+	if strings.Contains(page, "<script") || strings.Contains(page, "style=") {
+		t.Error("inline script or style on the page (CSP forbids it)")
+	}
+	resp, _ = c.Get(srv.URL + "/?lang=en")
+	if !strings.Contains(readAll(resp), "Record of processing activities") {
+		t.Error("no English page")
+	}
+	// Every page and asset carries the security headers.
+	for _, p := range []string{"/", "/login", "/static/app.css", "/healthz", "/api/v1/nothing"} {
+		resp, _ := c.Get(srv.URL + p)
+		readAll(resp)
+		h := resp.Header
+		if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || strings.Contains(h.Get("Content-Security-Policy"), "unsafe-inline") ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: headers %v", p, h)
+		}
+	}
+	resp, _ = noRedirect.Get(srv.URL + "/healthz")
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz needs no sign-in: %d", resp.StatusCode)
+	}
+}
