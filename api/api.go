@@ -77,6 +77,7 @@ func (s *Server) Table() []Route {
 	add("GET", "/api/v1/users", Manage, "List users", nil, List[auth.User]{}, s.listUsers)
 	add("GET", "/api/v1/tokens", Manage, "List API tokens (never their secrets)", nil, List[auth.Token]{}, s.listTokens)
 	add("GET", "/api/v1/audit", Manage, "Audit log, newest first", nil, List[auth.AuditEntry]{}, s.audit)
+	add("GET", "/api/v1/openapi.json", Read, "This OpenAPI 3.1 document", nil, nil, s.openapi)
 	return t
 }
 

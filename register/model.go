@@ -167,8 +167,8 @@ type Activity struct {
 
 	// Created and Changed are kept by the store; they are ignored on import
 	// and left out of the native export so that it round-trips.
-	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"-"`
-	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"-"`
+	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"readonly"`
+	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"readonly"`
 }
 
 // Category is one of the protection goals of Art. 32(1).
@@ -242,8 +242,8 @@ type Measure struct {
 	Evidence       string         `json:"evidence,omitempty" yaml:"evidence,omitempty"`
 	Status         Status         `json:"status,omitempty" yaml:"status,omitempty"`
 
-	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"-"`
-	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"-"`
+	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"readonly"`
+	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"readonly"`
 }
 
 // Document is an internal written instruction or documentation (e.g.

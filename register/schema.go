@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"time"
 
 	"gdpr/period"
 	"gdpr/retention"
@@ -43,12 +44,13 @@ func strs[T ~string](xs []T) []string {
 // JSONSchema returns the JSON Schema (draft 2020-12) of the native format,
 // derived from the Go types: their json tags name the properties, a field
 // without omitempty is required, the doc tags describe them. Store
-// bookkeeping fields (schema:"-") are left out.
+// bookkeeping fields (schema:"readonly") are left out.
 func JSONSchema() ([]byte, error) {
-	s := schemaOf(reflect.TypeFor[Register]())
+	g := &Schemas{RefPrefix: "#/$defs/"}
+	s := g.Of(reflect.TypeFor[Register]())
 	// Rules nest (combine has branches), so their schema is a definition
 	// that refers to itself.
-	s["$defs"] = obj{"rule": structSchema(reflect.TypeFor[retention.Rule]())}
+	s["$defs"] = g.Defs()
 	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	s["$id"] = SchemaID
 	s["title"] = "gdpr register (Verzeichnis von Verarbeitungstätigkeiten and TOM catalogue)"
@@ -57,27 +59,66 @@ func JSONSchema() ([]byte, error) {
 
 type obj = map[string]any
 
-func schemaOf(t reflect.Type) obj {
+// Schemas derives JSON Schemas (2020-12, as OpenAPI 3.1 uses) from Go types
+// by their json tags. Recursive types become definitions referred to with
+// RefPrefix ("#/$defs/" in a schema, "#/components/schemas/" in OpenAPI).
+type Schemas struct {
+	RefPrefix string
+	// ReadOnly includes fields tagged schema:"readonly" (kept by the store,
+	// as created and changed) marked readOnly; the native format has none.
+	ReadOnly bool
+	defs     obj
+}
+
+// Of returns the schema of t.
+func (g *Schemas) Of(t reflect.Type) map[string]any { return g.schemaOf(t) }
+
+// Defs returns the definitions that Of referred to.
+func (g *Schemas) Defs() map[string]any {
+	if g.defs == nil {
+		return obj{}
+	}
+	return g.defs
+}
+
+func (g *Schemas) schemaOf(t reflect.Type) obj {
 	switch t {
 	case reflect.TypeFor[Date]():
 		return obj{"type": "string", "format": "date", "description": "ISO 8601 date (YYYY-MM-DD); DD.MM.YYYY is accepted on import."}
 	case reflect.TypeFor[period.Period]():
 		return obj{"type": "string", "pattern": `^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T\d+H)?$`, "description": "ISO 8601 period, e.g. P1Y, P6M, P30D, PT48H."}
 	case reflect.TypeFor[Recipients]():
-		return noneOr(schemaOf(reflect.TypeFor[Recipient]()))
+		return noneOr(g.schemaOf(reflect.TypeFor[Recipient]()))
 	case reflect.TypeFor[Transfers]():
-		return noneOr(schemaOf(reflect.TypeFor[Transfer]()))
+		return noneOr(g.schemaOf(reflect.TypeFor[Transfer]()))
 	case reflect.TypeFor[retention.Rule]():
-		return obj{"$ref": "#/$defs/rule"}
+		if g.defs == nil {
+			g.defs = obj{}
+		}
+		if _, ok := g.defs["rule"]; !ok {
+			g.defs["rule"] = obj{} // placeholder against endless recursion
+			g.defs["rule"] = g.structSchema(t)
+		}
+		return obj{"$ref": g.RefPrefix + "rule"}
+	case reflect.TypeFor[time.Time]():
+		return obj{"type": "string", "format": "date-time"}
+	case reflect.TypeFor[json.RawMessage]():
+		return obj{}
 	}
 	if e, ok := enums[t]; ok {
 		return obj{"type": "string", "enum": e}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return schemaOf(t.Elem())
+		return g.schemaOf(t.Elem())
 	case reflect.Slice:
-		return obj{"type": "array", "items": schemaOf(t.Elem())}
+		return obj{"type": "array", "items": g.schemaOf(t.Elem())}
+	case reflect.Map:
+		return obj{"type": "object", "additionalProperties": g.schemaOf(t.Elem())}
+	case reflect.Float32, reflect.Float64:
+		return obj{"type": "number"}
+	case reflect.Interface:
+		return obj{}
 	case reflect.String:
 		return obj{"type": "string"}
 	case reflect.Bool:
@@ -85,28 +126,43 @@ func schemaOf(t reflect.Type) obj {
 	case reflect.Int, reflect.Int64:
 		return obj{"type": "integer"}
 	case reflect.Struct:
-		return structSchema(t)
+		return g.structSchema(t)
 	}
 	return obj{}
 }
 
-func structSchema(t reflect.Type) obj {
+func (g *Schemas) structSchema(t reflect.Type) obj {
 	{
 		props := obj{}
 		var required []string
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
+			if f.Anonymous && f.Tag.Get("json") == "" {
+				// Embedded structs are flattened by encoding/json.
+				inner := g.structSchema(f.Type)
+				for k, v := range inner["properties"].(obj) {
+					props[k] = v
+				}
+				if req, ok := inner["required"].([]string); ok {
+					required = append(required, req...)
+				}
+				continue
+			}
 			tag := f.Tag.Get("json")
 			name, opts, _ := strings.Cut(tag, ",")
-			if name == "-" || f.Tag.Get("schema") == "-" || !f.IsExported() {
+			readOnly := f.Tag.Get("schema") == "readonly"
+			if name == "-" || f.Tag.Get("schema") == "-" || !f.IsExported() || readOnly && !g.ReadOnly {
 				continue
 			}
 			if name == "" {
 				name = f.Name
 			}
-			p := schemaOf(f.Type)
+			p := g.schemaOf(f.Type)
 			if d := f.Tag.Get("doc"); d != "" {
 				p["description"] = d
+			}
+			if readOnly {
+				p["readOnly"] = true
 			}
 			props[name] = p
 			if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {

@@ -35,6 +35,7 @@ var sample = map[string]struct{ path, body string }{
 	"GET /api/v1/users":                    {"/api/v1/users", ""},
 	"GET /api/v1/tokens":                   {"/api/v1/tokens", ""},
 	"GET /api/v1/audit":                    {"/api/v1/audit", ""},
+	"GET /api/v1/openapi.json":             {"/api/v1/openapi.json", ""},
 }
 
 // TestRouteWalk walks every API route: 401 without credentials, 403 with a

@@ -28,7 +28,9 @@ func New(c Config) http.Handler {
 		c.Now = time.Now
 	}
 	authn := session.Authenticator{Store: c.Store}
+	m := newMetrics()
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.handler(authn, c))
 	(&api.Server{Service: c.Store, Users: c.Store, Auth: authn, Log: c.Log, Now: c.Now}).Routes(mux)
 	web.New(c.Store, authn, c.Log, c.Now).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -41,5 +43,5 @@ func New(c Config) http.Handler {
 		}
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	return httpx.SecurityHeaders(httpx.Log(c.Log, mux))
+	return httpx.SecurityHeaders(m.wrap(httpx.Log(c.Log, mux)))
 }

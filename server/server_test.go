@@ -170,3 +170,20 @@ func TestExportsOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	srv := newServer(t)
+	if resp, _ := call(t, "GET", srv.URL+"/metrics", "", ""); resp.StatusCode != 401 {
+		t.Errorf("metrics without token: %d", resp.StatusCode)
+	}
+	call(t, "GET", srv.URL+"/api/v1/activities/kundenverwaltung", "", srv.tokens[auth.Auditor])
+	resp, body := call(t, "GET", srv.URL+"/metrics", "", srv.tokens[auth.Auditor])
+	text := string(body)
+	if resp.StatusCode != 200 || !strings.Contains(text, `gdpr_http_requests_total{method="GET",route="GET /api/v1/activities/{id}",status="200"} 1`) ||
+		!strings.Contains(text, "go_goroutines") {
+		t.Fatalf("metrics: %d %.2000s", resp.StatusCode, text)
+	}
+	if strings.Contains(text, "kundenverwaltung") {
+		t.Error("metrics carry a URL")
+	}
+}
