@@ -76,7 +76,7 @@ func (s *Server) Table() []Route {
 	add("GET", "/api/v1/me", Read, "The signed-in user or token", nil, Me{}, s.me)
 	add("GET", "/api/v1/users", Manage, "List users", nil, List[auth.User]{}, s.listUsers)
 	add("GET", "/api/v1/tokens", Manage, "List API tokens (never their secrets)", nil, List[auth.Token]{}, s.listTokens)
-	add("GET", "/api/v1/audit", Manage, "Audit log, newest first", nil, List[auth.AuditEntry]{}, s.audit)
+	add("GET", "/api/v1/audit", Manage, "Audit log, newest first", nil, List[auth.AuditEntry]{}, s.auditLog)
 	add("GET", "/api/v1/openapi.json", Read, "This OpenAPI 3.1 document", nil, nil, s.openapi)
 	return t
 }
@@ -87,8 +87,12 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		rt := rt
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			actor, err := s.Auth.Authorize(r, rt.Perm)
-			if err == nil {
+			authorized := err == nil
+			if authorized {
 				err = rt.handle(w, r, actor)
+			}
+			if rt.Perm >= Write && gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
+				s.audit(r, rt, actor, authorized, err)
 			}
 			if err != nil {
 				httpx.Error(w, r, s.Log, err)
@@ -98,6 +102,27 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, s.Log, gdpr.Errorf(gdpr.ENOTFOUND, "no such API route: %s %s", r.Method, r.URL.Path))
 	})
+}
+
+// audit records a write: who, which route, which entry, and the outcome.
+// Denied attempts are recorded too; anonymous ones are not (they carry no
+// actor and would let anyone fill the log).
+func (s *Server) audit(r *http.Request, rt Route, actor string, authorized bool, err error) {
+	e := auth.AuditEntry{Actor: actor, Action: rt.Method + " " + rt.Path, Target: r.PathValue("id"), Outcome: auth.OutcomeOK}
+	switch {
+	case !authorized:
+		e.Outcome, e.Actor = auth.OutcomeDenied, "unknown"
+		if id, ok := s.Auth.(interface {
+			Actor(*http.Request) string
+		}); ok {
+			e.Actor = id.Actor(r)
+		}
+	case err != nil:
+		e.Outcome, e.Detail = auth.OutcomeFailed, gdpr.ErrorCode(err)
+	}
+	if aerr := s.Users.Audit(r.Context(), e); aerr != nil {
+		s.Log.Error("audit failed", "err", aerr)
+	}
 }
 
 // List is the shape of every listing.

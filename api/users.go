@@ -13,6 +13,7 @@ type UserStore interface {
 	ListUsers(ctx context.Context) ([]auth.User, error)
 	ListTokens(ctx context.Context) ([]auth.Token, error)
 	FindAudit(ctx context.Context, limit, offset int) ([]auth.AuditEntry, int, error)
+	Audit(ctx context.Context, e auth.AuditEntry) error
 }
 
 // Me describes who is asking.
@@ -43,7 +44,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ string) er
 	return nil
 }
 
-func (s *Server) audit(w http.ResponseWriter, r *http.Request, _ string) error {
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, _ string) error {
 	limit, offset, err := httpx.Page(r)
 	if err != nil {
 		return err

@@ -187,3 +187,23 @@ func TestMetrics(t *testing.T) {
 		t.Error("metrics carry a URL")
 	}
 }
+
+func TestWritesAreAudited(t *testing.T) {
+	srv := newServer(t)
+	call(t, "POST", srv.URL+"/api/v1/activities", `{"id":"audited","name":"A"}`, srv.tokens[auth.Editor])
+	call(t, "POST", srv.URL+"/api/v1/activities/audited/archive", "", srv.tokens[auth.Auditor])
+	call(t, "PUT", srv.URL+"/api/v1/activities/nope", `{"name":"X"}`, srv.tokens[auth.Editor])
+	es, _, _ := srv.store.FindAudit(t.Context(), 10, 0)
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Target+" "+e.Outcome)
+	}
+	want := []string{
+		"token:editor-token PUT /api/v1/activities/{id} nope failed",
+		"token:auditor-token POST /api/v1/activities/{id}/archive audited denied",
+		"token:editor-token POST /api/v1/activities  ok",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s", strings.Join(got, "\n"))
+	}
+}

@@ -80,6 +80,16 @@ func (a Authenticator) Authorize(r *http.Request, p auth.Permission) (string, er
 	return id.Actor, nil
 }
 
+// Actor names the requester for the audit log, "unknown" when it cannot be
+// identified.
+func (a Authenticator) Actor(r *http.Request) string {
+	id, err := a.Identify(r)
+	if err != nil {
+		return "unknown"
+	}
+	return id.Actor
+}
+
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
