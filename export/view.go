@@ -41,6 +41,19 @@ type row struct {
 	Text    bool // Values are the lines of one text (an address), not a list
 }
 
+// Row is one labelled field of a document, as pages show it too.
+type Row = row
+
+// ActivityRows returns the fields of an activity as the documents show
+// them, with TOM references resolved against r.
+func ActivityRows(a *register.Activity, r *register.Register, lang locale.Lang) []Row {
+	titles := map[string]string{}
+	for _, m := range r.TOMs {
+		titles[m.ID] = m.Title
+	}
+	return activityRows(a, titles, Options{Lang: lang})
+}
+
 type activityView struct {
 	Number   int
 	ID       string

@@ -33,7 +33,7 @@ func TestCatalogueComplete(t *testing.T) {
 		need = append(need, "value.kind."+string(k))
 	}
 	need = append(need, "value.role.controller", "value.role.processor", "value.dpia.yes", "value.dpia.no", "value.dpia.unknown",
-		"value.severity.error", "value.severity.warning", "value.severity.info", "value.entity.controller", "value.entity.activity", "value.entity.measure")
+		"value.severity.error", "value.severity.warning", "value.severity.info", "value.entity.controller", "value.entity.activity", "value.entity.measure", "value.entity.document")
 	for _, e := range retention.Events {
 		need = append(need, "event."+string(e.Event))
 	}

@@ -24,6 +24,7 @@ const (
 	ActionCreate  = "create"
 	ActionUpdate  = "update"
 	ActionArchive = "archive"
+	ActionRestore = "restore"
 )
 
 // Filter selects entries of one kind. Nil/zero fields do not filter.

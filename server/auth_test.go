@@ -215,8 +215,21 @@ func TestPages(t *testing.T) {
 	resp, _ = c.Get(srv.URL + "/")
 	page := readAll(resp)
 	if !strings.Contains(page, `<html lang="de">`) || !strings.Contains(page, "Werbemaßnahmen zur Kundengewinnung") ||
-		!strings.Contains(page, "0 Fehler, 49 Warnungen, 10 Hinweise") || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
+		!strings.Contains(page, `<span class="num">49</span> Warnungen`) || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
 		t.Fatalf("page: %s", page)
+	}
+	// Every link and button of the dashboard leads somewhere that works.
+	links := regexp.MustCompile(`href="(/[^"#]*)`).FindAllStringSubmatch(page, -1)
+	if len(links) < 20 {
+		t.Fatalf("only %d links", len(links))
+	}
+	for _, l := range links {
+		u := strings.ReplaceAll(l[1], "&amp;", "&")
+		if resp, err := c.Get(srv.URL + u); err != nil || resp.StatusCode != 200 {
+			t.Errorf("dashboard link %s: %v %v", u, resp.StatusCode, err)
+		} else {
+			readAll(resp)
+		}
 	}
 	if strings.Contains(page, "<script") || strings.Contains(page, "style=") {
 		t.Error("inline script or style on the page (CSP forbids it)")

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"gdpr"
+
 	"gdpr/register"
 )
 
@@ -54,8 +56,21 @@ func (s *Store) Register(ctx context.Context, includeArchived bool) (*register.R
 	return r, nil
 }
 
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run")
+
+// Plan reports what Apply would do, by running it in a transaction that is
+// rolled back: the preview is exact, not an estimate.
+func (s *Store) Plan(ctx context.Context, actor string, r *register.Register) (register.ApplySummary, error) {
+	return s.apply(ctx, actor, r, true)
+}
+
 // Apply implements register.Service.
 func (s *Store) Apply(ctx context.Context, actor string, r *register.Register) (register.ApplySummary, error) {
+	return s.apply(ctx, actor, r, false)
+}
+
+func (s *Store) apply(ctx context.Context, actor string, r *register.Register, dryRun bool) (register.ApplySummary, error) {
 	var sum register.ApplySummary
 	if err := r.Validate(); err != nil {
 		return sum, err
@@ -99,12 +114,44 @@ func (s *Store) Apply(ctx context.Context, actor string, r *register.Register) (
 			}
 			count(action)
 		}
+		if dryRun {
+			return errDryRun
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return register.ApplySummary{}, err
 	}
 	return sum, nil
+}
+
+// RestoreRevision makes the state recorded in a revision of an activity or
+// measure the current one again; the restore is itself a new revision.
+// Returns ENOTFOUND for an unknown revision.
+func (s *Store) RestoreRevision(ctx context.Context, actor, entity, id string, version int) error {
+	var snap string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT snapshot FROM revisions WHERE entity = ? AND entity_id = ? AND version = ?`), entity, id, version).Scan(&snap)
+	if errors.Is(err, sql.ErrNoRows) {
+		return gdpr.Errorf(gdpr.ENOTFOUND, "no revision %d of %s %q", version, entity, id)
+	}
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	switch entity {
+	case "activity":
+		var a register.Activity
+		if err := json.Unmarshal([]byte(snap), &a); err != nil {
+			return err
+		}
+		return write(ctx, s, activityKind, actor, &a, mustExist, register.ActionRestore)
+	case "measure":
+		var m register.Measure
+		if err := json.Unmarshal([]byte(snap), &m); err != nil {
+			return err
+		}
+		return write(ctx, s, measureKind, actor, &m, mustExist, register.ActionRestore)
+	}
+	return gdpr.Errorf(gdpr.EINVALID, "revisions of %s cannot be restored", entity)
 }
 
 func (s *Store) saveHeader(ctx context.Context, tx *sql.Tx, actor string, r *register.Register) (string, error) {

@@ -382,3 +382,34 @@ func TestAuthStore(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanAndRestore(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			r := parseSeed(t, "seed000-allegro.txt")
+			plan, err := s.Plan(ctx, "test", r)
+			if err != nil || plan.Created != 13 {
+				t.Fatalf("plan %+v %v", plan, err)
+			}
+			if _, total, _ := s.FindActivities(ctx, register.Filter{}); total != 0 {
+				t.Fatal("a plan wrote")
+			}
+			s.Apply(ctx, "test", r)
+			a, _ := s.FindActivityByID(ctx, "kundenverwaltung")
+			a.Purposes = []string{"geändert"}
+			s.UpdateActivity(ctx, "editor", a)
+			if err := s.RestoreRevision(ctx, "editor", "activity", "kundenverwaltung", 1); err != nil {
+				t.Fatal(err)
+			}
+			a, _ = s.FindActivityByID(ctx, "kundenverwaltung")
+			revs, _, _ := s.FindRevisions(ctx, register.RevisionFilter{EntityID: "kundenverwaltung"})
+			if a.Purposes[0] != "Verwaltung von Kundendaten" || len(revs) != 3 || revs[0].Action != register.ActionRestore {
+				t.Fatalf("restored %v, revisions %d %s", a.Purposes, len(revs), revs[0].Action)
+			}
+			if err := s.RestoreRevision(ctx, "editor", "activity", "kundenverwaltung", 9); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"crypto/subtle"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -127,6 +128,21 @@ func (h *Handler) page(perm auth.Permission, fn func(w http.ResponseWriter, r *h
 	}
 }
 
+// form wraps a form handler: like page, and the form must carry the
+// session's CSRF token.
+func (h *Handler) form(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request, id session.Identity)) http.HandlerFunc {
+	return h.page(perm, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
+		if r.Header.Get("Content-Type") != "" && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			r.ParseMultipartForm(maxUpload)
+		}
+		if !session.CSRFValid(r, id.Session) {
+			h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.login.expired")})
+			return
+		}
+		fn(w, r, id)
+	})
+}
+
 type errorData struct {
 	Lang    locale.Lang
 	Message string
@@ -136,7 +152,12 @@ type errorData struct {
 // template error is a 500 and not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := h.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+	t, ok := h.pages[name]
+	if !ok {
+		h.fail(w, r, fmt.Errorf("no page %s", name))
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		h.fail(w, r, err)
 		return
 	}

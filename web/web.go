@@ -11,12 +11,9 @@ import (
 	"net/url"
 	"time"
 
-	"gdpr/api"
 	"gdpr/auth"
-	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
-	"gdpr/register"
 	"gdpr/session"
 	"gdpr/store"
 )
@@ -34,15 +31,13 @@ type Handler struct {
 	Throttle *auth.Throttle
 	Log      *slog.Logger
 	Now      func() time.Time
-	tmpl     *template.Template
+	pages    map[string]*template.Template
 }
 
 // New parses the templates once.
 func New(s *store.Store, authn session.Authenticator, log *slog.Logger, now func() time.Time) *Handler {
 	h := &Handler{Store: s, Auth: authn, Throttle: auth.NewThrottle(now), Log: log, Now: now}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"t": func(l locale.Lang, key string, args ...any) string { return locale.T(l, key, args...) },
-	}).ParseFS(templates, "templates/*.html"))
+	h.pages = parsePages(funcs())
 	return h
 }
 
@@ -52,7 +47,23 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", h.getLogin)
 	mux.HandleFunc("POST /login", h.postLogin)
 	mux.HandleFunc("POST /logout", h.postLogout)
-	mux.HandleFunc("GET /{$}", h.page(auth.Read, h.index))
+	mux.HandleFunc("GET /{$}", h.page(auth.Read, h.dashboard))
+	mux.HandleFunc("GET /activities", h.page(auth.Read, h.activityList))
+	mux.HandleFunc("GET /activities/new", h.page(auth.Write, h.newActivity))
+	mux.HandleFunc("POST /activities/new", h.form(auth.Write, h.saveActivity))
+	mux.HandleFunc("GET /activities/{id}", h.page(auth.Read, h.activityDetail))
+	mux.HandleFunc("GET /activities/{id}/edit", h.page(auth.Write, h.editActivity))
+	mux.HandleFunc("POST /activities/{id}/edit", h.form(auth.Write, h.saveActivity))
+	mux.HandleFunc("POST /activities/{id}/archive", h.form(auth.Write, h.archiveActivity))
+	mux.HandleFunc("GET /toms", h.page(auth.Read, h.tomList))
+	mux.HandleFunc("POST /toms/{id}/review", h.form(auth.Write, h.markReviewed))
+	mux.HandleFunc("GET /history", h.page(auth.Read, h.history))
+	mux.HandleFunc("GET /history/{entity}/{id}/{version}", h.page(auth.Read, h.revision))
+	mux.HandleFunc("POST /history/{entity}/{id}/{version}/restore", h.form(auth.Write, h.restore))
+	mux.HandleFunc("GET /import", h.page(auth.Write, h.importPage))
+	mux.HandleFunc("POST /import", h.form(auth.Write, h.importPost))
+	mux.HandleFunc("GET /account", h.page(auth.Read, h.account))
+	mux.HandleFunc("POST /account/password", h.form(auth.Read, h.changePassword))
 }
 
 func lang(r *http.Request) locale.Lang {
@@ -71,44 +82,6 @@ func other(l locale.Lang) locale.Lang {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
-type indexData struct {
-	User       string
-	Role       auth.Role
-	CSRF       string
-	Lang       locale.Lang
-	Other      locale.Lang
-	Register   *register.Register
-	Findings   []export.FindingView
-	Errors     int
-	Warnings   int
-	Infos      int
-	ByActivity map[string]int
-	Formats    []export.Format
-}
-
-func (h *Handler) index(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	l := lang(r)
-	reg, err := h.Store.Register(r.Context(), false)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	fs, counts, err := api.Findings(r.Context(), h.Store, h.Now(), l)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d := indexData{User: id.Session.User.Name, Role: id.Role, CSRF: id.Session.CSRF, Lang: l, Other: other(l), Register: reg, Findings: fs, ByActivity: map[string]int{},
-		Formats: []export.Format{export.PDF, export.XLSX, export.Markdown, export.HTML, export.CSV, export.JSON, export.YAML}}
-	d.Errors, d.Warnings, d.Infos = counts[register.SevError], counts[register.SevWarning], counts[register.SevInfo]
-	for _, f := range fs {
-		if f.Entity == "activity" {
-			d.ByActivity[f.EntityID]++
-		}
-	}
-	h.render(w, r, http.StatusOK, "index.html", d)
-}
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.Log.Error("page failed", "route", r.Pattern, "err", err)

@@ -1,0 +1,214 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's Chromium. In CI (CI=true) its absence fails the
+// test; .ci/run installs it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is missing in CI")
+	}
+	t.Skip("chromium not installed (apt-get install chromium)")
+	return ""
+}
+
+// shots is where the browser tests leave their screenshots.
+func shots(t *testing.T) string {
+	dir := os.Getenv("GDPR_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "gdpr-screenshots")
+	}
+	os.MkdirAll(dir, 0o755)
+	return dir
+}
+
+func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
+	// Chromium's helper processes may still write to the profile for a
+	// moment after the browser exits, so it is removed best-effort rather
+	// than by t.TempDir's strict cleanup.
+	profile, err := os.MkdirTemp("", "gdpr-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 1000), chromedp.UserDataDir(profile),
+		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The protocol bindings predate some of Chromium's newer event values;
+	// the decoder's complaints about them go to the test log, not stderr.
+	quiet := func(string, ...any) {}
+	ctx, cancelC := chromedp.NewContext(actx, chromedp.WithErrorf(quiet), chromedp.WithLogf(quiet))
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	return ctx, func() {
+		cancelT()
+		cancelC()
+		cancelA()
+		time.Sleep(100 * time.Millisecond)
+		os.RemoveAll(profile)
+	}
+}
+
+func shot(t *testing.T, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+			return err
+		}
+		path := filepath.Join(shots(t), name+".png")
+		t.Logf("screenshot %s", path)
+		return os.WriteFile(path, buf, 0o644)
+	})
+}
+
+func login(base, user, pw string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/login"),
+		chromedp.WaitVisible(`#name`),
+		chromedp.SendKeys(`#name`, user),
+		chromedp.SendKeys(`#password`, pw),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`main h1`),
+	}
+}
+
+// TestBrowserEditorFlow: sign in, create an activity, see the lint finding
+// it causes, fix it, see the revision, export the PDF, switch language.
+func TestBrowserEditorFlow(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	downloads := t.TempDir()
+	var text, findings, history, revision, english string
+	err := chromedp.Run(ctx,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
+		login(srv.URL, "editor-user", srv.pw),
+		shot(t, "01-dashboard"),
+		chromedp.Text(`main`, &text, chromedp.ByQuery),
+		chromedp.Click(`a.button[href^="/activities/new"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-name`),
+		chromedp.SendKeys(`#f-name`, "Bewerbermanagement"),
+		chromedp.SendKeys(`#f-purposes`, "Auswahl von Bewerberinnen und Bewerbern"),
+		chromedp.SendKeys(`#f-data_subjects`, "Bewerber"),
+		chromedp.SendKeys(`#f-data_categories`, "Lebenslauf\nZeugnisse"),
+		chromedp.Click(`#f-recipients_none`),
+		chromedp.Click(`#f-transfers_none`),
+		chromedp.SendKeys(`#f-retention`, "6 Monate nach Zugang der Absage"),
+		shot(t, "02-new-activity-form"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#edit`),
+		chromedp.Text(`section[aria-labelledby="h-find"]`, &findings, chromedp.ByQuery),
+		shot(t, "03-activity-with-finding"),
+		chromedp.Click(`#edit`),
+		chromedp.WaitVisible(`#f-legal_bases`),
+		chromedp.SendKeys(`#f-legal_bases`, "§ 26 BDSG"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#edit`),
+		chromedp.Navigate(srv.URL+"/history?entity=activity&id=bewerbermanagement"),
+		chromedp.WaitVisible(`table`),
+		chromedp.Text(`main`, &history, chromedp.ByQuery),
+		chromedp.Click(`main tbody tr:first-child a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`table.diff`),
+		chromedp.Text(`main`, &revision, chromedp.ByQuery),
+		shot(t, "04-revision"),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`.exports`),
+		chromedp.Click(`.exports a[href*="format=pdf"]`, chromedp.ByQuery),
+		chromedp.Sleep(1500*time.Millisecond),
+		chromedp.Click(`#lang-switch`),
+		chromedp.WaitVisible(`main h1`),
+		chromedp.Text(`main h1`, &english, chromedp.ByQuery),
+		shot(t, "05-english"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Verzeichnis von Verarbeitungstätigkeiten") {
+		t.Errorf("dashboard: %.300s", text)
+	}
+	if !strings.Contains(findings, "Keine Rechtsgrundlage") {
+		t.Errorf("the new activity shows no legal-basis finding: %s", findings)
+	}
+	if !strings.Contains(history, "update") || !strings.Contains(history, "create") || !strings.Contains(history, "user:editor-user") {
+		t.Errorf("history: %s", history)
+	}
+	if !strings.Contains(revision, "legal_bases") || !strings.Contains(revision, "§ 26 BDSG") {
+		t.Errorf("revision: %s", revision)
+	}
+	if english != "Record of processing activities" {
+		t.Errorf("after the language switch: %q", english)
+	}
+	// The fix removed the finding.
+	_, body := call(t, "GET", srv.URL+"/api/v1/findings", "", srv.tokens["auditor"])
+	if strings.Contains(string(body), `"code":"legal-basis-missing","severity":"warning","entity":"activity","entity_id":"bewerbermanagement"`) {
+		t.Error("the finding is still there after the fix")
+	}
+	pdfs, _ := filepath.Glob(filepath.Join(downloads, "*.pdf"))
+	deadline := time.Now().Add(10 * time.Second)
+	for len(pdfs) == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		pdfs, _ = filepath.Glob(filepath.Join(downloads, "*.pdf"))
+	}
+	if len(pdfs) != 1 {
+		t.Fatalf("PDF export not downloaded: %v", pdfs)
+	}
+	b, _ := os.ReadFile(pdfs[0])
+	if !strings.HasPrefix(string(b), "%PDF-") {
+		t.Error("download is no PDF")
+	}
+}
+
+// TestBrowserAuditorCannotEdit: an auditor sees no edit controls and the
+// edit pages refuse.
+func TestBrowserAuditorCannotEdit(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var edits, newPage string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "auditor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/activities/kundenverwaltung"),
+		chromedp.WaitVisible(`main h1`),
+		chromedp.Evaluate(`String(document.querySelectorAll('#edit, form[action$="/archive"], a[href^="/activities/new"]').length)`, &edits),
+		shot(t, "06-auditor-activity"),
+		chromedp.Navigate(srv.URL+"/activities/new"),
+		chromedp.WaitVisible(`.alert`),
+		chromedp.Text(`.alert`, &newPage, chromedp.ByQuery),
+		chromedp.Navigate(srv.URL+"/toms"),
+		chromedp.WaitVisible(`main h1`),
+		shot(t, "07-auditor-toms"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edits != "0" {
+		t.Errorf("%s edit controls for an auditor", edits)
+	}
+	if !strings.Contains(newPage, "Ihre Rolle erlaubt diese Seite nicht") {
+		t.Errorf("new-activity page for an auditor: %q", newPage)
+	}
+}

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"gdpr"
+	"gdpr/importer"
+	"gdpr/locale"
+	"gdpr/register"
+)
+
+// activityForm is an activity as the edit form shows it: lists one item a
+// line, recipients as "Name | kind", transfers as "Country | recipient |
+// safeguard", retention as "[data category:] statement".
+type activityForm struct {
+	ID, Name, Role, Controllers, ContactName, ContactPhone, ContactEmail, Introduced string
+	Department, Description, Purposes, LegalBases, DataSubjects, DataCategories      string
+	RecipientsNone                                                                   bool
+	Recipients                                                                       string
+	TransfersNone                                                                    bool
+	Transfers, Retention, DataLocation, TOMs, DPIARequired, DPIAReason, Status       string
+	Notes                                                                            string
+}
+
+func formOf(a *register.Activity) activityForm {
+	f := activityForm{ID: a.ID, Name: a.Name, Role: string(a.Role), Controllers: strings.Join(a.Controllers, "\n"),
+		Department: a.Department, Description: a.Description, Purposes: strings.Join(a.Purposes, "\n"),
+		LegalBases: strings.Join(a.LegalBases, "\n"), DataSubjects: strings.Join(a.DataSubjects, "\n"),
+		DataCategories: strings.Join(a.DataCategories, "\n"), RecipientsNone: a.Recipients.None,
+		TransfersNone: a.ThirdCountryTransfers.None, DataLocation: a.DataLocation, TOMs: strings.Join(a.TOMs, "\n"),
+		Status: string(a.Status), Notes: strings.Join(a.Notes, "\n")}
+	if a.Contact != nil {
+		f.ContactName, f.ContactPhone, f.ContactEmail = a.Contact.Name, a.Contact.Phone, a.Contact.Email
+	}
+	if a.Introduced != nil {
+		f.Introduced = a.Introduced.String()
+	}
+	var ls []string
+	for _, r := range a.Recipients.Items {
+		ls = append(ls, strings.TrimSuffix(r.Name+" | "+string(r.Kind), " | "))
+	}
+	f.Recipients = strings.Join(ls, "\n")
+	ls = nil
+	for _, t := range a.ThirdCountryTransfers.Items {
+		ls = append(ls, strings.TrimRight(t.Country+" | "+t.Recipient+" | "+t.Safeguard, " |"))
+	}
+	f.Transfers = strings.Join(ls, "\n")
+	ls = nil
+	for _, r := range a.Retention {
+		if r.DataCategory != "" {
+			ls = append(ls, r.DataCategory+": "+r.Text)
+		} else {
+			ls = append(ls, r.Text)
+		}
+	}
+	f.Retention = strings.Join(ls, "\n")
+	if a.DPIA != nil {
+		f.DPIARequired, f.DPIAReason = string(a.DPIA.Required), a.DPIA.Reason
+	}
+	return f
+}
+
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func cells(line string, n int) []string {
+	parts := strings.SplitN(line, "|", n)
+	for len(parts) < n {
+		parts = append(parts, "")
+	}
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+// fieldErrors maps form fields to messages.
+type fieldErrors map[string]string
+
+// activityFromForm reads the posted form. Errors of single fields come back
+// per field, so that the page shows them next to the input; the explicit
+// rule of a retention statement (if any) is kept from old.
+func activityFromForm(r *http.Request, old *register.Activity, l locale.Lang) (activityForm, *register.Activity, fieldErrors) {
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	f := activityForm{ID: v("id"), Name: v("name"), Role: v("role"), Controllers: v("controllers"), ContactName: v("contact_name"),
+		ContactPhone: v("contact_phone"), ContactEmail: v("contact_email"), Introduced: v("introduced"), Department: v("department"),
+		Description: v("description"), Purposes: v("purposes"), LegalBases: v("legal_bases"), DataSubjects: v("data_subjects"),
+		DataCategories: v("data_categories"), RecipientsNone: r.PostFormValue("recipients_none") == "on", Recipients: v("recipients"),
+		TransfersNone: r.PostFormValue("transfers_none") == "on", Transfers: v("transfers"), Retention: v("retention"),
+		DataLocation: v("data_location"), TOMs: v("toms"), DPIARequired: v("dpia_required"), DPIAReason: v("dpia_reason"),
+		Status: v("status"), Notes: v("notes")}
+	errs := fieldErrors{}
+	a := &register.Activity{ID: f.ID, Name: f.Name, Role: register.Role(f.Role), Controllers: lines(f.Controllers),
+		Department: f.Department, Description: f.Description, Purposes: lines(f.Purposes), LegalBases: lines(f.LegalBases),
+		DataSubjects: lines(f.DataSubjects), DataCategories: lines(f.DataCategories), DataLocation: f.DataLocation,
+		TOMs: lines(f.TOMs), Status: register.Status(f.Status), Notes: lines(f.Notes)}
+	if old != nil {
+		a.ID = old.ID
+		f.ID = old.ID
+	}
+	if f.ContactName+f.ContactPhone+f.ContactEmail != "" {
+		a.Contact = &register.Contact{Name: f.ContactName, Phone: f.ContactPhone, Email: f.ContactEmail}
+	}
+	if f.Introduced != "" {
+		d, err := register.ParseDate(f.Introduced)
+		if err != nil {
+			errs["introduced"] = locale.T(l, "ui.err.date")
+		} else {
+			a.Introduced = &d
+		}
+	}
+	switch {
+	case f.RecipientsNone && f.Recipients != "":
+		errs["recipients"] = locale.T(l, "ui.err.noneandlist")
+	case f.RecipientsNone:
+		a.Recipients.None = true
+	default:
+		for _, line := range lines(f.Recipients) {
+			c := cells(line, 2)
+			a.Recipients.Items = append(a.Recipients.Items, register.Recipient{Name: c[0], Kind: register.RecipientKind(c[1])})
+		}
+	}
+	switch {
+	case f.TransfersNone && f.Transfers != "":
+		errs["transfers"] = locale.T(l, "ui.err.noneandlist")
+	case f.TransfersNone:
+		a.ThirdCountryTransfers.None = true
+	default:
+		for _, line := range lines(f.Transfers) {
+			c := cells(line, 3)
+			a.ThirdCountryTransfers.Items = append(a.ThirdCountryTransfers.Items, register.Transfer{Country: c[0], Recipient: c[1], Safeguard: c[2]})
+		}
+	}
+	for _, line := range lines(f.Retention) {
+		ret := importer.ParseRetention(line)
+		if old != nil {
+			for _, o := range old.Retention {
+				if o.Text == ret.Text && o.DataCategory == ret.DataCategory {
+					ret.Rule = o.Rule
+				}
+			}
+		}
+		a.Retention = append(a.Retention, ret)
+	}
+	if f.DPIARequired != "" || f.DPIAReason != "" {
+		req := register.Tristate(f.DPIARequired)
+		if req == "" {
+			req = register.Unknown
+		}
+		a.DPIA = &register.DPIA{Required: req, Reason: f.DPIAReason}
+	}
+	a.Normalize()
+	if err := a.Validate(); err != nil {
+		var ge *gdpr.Error
+		if errors.As(err, &ge) {
+			errs[fieldOf(ge.Field)] = ge.Message
+		} else {
+			errs["name"] = err.Error()
+		}
+	}
+	return f, a, errs
+}
+
+// fieldOf maps a validation path ("recipients[0].kind") to the form field.
+func fieldOf(path string) string {
+	if i := strings.IndexAny(path, "[."); i > 0 {
+		path = path[:i]
+	}
+	if path == "third_country_transfers" {
+		return "transfers"
+	}
+	return path
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gdpr/auth"
+	"gdpr/export"
+	"gdpr/locale"
+	"gdpr/register"
+	"gdpr/session"
+)
+
+// base is what every signed-in page shows: language, user, CSRF token for
+// its forms, and the active navigation entry.
+type base struct {
+	Lang    locale.Lang
+	Other   locale.Lang
+	User    string
+	Role    auth.Role
+	CanEdit bool
+	IsAdmin bool
+	CSRF    string
+	Nav     string
+	Path    string // the page's path, for the language switch
+	Flash   string
+}
+
+func (h *Handler) base(r *http.Request, id session.Identity, nav string) base {
+	l := lang(r)
+	b := base{Lang: l, Other: other(l), Nav: nav, Path: r.URL.Path, Flash: flash(r, l)}
+	if id.Session != nil {
+		b.User, b.CSRF = id.Session.User.Name, id.Session.CSRF
+	}
+	b.Role, b.CanEdit, b.IsAdmin = id.Role, id.Role.Allows(auth.Write), id.Role.Allows(auth.Manage)
+	return b
+}
+
+// flash turns the "done" query parameter of a redirect after a form into a
+// message; the values are catalogue keys, so nothing from the URL is shown.
+func flash(r *http.Request, l locale.Lang) string {
+	k := r.URL.Query().Get("done")
+	if k == "" || !locale.Has("ui.done."+k) {
+		return ""
+	}
+	return locale.T(l, "ui.done."+k)
+}
+
+// parsePages parses every page together with the layout, each page in a
+// set of its own (each defines "content").
+func parsePages(funcs template.FuncMap) map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	names, _ := fs.Glob(templates, "templates/*.html")
+	for _, n := range names {
+		name := strings.TrimPrefix(n, "templates/")
+		if name == "layout.html" {
+			continue
+		}
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templates, "templates/layout.html", n))
+	}
+	return pages
+}
+
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"t":     func(l locale.Lang, key string, args ...any) string { return locale.T(l, key, args...) },
+		"lines": func(xs []string) string { return strings.Join(xs, "\n") },
+		"join":  strings.Join,
+		"has":   func(xs []string, x string) bool { return slices.Contains(xs, x) },
+		"str":   func(v any) string { return fmt.Sprint(v) },
+		"itoa":  strconv.Itoa,
+		"list":  func(xs ...string) []string { return xs },
+		// args passes a page and one form field to the field templates.
+		"args": func(page any, name, label, value, extra string) fieldArgs {
+			return fieldArgs{Page: page.(formData), Name: name, Label: label, Value: value, Extra: extra}
+		},
+		"query": func(pairs ...string) template.URL {
+			var b strings.Builder
+			for i := 0; i+1 < len(pairs); i += 2 {
+				if pairs[i+1] == "" {
+					continue
+				}
+				if b.Len() > 0 {
+					b.WriteByte('&')
+				}
+				b.WriteString(pairs[i] + "=" + urlQueryEscape(pairs[i+1]))
+			}
+			return template.URL(b.String())
+		},
+	}
+}
+
+// findingsFor returns the findings of one entry.
+func findingsFor(fs []export.FindingView, entity, id string) []export.FindingView {
+	var out []export.FindingView
+	for _, f := range fs {
+		if f.Entity == entity && f.EntityID == id {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// severityCounts counts findings per severity for templates.
+type severityCounts struct{ Errors, Warnings, Infos int }
+
+func countsOf(m map[register.Severity]int) severityCounts {
+	return severityCounts{m[register.SevError], m[register.SevWarning], m[register.SevInfo]}
+}
+
+// fieldArgs is one form field for the "field" and "area" templates.
+type fieldArgs struct {
+	Page                      formData
+	Name, Label, Value, Extra string
+}
