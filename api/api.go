@@ -65,6 +65,9 @@ func (s *Server) Table() []Route {
 		t = append(t, Route{Method: method, Path: path, Perm: p, Summary: summary, Request: req, Response: resp, handle: h})
 	}
 	add("GET", "/api/v1/register", Read, "The whole register", nil, register.Register{}, s.getRegister)
+	add("GET", "/api/v1/controller", Read, "Title and controller (Art. 30(1)(a))", nil, Header{}, s.getController)
+	add("PUT", "/api/v1/controller", Write, "Replace title and controller", Header{}, Header{}, s.putController)
+	add("POST", "/api/v1/import", Write, "Import a document (body: the file; name, dry_run=true)", nil, ImportResult{}, s.importDoc)
 	entityRoutes(add, s.activities(), "activity")
 	entityRoutes(add, s.measures(), "measure")
 	add("POST", "/api/v1/retention/parse", Read, "Parse a retention statement into rules", RetentionRequest{}, export.RetentionView{}, s.retentionParse)
@@ -72,6 +75,7 @@ func (s *Server) Table() []Route {
 	add("GET", "/api/v1/retention/classes", Read, "Deletion-class matrix of the register", nil, export.ClassesView{}, s.retentionClasses)
 	add("GET", "/api/v1/findings", Read, "Lint findings with messages", nil, FindingList{}, s.findings)
 	add("GET", "/api/v1/revisions", Read, "Change history, newest first", nil, List[register.Revision]{}, s.revisions)
+	add("POST", "/api/v1/revisions/{entity}/{id}/{version}/restore", Write, "Make an earlier revision current again", nil, register.Revision{}, s.restore)
 	add("GET", "/api/v1/export", Read, "Export the register (format=pdf|html|md|csv|xlsx|json|yaml)", nil, nil, s.export)
 	add("GET", "/api/v1/me", Read, "The signed-in user or token", nil, Me{}, s.me)
 	add("GET", "/api/v1/users", Manage, "List users", nil, List[auth.User]{}, s.listUsers)

@@ -40,6 +40,8 @@ var paramDocs = map[string]struct {
 	"entity":   {map[string]any{"type": "string", "enum": []string{"controller", "activity", "measure", "document"}}, "kind of entry"},
 	"id":       {map[string]any{"type": "string"}, "id of the entry"},
 	"format":   {map[string]any{"type": "string", "enum": []string{"pdf", "html", "md", "csv", "xlsx", "json", "yaml"}}, "export format"},
+	"name":     {map[string]any{"type": "string"}, "file name for messages"},
+	"dry_run":  {map[string]any{"type": "boolean"}, "report what the import would do, write nothing"},
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
@@ -76,11 +78,14 @@ func (s *Server) OpenAPI() map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		if rt.Path == "/api/v1/import" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		}
 		if rt.Request != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.Of(reflect.TypeOf(rt.Request))}}}
 		}
 		status := "200"
-		if rt.Method == http.MethodPost && strings.Count(rt.Path, "/") == 3 && !strings.Contains(rt.Path, "retention") {
+		if rt.Method == http.MethodPost && strings.Count(rt.Path, "/") == 3 && !strings.Contains(rt.Path, "retention") && rt.Path != "/api/v1/import" {
 			status = "201"
 		}
 		ok := map[string]any{"description": "OK"}

@@ -45,7 +45,9 @@ type RevisionFilter struct {
 
 // ApplySummary counts what an import did.
 type ApplySummary struct {
-	Created, Updated, Unchanged int
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
 }
 
 // Service is the register's storage contract; package store implements it
@@ -76,4 +78,9 @@ type Service interface {
 	ArchiveMeasure(ctx context.Context, actor, id string) error
 
 	FindRevisions(ctx context.Context, f RevisionFilter) ([]*Revision, int, error)
+	// RestoreRevision makes a revision of an activity or measure current
+	// again (as a new revision).
+	RestoreRevision(ctx context.Context, actor, entity, id string, version int) error
+	// Plan reports what Apply would do, writing nothing.
+	Plan(ctx context.Context, actor string, r *Register) (ApplySummary, error)
 }

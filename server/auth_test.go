@@ -14,28 +14,32 @@ import (
 // sample gives each route of the table a request that the right role can
 // make successfully.
 var sample = map[string]struct{ path, body string }{
-	"GET /api/v1/register":                 {"/api/v1/register", ""},
-	"GET /api/v1/activities":               {"/api/v1/activities", ""},
-	"POST /api/v1/activities":              {"/api/v1/activities", `{"id":"walk-%d","name":"Walk"}`},
-	"GET /api/v1/activities/{id}":          {"/api/v1/activities/kundenverwaltung", ""},
-	"PUT /api/v1/activities/{id}":          {"/api/v1/activities/kundenverwaltung", `{"name":"Kundenverwaltung"}`},
-	"POST /api/v1/activities/{id}/archive": {"/api/v1/activities/werbemassnahmen-zur-kundengewinnung/archive", ""},
-	"GET /api/v1/toms":                     {"/api/v1/toms", ""},
-	"POST /api/v1/toms":                    {"/api/v1/toms", `{"id":"walk-%d","title":"Walk"}`},
-	"GET /api/v1/toms/{id}":                {"/api/v1/toms/kundendatenbank-absichern", ""},
-	"PUT /api/v1/toms/{id}":                {"/api/v1/toms/kundendatenbank-absichern", `{"title":"Kundendatenbank absichern"}`},
-	"POST /api/v1/toms/{id}/archive":       {"/api/v1/toms/standard-gruppenverwaltung/archive", ""},
-	"POST /api/v1/retention/parse":         {"/api/v1/retention/parse", `{"text":"3 Jahre nach Vertragsende"}`},
-	"POST /api/v1/retention/due":           {"/api/v1/retention/due", `{"text":"3 Jahre nach Vertragsende","events":{"contract_end":"2024-01-01"}}`},
-	"GET /api/v1/retention/classes":        {"/api/v1/retention/classes", ""},
-	"GET /api/v1/findings":                 {"/api/v1/findings", ""},
-	"GET /api/v1/revisions":                {"/api/v1/revisions", ""},
-	"GET /api/v1/export":                   {"/api/v1/export?format=md", ""},
-	"GET /api/v1/me":                       {"/api/v1/me", ""},
-	"GET /api/v1/users":                    {"/api/v1/users", ""},
-	"GET /api/v1/tokens":                   {"/api/v1/tokens", ""},
-	"GET /api/v1/audit":                    {"/api/v1/audit", ""},
-	"GET /api/v1/openapi.json":             {"/api/v1/openapi.json", ""},
+	"GET /api/v1/register":                                   {"/api/v1/register", ""},
+	"GET /api/v1/controller":                                 {"/api/v1/controller", ""},
+	"PUT /api/v1/controller":                                 {"/api/v1/controller", `{"title":"T","controller":{"name":"allegro:it","email":"info@allegro-it.de"}}`},
+	"POST /api/v1/import":                                    {"/api/v1/import?name=x.csv&dry_run=true", "Bezeichnung;Zweck\nA;B\n"},
+	"POST /api/v1/revisions/{entity}/{id}/{version}/restore": {"/api/v1/revisions/activity/kundenverwaltung/1/restore", ""},
+	"GET /api/v1/activities":                                 {"/api/v1/activities", ""},
+	"POST /api/v1/activities":                                {"/api/v1/activities", `{"id":"walk-%d","name":"Walk"}`},
+	"GET /api/v1/activities/{id}":                            {"/api/v1/activities/kundenverwaltung", ""},
+	"PUT /api/v1/activities/{id}":                            {"/api/v1/activities/kundenverwaltung", `{"name":"Kundenverwaltung"}`},
+	"POST /api/v1/activities/{id}/archive":                   {"/api/v1/activities/werbemassnahmen-zur-kundengewinnung/archive", ""},
+	"GET /api/v1/toms":                                       {"/api/v1/toms", ""},
+	"POST /api/v1/toms":                                      {"/api/v1/toms", `{"id":"walk-%d","title":"Walk"}`},
+	"GET /api/v1/toms/{id}":                                  {"/api/v1/toms/kundendatenbank-absichern", ""},
+	"PUT /api/v1/toms/{id}":                                  {"/api/v1/toms/kundendatenbank-absichern", `{"title":"Kundendatenbank absichern"}`},
+	"POST /api/v1/toms/{id}/archive":                         {"/api/v1/toms/standard-gruppenverwaltung/archive", ""},
+	"POST /api/v1/retention/parse":                           {"/api/v1/retention/parse", `{"text":"3 Jahre nach Vertragsende"}`},
+	"POST /api/v1/retention/due":                             {"/api/v1/retention/due", `{"text":"3 Jahre nach Vertragsende","events":{"contract_end":"2024-01-01"}}`},
+	"GET /api/v1/retention/classes":                          {"/api/v1/retention/classes", ""},
+	"GET /api/v1/findings":                                   {"/api/v1/findings", ""},
+	"GET /api/v1/revisions":                                  {"/api/v1/revisions", ""},
+	"GET /api/v1/export":                                     {"/api/v1/export?format=md", ""},
+	"GET /api/v1/me":                                         {"/api/v1/me", ""},
+	"GET /api/v1/users":                                      {"/api/v1/users", ""},
+	"GET /api/v1/tokens":                                     {"/api/v1/tokens", ""},
+	"GET /api/v1/audit":                                      {"/api/v1/audit", ""},
+	"GET /api/v1/openapi.json":                               {"/api/v1/openapi.json", ""},
 }
 
 // TestRouteWalk walks every API route: 401 without credentials, 403 with a
@@ -237,6 +241,19 @@ func TestPages(t *testing.T) {
 	resp, _ = c.Get(srv.URL + "/?lang=en")
 	if !strings.Contains(readAll(resp), "Record of processing activities") {
 		t.Error("no English page")
+	}
+	// The switch is remembered; without one, German comes first whatever
+	// the browser asks for.
+	resp, _ = c.Get(srv.URL + "/activities")
+	if !strings.Contains(readAll(resp), `<html lang="en">`) {
+		t.Error("the language switch is not remembered")
+	}
+	c2, _ := signIn(t, srv, "editor-user")
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Header.Set("Accept-Language", "en-US,en;q=0.9")
+	resp, _ = c2.Do(req)
+	if !strings.Contains(readAll(resp), `<html lang="de">`) {
+		t.Error("not German first for an English browser")
 	}
 	// Every page and asset carries the security headers.
 	for _, p := range []string{"/", "/login", "/static/app.css", "/healthz", "/api/v1/nothing"} {

@@ -201,6 +201,10 @@ func TestBrowserAuditorCannotEdit(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/toms"),
 		chromedp.WaitVisible(`main h1`),
 		shot(t, "07-auditor-toms"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(srv.URL+"/activities/kundenverwaltung"),
+		chromedp.WaitVisible(`main h1`),
+		shot(t, "08-phone-activity"),
 	)
 	if err != nil {
 		t.Fatal(err)

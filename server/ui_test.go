@@ -175,3 +175,32 @@ func TestUIPassword(t *testing.T) {
 		t.Error("the changing session ended")
 	}
 }
+
+func TestUIController(t *testing.T) {
+	srv := newServer(t)
+	c, csrf := signIn(t, srv, "editor-user")
+	if code, page := get(t, c, srv.URL+"/controller"); code != 200 || !strings.Contains(page, `value="allegro:it"`) {
+		t.Fatalf("controller page: %d", code)
+	}
+	resp, page := postForm(t, c, srv.URL+"/controller", url.Values{"csrf": {csrf}, "name": {""}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-name"`) {
+		t.Errorf("empty name: %d", resp.StatusCode)
+	}
+	resp, _ = postForm(t, c, srv.URL+"/controller", url.Values{"csrf": {csrf}, "name": {"allegro:it"}, "address": {"Rüthener Straße 7\r\n33142 Büren"},
+		"dpo_name": {"Dr. Datenschutz"}, "dpo_email": {"dsb@example.org"}, "title": {"Verzeichnis 2026"}})
+	if resp.Request.URL.Query().Get("done") != "saved" {
+		t.Fatalf("save ended at %s", resp.Request.URL)
+	}
+	reg, _ := srv.store.Register(t.Context(), false)
+	if reg.Controller.DPO == nil || reg.Controller.DPO.Name != "Dr. Datenschutz" || reg.Title != "Verzeichnis 2026" || reg.Controller.Address != "Rüthener Straße 7\n33142 Büren" {
+		t.Errorf("controller %+v title %q", reg.Controller, reg.Title)
+	}
+	fs := 0
+	_, body := call(t, "GET", srv.URL+"/api/v1/findings", "", srv.tokens[auth.Auditor])
+	if strings.Contains(string(body), "controller-dpo-missing") {
+		fs++
+	}
+	if fs != 0 {
+		t.Error("the DPO finding is still there")
+	}
+}

@@ -62,16 +62,35 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /history/{entity}/{id}/{version}/restore", h.form(auth.Write, h.restore))
 	mux.HandleFunc("GET /import", h.page(auth.Write, h.importPage))
 	mux.HandleFunc("POST /import", h.form(auth.Write, h.importPost))
+	mux.HandleFunc("GET /controller", h.page(auth.Write, h.controllerPage))
+	mux.HandleFunc("POST /controller", h.form(auth.Write, h.saveController))
 	mux.HandleFunc("GET /account", h.page(auth.Read, h.account))
 	mux.HandleFunc("POST /account/password", h.form(auth.Read, h.changePassword))
 }
 
+// langCookie remembers the language a user switched to.
+const langCookie = "gdpr_lang"
+
+// lang is the page language: German first, as the users are German
+// data-protection officers; ?lang= switches and the choice is remembered
+// (rememberLang), whatever the browser's Accept-Language says.
 func lang(r *http.Request) locale.Lang {
 	if l, ok := locale.Parse(r.URL.Query().Get("lang")); ok {
 		return l
 	}
-	l, _ := locale.Parse(r.Header.Get("Accept-Language"))
-	return l
+	if c, err := r.Cookie(langCookie); err == nil {
+		if l, ok := locale.Parse(c.Value); ok {
+			return l
+		}
+	}
+	return locale.DE
+}
+
+// rememberLang stores an explicit ?lang= choice for the next pages.
+func rememberLang(w http.ResponseWriter, r *http.Request) {
+	if l, ok := locale.Parse(r.URL.Query().Get("lang")); ok {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	}
 }
 
 func other(l locale.Lang) locale.Lang {
