@@ -67,6 +67,17 @@ func TestUIActivityForm(t *testing.T) {
 	if resp.Request.URL.Query().Get("done") != "archived" {
 		t.Errorf("archive ended at %s", resp.Request.URL)
 	}
+	es, _, _ := srv.store.FindAudit(t.Context(), 20, 0)
+	var acts []string
+	for _, e := range es {
+		if strings.HasPrefix(e.Action, "POST /activities") {
+			acts = append(acts, e.Action+" "+e.Outcome)
+		}
+	}
+	if got := strings.Join(acts, ","); !strings.Contains(got, "POST /activities/{id}/archive ok") || !strings.Contains(got, "POST /activities/{id}/edit denied") ||
+		!strings.Contains(got, "POST /activities/new failed") {
+		t.Errorf("audit of form posts: %s", got)
+	}
 	a, err := srv.store.FindActivityByID(t.Context(), "videoueberwachung")
 	if err != nil || a.Status != "archived" || a.Recipients.Items[0].Kind != "authority" {
 		t.Errorf("stored: %+v %v", a, err)

@@ -135,13 +135,29 @@ func (h *Handler) form(perm auth.Permission, fn func(w http.ResponseWriter, r *h
 		if r.Header.Get("Content-Type") != "" && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 			r.ParseMultipartForm(maxUpload)
 		}
+		entry := auth.AuditEntry{Actor: id.Actor, Action: r.Pattern, Target: r.PathValue("id"), Outcome: auth.OutcomeOK}
 		if !session.CSRFValid(r, id.Session) {
+			entry.Outcome, entry.Detail = auth.OutcomeDenied, "csrf"
+			h.Store.Audit(r.Context(), entry)
 			h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.login.expired")})
 			return
 		}
-		fn(w, r, id)
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		fn(rec, r, id)
+		if rec.status >= 400 {
+			entry.Outcome = auth.OutcomeFailed
+		}
+		h.Store.Audit(r.Context(), entry)
 	})
 }
+
+// statusWriter remembers the status a form handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
 
 type errorData struct {
 	Lang    locale.Lang
