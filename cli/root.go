@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -73,6 +74,29 @@ type env struct {
 
 func (e *env) open(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, e.db)
+}
+
+// withStore runs fn with the opened store and closes it afterwards.
+func (e *env) withStore(cmd *cobra.Command, fn func(s *store.Store) error) error {
+	s, err := e.open(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
+}
+
+// printList prints items as JSON ({"items","total"}) or as a table.
+func (e *env) printList(format string, items any, total int, header []string, rows [][]string) error {
+	if format == "json" {
+		return writeJSON(e, map[string]any{"items": items, "total": total})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
 }
 
 // loadRegister opens the store and reads the register in it.

@@ -6,13 +6,13 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"gdpr"
 	"gdpr/auth"
+	"gdpr/store"
 )
 
 func newUsers(e *env) *cobra.Command {
@@ -71,24 +71,17 @@ with --password-stdin.`,
 			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			us, err := s.ListUsers(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return writeJSON(e, map[string]any{"items": us, "total": len(us)})
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tDISABLED\tCREATED")
-			for _, u := range us {
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Name, u.Role, u.Disabled, u.Created.Format("2006-01-02"))
-			}
-			return tw.Flush()
+			return e.withStore(cmd, func(s *store.Store) error {
+				us, err := s.ListUsers(cmd.Context())
+				if err != nil {
+					return err
+				}
+				var rows [][]string
+				for _, u := range us {
+					rows = append(rows, []string{u.Name, string(u.Role), fmt.Sprint(u.Disabled), u.Created.Format("2006-01-02")})
+				}
+				return e.printList(format, us, len(us), []string{"NAME", "ROLE", "DISABLED", "CREATED"}, rows)
+			})
 		},
 	}
 	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
@@ -194,31 +187,24 @@ func newTokens(e *env) *cobra.Command {
 			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			ts, err := s.ListTokens(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return writeJSON(e, map[string]any{"items": ts, "total": len(ts)})
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tREVOKED\tLAST USED")
-			for _, t := range ts {
-				revoked, used := "-", "-"
-				if t.Revoked != nil {
-					revoked = t.Revoked.Format("2006-01-02")
+			return e.withStore(cmd, func(s *store.Store) error {
+				ts, err := s.ListTokens(cmd.Context())
+				if err != nil {
+					return err
 				}
-				if t.LastUsed != nil {
-					used = t.LastUsed.Format("2006-01-02 15:04")
+				var rows [][]string
+				for _, t := range ts {
+					revoked, used := "-", "-"
+					if t.Revoked != nil {
+						revoked = t.Revoked.Format("2006-01-02")
+					}
+					if t.LastUsed != nil {
+						used = t.LastUsed.Format("2006-01-02 15:04")
+					}
+					rows = append(rows, []string{t.Name, string(t.Role), t.Created.Format("2006-01-02"), revoked, used})
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, t.Created.Format("2006-01-02"), revoked, used)
-			}
-			return tw.Flush()
+				return e.printList(format, ts, len(ts), []string{"NAME", "ROLE", "CREATED", "REVOKED", "LAST USED"}, rows)
+			})
 		},
 	}
 	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
