@@ -92,6 +92,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			fmt.Fprintln(e.stdout, e.t("cli.serve.plainhttp"))
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
+			go purgeSessions(ctx, s, log)
 			select {
 			case err := <-errc:
 				return err
@@ -163,4 +164,23 @@ func demoLogin(ctx context.Context, s *store.Store) (string, error) {
 		return "", err
 	}
 	return pw, nil
+}
+
+// purgeSessions removes expired sessions every hour while the server runs
+// (expired ones are never accepted; this only keeps the table small).
+func purgeSessions(ctx context.Context, s *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge sessions", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
