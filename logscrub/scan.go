@@ -1,0 +1,353 @@
+// Package logscrub removes personal data from server logs as seed 001
+// promises: every IP address becomes 0 (or a truncated prefix, or a keyed
+// pseudonym) and every e-mail address x@x, while product versions, SMTP
+// status codes, timestamps, MAC addresses and C++ names survive byte for
+// byte. Where a token is truly ambiguous it is anonymised: never leak. It is
+// pure: lines in, lines out; the CLI streams files through it.
+package logscrub
+
+import (
+	"bytes"
+	"net/netip"
+)
+
+// Counts says what was replaced.
+type Counts struct {
+	Lines, IPv4, IPv6, Emails, AttackLines int64
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.Lines += o.Lines
+	c.IPv4 += o.IPv4
+	c.IPv6 += o.IPv6
+	c.Emails += o.Emails
+	c.AttackLines += o.AttackLines
+}
+
+// byte classes for the scanner.
+const (
+	cDigit = 1 << iota
+	cHexLetter
+	cLetter
+	cLocal  // may appear in the local part of an e-mail address
+	cDomain // may appear in a domain name
+)
+
+var class [256]uint8
+
+func init() {
+	for c := '0'; c <= '9'; c++ {
+		class[c] |= cDigit | cLocal | cDomain
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		class[c] |= cLetter | cLocal | cDomain
+		class[c-32] |= cLetter | cLocal | cDomain
+	}
+	for _, c := range "abcdefABCDEF" {
+		class[c] |= cHexLetter
+	}
+	for _, c := range "._%+-" {
+		class[c] |= cLocal
+	}
+	for _, c := range ".-" {
+		class[c] |= cDomain
+	}
+}
+
+func isAlnum(b byte) bool { return class[b]&(cDigit|cLetter) != 0 }
+func isHex(b byte) bool   { return class[b]&(cDigit|cHexLetter) != 0 }
+func isDigit(b byte) bool { return class[b]&cDigit != 0 }
+
+// interesting marks bytes at which a token may start or be found: digits,
+// hex letters, ':' and '@'. Everything else is copied without a look.
+var interesting [256]bool
+
+func init() {
+	for i := range 256 {
+		b := byte(i)
+		interesting[i] = isHex(b) || b == ':' || b == '@' || b == '%'
+	}
+}
+
+// span is a found address: [start, end) in the line, and its kind.
+type span struct {
+	start, end int
+	kind       byte // '4', '6', '@'
+	addr       netip.Addr
+}
+
+// scanner finds addresses in one line.
+type scanner struct {
+	line []byte
+}
+
+// next returns the first address at or after i, or ok=false.
+func (s *scanner) next(i int) (span, bool) {
+	line := s.line
+	lo := i // no token may reach back before where this search began
+	n := len(line)
+	for ; i < n; i++ {
+		b := line[i]
+		if !interesting[b] {
+			continue
+		}
+		switch {
+		case b == '@':
+			if sp, ok := s.email(i, 1, lo); ok {
+				return sp, true
+			}
+		case b == '%':
+			if i+2 < n && line[i+1] == '4' && line[i+2] == '0' {
+				if sp, ok := s.email(i, 3, lo); ok {
+					return sp, true
+				}
+			}
+		default:
+			// A token starts only at a boundary: after a byte that is not
+			// alphanumeric (so "Chrome124", "std::" and hashes are no start),
+			// except after "IPv6:" as in a HELO of postfix.
+			if i > 0 && (isAlnum(line[i-1]) || line[i-1] == '.' || line[i-1] == '_') && !ipv6Prefix(line, i) {
+				// Inside a word: skip the rest of it quickly.
+				if isAlnum(b) {
+					for i+1 < n && (isAlnum(line[i+1]) || line[i+1] == '_') {
+						i++
+					}
+				}
+				continue
+			}
+			if isDigit(b) {
+				if sp, ok := s.ipv4(i); ok {
+					return sp, true
+				}
+			}
+			if sp, ok := s.ipv6(i); ok {
+				return sp, true
+			}
+		}
+	}
+	return span{}, false
+}
+
+func ipv6Prefix(line []byte, i int) bool {
+	return i >= 5 && line[i-1] == ':' && (line[i-2] == '6') && (line[i-3] == 'v' || line[i-3] == 'V') &&
+		(line[i-4] == 'p' || line[i-4] == 'P') && (line[i-5] == 'i' || line[i-5] == 'I')
+}
+
+// ipv4 reads a dotted quad at i. It is refused when it is part of a longer
+// dotted or alphanumeric token (versions 2.10.3.4.5, tool-2.10.3.4.tar.gz)
+// or stands right after "Name/" (Chrome/124.0.0.0, App/2.10.3.4).
+func (s *scanner) ipv4(i int) (span, bool) {
+	line := s.line
+	n := len(line)
+	var parts [4]int
+	j := i
+	for p := 0; p < 4; p++ {
+		if j >= n || !isDigit(line[j]) {
+			return span{}, false
+		}
+		v, k := 0, 0
+		for j < n && isDigit(line[j]) && k < 4 {
+			v = v*10 + int(line[j]-'0')
+			j++
+			k++
+		}
+		if k > 3 || v > 255 || (j < n && isDigit(line[j])) {
+			return span{}, false
+		}
+		parts[p] = v
+		if p < 3 {
+			if j >= n || line[j] != '.' {
+				return span{}, false
+			}
+			j++
+		}
+	}
+	// What follows must end the token: not a letter or digit, not a dot
+	// or hyphen that continues a longer name or version.
+	if j < n {
+		c := line[j]
+		if isAlnum(c) || c == '_' || (c == '.' || c == '-') && j+1 < n && isAlnum(line[j+1]) {
+			return span{}, false
+		}
+		// The local part of an e-mail address ("1.2.3.4@x.de", also with
+		// dots before the '@'): the e-mail rule takes it.
+		if _, ok := s.emailAhead(j); ok {
+			return span{}, false
+		}
+	}
+	if i >= 2 && (line[i-1] == '/' || line[i-1] == '-') && productName(line, i-1) {
+		return span{}, false // Chrome/124.0.0.0, tool-2.10.3.4
+	}
+	return span{i, j, '4', netip.AddrFrom4([4]byte{byte(parts[0]), byte(parts[1]), byte(parts[2]), byte(parts[3])})}, true
+}
+
+// productName reports whether the word before line[sep] ('/' or '-') names
+// a product, so that what follows is its version: the word starts with a
+// letter, has no dot (host names have), and is not a segment of a path or
+// host ("/lookup/203.0.113.7", "a@example.org/1.2.3.4" are addresses).
+func productName(line []byte, sep int) bool {
+	k := sep
+	for k > 0 && (isAlnum(line[k-1]) || line[k-1] == '_' || line[k-1] == '-') {
+		k--
+	}
+	if k == sep || class[line[k]]&cLetter == 0 {
+		return false
+	}
+	return k == 0 || (line[k-1] != '/' && line[k-1] != '@' && line[k-1] != ':' && line[k-1] != '.')
+}
+
+// ipv6 reads an IPv6 address at i: hex groups and colons, optionally an
+// embedded IPv4 tail and a zone id; it must parse as IPv6 and hold a colon
+// pair or eight groups (so that times 12:34:56 and MACs 00:1a:2b:3c:4d:5e,
+// which do not parse, survive).
+func (s *scanner) ipv6(i int) (span, bool) {
+	line := s.line
+	n := len(line)
+	j := i
+	colons := 0
+	for j < n && (isHex(line[j]) || line[j] == ':' || line[j] == '.') {
+		if line[j] == ':' {
+			colons++
+		}
+		j++
+	}
+	if colons < 2 {
+		return span{}, false
+	}
+	// A sentence's final dot is no part of the address.
+	for j > i && line[j-1] == '.' {
+		j--
+	}
+	// An e-mail address may follow (its local part running on from the
+	// token): if the local part covers the token, the e-mail rule takes it
+	// all; else the address ends where the local part begins.
+	k := j
+	for k < n && class[line[k]]&cLocal != 0 && line[k] != '%' {
+		k++
+	}
+	if st, ok := s.emailAhead(k); ok && st < k {
+		if st <= i {
+			return span{}, false
+		}
+		for j = st; j > i && line[j-1] == '.'; j-- {
+		}
+	} else if j < n && (isAlnum(line[j]) || line[j] == '_') {
+		return span{}, false // part of a longer word
+	}
+	// A zone id ("%eth0") stays; something after '%' with a dot is no zone
+	// (it may be "%40domain.tld") and goes with the address.
+	end := j
+	if j < n && line[j] == '%' {
+		z, dot := j+1, false
+		for z < n && (isAlnum(line[z]) || line[z] == '_' || line[z] == '-' || line[z] == '.') {
+			dot = dot || line[z] == '.'
+			z++
+		}
+		if dot {
+			end = z
+		}
+	}
+	// When a prefix of the run parses as IPv6 the whole run goes: an
+	// unbracketed "2001:db8::1:443" is ambiguous, and a tail left behind
+	// could form an address with the replacement. Never leak.
+	for k := j; k > i; k-- {
+		cand := line[i:k]
+		if bytes.Count(cand, []byte{':'}) < 2 {
+			break
+		}
+		if line[k-1] == '.' {
+			continue
+		}
+		a, err := netip.ParseAddr(string(cand))
+		if err != nil || !a.Is6() {
+			continue
+		}
+		return span{i, end, '6', a}, true
+	}
+	return span{}, false
+}
+
+// emailAhead reports whether, after optional dots at k, an '@' or "%40"
+// starts an e-mail address, and where its local part begins.
+func (s *scanner) emailAhead(k int) (int, bool) {
+	line := s.line
+	n := len(line)
+	for k < n && line[k] == '.' {
+		k++
+	}
+	w := 0
+	switch {
+	case k < n && line[k] == '@':
+		w = 1
+	case k+2 < n && line[k] == '%' && line[k+1] == '4' && line[k+2] == '0':
+		w = 3
+	default:
+		return 0, false
+	}
+	sp, ok := s.email(k, w, 0)
+	return sp.start, ok
+}
+
+// email reads an e-mail address around an '@' at at (width 1) or a "%40"
+// (width 3): a local part before it (not before lo) and a domain with a dot
+// and a top-level domain of letters after it.
+func (s *scanner) email(at, width, lo int) (span, bool) {
+	line := s.line
+	n := len(line)
+	st := at
+	for st > lo && class[line[st-1]]&cLocal != 0 {
+		st--
+	}
+	// A local part does not start with a dot, and "mailto:" is not in it.
+	for st < at && line[st] == '.' {
+		st++
+	}
+	if st == at {
+		return span{}, false
+	}
+	e := at + width
+	lastDot := -1
+	for e < n && class[line[e]]&cDomain != 0 {
+		if line[e] == '.' {
+			lastDot = e
+		}
+		e++
+	}
+	for e > at+width && (line[e-1] == '.' || line[e-1] == '-') {
+		e--
+		if e == lastDot {
+			lastDot = -1
+			for k := e - 1; k > at; k-- {
+				if line[k] == '.' {
+					lastDot = k
+					break
+				}
+			}
+		}
+	}
+	if lastDot < 0 || lastDot <= at+width || e-lastDot-1 < 2 {
+		return span{}, false
+	}
+	for k := lastDot + 1; k < e; k++ {
+		if class[line[k]]&cLetter == 0 {
+			return span{}, false
+		}
+	}
+	// A chain "a@b.de@c.de" (or "a@b.de.@c.de") shares its middle: it goes
+	// as a whole.
+	k := e
+	for k < n && line[k] == '.' {
+		k++
+	}
+	if k < n && (line[k] == '@' || k+2 < n && line[k] == '%' && line[k+1] == '4' && line[k+2] == '0') {
+		w := 1
+		if line[k] == '%' {
+			w = 3
+		}
+		if next, ok := s.email(k, w, st); ok {
+			e = next.end
+		}
+	}
+	return span{st, e, '@', netip.Addr{}}, true
+}
