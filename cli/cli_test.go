@@ -2,8 +2,10 @@ package cli_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,5 +327,81 @@ func TestServeStartMessages(t *testing.T) {
 	out = serveUntil(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
 	if !strings.Contains(out, "gdpr users add NAME --role admin") {
 		t.Errorf("first start without users: %s", out)
+	}
+}
+
+func TestLogsCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gdpr.db")
+	key := filepath.Join(dir, "attacks.key")
+	in := "Nov 23 07:00:01 host sshd[812]: Failed password for root from 203.0.113.7 port 51234 ssh2\n" +
+		`192.0.2.4 - - [23/Nov/2026:07:00:12 +0100] "GET /?u=erika%40example.org HTTP/1.1" 200 512 "-" "Mozilla/5.0 Chrome/124.0.0.0"` + "\n" +
+		"Nov 23 07:00:13 mail postfix/smtp[1]: 1A: to=<bob@example.com>, relay=mx[2001:db8::25]:25, dsn=2.0.0, status=sent\n"
+	run := func(stdin string, args ...string) run {
+		var out, errb bytes.Buffer
+		code := cli.Execute(context.Background(), append([]string{"--db", db}, args...), strings.NewReader(stdin), &out, &errb)
+		return run{code, out.String(), errb.String()}
+	}
+	r := run(in, "logs", "anonymize", "--attack-key", key, "--stats")
+	want := "Nov 23 07:00:01 host sshd[812]: Failed password for root from 0 port 51234 ssh2\n" +
+		`0 - - [23/Nov/2026:07:00:12 +0100] "GET /?u=x@x HTTP/1.1" 200 512 "-" "Mozilla/5.0 Chrome/124.0.0.0"` + "\n" +
+		"Nov 23 07:00:13 mail postfix/smtp[1]: 1A: to=<x@x>, relay=mx[0]:25, dsn=2.0.0, status=sent\n"
+	if r.code != 0 || r.stdout != want {
+		t.Fatalf("anonymize: %+v", r)
+	}
+	if !strings.Contains(r.stderr, "3 Zeilen, 2 IPv4-Adressen, 1 IPv6-Adressen, 2 E-Mail-Adressen ersetzt, 1 Angriffszeilen") {
+		t.Errorf("stats: %s", r.stderr)
+	}
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v %v", fi, err)
+	}
+	r = run("", "logs", "attacks", "list", "--show", "--attack-key", key, "--format", "json")
+	if !strings.Contains(r.stdout, `"detector": "sshd"`) || !strings.Contains(r.stdout, "203.0.113.7") {
+		t.Errorf("attacks list: %+v", r)
+	}
+	if r := run("", "logs", "attacks", "list"); strings.Contains(r.stdout, "203.0.113.7") {
+		t.Error("list without --show decrypted")
+	}
+	r = run("", "logs", "attacks", "export", "--attack-key", key)
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, `"line":"Nov 23 07:00:01 host sshd[812]: Failed password for root from 203.0.113.7`) {
+		t.Errorf("export: %+v", r)
+	}
+	if r := run("", "logs", "attacks", "purge", "--older-than", "P8D"); r.code != 2 {
+		t.Errorf("retention above 7 days accepted: %+v", r)
+	}
+	if r := run("", "logs", "attacks", "purge", "--older-than", "P0D"); r.code != 0 || !strings.Contains(r.stdout, "1 Angriffszeilen gelöscht") {
+		t.Errorf("purge: %+v", r)
+	}
+	// Files, gzip in and out, truncate mode.
+	gzIn := filepath.Join(dir, "in.log.gz")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(in))
+	zw.Close()
+	os.WriteFile(gzIn, gz.Bytes(), 0o600)
+	out := filepath.Join(dir, "out.log.gz")
+	if r := run("", "logs", "anonymize", "-i", gzIn, "-o", out, "--no-attacks", "--mode", "truncate"); r.code != 0 {
+		t.Fatalf("files: %+v", r)
+	}
+	f, _ := os.Open(out)
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(zr)
+	if !strings.Contains(string(got), "from 203.0.113.0 port") || !strings.Contains(string(got), "relay=mx[2001:db8::]:25") {
+		t.Errorf("truncate via files: %s", got)
+	}
+	if r := run("", "logs", "anonymize", "--mode", "scramble", "--no-attacks"); r.code != 2 {
+		t.Errorf("bad mode: %+v", r)
+	}
+	det := filepath.Join(dir, "det.yaml")
+	os.WriteFile(det, []byte("detectors:\n  - name: nginx-limit\n    pattern: 'limiting requests'\n"), 0o600)
+	r = run("2026/11/23 [error] limiting requests, client: 203.0.113.9\n", "logs", "anonymize", "--attack-key", key, "--detectors", det)
+	if r.code != 0 || r.stdout != "2026/11/23 [error] limiting requests, client: 0\n" {
+		t.Fatalf("user detector run: %+v", r)
+	}
+	if r := run("", "logs", "attacks", "list"); !strings.Contains(r.stdout, "nginx-limit") {
+		t.Errorf("user detector not stored: %s", r.stdout)
 	}
 }

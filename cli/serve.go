@@ -167,7 +167,8 @@ func demoLogin(ctx context.Context, s *store.Store) (string, error) {
 }
 
 // purgeSessions removes expired sessions every hour while the server runs
-// (expired ones are never accepted; this only keeps the table small).
+// (expired ones are never accepted; this only keeps the table small), and
+// attack lines older than seven days (seed 001).
 func purgeSessions(ctx context.Context, s *store.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -176,6 +177,9 @@ func purgeSessions(ctx context.Context, s *store.Store, log *slog.Logger) {
 			log.Error("purge sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
+		}
+		if err := purgeAttacksLoop(ctx, s); err != nil && ctx.Err() == nil {
+			log.Error("purge attack lines", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -313,4 +313,6 @@ var messages = map[string]text{
 	"ui.done.restored":         {"Früherer Stand wiederhergestellt.", "Earlier state restored."},
 	"ui.done.imported":         {"Import abgeschlossen.", "Import done."},
 	"ui.done.password":         {"Passwort geändert; andere Sitzungen wurden beendet.", "Password changed; other sessions were ended."},
+	"cli.logs.stats":           {"%d Zeilen, %d IPv4-Adressen, %d IPv6-Adressen, %d E-Mail-Adressen ersetzt, %d Angriffszeilen gespeichert.", "%d lines, %d IPv4 addresses, %d IPv6 addresses, %d e-mail addresses replaced, %d attack lines stored."},
+	"cli.logs.purged":          {"%d Angriffszeilen gelöscht.", "%d attack lines deleted."},
 }

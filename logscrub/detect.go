@@ -14,12 +14,38 @@ type regexDetector struct {
 	name    string
 	keyword []byte
 	re      *regexp.Regexp
+	// any, when set, must also occur (one of them) before the pattern runs:
+	// most lines of a daemon are no attacks.
+	any [][]byte
 }
 
 func (d *regexDetector) Name() string { return d.name }
 
 func (d *regexDetector) Match(line []byte) bool {
-	return (d.keyword == nil || bytes.Contains(line, d.keyword)) && d.re.Match(line)
+	if d.keyword != nil && !bytes.Contains(line, d.keyword) {
+		return false
+	}
+	if d.any != nil {
+		found := false
+		for _, a := range d.any {
+			if bytes.Contains(line, a) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return d.re.Match(line)
+}
+
+func bytesList(xs ...string) [][]byte {
+	out := make([][]byte, len(xs))
+	for i, x := range xs {
+		out[i] = []byte(x)
+	}
+	return out
 }
 
 // NewRegexDetector makes a user-defined detector from a pattern (Go regexp
@@ -40,11 +66,11 @@ func NewRegexDetector(name, pattern string) (Detector, error) {
 // requests for paths that only scanners ask for.
 func BuiltinDetectors() []Detector {
 	return []Detector{
-		&regexDetector{"sshd", []byte("sshd"), regexp.MustCompile(`sshd(?:-session)?\[\d+\]: (?:Failed (?:password|publickey|keyboard-interactive)|Invalid user|Disconnecting invalid user|error: maximum authentication attempts|Connection closed by (?:invalid|authenticating) user|banner exchange)|pam_unix\(sshd:auth\): authentication failure`)},
-		&regexDetector{"postfix-sasl", []byte("SASL"), regexp.MustCompile(`SASL (?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|NTLM|XOAUTH2) authentication failed`)},
-		&regexDetector{"postfix-relay", []byte("reject"), regexp.MustCompile(`NOQUEUE: reject: RCPT from .*(?:Relay access denied|: 55\d )`)},
-		&regexDetector{"dovecot-auth", []byte("dovecot"), regexp.MustCompile(`dovecot.*(?:auth failed|Authentication failure|[Pp]assword mismatch|unknown user)`)},
-		&regexDetector{"http-scanner", []byte("\" "), regexp.MustCompile(`"(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PROPFIND|CONNECT) [^"]*(?:/wp-login\.php|/xmlrpc\.php|/\.env|/\.git/|/phpmyadmin|/pma/|/cgi-bin/|/HNAP1|/boaform|/actuator/|/vendor/phpunit|/\.aws/|/etc/passwd|\.\./\.\./|/shell\?|/setup\.cgi)`)},
+		&regexDetector{name: "sshd", keyword: []byte("sshd"), any: bytesList("Failed ", "nvalid user", "authentication failure", "maximum authentication", "Connection closed by", "banner exchange"), re: regexp.MustCompile(`sshd(?:-session)?\[\d+\]: (?:Failed (?:password|publickey|keyboard-interactive)|Invalid user|Disconnecting invalid user|error: maximum authentication attempts|Connection closed by (?:invalid|authenticating) user|banner exchange)|pam_unix\(sshd:auth\): authentication failure`)},
+		&regexDetector{name: "postfix-sasl", keyword: []byte("SASL"), re: regexp.MustCompile(`SASL (?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|NTLM|XOAUTH2) authentication failed`)},
+		&regexDetector{name: "postfix-relay", keyword: []byte("NOQUEUE: reject"), re: regexp.MustCompile(`NOQUEUE: reject: RCPT from .*(?:Relay access denied|: 55\d )`)},
+		&regexDetector{name: "dovecot-auth", keyword: []byte("dovecot"), any: bytesList("auth failed", "uthentication failure", "assword mismatch", "unknown user"), re: regexp.MustCompile(`dovecot.*(?:auth failed|Authentication failure|[Pp]assword mismatch|unknown user)`)},
+		scannerPaths{},
 	}
 }
 
@@ -73,7 +99,9 @@ type burstState struct {
 }
 
 // NewBurst returns a burst detector: 10 answers within a minute.
-func NewBurst() *Burst { return &Burst{Threshold: 10, Window: time.Minute, clients: map[string]*burstState{}} }
+func NewBurst() *Burst {
+	return &Burst{Threshold: 10, Window: time.Minute, clients: map[string]*burstState{}}
+}
 
 // Name implements Sequential.
 func (b *Burst) Name() string { return "http-401-403-burst" }
@@ -136,4 +164,40 @@ func statusOf(line []byte) int {
 	}
 	n, _ := strconv.Atoi(string(m[1]))
 	return n
+}
+
+// scannerMarkers are paths that only vulnerability scanners request.
+var scannerMarkers = [][]byte{[]byte("/wp-login.php"), []byte("/xmlrpc.php"), []byte("/.env"), []byte("/.git/"), []byte("/phpmyadmin"),
+	[]byte("/pma/"), []byte("/cgi-bin/"), []byte("/HNAP1"), []byte("/boaform"), []byte("/actuator/"), []byte("/vendor/phpunit"),
+	[]byte("/.aws/"), []byte("/etc/passwd"), []byte("../../"), []byte("/shell?"), []byte("/setup.cgi")}
+
+var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("HEAD "), []byte("PUT "), []byte("DELETE "), []byte("OPTIONS "), []byte("PROPFIND "), []byte("CONNECT ")}
+
+// scannerPaths detects requests for scanner paths in access logs. It looks
+// at the request's path only, which keeps it cheap on every access line.
+type scannerPaths struct{}
+
+func (scannerPaths) Name() string { return "http-scanner" }
+
+func (scannerPaths) Match(line []byte) bool {
+	q := bytes.IndexByte(line, '"')
+	if q < 0 {
+		return false
+	}
+	req := line[q+1:]
+	for _, m := range httpMethods {
+		if bytes.HasPrefix(req, m) {
+			path := req[len(m):]
+			if e := bytes.IndexAny(path, " \""); e >= 0 {
+				path = path[:e]
+			}
+			for _, mk := range scannerMarkers {
+				if bytes.Contains(path, mk) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
 }

@@ -215,6 +215,11 @@ func (s *scanner) ipv6(i int) (span, bool) {
 	if colons < 2 {
 		return span{}, false
 	}
+	// Cheap test before parsing: an IPv6 address has "::" or eight groups
+	// (seven colons). Times (07:12:34) and MAC addresses have neither.
+	if colons < 7 && !bytes.Contains(line[i:j], []byte("::")) {
+		return span{}, false
+	}
 	// A sentence's final dot is no part of the address.
 	for j > i && line[j-1] == '.' {
 		j--

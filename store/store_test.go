@@ -17,6 +17,7 @@ import (
 	"gdpr/auth"
 	"gdpr/importer"
 	"gdpr/register"
+	"gdpr/seal"
 	"gdpr/store"
 )
 
@@ -409,6 +410,40 @@ func TestPlanAndRestore(t *testing.T) {
 			}
 			if err := s.RestoreRevision(ctx, "editor", "activity", "kundenverwaltung", 9); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestAttackStore(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			key, _ := seal.NewKey()
+			box, _ := seal.New(key)
+			line := "sshd[1]: Failed password for root from 203.0.113.7"
+			if err := s.AddAttacks(ctx, box, "auth.log", []store.NewAttack{{Detector: "sshd", Line: []byte(line)}}); err != nil {
+				t.Fatal(err)
+			}
+			var sealed string
+			store.RawDB(s).QueryRowContext(ctx, "SELECT sealed FROM attacks").Scan(&sealed)
+			if strings.Contains(sealed, "203.0.113.7") || sealed == "" {
+				t.Fatal("stored in the clear")
+			}
+			es, err := s.FindAttacks(ctx, box, 10)
+			if err != nil || len(es) != 1 || es[0].Line != line || es[0].Detector != "sshd" || es[0].Source != "auth.log" {
+				t.Fatalf("%+v %v", es, err)
+			}
+			other, _ := seal.NewKey()
+			obox, _ := seal.New(other)
+			if _, err := s.FindAttacks(ctx, obox, 10); err == nil {
+				t.Error("opened with another key")
+			}
+			if n, _ := s.PurgeAttacks(ctx, es[0].SeenAt); n != 0 {
+				t.Error("purged an entry that is not older")
+			}
+			if n, _ := s.PurgeAttacks(ctx, es[0].SeenAt.Add(time.Second)); n != 1 {
+				t.Error("not purged")
 			}
 		})
 	}

@@ -1,0 +1,48 @@
+package logscrub
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os/exec"
+	"testing"
+)
+
+// benchLog is 32 MB of the benchmark's mixed log (tools/genlog).
+func benchLog(b *testing.B) []byte {
+	out, err := exec.Command("go", "run", "../tools/genlog", "-size", "32").Output()
+	if err != nil {
+		b.Skip("genlog:", err)
+	}
+	return out
+}
+
+// BenchmarkStream reports MB/s of the whole stream with attack detection,
+// and its cost relative to a plain line copy (x-copy) in the same run.
+func BenchmarkStream(b *testing.B) {
+	data := benchLog(b)
+	sc, _ := New(Options{})
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		st := &Stream{Scrubber: sc, Detectors: BuiltinDetectors(), Sequential: []Sequential{NewBurst()}, OnAttacks: func([]Attack) error { return nil }}
+		if _, err := st.Run(context.Background(), bytes.NewReader(data), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLine(b *testing.B) {
+	data := benchLog(b)
+	sc, _ := New(Options{})
+	lines := bytes.Split(data, []byte("\n"))
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	var out []byte
+	var c Counts
+	for range b.N {
+		for _, l := range lines {
+			out = sc.Line(out[:0], l, &c)
+		}
+	}
+}
