@@ -184,6 +184,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		return gdpr.Errorf(gdpr.EINVALID, "%v", err)
 	}
 	st := &logscrub.Stream{Scrubber: sc, Workers: f.workers}
+	waitStore := func() error { return nil }
 
 	in, size, closeIn, err := openLogInput(e, f.in)
 	if err != nil {
@@ -221,15 +222,40 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 			return err
 		}
 		defer s.Close()
-		if _, err := s.PurgeAttacks(ctx, time.Now().Add(-keep)); err != nil {
+		if _, err := s.PurgeExpiredAttacks(ctx, keep); err != nil {
 			return err
 		}
+		// The store writes in a goroutine of its own, so that the output
+		// never waits for the database; the run waits for it at the end.
+		batches := make(chan []store.NewAttack, 64)
+		storeErr := make(chan error, 1)
+		go func() {
+			var first error
+			for b := range batches {
+				if first == nil {
+					first = s.AddAttacks(ctx, box, source, b)
+				}
+			}
+			storeErr <- first
+		}()
 		st.OnAttacks = func(as []logscrub.Attack) error {
 			na := make([]store.NewAttack, len(as))
 			for i, a := range as {
 				na[i] = store.NewAttack{Detector: a.Detector, Line: a.Line}
 			}
-			return s.AddAttacks(ctx, box, source, na)
+			batches <- na
+			return nil
+		}
+		defer func() {
+			if batches != nil {
+				close(batches)
+				<-storeErr
+			}
+		}()
+		waitStore = func() error {
+			close(batches)
+			batches = nil
+			return <-storeErr
 		}
 	}
 	if size > 0 && isTerminal(e.stderr) {
@@ -240,6 +266,9 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		return err
 	}
 	c, err := st.Run(ctx, in, out)
+	if serr := waitStore(); err == nil {
+		err = serr
+	}
 	if err == nil {
 		err = finish()
 	}
@@ -417,7 +446,7 @@ func newLogsAttacks(e *env) *cobra.Command {
 				return err
 			}
 			return e.withStore(cmd, func(s *store.Store) error {
-				n, err := s.PurgeAttacks(cmd.Context(), time.Now().Add(-keep))
+				n, err := s.PurgeExpiredAttacks(cmd.Context(), keep)
 				if err != nil {
 					return err
 				}
@@ -445,6 +474,6 @@ func attackBox(path string, need bool) (*seal.Box, error) {
 // purgeAttacksLoop purges attack lines past seven days every hour while
 // serve runs.
 func purgeAttacksLoop(ctx context.Context, s *store.Store) error {
-	_, err := s.PurgeAttacks(ctx, time.Now().Add(-time.Until(MaxAttackRetention.AddTo(time.Now()))))
+	_, err := s.PurgeExpiredAttacks(ctx, time.Until(MaxAttackRetention.AddTo(time.Now())))
 	return err
 }

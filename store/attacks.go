@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"gdpr/seal"
@@ -27,21 +28,37 @@ type NewAttack struct {
 	Line     []byte
 }
 
+// attackRows is how many rows one INSERT carries: fewer statements for a
+// burst of attack lines, well below SQLite's parameter limit.
+const attackRows = 200
+
 // AddAttacks seals and stores attack lines in one transaction.
 func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as []NewAttack) error {
-	now := s.now()
+	now := fmtTime(s.now())
+	rnd := make([]byte, 10*len(as))
+	if _, err := rand.Read(rnd); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, a := range as {
-			b := make([]byte, 10)
-			rand.Read(b)
-			id := fmtTime(now) + "-" + hex.EncodeToString(b)
-			sealed, err := box.Seal(a.Line, []byte(id))
-			if err != nil {
-				return err
+		for start := 0; start < len(as); start += attackRows {
+			batch := as[start:min(start+attackRows, len(as))]
+			var q strings.Builder
+			q.WriteString("INSERT INTO attacks (id, seen_at, detector, source, sealed) VALUES ")
+			args := make([]any, 0, 5*len(batch))
+			for k, a := range batch {
+				id := now + "-" + hex.EncodeToString(rnd[10*(start+k):10*(start+k+1)])
+				sealed, err := box.Seal(a.Line, []byte(id))
+				if err != nil {
+					return err
+				}
+				if k > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?)")
+				args = append(args, id, now, a.Detector, source, base64.StdEncoding.EncodeToString(sealed))
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO attacks (id, seen_at, detector, source, sealed) VALUES (?, ?, ?, ?, ?)`),
-				id, fmtTime(now), a.Detector, source, base64.StdEncoding.EncodeToString(sealed)); err != nil {
-				return fmt.Errorf("store attack: %w", err)
+			if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+				return fmt.Errorf("store attacks: %w", err)
 			}
 		}
 		return nil
@@ -92,4 +109,10 @@ func (s *Store) PurgeAttacks(ctx context.Context, before time.Time) (int64, erro
 		return 0, fmt.Errorf("purge attacks: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// PurgeExpiredAttacks deletes attack lines seen more than retention ago by
+// the store's clock (injected in tests).
+func (s *Store) PurgeExpiredAttacks(ctx context.Context, retention time.Duration) (int64, error) {
+	return s.PurgeAttacks(ctx, s.now().Add(-retention))
 }

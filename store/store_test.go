@@ -448,3 +448,27 @@ func TestAttackStore(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackPurgeSevenDays: with an injected clock, an attack line is kept
+// six days and gone after eight.
+func TestAttackPurgeSevenDays(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	key, _ := seal.NewKey()
+	box, _ := seal.New(key)
+	s.AddAttacks(ctx, box, "auth.log", []store.NewAttack{{Detector: "sshd", Line: []byte("x")}})
+	week := 7 * 24 * time.Hour
+	now = now.Add(6 * 24 * time.Hour)
+	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 0 {
+		t.Fatal("purged after six days")
+	}
+	now = now.Add(2 * 24 * time.Hour)
+	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 1 {
+		t.Fatal("kept after eight days")
+	}
+}
