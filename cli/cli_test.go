@@ -405,3 +405,50 @@ func TestLogsCommands(t *testing.T) {
 		t.Errorf("user detector not stored: %s", r.stdout)
 	}
 }
+
+func TestLogsFollow(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "access.log")
+	out := filepath.Join(dir, "anon.log")
+	os.WriteFile(log, []byte("old 198.51.100.1 before start\n"), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var errb syncBuffer
+	go func() {
+		done <- cli.Execute(ctx, []string{"--db", filepath.Join(dir, "g.db"), "logs", "follow", log, "-o", out, "--poll", "10ms",
+			"--attack-key", filepath.Join(dir, "k")}, strings.NewReader(""), &bytes.Buffer{}, &errb)
+	}()
+	appendTo := func(s string) {
+		f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)
+		f.WriteString(s)
+		f.Close()
+	}
+	waitFor := func(want string) {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if b, _ := os.ReadFile(out); strings.Contains(string(b), want) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		b, _ := os.ReadFile(out)
+		t.Fatalf("no %q in %q (%s)", want, b, errb.String())
+	}
+	time.Sleep(50 * time.Millisecond)
+	appendTo("first 203.0.113.7 erika@example.org\n")
+	waitFor("first 0 x@x\n")
+	// Rotation: renamed away, created anew.
+	os.Rename(log, log+".1")
+	appendTo("after rotation 2001:db8::5\n")
+	waitFor("after rotation 0\n")
+	appendTo("Nov 23 07:00:01 host sshd[812]: Failed password for root from 203.0.113.9 port 1 ssh2\n")
+	waitFor("from 0 port 1")
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("follow exited %d: %s", code, errb.String())
+	}
+	b, _ := os.ReadFile(out)
+	if strings.Contains(string(b), "old") || strings.Contains(string(b), "203.0.113") {
+		t.Errorf("output %q", b)
+	}
+}

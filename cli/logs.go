@@ -32,7 +32,7 @@ var MaxAttackRetention = period.MustParse("P7D")
 
 func newLogs(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "logs", Short: "Anonymise server logs; keep attack lines apart for at most seven days"}
-	cmd.AddCommand(newLogsAnonymize(e), newLogsAttacks(e))
+	cmd.AddCommand(newLogsAnonymize(e), newLogsFollow(e), newLogsAttacks(e))
 	return cmd
 }
 

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"gdpr"
+	"gdpr/logscrub"
+	"gdpr/seal"
+	"gdpr/store"
+)
+
+func newLogsFollow(e *env) *cobra.Command {
+	var f logFlags
+	var poll time.Duration
+	var fromStart bool
+	cmd := &cobra.Command{
+		Use:   "follow FILE [-o FILE]",
+		Short: "Anonymise a growing log file as it is written, across rotations (like tail -F)",
+		Long: `Follow reads FILE as it grows and writes every new line anonymised, like
+"gdpr logs anonymize" (same detectors, same attack store). When the file is
+rotated (renamed and created anew, or truncated) it goes on with the new one.
+It runs until interrupted.`,
+		Example: "  gdpr logs follow /var/log/nginx/access.log -o /var/log/anon/access.log",
+		Args:    nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			sc, err := logscrub.New(logscrub.Options{})
+			if err != nil {
+				return err
+			}
+			var w io.Writer = e.stdout
+			if f.out != "-" {
+				file, err := os.OpenFile(f.out, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+				if err != nil {
+					return gdpr.Errorf(gdpr.EINVALID, "-o %s: %v", f.out, err)
+				}
+				defer file.Close()
+				w = file
+			}
+			var dets []logscrub.Detector
+			var burst *logscrub.Burst
+			var s *store.Store
+			var box *seal.Box
+			if !f.noAttacks {
+				dets, burst = logscrub.BuiltinDetectors(), logscrub.NewBurst()
+				key, err := readKey(f.attackKey, true)
+				if err != nil {
+					return err
+				}
+				if box, err = seal.New(key); err != nil {
+					return err
+				}
+				if s, err = e.open(ctx); err != nil {
+					return err
+				}
+				defer s.Close()
+			}
+			fl := &follower{path: args[0], poll: poll, fromStart: fromStart}
+			var out []byte
+			var c logscrub.Counts
+			return fl.run(ctx, func(lines [][]byte) error {
+				out = out[:0]
+				var att []store.NewAttack
+				for _, line := range lines {
+					out = sc.Line(out, line, &c)
+					out = append(out, '\n')
+					for _, d := range dets {
+						if d.Match(line) {
+							att = append(att, store.NewAttack{Detector: d.Name(), Line: append([]byte(nil), line...)})
+							break
+						}
+					}
+					if burst != nil {
+						for _, l := range burst.Observe(line) {
+							att = append(att, store.NewAttack{Detector: burst.Name(), Line: l})
+						}
+					}
+				}
+				if _, err := w.Write(out); err != nil {
+					return err
+				}
+				if s != nil && len(att) > 0 {
+					if _, err := s.PurgeExpiredAttacks(ctx, time.Until(MaxAttackRetention.AddTo(time.Now()))); err != nil {
+						return err
+					}
+					return s.AddAttacks(ctx, box, fl.path, att)
+				}
+				return nil
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "output", "o", "-", "append to this file instead of standard output")
+	fl.StringVar(&f.attackKey, "attack-key", envOr("GDPR_ATTACK_KEY", "gdpr-attacks.key"), "file of the key that encrypts stored attack lines")
+	fl.BoolVar(&f.noAttacks, "no-attacks", false, "do not detect or store attack lines")
+	fl.BoolVar(&fromStart, "from-start", false, "begin with what the file holds already (default: only new lines)")
+	fl.DurationVar(&poll, "poll", 250*time.Millisecond, "how often to look for new lines")
+	return cmd
+}
+
+// follower reads a file as it grows, across rotations: a file renamed away
+// and created anew, or truncated, is read again from its start.
+type follower struct {
+	path      string
+	poll      time.Duration
+	fromStart bool
+}
+
+func (fl *follower) run(ctx context.Context, emit func(lines [][]byte) error) error {
+	var f *os.File
+	var partial []byte
+	buf := make([]byte, 256<<10)
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	first := true
+	for {
+		if f == nil {
+			var err error
+			f, err = os.Open(fl.path)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				f = nil
+			case err != nil:
+				return gdpr.Errorf(gdpr.EINVALID, "%s: %v", fl.path, err)
+			case first && !fl.fromStart:
+				if _, err := f.Seek(0, io.SeekEnd); err != nil {
+					return err
+				}
+			}
+			first = false
+		}
+		if f != nil {
+			for {
+				n, err := f.Read(buf)
+				if n > 0 {
+					partial = append(partial, buf[:n]...)
+					if i := bytes.LastIndexByte(partial, '\n'); i >= 0 {
+						if err := emit(bytes.Split(partial[:i], []byte{'\n'})); err != nil {
+							return err
+						}
+						partial = append(partial[:0], partial[i+1:]...)
+					}
+				}
+				if err != nil || n == 0 {
+					break
+				}
+			}
+			// Rotated? The path names another file now, or ours shrank.
+			cur, err1 := f.Stat()
+			now, err2 := os.Stat(fl.path)
+			off, _ := f.Seek(0, io.SeekCurrent)
+			if err2 != nil || err1 != nil || !os.SameFile(cur, now) || now.Size() < off {
+				if err1 == nil && now != nil && os.SameFile(cur, now) && now.Size() < off {
+					f.Seek(0, io.SeekStart) // truncated in place
+				} else {
+					f.Close()
+					f = nil
+				}
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if len(partial) > 0 {
+				return emit([][]byte{partial})
+			}
+			return nil
+		case <-time.After(fl.poll):
+		}
+	}
+}
