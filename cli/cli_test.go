@@ -415,7 +415,7 @@ func TestLogsFollow(t *testing.T) {
 	done := make(chan int)
 	var errb syncBuffer
 	go func() {
-		done <- cli.Execute(ctx, []string{"--db", filepath.Join(dir, "g.db"), "logs", "follow", log, "-o", out, "--poll", "10ms",
+		done <- cli.Execute(ctx, []string{"--db", filepath.Join(dir, "g.db"), "logs", "follow", log, "-o", out, "--poll", "10ms", "--from-start",
 			"--attack-key", filepath.Join(dir, "k")}, strings.NewReader(""), &bytes.Buffer{}, &errb)
 	}()
 	appendTo := func(s string) {
@@ -434,7 +434,7 @@ func TestLogsFollow(t *testing.T) {
 		b, _ := os.ReadFile(out)
 		t.Fatalf("no %q in %q (%s)", want, b, errb.String())
 	}
-	time.Sleep(50 * time.Millisecond)
+	waitFor("old 0 before start\n")
 	appendTo("first 203.0.113.7 erika@example.org\n")
 	waitFor("first 0 x@x\n")
 	// Rotation: renamed away, created anew.
@@ -448,7 +448,7 @@ func TestLogsFollow(t *testing.T) {
 		t.Fatalf("follow exited %d: %s", code, errb.String())
 	}
 	b, _ := os.ReadFile(out)
-	if strings.Contains(string(b), "old") || strings.Contains(string(b), "203.0.113") {
+	if strings.Contains(string(b), "198.51.100.1") || strings.Contains(string(b), "203.0.113") {
 		t.Errorf("output %q", b)
 	}
 }
