@@ -88,10 +88,12 @@ It runs until interrupted.`,
 					return err
 				}
 				if s != nil && len(att) > 0 {
-					if _, err := s.PurgeExpiredAttacks(ctx, time.Until(MaxAttackRetention.AddTo(time.Now()))); err != nil {
+					// The last lines at an interrupt are stored all the same.
+					wctx := context.WithoutCancel(ctx)
+					if _, err := s.PurgeExpiredAttacks(wctx, time.Until(MaxAttackRetention.AddTo(time.Now()))); err != nil {
 						return err
 					}
-					return s.AddAttacks(ctx, box, fl.path, att)
+					return s.AddAttacks(wctx, box, fl.path, att)
 				}
 				return nil
 			})

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -229,15 +230,15 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		// never waits for the database; the run waits for it at the end.
 		batches := make(chan []store.NewAttack, 64)
 		storeErr := make(chan error, 1)
-		go func() {
+		go func(ch <-chan []store.NewAttack) {
 			var first error
-			for b := range batches {
+			for b := range ch {
 				if first == nil {
 					first = s.AddAttacks(ctx, box, source, b)
 				}
 			}
 			storeErr <- first
-		}()
+		}(batches)
 		st.OnAttacks = func(as []logscrub.Attack) error {
 			na := make([]store.NewAttack, len(as))
 			for i, a := range as {
@@ -246,17 +247,16 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 			batches <- na
 			return nil
 		}
-		defer func() {
-			if batches != nil {
-				close(batches)
-				<-storeErr
-			}
-		}()
+		var once sync.Once
+		var serr error
 		waitStore = func() error {
-			close(batches)
-			batches = nil
-			return <-storeErr
+			once.Do(func() {
+				close(batches)
+				serr = <-storeErr
+			})
+			return serr
 		}
+		defer waitStore()
 	}
 	if size > 0 && isTerminal(e.stderr) {
 		st.Progress = progress(e, size)
