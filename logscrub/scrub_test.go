@@ -107,3 +107,13 @@ func TestPseudonym(t *testing.T) {
 		t.Error("no key accepted")
 	}
 }
+
+// TestJSONLines: string values of JSON lines are anonymised, the JSON stays
+// valid and keys and numbers are untouched.
+func TestJSONLines(t *testing.T) {
+	in := `{"time":"2026-11-23T07:00:00Z","remote_addr":"203.0.113.7","xff":"198.51.100.2, 2001:db8::7","user":"erika@example.org","status":401,"ua":"curl/8.5.0","bytes":512}`
+	want := `{"time":"2026-11-23T07:00:00Z","remote_addr":"0","xff":"0, 0","user":"x@x","status":401,"ua":"curl/8.5.0","bytes":512}`
+	if got, _ := scrub(t, Options{}, in); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+}
