@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -62,29 +63,11 @@ with --password-stdin.`,
 	add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
 	add.MarkFlagRequired("role")
 
-	var format string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := oneOf("format", format, "text", "json"); err != nil {
-				return err
-			}
-			return e.withStore(cmd, func(s *store.Store) error {
-				us, err := s.ListUsers(cmd.Context())
-				if err != nil {
-					return err
-				}
-				var rows [][]string
-				for _, u := range us {
-					rows = append(rows, []string{u.Name, string(u.Role), fmt.Sprint(u.Disabled), u.Created.Format("2006-01-02")})
-				}
-				return e.printList(format, us, len(us), []string{"NAME", "ROLE", "DISABLED", "CREATED"}, rows)
-			})
-		},
-	}
-	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+	list := listCommand(e, "List users", []string{"NAME", "ROLE", "DISABLED", "CREATED"},
+		func(ctx context.Context, s *store.Store) ([]auth.User, error) { return s.ListUsers(ctx) },
+		func(u auth.User) []string {
+			return []string{u.Name, string(u.Role), fmt.Sprint(u.Disabled), u.Created.Format("2006-01-02")}
+		})
 
 	disable := &cobra.Command{
 		Use:   "disable NAME",
@@ -178,36 +161,18 @@ func newTokens(e *env) *cobra.Command {
 	}
 	create.Flags().StringVar(&role, "role", "", "admin, editor or auditor (required)")
 	create.MarkFlagRequired("role")
-	var format string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List API tokens (never their secrets)",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := oneOf("format", format, "text", "json"); err != nil {
-				return err
+	list := listCommand(e, "List API tokens (never their secrets)", []string{"NAME", "ROLE", "CREATED", "REVOKED", "LAST USED"},
+		func(ctx context.Context, s *store.Store) ([]auth.Token, error) { return s.ListTokens(ctx) },
+		func(t auth.Token) []string {
+			revoked, used := "-", "-"
+			if t.Revoked != nil {
+				revoked = t.Revoked.Format("2006-01-02")
 			}
-			return e.withStore(cmd, func(s *store.Store) error {
-				ts, err := s.ListTokens(cmd.Context())
-				if err != nil {
-					return err
-				}
-				var rows [][]string
-				for _, t := range ts {
-					revoked, used := "-", "-"
-					if t.Revoked != nil {
-						revoked = t.Revoked.Format("2006-01-02")
-					}
-					if t.LastUsed != nil {
-						used = t.LastUsed.Format("2006-01-02 15:04")
-					}
-					rows = append(rows, []string{t.Name, string(t.Role), t.Created.Format("2006-01-02"), revoked, used})
-				}
-				return e.printList(format, ts, len(ts), []string{"NAME", "ROLE", "CREATED", "REVOKED", "LAST USED"}, rows)
-			})
-		},
-	}
-	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+			if t.LastUsed != nil {
+				used = t.LastUsed.Format("2006-01-02 15:04")
+			}
+			return []string{t.Name, string(t.Role), t.Created.Format("2006-01-02"), revoked, used}
+		})
 	revoke := &cobra.Command{
 		Use:   "revoke NAME",
 		Short: "Revoke an API token",
@@ -227,5 +192,34 @@ func newTokens(e *env) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+// listCommand builds a "list" command with --format text|json over items
+// loaded from the store.
+func listCommand[T any](e *env, short string, header []string, load func(context.Context, *store.Store) ([]T, error), row func(T) []string) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: short,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf("format", format, "text", "json"); err != nil {
+				return err
+			}
+			return e.withStore(cmd, func(s *store.Store) error {
+				items, err := load(cmd.Context(), s)
+				if err != nil {
+					return err
+				}
+				rows := make([][]string, len(items))
+				for i, it := range items {
+					rows[i] = row(it)
+				}
+				return e.printList(format, items, len(items), header, rows)
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
 	return cmd
 }
