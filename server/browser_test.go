@@ -92,7 +92,9 @@ func login(base, user, pw string) chromedp.Tasks {
 		chromedp.SendKeys(`#name`, user),
 		chromedp.SendKeys(`#password`, pw),
 		chromedp.Submit(`#password`),
-		chromedp.WaitVisible(`main h1`),
+		// The sign-in page has a main h1 too: wait for what only signed-in
+		// pages show, so that no navigation overtakes the form's.
+		chromedp.WaitVisible(`a.me`),
 	}
 }
 
