@@ -46,3 +46,18 @@ func BenchmarkLine(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStreamNoDetect is the stream without detectors: the cost of the
+// detectors is the difference to BenchmarkStream.
+func BenchmarkStreamNoDetect(b *testing.B) {
+	data := benchLog(b)
+	sc, _ := New(Options{})
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		st := &Stream{Scrubber: sc}
+		if _, err := st.Run(context.Background(), bytes.NewReader(data), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,9 @@
 -- key kept outside the database; time, detector and source stay readable
 -- so that listing and purging need no key.
 
+-- The id begins with the time seen (fixed-width UTC), so the primary key
+-- orders by time and serves the purge; no second index slows the inserts.
+
 -- +goose Up
 CREATE TABLE attacks (
     id       TEXT PRIMARY KEY,
@@ -11,7 +14,6 @@ CREATE TABLE attacks (
     source   TEXT NOT NULL,
     sealed   TEXT NOT NULL
 );
-CREATE INDEX attacks_seen ON attacks (seen_at);
 
 -- +goose Down
 DROP TABLE attacks;
