@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
-	"strconv"
 	"time"
 )
 
@@ -154,16 +153,6 @@ func (b *Burst) Observe(line []byte) [][]byte {
 		return out
 	}
 	return nil
-}
-
-// statusOf is used by tests and tools: the HTTP status of an access line.
-func statusOf(line []byte) int {
-	m := accessStatus.FindSubmatch(line)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
 }
 
 // scannerMarkers are paths that only vulnerability scanners request.
