@@ -65,13 +65,12 @@ func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.
 			if err != nil {
 				return err
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
+			var items []T
+			var total int
+			if err := e.withStore(cmd, func(s *store.Store) (err error) {
+				items, total, err = find(s, cmd, f)
 				return err
-			}
-			defer s.Close()
-			items, total, err := find(s, cmd, f)
-			if err != nil {
+			}); err != nil {
 				return err
 			}
 			if lf.format == "json" {

@@ -69,24 +69,10 @@ with --password-stdin.`,
 			return []string{u.Name, string(u.Role), fmt.Sprint(u.Disabled), u.Created.Format("2006-01-02")}
 		})
 
-	disable := &cobra.Command{
-		Use:   "disable NAME",
-		Short: "Disable a user and end their sessions",
-		Args:  nArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if err := s.SetUserDisabled(cmd.Context(), args[0], true); err != nil {
-				return err
-			}
-			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "user.disable", Target: args[0], Outcome: auth.OutcomeOK})
-			fmt.Fprintln(e.stdout, e.t("cli.users.disabled", args[0]))
-			return nil
-		},
-	}
+	disable := nameAction(e, "disable NAME", "Disable a user and end their sessions", "user.disable", "cli.users.disabled",
+		func(ctx context.Context, s *store.Store, name string) error {
+			return s.SetUserDisabled(ctx, name, true)
+		})
 	cmd.AddCommand(add, list, disable)
 	return cmd
 }
@@ -173,24 +159,8 @@ func newTokens(e *env) *cobra.Command {
 			}
 			return []string{t.Name, string(t.Role), t.Created.Format("2006-01-02"), revoked, used}
 		})
-	revoke := &cobra.Command{
-		Use:   "revoke NAME",
-		Short: "Revoke an API token",
-		Args:  nArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if err := s.RevokeToken(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "token.revoke", Target: args[0], Outcome: auth.OutcomeOK})
-			fmt.Fprintln(e.stdout, e.t("cli.tokens.revoked", args[0]))
-			return nil
-		},
-	}
+	revoke := nameAction(e, "revoke NAME", "Revoke an API token", "token.revoke", "cli.tokens.revoked",
+		func(ctx context.Context, s *store.Store, name string) error { return s.RevokeToken(ctx, name) })
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }
@@ -222,4 +192,24 @@ func listCommand[T any](e *env, short string, header []string, load func(context
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
 	return cmd
+}
+
+// nameAction builds a command that does one thing to a named user or token,
+// records it in the audit log and confirms it.
+func nameAction(e *env, use, short, action, doneKey string, do func(context.Context, *store.Store, string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.withStore(cmd, func(s *store.Store) error {
+				if err := do(cmd.Context(), s, args[0]); err != nil {
+					return err
+				}
+				s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: action, Target: args[0], Outcome: auth.OutcomeOK})
+				fmt.Fprintln(e.stdout, e.t(doneKey, args[0]))
+				return nil
+			})
+		},
+	}
 }
