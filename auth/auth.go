@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -127,12 +128,16 @@ func VerifyPassword(hash, pw string) bool {
 }
 
 // dummyHash is verified against when a user does not exist, so that the
-// answer takes as long as for a wrong password (no user enumeration).
-var dummyHash, _ = HashPassword("not a real password, only for timing")
+// answer takes as long as for a wrong password (no user enumeration). It
+// is made on first use: hashing at start-up cost every command 60 ms.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password, only for timing")
+	return h
+})
 
 // VerifyMissing spends the time of one verification and returns false.
 func VerifyMissing(pw string) bool {
-	VerifyPassword(dummyHash, pw)
+	VerifyPassword(dummyHash(), pw)
 	return false
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -45,12 +44,11 @@ It runs until interrupted.`,
 				defer file.Close()
 				w = file
 			}
-			var dets []logscrub.Detector
-			var burst *logscrub.Burst
+			st := &logscrub.Stream{Scrubber: sc}
 			var s *store.Store
 			var box *seal.Box
 			if !f.noAttacks {
-				dets, burst = logscrub.BuiltinDetectors(), logscrub.NewBurst()
+				st.Detectors, st.Sequential = logscrub.BuiltinDetectors(), []logscrub.Sequential{logscrub.NewBurst()}
 				key, err := readKey(f.attackKey, true)
 				if err != nil {
 					return err
@@ -64,26 +62,8 @@ It runs until interrupted.`,
 				defer s.Close()
 			}
 			fl := &follower{path: args[0], poll: poll, fromStart: fromStart}
-			var out []byte
-			var c logscrub.Counts
-			return fl.run(ctx, func(lines [][]byte) error {
-				out = out[:0]
-				var att []store.NewAttack
-				for _, line := range lines {
-					out = sc.Line(out, line, &c)
-					out = append(out, '\n')
-					for _, d := range dets {
-						if d.Match(line) {
-							att = append(att, store.NewAttack{Detector: d.Name(), Line: append([]byte(nil), line...)})
-							break
-						}
-					}
-					if burst != nil {
-						for _, l := range burst.Observe(line) {
-							att = append(att, store.NewAttack{Detector: burst.Name(), Line: l})
-						}
-					}
-				}
+			return fl.run(ctx, func(block []byte) error {
+				out, att, _ := st.Block(block)
 				if _, err := w.Write(out); err != nil {
 					return err
 				}
@@ -108,6 +88,10 @@ It runs until interrupted.`,
 	return cmd
 }
 
+// maxPartial bounds what a follower holds of a line without its end: an
+// endless line is anonymised in pieces, as the stream does.
+const maxPartial = 1 << 20
+
 // follower reads a file as it grows, across rotations: a file renamed away
 // and created anew, or truncated, is read again from its start.
 type follower struct {
@@ -116,7 +100,9 @@ type follower struct {
 	fromStart bool
 }
 
-func (fl *follower) run(ctx context.Context, emit func(lines [][]byte) error) error {
+// emit gets whole lines, each ending in a newline, except for the rest of
+// a line at the end (interrupt) or a piece of an overlong line.
+func (fl *follower) run(ctx context.Context, emit func(block []byte) error) error {
 	var f *os.File
 	var partial []byte
 	buf := make([]byte, 256<<10)
@@ -147,11 +133,11 @@ func (fl *follower) run(ctx context.Context, emit func(lines [][]byte) error) er
 				n, err := f.Read(buf)
 				if n > 0 {
 					partial = append(partial, buf[:n]...)
-					if i := bytes.LastIndexByte(partial, '\n'); i >= 0 {
-						if err := emit(bytes.Split(partial[:i], []byte{'\n'})); err != nil {
+					if i := logscrub.CutPoint(partial, maxPartial); i > 0 {
+						if err := emit(partial[:i]); err != nil {
 							return err
 						}
-						partial = append(partial[:0], partial[i+1:]...)
+						partial = append(partial[:0], partial[i:]...)
 					}
 				}
 				if err != nil || n == 0 {
@@ -175,7 +161,7 @@ func (fl *follower) run(ctx context.Context, emit func(lines [][]byte) error) er
 		select {
 		case <-ctx.Done():
 			if len(partial) > 0 {
-				return emit([][]byte{partial})
+				return emit(partial)
 			}
 			return nil
 		case <-time.After(fl.poll):

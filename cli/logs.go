@@ -228,9 +228,9 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		}
 		// The store writes in a goroutine of its own, so that the output
 		// never waits for the database; the run waits for it at the end.
-		batches := make(chan []store.NewAttack, 64)
+		batches := make(chan []logscrub.Attack, 64)
 		storeErr := make(chan error, 1)
-		go func(ch <-chan []store.NewAttack) {
+		go func(ch <-chan []logscrub.Attack) {
 			var first error
 			for b := range ch {
 				if first == nil {
@@ -240,11 +240,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 			storeErr <- first
 		}(batches)
 		st.OnAttacks = func(as []logscrub.Attack) error {
-			na := make([]store.NewAttack, len(as))
-			for i, a := range as {
-				na[i] = store.NewAttack{Detector: a.Detector, Line: a.Line}
-			}
-			batches <- na
+			batches <- as
 			return nil
 		}
 		var once sync.Once

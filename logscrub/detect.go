@@ -4,47 +4,27 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
-// regexDetector matches lines that contain a keyword (a cheap test done
-// first) and then a pattern.
+// regexDetector is a user-defined detector: a pattern, and the literal
+// the pattern starts with (if any) as a cheap test done first.
 type regexDetector struct {
 	name    string
 	keyword []byte
 	re      *regexp.Regexp
-	// any, when set, must also occur (one of them) before the pattern runs:
-	// most lines of a daemon are no attacks.
-	any [][]byte
 }
 
 func (d *regexDetector) Name() string { return d.name }
+
+func (d *regexDetector) literal() []byte { return d.keyword }
 
 func (d *regexDetector) Match(line []byte) bool {
 	if d.keyword != nil && !bytes.Contains(line, d.keyword) {
 		return false
 	}
-	if d.any != nil {
-		found := false
-		for _, a := range d.any {
-			if bytes.Contains(line, a) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
 	return d.re.Match(line)
-}
-
-func bytesList(xs ...string) [][]byte {
-	out := make([][]byte, len(xs))
-	for i, x := range xs {
-		out[i] = []byte(x)
-	}
-	return out
 }
 
 // NewRegexDetector makes a user-defined detector from a pattern (Go regexp
@@ -57,7 +37,120 @@ func NewRegexDetector(name, pattern string) (Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("detector %s: %w", name, err)
 	}
-	return &regexDetector{name: name, re: re}, nil
+	// A literal start of the pattern is a keyword: lines without it are
+	// skipped by the stream without running the pattern.
+	var kw []byte
+	if p, _ := re.LiteralPrefix(); p != "" && !strings.ContainsRune(p, '\n') {
+		kw = []byte(p)
+	}
+	return &regexDetector{name: name, keyword: kw, re: re}, nil
+}
+
+// keywordDetector is a built-in detector: a keyword, and a test of what
+// follows each occurrence of it. The tests are written out instead of
+// regular expressions, which cost as much as the rest of the detection
+// on a log full of daemon lines; detect_test.go holds the equivalent
+// patterns and checks that both agree.
+type keywordDetector struct {
+	name    string
+	keyword []byte
+	// after tests the line after an occurrence of the keyword ending at i.
+	after func(line []byte, i int) bool
+}
+
+func (d *keywordDetector) Name() string { return d.name }
+
+func (d *keywordDetector) literal() []byte { return d.keyword }
+
+func (d *keywordDetector) Match(line []byte) bool {
+	for from := 0; ; {
+		i := bytes.Index(line[from:], d.keyword)
+		if i < 0 {
+			return false
+		}
+		from += i + len(d.keyword)
+		if d.after(line, from) {
+			return true
+		}
+	}
+}
+
+// hasPrefixAny reports whether b starts with one of ps.
+func hasPrefixAny(b []byte, ps ...string) bool {
+	for _, p := range ps {
+		if len(b) >= len(p) && string(b[:len(p)]) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// containsAny reports whether b contains one of ps.
+func containsAny(b []byte, ps ...string) bool {
+	for _, p := range ps {
+		if bytes.Contains(b, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sshdAttack: after "sshd", `(-session)?\[\d+\]: ` and a failure message,
+// or PAM's "(sshd:auth): authentication failure" of pam_unix.
+func sshdAttack(line []byte, i int) bool {
+	rest := line[i:]
+	if hasPrefixAny(rest, ":auth): authentication failure") && bytes.HasSuffix(line[:i-4], []byte("pam_unix(")) {
+		return true
+	}
+	rest = bytes.TrimPrefix(rest, []byte("-session"))
+	if len(rest) < 2 || rest[0] != '[' || !isDigit(rest[1]) {
+		return false
+	}
+	k := 1
+	for k < len(rest) && isDigit(rest[k]) {
+		k++
+	}
+	if !hasPrefixAny(rest[k:], "]: ") {
+		return false
+	}
+	return hasPrefixAny(rest[k+3:], "Failed password", "Failed publickey", "Failed keyboard-interactive", "Invalid user",
+		"Disconnecting invalid user", "error: maximum authentication attempts", "Connection closed by invalid user",
+		"Connection closed by authenticating user", "banner exchange")
+}
+
+// saslAttack: after "SASL ", a mechanism and " authentication failed".
+func saslAttack(line []byte, i int) bool {
+	rest := line[i:]
+	for _, m := range []string{"LOGIN", "PLAIN", "CRAM-MD5", "DIGEST-MD5", "NTLM", "XOAUTH2"} {
+		if hasPrefixAny(rest, m) {
+			return hasPrefixAny(rest[len(m):], " authentication failed")
+		}
+	}
+	return false
+}
+
+// relayAttack: after "NOQUEUE: reject: RCPT from ", "Relay access denied"
+// or a permanent 55x rejection (`: 55\d `) somewhere.
+func relayAttack(line []byte, i int) bool {
+	rest := line[i:]
+	if bytes.Contains(rest, []byte("Relay access denied")) {
+		return true
+	}
+	for {
+		i := bytes.Index(rest, []byte(": 55"))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+4:]
+		if len(rest) >= 2 && isDigit(rest[0]) && rest[1] == ' ' {
+			return true
+		}
+	}
+}
+
+// dovecotAttack: after "dovecot", a failed authentication somewhere.
+func dovecotAttack(line []byte, i int) bool {
+	return containsAny(line[i:], "auth failed", "Authentication failure", "Password mismatch", "password mismatch", "unknown user")
 }
 
 // BuiltinDetectors are the stateless detectors: failed SSH logins, SASL
@@ -65,20 +158,27 @@ func NewRegexDetector(name, pattern string) (Detector, error) {
 // requests for paths that only scanners ask for.
 func BuiltinDetectors() []Detector {
 	return []Detector{
-		&regexDetector{name: "sshd", keyword: []byte("sshd"), any: bytesList("Failed ", "nvalid user", "authentication failure", "maximum authentication", "Connection closed by", "banner exchange"), re: regexp.MustCompile(`sshd(?:-session)?\[\d+\]: (?:Failed (?:password|publickey|keyboard-interactive)|Invalid user|Disconnecting invalid user|error: maximum authentication attempts|Connection closed by (?:invalid|authenticating) user|banner exchange)|pam_unix\(sshd:auth\): authentication failure`)},
-		&regexDetector{name: "postfix-sasl", keyword: []byte("SASL"), re: regexp.MustCompile(`SASL (?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|NTLM|XOAUTH2) authentication failed`)},
-		&regexDetector{name: "postfix-relay", keyword: []byte("NOQUEUE: reject"), re: regexp.MustCompile(`NOQUEUE: reject: RCPT from .*(?:Relay access denied|: 55\d )`)},
-		&regexDetector{name: "dovecot-auth", keyword: []byte("dovecot"), any: bytesList("auth failed", "uthentication failure", "assword mismatch", "unknown user"), re: regexp.MustCompile(`dovecot.*(?:auth failed|Authentication failure|[Pp]assword mismatch|unknown user)`)},
+		&keywordDetector{name: "sshd", keyword: []byte("sshd"), after: sshdAttack},
+		&keywordDetector{name: "postfix-sasl", keyword: []byte("SASL "), after: saslAttack},
+		&keywordDetector{name: "postfix-relay", keyword: []byte("NOQUEUE: reject: RCPT from "), after: relayAttack},
+		&keywordDetector{name: "dovecot-auth", keyword: []byte("dovecot"), after: dovecotAttack},
 		scannerPaths{},
 	}
 }
 
 // Sequential is a detector that needs the lines in input order (it keeps
-// state across lines). Observe returns the lines that became attacks with
-// this one, possibly including earlier ones it held back.
+// state across lines).
 type Sequential interface {
 	Name() string
-	Observe(line []byte) [][]byte
+	// Wants reports whether Observe must see the line. It runs in the
+	// workers, so it must be safe for concurrent use; it keeps the ordered
+	// part small.
+	Wants(line []byte) bool
+	// Observe sees the wanted lines in input order and returns copies of
+	// the lines that became attacks with this one, possibly earlier ones
+	// it held back. A taken line (one a stateless detector reported
+	// already) counts, but is not returned again.
+	Observe(line []byte, taken bool) [][]byte
 }
 
 // Burst detects bursts of HTTP 401/403 answers to one client in an access
@@ -93,7 +193,7 @@ type Burst struct {
 
 type burstState struct {
 	times []time.Time
-	held  [][]byte
+	held  [][]byte  // nil for a taken line
 	hot   time.Time // attack mode until
 }
 
@@ -105,18 +205,37 @@ func NewBurst() *Burst {
 // Name implements Sequential.
 func (b *Burst) Name() string { return "http-401-403-burst" }
 
-var (
-	accessStatus = regexp.MustCompile(`\] "[^"]*" (40[13]) `)
-	accessTime   = regexp.MustCompile(`\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]`)
-)
+// requestEnd is what ends the request field of an access log line and
+// starts its status.
+var requestEnd = []byte(`] "`)
+
+func (b *Burst) literal() []byte { return requestEnd }
+
+// Wants implements Sequential: the line has a request in quotes after the
+// time in brackets, answered with 401 or 403 (`\] "[^"]*" 40[13] `).
+func (b *Burst) Wants(line []byte) bool {
+	for i := 0; ; {
+		k := bytes.Index(line[i:], requestEnd)
+		if k < 0 {
+			return false
+		}
+		i += k + len(requestEnd)
+		q := bytes.IndexByte(line[i:], '"')
+		if q < 0 {
+			return false
+		}
+		st := line[i+q:]
+		if len(st) >= 6 && st[1] == ' ' && st[2] == '4' && st[3] == '0' && (st[4] == '1' || st[4] == '3') && st[5] == ' ' {
+			return true
+		}
+	}
+}
+
+var accessTime = regexp.MustCompile(`\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]`)
 
 // Observe implements Sequential.
-func (b *Burst) Observe(line []byte) [][]byte {
-	if !bytes.Contains(line, []byte("\" 40")) {
-		return nil
-	}
-	m := accessStatus.FindSubmatch(line)
-	if m == nil {
+func (b *Burst) Observe(line []byte, taken bool) [][]byte {
+	if !b.Wants(line) {
 		return nil
 	}
 	tm := accessTime.FindSubmatch(line)
@@ -128,18 +247,23 @@ func (b *Burst) Observe(line []byte) [][]byte {
 	if err != nil {
 		return nil
 	}
-	client := string(line[:sp])
-	st := b.clients[client]
+	st := b.clients[string(line[:sp])]
 	if st == nil {
 		if len(b.clients) > 100000 {
 			b.clients = map[string]*burstState{} // bound memory under a spray
 		}
 		st = &burstState{}
-		b.clients[client] = st
+		b.clients[string(line[:sp])] = st
 	}
-	raw := append([]byte(nil), line...)
+	var raw []byte
+	if !taken {
+		raw = append([]byte(nil), line...)
+	}
 	if t.Before(st.hot) {
 		st.hot = t.Add(b.Window)
+		if taken {
+			return nil
+		}
 		return [][]byte{raw}
 	}
 	i := 0
@@ -147,23 +271,44 @@ func (b *Burst) Observe(line []byte) [][]byte {
 		i++
 	}
 	st.times, st.held = append(st.times[i:], t), append(st.held[i:], raw)
-	if len(st.times) >= b.Threshold {
-		out := st.held
-		st.times, st.held, st.hot = nil, nil, t.Add(b.Window)
-		return out
+	if len(st.times) < b.Threshold {
+		return nil
 	}
-	return nil
+	var out [][]byte
+	for _, l := range st.held {
+		if l != nil {
+			out = append(out, l)
+		}
+	}
+	st.times, st.held, st.hot = nil, nil, t.Add(b.Window)
+	return out
 }
 
 // scannerMarkers are paths that only vulnerability scanners request.
-var scannerMarkers = [][]byte{[]byte("/wp-login.php"), []byte("/xmlrpc.php"), []byte("/.env"), []byte("/.git/"), []byte("/phpmyadmin"),
-	[]byte("/pma/"), []byte("/cgi-bin/"), []byte("/HNAP1"), []byte("/boaform"), []byte("/actuator/"), []byte("/vendor/phpunit"),
-	[]byte("/.aws/"), []byte("/etc/passwd"), []byte("../../"), []byte("/shell?"), []byte("/setup.cgi")}
+var scannerMarkers = []string{"/wp-login.php", "/xmlrpc.php", "/.env", "/.git/", "/phpmyadmin", "/pma/", "/cgi-bin/", "/HNAP1",
+	"/boaform", "/actuator/", "/vendor/phpunit", "/.aws/", "/etc/passwd", "../../", "/shell?", "/setup.cgi"}
+
+// markerAt files each marker under the byte after its first '/': at each
+// '/' of a path only the markers that can start there are compared.
+var markerAt [256][]marker
+
+type marker struct {
+	s     string
+	slash int // offset of the first '/' in s
+}
+
+func init() {
+	for _, m := range scannerMarkers {
+		k := strings.IndexByte(m, '/')
+		markerAt[m[k+1]] = append(markerAt[m[k+1]], marker{m, k})
+	}
+}
 
 var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("HEAD "), []byte("PUT "), []byte("DELETE "), []byte("OPTIONS "), []byte("PROPFIND "), []byte("CONNECT ")}
 
 // scannerPaths detects requests for scanner paths in access logs. It looks
-// at the request's path only, which keeps it cheap on every access line.
+// at the request's path only, and there only at its slashes, which keeps
+// it cheap on every access line.
 type scannerPaths struct{}
 
 func (scannerPaths) Name() string { return "http-scanner" }
@@ -175,18 +320,25 @@ func (scannerPaths) Match(line []byte) bool {
 	}
 	req := line[q+1:]
 	for _, m := range httpMethods {
-		if bytes.HasPrefix(req, m) {
-			path := req[len(m):]
-			if e := bytes.IndexAny(path, " \""); e >= 0 {
-				path = path[:e]
-			}
-			for _, mk := range scannerMarkers {
-				if bytes.Contains(path, mk) {
-					return true
+		if !bytes.HasPrefix(req, m) {
+			continue
+		}
+		path := req[len(m):]
+		for i := 0; i < len(path)-1; i++ {
+			switch path[i] {
+			case ' ', '"':
+				return false
+			case '/':
+				// A marker holds no space or quote: found from here, it
+				// lies within the path.
+				for _, mk := range markerAt[path[i+1]] {
+					if st := i - mk.slash; st >= 0 && len(path)-st >= len(mk.s) && string(path[st:st+len(mk.s)]) == mk.s {
+						return true
+					}
 				}
 			}
-			return false
 		}
+		return false
 	}
 	return false
 }

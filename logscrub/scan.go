@@ -8,6 +8,8 @@ package logscrub
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 )
 
@@ -59,15 +61,44 @@ func isAlnum(b byte) bool { return class[b]&(cDigit|cLetter) != 0 }
 func isHex(b byte) bool   { return class[b]&(cDigit|cHexLetter) != 0 }
 func isDigit(b byte) bool { return class[b]&cDigit != 0 }
 
-// interesting marks bytes at which a token may start or be found: digits,
-// hex letters, ':' and '@'. Everything else is copied without a look.
-var interesting [256]bool
+// anchor marks the bytes one of which every address contains: '.' (IPv4),
+// ':' (IPv6), '@' and '%' (e-mail, also as "%40"). The scanner jumps from
+// anchor to anchor and looks back for where a token would start, instead
+// of trying every word of the line.
+var anchor [256]bool
 
 func init() {
-	for i := range 256 {
-		b := byte(i)
-		interesting[i] = isHex(b) || b == ':' || b == '@' || b == '%'
+	for _, b := range ".:@%" {
+		anchor[b] = true
 	}
+}
+
+// Eight bytes at a time: a word has a byte c when (w^c·0x01..) has a zero
+// byte, which the borrow trick marks at 0x80. Marks above a true zero byte
+// can be spurious, the lowest mark never is, and only the lowest is used.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+func zeroBytes(w uint64) uint64 { return (w - ones) &^ w & highs }
+
+// nextAnchor returns the index of the first anchor byte at or after i, or
+// len(line).
+func nextAnchor(line []byte, i int) int {
+	for ; i+8 <= len(line); i += 8 {
+		w := binary.LittleEndian.Uint64(line[i:])
+		m := zeroBytes(w^('.'*ones)) | zeroBytes(w^(':'*ones)) | zeroBytes(w^('@'*ones)) | zeroBytes(w^('%'*ones))
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(line); i++ {
+		if anchor[line[i]] {
+			return i
+		}
+	}
+	return len(line)
 }
 
 // span is a found address: [start, end) in the line, and its kind.
@@ -82,56 +113,97 @@ type scanner struct {
 	line []byte
 }
 
+// boundary reports whether a token may start at i: after a byte that is
+// not alphanumeric, '.' or '_' (so "Chrome124", "std::" and hashes are no
+// start).
+func boundary(line []byte, i int) bool {
+	if i == 0 {
+		return true
+	}
+	p := line[i-1]
+	return !isAlnum(p) && p != '.' && p != '_'
+}
+
 // next returns the first address at or after i, or ok=false.
+//
+// An IP address token starts at a boundary with a hex digit or ':' and its
+// run of hex digits, ':' and '.' holds a '.' or ':'. So the only start to
+// try for an anchor is the start of the hex digits right before it (or the
+// ':' itself); starts between two anchors can hold no address.
 func (s *scanner) next(i int) (span, bool) {
 	line := s.line
 	lo := i // no token may reach back before where this search began
 	n := len(line)
+	v6fail := -1 // starts before this end of a run cannot be IPv6
 	for ; i < n; i++ {
-		b := line[i]
-		if !interesting[b] {
-			continue
+		if i = nextAnchor(line, i); i == n {
+			break
 		}
-		switch {
-		case b == '@':
+		b := line[i]
+		switch b {
+		case '@':
 			if sp, ok := s.email(i, 1, lo); ok {
 				return sp, true
 			}
-		case b == '%':
+			continue
+		case '%':
 			if i+2 < n && line[i+1] == '4' && line[i+2] == '0' {
 				if sp, ok := s.email(i, 3, lo); ok {
 					return sp, true
 				}
 			}
-		default:
-			// A token starts only at a boundary: after a byte that is not
-			// alphanumeric (so "Chrome124", "std::" and hashes are no start),
-			// except after "IPv6:" as in a HELO of postfix.
-			if i > 0 && (isAlnum(line[i-1]) || line[i-1] == '.' || line[i-1] == '_') && !ipv6Prefix(line, i) {
-				// Inside a word: skip the rest of it quickly.
-				if isAlnum(b) {
-					for i+1 < n && (isAlnum(line[i+1]) || line[i+1] == '_') {
-						i++
-					}
-				}
-				continue
-			}
-			if isDigit(b) {
-				if sp, ok := s.ipv4(i); ok {
+			continue
+		}
+		st := i
+		for st > lo && isHex(line[st-1]) {
+			st--
+		}
+		if st == i && b == '.' || !boundary(line, st) {
+			continue
+		}
+		// Between st and the anchor are hex digits only. At a '.' only a
+		// dotted quad can start there: IPv6 text has no '.' before its
+		// first ':'. At a ':' no dotted quad can.
+		if b == '.' {
+			if isDigit(line[st]) {
+				if sp, ok := s.ipv4(st); ok {
 					return sp, true
 				}
 			}
-			if sp, ok := s.ipv6(i); ok {
-				return sp, true
-			}
+			continue
+		}
+		if st < v6fail {
+			continue
+		}
+		end, maybe := v6run(line, st)
+		if !maybe {
+			// Every later start in this run reads a part of it: no IPv6.
+			v6fail = end
+			continue
+		}
+		if sp, ok := s.ipv6(st, end); ok {
+			return sp, true
 		}
 	}
 	return span{}, false
 }
 
-func ipv6Prefix(line []byte, i int) bool {
-	return i >= 5 && line[i-1] == ':' && (line[i-2] == '6') && (line[i-3] == 'v' || line[i-3] == 'V') &&
-		(line[i-4] == 'p' || line[i-4] == 'P') && (line[i-5] == 'i' || line[i-5] == 'I')
+// v6run returns the end of the run of hex digits, ':' and '.' at i and
+// whether it may hold an IPv6 address: it has a colon pair or eight groups
+// (seven colons). Times (07:12:34) and MAC addresses have neither.
+func v6run(line []byte, i int) (int, bool) {
+	j, colons, pair := i, 0, false
+	for j < len(line) {
+		c := line[j]
+		if c == ':' {
+			colons++
+			pair = pair || j > i && line[j-1] == ':'
+		} else if !isHex(c) && c != '.' {
+			break
+		}
+		j++
+	}
+	return j, colons >= 2 && (pair || colons >= 7)
 }
 
 // ipv4 reads a dotted quad at i. It is refused when it is part of a longer
@@ -197,29 +269,12 @@ func productName(line []byte, sep int) bool {
 	return k == 0 || (line[k-1] != '/' && line[k-1] != '@' && line[k-1] != ':' && line[k-1] != '.')
 }
 
-// ipv6 reads an IPv6 address at i: hex groups and colons, optionally an
-// embedded IPv4 tail and a zone id; it must parse as IPv6 and hold a colon
-// pair or eight groups (so that times 12:34:56 and MACs 00:1a:2b:3c:4d:5e,
-// which do not parse, survive).
-func (s *scanner) ipv6(i int) (span, bool) {
+// ipv6 reads an IPv6 address at i whose run (see v6run) ends at j: hex
+// groups and colons, optionally an embedded IPv4 tail and a zone id; it
+// must parse as IPv6 (so that times and MACs survive).
+func (s *scanner) ipv6(i, j int) (span, bool) {
 	line := s.line
 	n := len(line)
-	j := i
-	colons := 0
-	for j < n && (isHex(line[j]) || line[j] == ':' || line[j] == '.') {
-		if line[j] == ':' {
-			colons++
-		}
-		j++
-	}
-	if colons < 2 {
-		return span{}, false
-	}
-	// Cheap test before parsing: an IPv6 address has "::" or eight groups
-	// (seven colons). Times (07:12:34) and MAC addresses have neither.
-	if colons < 7 && !bytes.Contains(line[i:j], []byte("::")) {
-		return span{}, false
-	}
 	// A sentence's final dot is no part of the address.
 	for j > i && line[j-1] == '.' {
 		j--

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -43,11 +44,126 @@ type Stream struct {
 
 type chunk struct {
 	seq  int
+	buf  *[]byte // pooled backing array of data
 	data []byte
 	out  []byte
 	c    Counts
 	att  []Attack
+	want []wanted
 	done chan struct{}
+}
+
+// wanted is a line [start, end) of a chunk that sequential detector det
+// wants to observe; taken says a stateless detector reported it already.
+type wanted struct {
+	start, end int
+	det        int
+	taken      bool
+}
+
+// keyworded is a detector that matches only lines holding its literal.
+// The stream finds those lines for a whole chunk with a vectorised search
+// and asks the detector about them alone.
+type keyworded interface {
+	literal() []byte
+}
+
+// literal is a keyword and the offset of its rarest byte, the byte the
+// search looks for.
+type literal struct {
+	s    []byte
+	rare int
+}
+
+func newLiteral(d any) literal {
+	k, ok := d.(keyworded)
+	if !ok || len(k.literal()) == 0 {
+		return literal{}
+	}
+	l := literal{s: k.literal()}
+	l.tune(nil)
+	return l
+}
+
+// tune picks the literal's byte that is rarest in a sample of the log
+// (by commonness where the sample has no say).
+func (l *literal) tune(hist *[256]int) {
+	rank := func(b byte) int {
+		if hist != nil {
+			return hist[b]<<8 | commonness(b)
+		}
+		return commonness(b)
+	}
+	l.rare = 0
+	for i := range l.s {
+		if rank(l.s[i]) < rank(l.s[l.rare]) {
+			l.rare = i
+		}
+	}
+}
+
+// commonness ranks bytes by how often they occur in server logs (rarest
+// lowest): capitals and lower-case letters by English frequency, then
+// brackets and signs, then digits, blanks and the separators of
+// addresses, paths and times. Only the choice of byte to search for
+// depends on it.
+func commonness(b byte) int {
+	const order = "QZXJKVWYUBFGP~^|`{}\\!$'*HMLDCIRTOENSAzqxjkvbpygfwmucldrhsnioate#&;,<>()[]@%+_?=0123456789\t-\":/. "
+	if i := strings.IndexByte(order, b); i >= 0 {
+		return i + 1
+	}
+	return 0 // control bytes and beyond ASCII
+}
+
+// index returns the first occurrence of the literal at or after from, or
+// len(data) if there is none.
+func (l literal) index(data []byte, from int) int {
+	c := l.s[l.rare]
+	for i := from + l.rare; i < len(data); {
+		k := bytes.IndexByte(data[i:], c)
+		if k < 0 {
+			break
+		}
+		p := i + k - l.rare
+		if p+len(l.s) <= len(data) && bytes.Equal(data[p:p+len(l.s)], l.s) {
+			return p
+		}
+		i += k + 1
+	}
+	return len(data)
+}
+
+// detectors is the stream's detector set, ready for the workers.
+type detectors struct {
+	stateless []Detector
+	seq       []Sequential
+	lits      []literal // stateless first, then sequential
+}
+
+// tune picks the literals' search bytes by their frequency in a sample
+// of the log (the first chunk): a log of one kind may be full of a byte
+// that is rare in another.
+func (d *detectors) tune(sample []byte) {
+	var hist [256]int
+	for _, b := range sample[:min(len(sample), 64<<10)] {
+		hist[b]++
+	}
+	for i := range d.lits {
+		if d.lits[i].s != nil {
+			d.lits[i].tune(&hist)
+		}
+	}
+}
+
+func (s *Stream) detectors() *detectors {
+	d := &detectors{stateless: s.Detectors, seq: s.Sequential}
+	for _, x := range s.Detectors {
+		d.lits = append(d.lits, newLiteral(x))
+	}
+	for _, x := range s.Sequential {
+		d.lits = append(d.lits, newLiteral(x))
+	}
+	return d
 }
 
 // Run streams r to w and returns the counts.
@@ -64,7 +180,11 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 	defer cancel()
 	jobs := make(chan *chunk, workers)
 	order := make(chan *chunk, workers*2)
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, size+size/4); return &b }}
+	outs := sync.Pool{New: func() any { b := make([]byte, 0, size+size/4); return &b }}
+	// A chunk holds what was carried over from the one before (at most
+	// half a chunk, see CutPoint) and a chunk's worth of new input.
+	ins := sync.Pool{New: func() any { b := make([]byte, 0, 2*size); return &b }}
+	det := s.detectors()
 
 	var wg sync.WaitGroup
 	for range workers {
@@ -72,7 +192,7 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 		go func() {
 			defer wg.Done()
 			for ch := range jobs {
-				s.process(ch, &pool)
+				ch.out = det.process(s.Scrubber, ch, (*outs.Get().(*[]byte))[:0])
 				close(ch.done)
 			}
 		}()
@@ -82,7 +202,7 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		readErr <- s.read(ctx, r, size, jobs, order)
+		readErr <- s.read(ctx, r, size, &ins, det, jobs, order)
 	}()
 
 	var total Counts
@@ -96,9 +216,7 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 				cancel()
 			}
 		}
-		if len(s.Sequential) > 0 {
-			ch.att = s.observe(ch)
-		}
+		det.observe(ch)
 		if werr == nil && s.OnAttacks != nil && len(ch.att) > 0 {
 			if err := s.OnAttacks(ch.att); err != nil {
 				werr = err
@@ -110,7 +228,8 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 			last = ch.out[len(ch.out)-1]
 		}
 		out := ch.out[:0]
-		pool.Put(&out)
+		outs.Put(&out)
+		ins.Put(ch.buf)
 	}
 	if last != '\n' {
 		total.Lines++ // the last line has no newline
@@ -122,15 +241,30 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 	return total, werr
 }
 
+// Block anonymises data, whole lines, in the calling goroutine, and
+// returns the output, the attack lines and the counts; the sequential
+// detectors keep their state from one call to the next. It serves callers
+// that get their input in pieces (following a growing file).
+func (s *Stream) Block(data []byte) ([]byte, []Attack, Counts) {
+	det := s.detectors()
+	ch := &chunk{data: data}
+	out := det.process(s.Scrubber, ch, nil)
+	det.observe(ch)
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		ch.c.Lines++
+	}
+	return out, ch.att, ch.c
+}
+
 // read cuts the input into chunks and hands them to the workers and, in
 // the same order, to the writer.
-func (s *Stream) read(ctx context.Context, r io.Reader, size int, jobs, order chan<- *chunk) error {
+func (s *Stream) read(ctx context.Context, r io.Reader, size int, ins *sync.Pool, det *detectors, jobs, order chan<- *chunk) error {
 	var carry []byte
 	var read int64
 	for seq := 0; ; seq++ {
-		buf := make([]byte, len(carry), size+len(carry))
-		copy(buf, carry)
-		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
+		bp := ins.Get().(*[]byte)
+		buf := append((*bp)[:0], carry...)
+		n, err := io.ReadFull(r, buf[len(carry):len(carry)+size])
 		buf = buf[:len(carry)+n]
 		read += int64(n)
 		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
@@ -138,13 +272,20 @@ func (s *Stream) read(ctx context.Context, r io.Reader, size int, jobs, order ch
 			return err
 		}
 		cut := len(buf)
-		carry = nil
+		carry = carry[:0]
 		if !eof {
-			cut = cutPoint(buf)
-			carry = append([]byte(nil), buf[cut:]...)
+			cut = CutPoint(buf, 0)
+			carry = append(carry, buf[cut:]...)
 		}
-		if cut > 0 {
-			ch := &chunk{seq: seq, data: buf[:cut], done: make(chan struct{})}
+		if seq == 0 {
+			// Before any worker has the detectors: the channel sends
+			// below order this write before their reads.
+			det.tune(buf[:cut])
+		}
+		if cut == 0 {
+			ins.Put(bp)
+		} else {
+			ch := &chunk{seq: seq, buf: bp, data: buf[:cut], done: make(chan struct{})}
 			select {
 			case order <- ch:
 			case <-ctx.Done():
@@ -165,13 +306,18 @@ func (s *Stream) read(ctx context.Context, r io.Reader, size int, jobs, order ch
 	}
 }
 
-// cutPoint returns where to end a chunk: after its last newline, or, in a
-// line longer than the chunk, after the last byte that no address can
-// contain (space, quote, comma, ...). Only a chunk that is one address-like
-// run throughout is cut at its end.
-func cutPoint(buf []byte) int {
+// CutPoint returns where to end a piece of input to be anonymised now:
+// after its last newline; without one, 0 (wait for more) while buf is
+// shorter than limit, else after the last byte that no address can contain
+// (space, quote, comma, ...) in its second half, so that an endless line
+// is taken in bounded pieces without cutting an address. Only a piece that
+// is one address-like run throughout is cut at its end.
+func CutPoint(buf []byte, limit int) int {
 	if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
 		return i + 1
+	}
+	if len(buf) < limit {
+		return 0
 	}
 	for i := len(buf) - 1; i > len(buf)/2; i-- {
 		b := buf[i]
@@ -182,59 +328,65 @@ func cutPoint(buf []byte) int {
 	return len(buf)
 }
 
-func (s *Stream) process(ch *chunk, pool *sync.Pool) {
-	out := (*pool.Get().(*[]byte))[:0]
+// process scrubs a chunk's lines into out and runs the stateless
+// detectors and the sequential ones' Wants on them. For a detector with a
+// literal, the next occurrence of the literal is looked up once and kept
+// until the lines pass it: lines before it are skipped unasked.
+func (d *detectors) process(sc *Scrubber, ch *chunk, out []byte) []byte {
 	data := ch.data
-	for len(data) > 0 {
-		line := data
-		nl := bytes.IndexByte(data, '\n')
-		if nl >= 0 {
-			line, data = data[:nl], data[nl+1:]
-		} else {
-			data = nil
+	next := make([]int, len(d.lits))
+	for i := range next {
+		next[i] = -1
+	}
+	// candidate reports whether detector k may match the line [ls, le).
+	candidate := func(k, ls, le int) bool {
+		l := d.lits[k]
+		if l.s == nil {
+			return true
 		}
-		out = s.Scrubber.Line(out, line, &ch.c)
-		if nl >= 0 {
+		if next[k] < ls {
+			next[k] = l.index(data, ls)
+		}
+		return next[k] < le
+	}
+	for ls := 0; ls < len(data); {
+		le := len(data)
+		if nl := bytes.IndexByte(data[ls:], '\n'); nl >= 0 {
+			le = ls + nl
+		}
+		line := data[ls:le]
+		out = sc.Line(out, line, &ch.c)
+		if le < len(data) {
 			out = append(out, '\n')
 			ch.c.Lines++
 		}
-		for _, d := range s.Detectors {
-			if d.Match(line) {
-				ch.att = append(ch.att, Attack{Detector: d.Name(), Line: append([]byte(nil), line...)})
+		taken := false
+		for k, x := range d.stateless {
+			if candidate(k, ls, le) && x.Match(line) {
+				ch.att = append(ch.att, Attack{Detector: x.Name(), Line: append([]byte(nil), line...)})
 				ch.c.AttackLines++
+				taken = true
 				break
 			}
 		}
-	}
-	ch.out = out
-}
-
-// observe runs the sequential detectors over a chunk's raw lines and adds
-// what they report to the chunk's attacks (a line a stateless detector
-// already took is not counted twice).
-func (s *Stream) observe(ch *chunk) []Attack {
-	taken := map[string]bool{}
-	for _, a := range ch.att {
-		taken[string(a.Line)] = true
-	}
-	att := ch.att
-	data := ch.data
-	for len(data) > 0 {
-		line := data
-		if nl := bytes.IndexByte(data, '\n'); nl >= 0 {
-			line, data = data[:nl], data[nl+1:]
-		} else {
-			data = nil
-		}
-		for _, d := range s.Sequential {
-			for _, l := range d.Observe(line) {
-				if !taken[string(l)] {
-					taken[string(l)] = true
-					att = append(att, Attack{Detector: d.Name(), Line: l})
-					ch.c.AttackLines++
-				}
+		for k, x := range d.seq {
+			if candidate(len(d.stateless)+k, ls, le) && x.Wants(line) {
+				ch.want = append(ch.want, wanted{ls, le, k, taken})
 			}
 		}
+		ls = le + 1
 	}
-	return att
+	return out
+}
+
+// observe gives the sequential detectors the lines they want, in order,
+// and adds the attacks they report to the chunk's.
+func (d *detectors) observe(ch *chunk) {
+	for _, w := range ch.want {
+		x := d.seq[w.det]
+		for _, l := range x.Observe(ch.data[w.start:w.end], w.taken) {
+			ch.att = append(ch.att, Attack{Detector: x.Name(), Line: l})
+			ch.c.AttackLines++
+		}
+	}
 }

@@ -74,3 +74,22 @@ func TestInvalidUTF8PassesThrough(t *testing.T) {
 		t.Errorf("got %q", out)
 	}
 }
+
+func TestCutPoint(t *testing.T) {
+	long := strings.Repeat("a", 120) + " " + strings.Repeat("b", 79)
+	for _, c := range []struct {
+		buf   string
+		limit int
+		want  int
+	}{
+		{"one\ntwo\nthr", 0, 8},
+		{"one\ntwo\nthr", 1 << 20, 8},
+		{"no newline yet", 1 << 20, 0}, // wait for the rest of the line
+		{long, 100, 121},               // overlong: cut after the space
+		{strings.Repeat("1.2.3.4", 30), 100, 210},
+	} {
+		if got := CutPoint([]byte(c.buf), c.limit); got != c.want {
+			t.Errorf("CutPoint(%.20q…, %d) = %d, want %d", c.buf, c.limit, got, c.want)
+		}
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"gdpr/logscrub"
 	"gdpr/seal"
 )
 
@@ -22,95 +24,135 @@ type AttackEntry struct {
 	Line     string    `json:"line,omitempty"` // only when opened with the key
 }
 
-// NewAttack is an attack line to store.
-type NewAttack struct {
-	Detector string
-	Line     []byte
-}
-
-// attackRows is how many rows one INSERT carries: fewer statements for a
-// burst of attack lines, well below SQLite's parameter limit.
-const attackRows = 200
-
-// AddAttacks seals and stores attack lines in one transaction.
-func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as []NewAttack) error {
+// AddAttacks seals the lines together and stores them as one batch: one
+// row, one seal, one insert for a chunk's attack lines. Each line remains
+// an entry of its own (id "batch/n") for listing, export and purge.
+func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as []logscrub.Attack) error {
+	if len(as) == 0 {
+		return nil
+	}
+	for _, a := range as {
+		if a.Detector == "" || strings.ContainsAny(a.Detector, "\n\r") {
+			return fmt.Errorf("store attacks: bad detector name %q", a.Detector)
+		}
+	}
 	now := fmtTime(s.now())
-	rnd := make([]byte, 10*len(as))
-	if _, err := rand.Read(rnd); err != nil {
+	var rnd [10]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for start := 0; start < len(as); start += attackRows {
-			batch := as[start:min(start+attackRows, len(as))]
-			var q strings.Builder
-			q.WriteString("INSERT INTO attacks (id, seen_at, detector, source, sealed) VALUES ")
-			args := make([]any, 0, 5*len(batch))
-			for k, a := range batch {
-				id := now + "-" + hex.EncodeToString(rnd[10*(start+k):10*(start+k+1)])
-				sealed, err := box.Seal(a.Line, []byte(id))
-				if err != nil {
-					return err
-				}
-				if k > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(?, ?, ?, ?, ?)")
-				args = append(args, id, now, a.Detector, source, base64.StdEncoding.EncodeToString(sealed))
-			}
-			if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
-				return fmt.Errorf("store attacks: %w", err)
-			}
-		}
-		return nil
-	})
+	id := now + "-" + hex.EncodeToString(rnd[:])
+	size := 0
+	dets := make([]string, len(as))
+	for i, a := range as {
+		size += binary.MaxVarintLen64 + len(a.Line)
+		dets[i] = a.Detector
+	}
+	plain := make([]byte, 0, size)
+	for _, a := range as {
+		plain = binary.AppendUvarint(plain, uint64(len(a.Line)))
+		plain = append(plain, a.Line...)
+	}
+	sealed, err := box.Seal(plain, []byte(id))
+	clear(plain)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO attack_batches (id, seen_at, source, detectors, sealed) VALUES (?, ?, ?, ?, ?)`),
+		id, now, source, strings.Join(dets, "\n"), sealed)
+	if err != nil {
+		return fmt.Errorf("store attacks: %w", err)
+	}
+	return nil
 }
 
-// FindAttacks lists attack entries, newest first; with a box it opens the
-// lines too.
+// FindAttacks lists attack entries, newest first (limit 0: all); with a
+// box it opens the lines too.
 func (s *Store) FindAttacks(ctx context.Context, box *seal.Box, limit int) ([]AttackEntry, error) {
-	q := `SELECT id, seen_at, detector, source, sealed FROM attacks ORDER BY id DESC`
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	rows, err := s.r.QueryContext(ctx, q)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, seen_at, source, detectors, sealed FROM attack_batches ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list attacks: %w", err)
 	}
 	defer rows.Close()
 	out := []AttackEntry{}
-	for rows.Next() {
-		var e AttackEntry
-		var seen, sealed string
-		if err := rows.Scan(&e.ID, &seen, &e.Detector, &e.Source, &sealed); err != nil {
+	for rows.Next() && (limit <= 0 || len(out) < limit) {
+		var id, seen, source, dets string
+		var sealed []byte
+		if err := rows.Scan(&id, &seen, &source, &dets, &sealed); err != nil {
 			return nil, err
 		}
-		e.SeenAt, _ = parseTime(seen)
+		at, _ := parseTime(seen)
+		names := strings.Split(dets, "\n")
+		var lines []string
 		if box != nil {
-			raw, err := base64.StdEncoding.DecodeString(sealed)
-			if err != nil {
-				return nil, fmt.Errorf("attack %s: %w", e.ID, err)
+			if lines, err = openBatch(box, id, sealed, len(names)); err != nil {
+				return nil, err
 			}
-			line, err := box.Open(raw, []byte(e.ID))
-			if err != nil {
-				return nil, fmt.Errorf("attack %s: %w", e.ID, err)
-			}
-			e.Line = string(line)
 		}
-		out = append(out, e)
+		// Newest first within the batch too.
+		for k := len(names) - 1; k >= 0 && (limit <= 0 || len(out) < limit); k-- {
+			e := AttackEntry{ID: id + "/" + strconv.Itoa(k+1), SeenAt: at, Detector: names[k], Source: source}
+			if lines != nil {
+				e.Line = lines[k]
+			}
+			out = append(out, e)
+		}
 	}
 	return out, rows.Err()
 }
 
-// PurgeAttacks deletes entries seen before the cutoff and returns how many.
-// SQLite runs with secure_delete, so the sealed bytes are overwritten too.
+// openBatch decrypts a batch and splits it into its n lines.
+func openBatch(box *seal.Box, id string, sealed []byte, n int) ([]string, error) {
+	plain, err := box.Open(sealed, []byte(id))
+	if err != nil {
+		return nil, fmt.Errorf("attack batch %s: %w", id, err)
+	}
+	lines := make([]string, 0, n)
+	for len(plain) > 0 {
+		l, w := binary.Uvarint(plain)
+		if w <= 0 || uint64(len(plain)-w) < l {
+			return nil, fmt.Errorf("attack batch %s: damaged", id)
+		}
+		lines = append(lines, string(plain[w:w+int(l)]))
+		plain = plain[w+int(l):]
+	}
+	if len(lines) != n {
+		return nil, fmt.Errorf("attack batch %s: %d lines for %d detectors", id, len(lines), n)
+	}
+	return lines, nil
+}
+
+// PurgeAttacks deletes the entries seen before the cutoff and returns how
+// many. A batch's lines share one time, so whole rows go; SQLite runs with
+// secure_delete, so the sealed bytes are overwritten too.
 func (s *Store) PurgeAttacks(ctx context.Context, before time.Time) (int64, error) {
-	// Ids start with the fixed-width time seen: the primary key does the
-	// range scan.
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM attacks WHERE id < ?`), fmtTime(before))
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Ids start with the fixed-width time seen: the primary key does
+		// the range scan.
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT detectors FROM attack_batches WHERE id < ?`), fmtTime(before))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var dets string
+			if err := rows.Scan(&dets); err != nil {
+				rows.Close()
+				return err
+			}
+			n += int64(strings.Count(dets, "\n") + 1)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM attack_batches WHERE id < ?`), fmtTime(before))
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("purge attacks: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // PurgeExpiredAttacks deletes attack lines seen more than retention ago by

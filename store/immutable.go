@@ -7,6 +7,8 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
+// The Go migrations: where SQL differs between the engines.
+
 // Migration 2 makes the revision log append-only in the database itself, so
 // that not even a direct SQL session of the application's user can rewrite
 // history. Trigger syntax differs between the engines, which is why this one
@@ -29,6 +31,39 @@ var immutableRevisions = map[dialect]struct{ up, down []string }{
 	},
 }
 
+// Migration 5 stores attack lines a batch to a row: sealing and inserting
+// per line cost as much as anonymising the log itself. All attack lines of
+// one chunk of a run share the time seen and the source; each line stays
+// an entry of its own for listing, export and purge. The sealed bytes are
+// a BLOB (BYTEA), whose name differs between the engines. The table of
+// migration 4 was in no release; its rows (at most seven days of
+// evidence) go.
+var attackBatches = map[dialect]struct{ up, down []string }{
+	sqlite:   attackBatchesDDL("BLOB"),
+	postgres: attackBatchesDDL("BYTEA"),
+}
+
+func attackBatchesDDL(blob string) struct{ up, down []string } {
+	return struct{ up, down []string }{
+		up: []string{`DROP TABLE attacks`,
+			// The id begins with the time seen (fixed-width UTC): the
+			// primary key orders by time and serves the purge. detectors
+			// holds one name per line, newline-separated, in the lines'
+			// order, readable so that listing needs no key; sealed holds
+			// the lines, each length-prefixed, sealed together with
+			// AES-256-GCM (the id is the associated data).
+			`CREATE TABLE attack_batches (
+				id        TEXT PRIMARY KEY,
+				seen_at   TEXT NOT NULL,
+				source    TEXT NOT NULL,
+				detectors TEXT NOT NULL,
+				sealed    ` + blob + ` NOT NULL
+			)`},
+		down: []string{`DROP TABLE attack_batches`,
+			`CREATE TABLE attacks (id TEXT PRIMARY KEY, seen_at TEXT NOT NULL, detector TEXT NOT NULL, source TEXT NOT NULL, sealed TEXT NOT NULL)`},
+	}
+}
+
 func (s *Store) goMigrations() []*goose.Migration {
 	run := func(stmts []string) *goose.GoFunc {
 		return &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
@@ -40,6 +75,9 @@ func (s *Store) goMigrations() []*goose.Migration {
 			return nil
 		}}
 	}
-	m := immutableRevisions[s.dialect]
-	return []*goose.Migration{goose.NewGoMigration(2, run(m.up), run(m.down))}
+	m, a := immutableRevisions[s.dialect], attackBatches[s.dialect]
+	return []*goose.Migration{
+		goose.NewGoMigration(2, run(m.up), run(m.down)),
+		goose.NewGoMigration(5, run(a.up), run(a.down)),
+	}
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -16,6 +17,7 @@ import (
 	"gdpr"
 	"gdpr/auth"
 	"gdpr/importer"
+	"gdpr/logscrub"
 	"gdpr/register"
 	"gdpr/seal"
 	"gdpr/store"
@@ -422,28 +424,57 @@ func TestAttackStore(t *testing.T) {
 			key, _ := seal.NewKey()
 			box, _ := seal.New(key)
 			line := "sshd[1]: Failed password for root from 203.0.113.7"
-			if err := s.AddAttacks(ctx, box, "auth.log", []store.NewAttack{{Detector: "sshd", Line: []byte(line)}}); err != nil {
+			if err := s.AddAttacks(ctx, box, "auth.log", []logscrub.Attack{{Detector: "sshd", Line: []byte(line)}}); err != nil {
 				t.Fatal(err)
 			}
-			var sealed string
-			store.RawDB(s).QueryRowContext(ctx, "SELECT sealed FROM attacks").Scan(&sealed)
-			if strings.Contains(sealed, "203.0.113.7") || sealed == "" {
-				t.Fatal("stored in the clear")
+			// A second batch of three lines, one of them empty.
+			batch := []logscrub.Attack{
+				{Detector: "postfix-sasl", Line: []byte("warning: unknown[198.51.100.4]: SASL LOGIN authentication failed")},
+				{Detector: "http-scanner", Line: nil},
+				{Detector: "http-scanner", Line: []byte(`192.0.2.9 - - "GET /.env HTTP/1.1" 404 0`)},
 			}
-			es, err := s.FindAttacks(ctx, box, 10)
-			if err != nil || len(es) != 1 || es[0].Line != line || es[0].Detector != "sshd" || es[0].Source != "auth.log" {
+			if err := s.AddAttacks(ctx, box, "mail.log", batch); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.AddAttacks(ctx, box, "x", []logscrub.Attack{{Detector: "sshd"}, {Detector: "bad\nname"}}); err == nil {
+				t.Fatal("a detector name with a newline was stored")
+			}
+			rows, _ := store.RawDB(s).QueryContext(ctx, "SELECT sealed FROM attack_batches")
+			for rows.Next() {
+				var sealed []byte
+				rows.Scan(&sealed)
+				if bytes.Contains(sealed, []byte("203.0.113.7")) || bytes.Contains(sealed, []byte("SASL")) || len(sealed) < 28 {
+					t.Fatal("stored in the clear")
+				}
+			}
+			rows.Close()
+			es, err := s.FindAttacks(ctx, box, 0)
+			if err != nil || len(es) != 4 {
 				t.Fatalf("%+v %v", es, err)
+			}
+			last := es[len(es)-1]
+			if last.Line != line || last.Detector != "sshd" || last.Source != "auth.log" {
+				t.Fatalf("oldest entry %+v", last)
+			}
+			if es[0].Line != string(batch[2].Line) || es[1].Line != "" || es[2].Detector != "postfix-sasl" || es[0].Source != "mail.log" || es[0].ID == es[1].ID {
+				t.Fatalf("batch entries newest first: %+v", es[:3])
+			}
+			if es, _ := s.FindAttacks(ctx, nil, 2); len(es) != 2 || es[0].Line != "" || es[1].Detector != "http-scanner" {
+				t.Fatalf("without the key, limit 2: %+v", es)
 			}
 			other, _ := seal.NewKey()
 			obox, _ := seal.New(other)
 			if _, err := s.FindAttacks(ctx, obox, 10); err == nil {
 				t.Error("opened with another key")
 			}
-			if n, _ := s.PurgeAttacks(ctx, es[0].SeenAt); n != 0 {
+			if n, _ := s.PurgeAttacks(ctx, last.SeenAt); n != 0 {
 				t.Error("purged an entry that is not older")
 			}
-			if n, _ := s.PurgeAttacks(ctx, es[0].SeenAt.Add(time.Second)); n != 1 {
-				t.Error("not purged")
+			if n, _ := s.PurgeAttacks(ctx, es[0].SeenAt.Add(time.Second)); n != 4 {
+				t.Errorf("purged %d entries, want 4", n)
+			}
+			if es, _ := s.FindAttacks(ctx, nil, 0); len(es) != 0 {
+				t.Errorf("left %d", len(es))
 			}
 		})
 	}
@@ -461,7 +492,7 @@ func TestAttackPurgeSevenDays(t *testing.T) {
 	ctx := context.Background()
 	key, _ := seal.NewKey()
 	box, _ := seal.New(key)
-	s.AddAttacks(ctx, box, "auth.log", []store.NewAttack{{Detector: "sshd", Line: []byte("x")}})
+	s.AddAttacks(ctx, box, "auth.log", []logscrub.Attack{{Detector: "sshd", Line: []byte("x")}})
 	week := 7 * 24 * time.Hour
 	now = now.Add(6 * 24 * time.Hour)
 	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 0 {

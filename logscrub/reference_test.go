@@ -1,0 +1,104 @@
+package logscrub
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// refNext is the scanner's first form, kept as the oracle for next: it
+// tries every boundary position of the line instead of jumping between
+// anchors. Slow and obviously complete.
+func (s *scanner) refNext(i int) (span, bool) {
+	line := s.line
+	lo := i
+	for ; i < len(line); i++ {
+		b := line[i]
+		switch {
+		case b == '@':
+			if sp, ok := s.email(i, 1, lo); ok {
+				return sp, true
+			}
+		case b == '%':
+			if i+2 < len(line) && line[i+1] == '4' && line[i+2] == '0' {
+				if sp, ok := s.email(i, 3, lo); ok {
+					return sp, true
+				}
+			}
+		case (isHex(b) || b == ':') && boundary(line, i):
+			if isDigit(b) {
+				if sp, ok := s.ipv4(i); ok {
+					return sp, true
+				}
+			}
+			if j, maybe := v6run(line, i); maybe {
+				if sp, ok := s.ipv6(i, j); ok {
+					return sp, true
+				}
+			}
+		}
+	}
+	return span{}, false
+}
+
+// spans lists what a scan function finds in a line.
+func spans(line string, next func(*scanner, int) (span, bool)) []span {
+	sc := &scanner{line: []byte(line)}
+	var out []span
+	for i := 0; ; {
+		sp, ok := next(sc, i)
+		if !ok {
+			return out
+		}
+		out = append(out, sp)
+		i = sp.end
+	}
+}
+
+func sameSpans(t *testing.T, line string) {
+	t.Helper()
+	got, want := spans(line, (*scanner).next), spans(line, (*scanner).refNext)
+	if len(got) != len(want) {
+		t.Fatalf("%q: next found %v, reference %v", line, got, want)
+	}
+	for k := range got {
+		if got[k].start != want[k].start || got[k].end != want[k].end || got[k].kind != want[k].kind || got[k].addr != want[k].addr {
+			t.Fatalf("%q: next found %v, reference %v", line, got, want)
+		}
+	}
+}
+
+// TestNextMatchesReference: the anchor-jumping scanner finds exactly what
+// the position-by-position one finds, on generated lines of addresses,
+// look-alikes and separators and on lines of random bytes from the
+// alphabet addresses are made of.
+func TestNextMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789abcdefABCDEFxyz.:@%40_-/[]# "
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		if n%2 == 0 {
+			for k := 0; k < 1+r.IntN(8); k++ {
+				b.WriteString(seps[r.IntN(len(seps))])
+				if r.IntN(2) == 0 {
+					text, _ := addrText(r)
+					b.WriteString(text)
+				} else {
+					b.WriteString(lookAlikes[r.IntN(len(lookAlikes))])
+				}
+			}
+		} else {
+			for k := 0; k < 1+r.IntN(60); k++ {
+				b.WriteByte(alphabet[r.IntN(len(alphabet))])
+			}
+		}
+		sameSpans(t, b.String())
+	}
+}
+
+func FuzzNextMatchesReference(f *testing.F) {
+	for _, s := range append(lookAlikes, "07:12:34 ::1 1.2.3.4:80 a@b.de", "[fe80::1%eth0]:22", "IPv6:2001:db8::5", "1.2.3.4@x.de", "::ffff:1.2.3.4.") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) { sameSpans(t, in) })
+}
