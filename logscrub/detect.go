@@ -231,20 +231,32 @@ func (b *Burst) Wants(line []byte) bool {
 	}
 }
 
-var accessTime = regexp.MustCompile(`\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]`)
+// accessTime finds the time of an access log line: the first
+// "[02/Jan/2006:15:04:05 -0700]".
+func accessTime(line []byte) (time.Time, bool) {
+	const layout = "02/Jan/2006:15:04:05 -0700"
+	for i := 0; ; i++ {
+		k := bytes.IndexByte(line[i:], '[')
+		if k < 0 {
+			return time.Time{}, false
+		}
+		i += k
+		if e := i + 1 + len(layout); e < len(line) && line[e] == ']' {
+			if t, err := time.Parse(layout, string(line[i+1:e])); err == nil {
+				return t, true
+			}
+		}
+	}
+}
 
 // Observe implements Sequential.
 func (b *Burst) Observe(line []byte, taken bool) [][]byte {
 	if !b.Wants(line) {
 		return nil
 	}
-	tm := accessTime.FindSubmatch(line)
+	t, ok := accessTime(line)
 	sp := bytes.IndexByte(line, ' ')
-	if tm == nil || sp <= 0 {
-		return nil
-	}
-	t, err := time.Parse("02/Jan/2006:15:04:05 -0700", string(tm[1]))
-	if err != nil {
+	if !ok || sp <= 0 {
 		return nil
 	}
 	st := b.clients[string(line[:sp])]

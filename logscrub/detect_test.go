@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBuiltinDetectors(t *testing.T) {
@@ -298,6 +299,24 @@ func TestDetectorsMatchPatterns(t *testing.T) {
 			if got, want := dets[name].Match(line), re.Match(line); got != want {
 				t.Fatalf("%s on %q: %v, pattern says %v", name, line, got, want)
 			}
+		}
+	}
+}
+
+func TestAccessTime(t *testing.T) {
+	want := time.Date(2026, 11, 23, 7, 0, 1, 0, time.FixedZone("", 3600))
+	for line, ok := range map[string]bool{
+		`1.2.3.4 - - [23/Nov/2026:07:00:01 +0100] "GET / HTTP/1.1" 401 0`:    true,
+		`[x] 1.2.3.4 - - [23/Nov/2026:07:00:01 +0100] "GET /" 401 0`:         true,
+		`1.2.3.4 - - [23/Nov/2026:07:00:01 +0100 "GET /" 401 0`:              false,
+		`1.2.3.4 - - [23/Xyz/2026:07:00:01 +0100] "GET /" 401 0`:             false,
+		`1.2.3.4 - - [23/Nov/2026:07:00:01 +0100]`:                           true,
+		`1.2.3.4 - - [2026-11-23T07:00:01+01:00] "GET / HTTP/1.1" 401 0`:     false,
+		`1.2.3.4 - - [23/Nov/2026:07:00:01 +0100][ "GET / HTTP/1.1" 401 0 [`: true,
+	} {
+		got, found := accessTime([]byte(line))
+		if found != ok || ok && !got.Equal(want) {
+			t.Errorf("%s: %v %v", line, got, found)
 		}
 	}
 }

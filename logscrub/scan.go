@@ -212,6 +212,11 @@ func v6run(line []byte, i int) (int, bool) {
 func (s *scanner) ipv4(i int) (span, bool) {
 	line := s.line
 	n := len(line)
+	// First the cheap refusal most dotted numbers in a log meet (user
+	// agents are full of them).
+	if i >= 2 && (line[i-1] == '/' || line[i-1] == '-') && productName(line, i-1) {
+		return span{}, false // Chrome/124.0.0.0, tool-2.10.3.4
+	}
 	var parts [4]int
 	j := i
 	for p := 0; p < 4; p++ {
@@ -247,9 +252,6 @@ func (s *scanner) ipv4(i int) (span, bool) {
 		if _, ok := s.emailAhead(j); ok {
 			return span{}, false
 		}
-	}
-	if i >= 2 && (line[i-1] == '/' || line[i-1] == '-') && productName(line, i-1) {
-		return span{}, false // Chrome/124.0.0.0, tool-2.10.3.4
 	}
 	return span{i, j, '4', netip.AddrFrom4([4]byte{byte(parts[0]), byte(parts[1]), byte(parts[2]), byte(parts[3])})}, true
 }

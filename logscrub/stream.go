@@ -44,7 +44,7 @@ type Stream struct {
 
 type chunk struct {
 	seq  int
-	buf  *[]byte // pooled backing array of data
+	buf  []byte // reused backing array of data
 	data []byte
 	out  []byte
 	c    Counts
@@ -180,10 +180,15 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 	defer cancel()
 	jobs := make(chan *chunk, workers)
 	order := make(chan *chunk, workers*2)
-	outs := sync.Pool{New: func() any { b := make([]byte, 0, size+size/4); return &b }}
+	// At most 3 x workers + 2 chunks are on their way at a time; their
+	// buffers are reused, so that a run allocates next to nothing and the
+	// garbage collector stays idle. (A sync.Pool is emptied by every
+	// collection, and each new megabyte buffer brought on the next one.)
+	inflight := 3*workers + 2
+	outs := newBuffers(inflight, size+size/4)
 	// A chunk holds what was carried over from the one before (at most
 	// half a chunk, see CutPoint) and a chunk's worth of new input.
-	ins := sync.Pool{New: func() any { b := make([]byte, 0, 2*size); return &b }}
+	ins := newBuffers(inflight, 2*size)
 	det := s.detectors()
 
 	var wg sync.WaitGroup
@@ -192,7 +197,7 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 		go func() {
 			defer wg.Done()
 			for ch := range jobs {
-				ch.out = det.process(s.Scrubber, ch, (*outs.Get().(*[]byte))[:0])
+				ch.out = det.process(s.Scrubber, ch, outs.get())
 				close(ch.done)
 			}
 		}()
@@ -202,7 +207,7 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		readErr <- s.read(ctx, r, size, &ins, det, jobs, order)
+		readErr <- s.read(ctx, r, size, ins, det, jobs, order)
 	}()
 
 	var total Counts
@@ -227,9 +232,8 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 		if len(ch.out) > 0 {
 			last = ch.out[len(ch.out)-1]
 		}
-		out := ch.out[:0]
-		outs.Put(&out)
-		ins.Put(ch.buf)
+		outs.put(ch.out)
+		ins.put(ch.buf)
 	}
 	if last != '\n' {
 		total.Lines++ // the last line has no newline
@@ -239,6 +243,33 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 		werr = err
 	}
 	return total, werr
+}
+
+// buffers is a free list of byte buffers of one capacity.
+type buffers struct {
+	free chan []byte
+	size int
+}
+
+func newBuffers(n, size int) *buffers { return &buffers{make(chan []byte, n), size} }
+
+func (b *buffers) get() []byte {
+	select {
+	case buf := <-b.free:
+		return buf[:0]
+	default:
+		return make([]byte, 0, b.size)
+	}
+}
+
+func (b *buffers) put(buf []byte) {
+	if cap(buf) > 2*b.size {
+		return // grown far beyond (pseudonyms are longer): let it go
+	}
+	select {
+	case b.free <- buf:
+	default:
+	}
 }
 
 // Block anonymises data, whole lines, in the calling goroutine, and
@@ -258,12 +289,11 @@ func (s *Stream) Block(data []byte) ([]byte, []Attack, Counts) {
 
 // read cuts the input into chunks and hands them to the workers and, in
 // the same order, to the writer.
-func (s *Stream) read(ctx context.Context, r io.Reader, size int, ins *sync.Pool, det *detectors, jobs, order chan<- *chunk) error {
+func (s *Stream) read(ctx context.Context, r io.Reader, size int, ins *buffers, det *detectors, jobs, order chan<- *chunk) error {
 	var carry []byte
 	var read int64
 	for seq := 0; ; seq++ {
-		bp := ins.Get().(*[]byte)
-		buf := append((*bp)[:0], carry...)
+		buf := append(ins.get(), carry...)
 		n, err := io.ReadFull(r, buf[len(carry):len(carry)+size])
 		buf = buf[:len(carry)+n]
 		read += int64(n)
@@ -283,9 +313,9 @@ func (s *Stream) read(ctx context.Context, r io.Reader, size int, ins *sync.Pool
 			det.tune(buf[:cut])
 		}
 		if cut == 0 {
-			ins.Put(bp)
+			ins.put(buf)
 		} else {
-			ch := &chunk{seq: seq, buf: bp, data: buf[:cut], done: make(chan struct{})}
+			ch := &chunk{seq: seq, buf: buf, data: buf[:cut], done: make(chan struct{})}
 			select {
 			case order <- ch:
 			case <-ctx.Done():

@@ -1,7 +1,9 @@
 // Command genlog writes a mixed server log for the anonymiser benchmark:
 // nginx access lines, postfix, sshd and BIND query lines, about 15 % with
-// IPv6 addresses, about 9 % attack lines, e-mail addresses in queries,
-// referrers and mail logs. The output is deterministic.
+// IPv6 addresses, about 9 % attack lines (failed SSH and SASL logins,
+// scanner paths, bursts of 401 answers to one client), e-mail addresses in
+// queries, referrers and mail logs, a few browsers' user agents. The output
+// is deterministic.
 package main
 
 import (
@@ -21,6 +23,17 @@ func main() {
 	users := []string{"erika.muster", "max", "info", "bob.smith", "kontakt", "a.b-c"}
 	doms := []string{"example.org", "example.com", "allegro-it.de", "mail.example.net"}
 	paths := []string{"/", "/index.html", "/shop/cart", "/api/v1/items?page=2", "/static/app.css", "/blog/2024/11/post"}
+	agents := []string{
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.51",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
+		"Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
+		"curl/8.5.0",
+		"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+	}
+	agent := func() string { return agents[min(r.IntN(len(agents)), r.IntN(len(agents)))] } // the first ones most often
 	ip4 := func() string {
 		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
 	}
@@ -38,8 +51,20 @@ func main() {
 	written := 0
 	for written < limit {
 		var line string
+		// 9 % of draws are attacks (none among the DNS lines); one in
+		// thirty access attacks is a burst of twelve lines: about 9 % of
+		// the lines in all.
 		attack := r.IntN(100) < 9
 		switch k := r.IntN(100); {
+		case k < 45 && attack && r.IntN(30) == 0:
+			// A burst of failed sign-ins: one client, twelve 401 answers
+			// within a few seconds.
+			client, min, sec := ip(), r.IntN(60), r.IntN(48)
+			var b []byte
+			for i := range 12 {
+				b = fmt.Appendf(b, `%s - - [23/Nov/2026:07:%02d:%02d +0100] "POST /wp-admin/ HTTP/1.1" 401 153 "-" "%s"`+"\n", client, min, sec+i, agent())
+			}
+			line = string(b[:len(b)-1])
 		case k < 45:
 			p := paths[r.IntN(len(paths))]
 			status := 200
@@ -48,8 +73,8 @@ func main() {
 			} else if r.IntN(10) == 0 {
 				p += "?newsletter=" + mail()
 			}
-			line = fmt.Sprintf(`%s - - [23/Nov/2026:07:%02d:%02d +0100] "GET %s HTTP/1.1" %d %d "https://www.example.org/?ref=%s" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"`,
-				ip(), r.IntN(60), r.IntN(60), p, status, 100+r.IntN(50000), mail())
+			line = fmt.Sprintf(`%s - - [23/Nov/2026:07:%02d:%02d +0100] "GET %s HTTP/1.1" %d %d "https://www.example.org/?ref=%s" "%s"`,
+				ip(), r.IntN(60), r.IntN(60), p, status, 100+r.IntN(50000), mail(), agent())
 		case k < 65:
 			if attack {
 				line = fmt.Sprintf(`Nov 23 07:%02d:%02d mail postfix/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip())
