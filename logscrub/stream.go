@@ -40,6 +40,8 @@ type Stream struct {
 	ChunkSize int
 	// Progress is called with the number of input bytes read so far.
 	Progress func(n int64)
+
+	blockDet *detectors // Block's, made on its first call
 }
 
 type chunk struct {
@@ -277,10 +279,12 @@ func (b *buffers) put(buf []byte) {
 // detectors keep their state from one call to the next. It serves callers
 // that get their input in pieces (following a growing file).
 func (s *Stream) Block(data []byte) ([]byte, []Attack, Counts) {
-	det := s.detectors()
+	if s.blockDet == nil {
+		s.blockDet = s.detectors() // once, not for every piece of a followed file
+	}
 	ch := &chunk{data: data}
-	out := det.process(s.Scrubber, ch, nil)
-	det.observe(ch)
+	out := s.blockDet.process(s.Scrubber, ch, nil)
+	s.blockDet.observe(ch)
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		ch.c.Lines++
 	}
