@@ -117,7 +117,7 @@ func FuzzLine(f *testing.F) {
 		out := s.Line(nil, []byte(in), &c)
 		// Where did the replacements go in the output?
 		var repl [][2]int
-		sc := scanner{line: []byte(in)}
+		sc := newScanner([]byte(in))
 		last, pos := 0, 0
 		for i := 0; ; {
 			sp, ok := sc.next(i)
@@ -133,7 +133,7 @@ func FuzzLine(f *testing.F) {
 			pos += w
 			last, i = sp.end, sp.end
 		}
-		osc := scanner{line: out}
+		osc := newScanner(out)
 		for i := 0; ; {
 			sp, ok := osc.next(i)
 			if !ok {

@@ -41,9 +41,14 @@ func (s *scanner) refNext(i int) (span, bool) {
 	return span{}, false
 }
 
-// spans lists what a scan function finds in a line.
-func spans(line string, next func(*scanner, int) (span, bool)) []span {
-	sc := &scanner{line: []byte(line)}
+// spans lists what a scan function finds in a line; a chunk scanner sees
+// the line followed by the bytes of after, which it must not scan.
+func spans(line, after string, next func(*scanner, int) (span, bool)) []span {
+	s := newScanner([]byte(line))
+	if after != "" {
+		s = newChunkScanner([]byte(line+after), 0, len(line))
+	}
+	sc := &s
 	var out []span
 	for i := 0; ; {
 		sp, ok := next(sc, i)
@@ -55,15 +60,20 @@ func spans(line string, next func(*scanner, int) (span, bool)) []span {
 	}
 }
 
+// sameSpans checks the scanner against the reference on line alone and
+// on line read inside a chunk, followed by more addresses.
 func sameSpans(t *testing.T, line string) {
 	t.Helper()
-	got, want := spans(line, (*scanner).next), spans(line, (*scanner).refNext)
-	if len(got) != len(want) {
-		t.Fatalf("%q: next found %v, reference %v", line, got, want)
-	}
-	for k := range got {
-		if got[k].start != want[k].start || got[k].end != want[k].end || got[k].kind != want[k].kind || got[k].addr != want[k].addr {
-			t.Fatalf("%q: next found %v, reference %v", line, got, want)
+	want := spans(line, "", (*scanner).refNext)
+	for _, after := range []string{"", "\n1.2.3.4 a@b.de ::1 %40x.de " + strings.Repeat(".:", 40)} {
+		got := spans(line, after, (*scanner).next)
+		if len(got) != len(want) {
+			t.Fatalf("%q (chunk %v): next found %v, reference %v", line, after != "", got, want)
+		}
+		for k := range got {
+			if got[k].start != want[k].start || got[k].end != want[k].end || got[k].kind != want[k].kind || got[k].addr != want[k].addr {
+				t.Fatalf("%q (chunk %v): next found %v, reference %v", line, after != "", got, want)
+			}
 		}
 	}
 }
@@ -78,7 +88,7 @@ func TestNextMatchesReference(t *testing.T) {
 	for n := 0; n < 50000; n++ {
 		var b strings.Builder
 		if n%2 == 0 {
-			for k := 0; k < 1+r.IntN(8); k++ {
+			for k := 0; k < 1+r.IntN(20); k++ {
 				b.WriteString(seps[r.IntN(len(seps))])
 				if r.IntN(2) == 0 {
 					text, _ := addrText(r)
@@ -88,7 +98,7 @@ func TestNextMatchesReference(t *testing.T) {
 				}
 			}
 		} else {
-			for k := 0; k < 1+r.IntN(60); k++ {
+			for k := 0; k < 1+r.IntN(200); k++ {
 				b.WriteByte(alphabet[r.IntN(len(alphabet))])
 			}
 		}

@@ -8,7 +8,6 @@ package logscrub
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/bits"
 	"net/netip"
 )
@@ -83,24 +82,6 @@ const (
 
 func zeroBytes(w uint64) uint64 { return (w - ones) &^ w & highs }
 
-// nextAnchor returns the index of the first anchor byte at or after i, or
-// len(line).
-func nextAnchor(line []byte, i int) int {
-	for ; i+8 <= len(line); i += 8 {
-		w := binary.LittleEndian.Uint64(line[i:])
-		m := zeroBytes(w^('.'*ones)) | zeroBytes(w^(':'*ones)) | zeroBytes(w^('@'*ones)) | zeroBytes(w^('%'*ones))
-		if m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-	}
-	for ; i < len(line); i++ {
-		if anchor[line[i]] {
-			return i
-		}
-	}
-	return len(line)
-}
-
 // span is a found address: [start, end) in the line, and its kind.
 type span struct {
 	start, end int
@@ -111,6 +92,17 @@ type span struct {
 // scanner finds addresses in one line.
 type scanner struct {
 	line []byte
+	anchors
+}
+
+func newScanner(line []byte) scanner {
+	return scanner{line: line, anchors: newAnchors(line, len(line))}
+}
+
+// newChunkScanner scans line = data[start:end]; the bytes of data after the
+// line may be read to fill whole blocks of anchor bits.
+func newChunkScanner(data []byte, start, end int) scanner {
+	return scanner{line: data[start:end], anchors: newAnchors(data[start:], end-start)}
 }
 
 // boundary reports whether a token may start at i: after a byte that is
@@ -136,7 +128,10 @@ func (s *scanner) next(i int) (span, bool) {
 	n := len(line)
 	v6fail := -1 // starts before this end of a run cannot be IPv6
 	for ; i < n; i++ {
-		if i = nextAnchor(line, i); i == n {
+		// s.anchors.next(i), its common case inlined.
+		if m := s.mask >> uint(i-s.base); m != 0 {
+			i += bits.TrailingZeros64(m)
+		} else if i = s.nextBlock(i); i == n {
 			break
 		}
 		b := line[i]

@@ -61,7 +61,19 @@ func New(o Options) (*Scrubber, error) {
 // Line appends the anonymised line to dst and counts what it replaced. Bytes
 // that are no address, invalid UTF-8 included, pass through unchanged.
 func (s *Scrubber) Line(dst, line []byte, c *Counts) []byte {
-	sc := scanner{line: line}
+	sc := newScanner(line)
+	return s.scan(dst, &sc, c)
+}
+
+// chunkLine is Line for the line data[start:end] of a chunk, whose later
+// bytes the scanner may read ahead.
+func (s *Scrubber) chunkLine(dst, data []byte, start, end int, c *Counts) []byte {
+	sc := newChunkScanner(data, start, end)
+	return s.scan(dst, &sc, c)
+}
+
+func (s *Scrubber) scan(dst []byte, sc *scanner, c *Counts) []byte {
+	line := sc.line
 	last := 0
 	for i := 0; ; {
 		sp, ok := sc.next(i)

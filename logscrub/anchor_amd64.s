@@ -1,0 +1,87 @@
+#include "textflag.h"
+
+// Sixteen copies each of '.', ':', '@' and '%'.
+DATA anchorBytes<>+0x00(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA anchorBytes<>+0x08(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA anchorBytes<>+0x10(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA anchorBytes<>+0x18(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA anchorBytes<>+0x20(SB)/8, $0x4040404040404040
+DATA anchorBytes<>+0x28(SB)/8, $0x4040404040404040
+DATA anchorBytes<>+0x30(SB)/8, $0x2525252525252525
+DATA anchorBytes<>+0x38(SB)/8, $0x2525252525252525
+GLOBL anchorBytes<>(SB), RODATA|NOPTR, $64
+
+// part sets the 16 bits of reg for the anchor bytes at off(SI).
+#define part(off, reg) \
+	MOVOU off(SI), X0; \
+	MOVO X0, X1; \
+	MOVO X0, X2; \
+	MOVO X0, X3; \
+	PCMPEQB X8, X0; \
+	PCMPEQB X9, X1; \
+	PCMPEQB X10, X2; \
+	PCMPEQB X11, X3; \
+	POR X1, X0; \
+	POR X3, X2; \
+	POR X2, X0; \
+	PMOVMSKB X0, reg
+
+// func anchorMask64(p *[64]byte) uint64
+TEXT ·anchorMask64(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), SI
+	MOVOU anchorBytes<>+0x00(SB), X8
+	MOVOU anchorBytes<>+0x10(SB), X9
+	MOVOU anchorBytes<>+0x20(SB), X10
+	MOVOU anchorBytes<>+0x30(SB), X11
+	part(0, AX)
+	part(16, BX)
+	part(32, CX)
+	part(48, DX)
+	SHLQ $16, BX
+	SHLQ $32, CX
+	SHLQ $48, DX
+	ORQ BX, AX
+	ORQ DX, CX
+	ORQ CX, AX
+	MOVQ AX, ret+8(FP)
+	RET
+
+// func indexPairBlocks(p *byte, n int, c1, c2 byte, d int) int
+TEXT ·indexPairBlocks(SB), NOSPLIT, $0-40
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVBLZX c1+16(FP), AX
+	MOVBLZX c2+17(FP), BX
+	MOVQ d+24(FP), DX
+	// X8 = 16 x c1, X9 = 16 x c2
+	MOVQ AX, X8
+	PUNPCKLBW X8, X8
+	PUNPCKLBW X8, X8
+	PSHUFL $0, X8, X8
+	MOVQ BX, X9
+	PUNPCKLBW X9, X9
+	PUNPCKLBW X9, X9
+	PSHUFL $0, X9, X9
+	LEAQ (SI)(DX*1), R8
+	XORQ DI, DI
+pairloop:
+	CMPQ DI, CX
+	JAE pairnone
+	MOVOU (SI)(DI*1), X0
+	MOVOU (R8)(DI*1), X1
+	PCMPEQB X8, X0
+	PCMPEQB X9, X1
+	PAND X1, X0
+	PMOVMSKB X0, AX
+	TESTL AX, AX
+	JNZ pairfound
+	ADDQ $16, DI
+	JMP pairloop
+pairfound:
+	BSFL AX, AX
+	ADDQ DI, AX
+	MOVQ AX, ret+32(FP)
+	RET
+pairnone:
+	MOVQ $-1, ret+32(FP)
+	RET
