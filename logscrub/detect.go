@@ -27,6 +27,8 @@ func (d *regexDetector) Match(line []byte) bool {
 	return d.re.Match(line)
 }
 
+func (d *regexDetector) matchAt(line []byte, _ int) bool { return d.re.Match(line) }
+
 // NewRegexDetector makes a user-defined detector from a pattern (Go regexp
 // syntax). Returns an error naming the detector for a bad pattern.
 func NewRegexDetector(name, pattern string) (Detector, error) {
@@ -63,15 +65,21 @@ func (d *keywordDetector) Name() string { return d.name }
 func (d *keywordDetector) literal() []byte { return d.keyword }
 
 func (d *keywordDetector) Match(line []byte) bool {
-	for from := 0; ; {
+	i := bytes.Index(line, d.keyword)
+	return i >= 0 && d.matchAt(line, i)
+}
+
+func (d *keywordDetector) matchAt(line []byte, at int) bool {
+	for from := at; ; {
+		from += len(d.keyword)
+		if d.after(line, from) {
+			return true
+		}
 		i := bytes.Index(line[from:], d.keyword)
 		if i < 0 {
 			return false
 		}
-		from += i + len(d.keyword)
-		if d.after(line, from) {
-			return true
-		}
+		from += i
 	}
 }
 
@@ -214,12 +222,14 @@ func (b *Burst) literal() []byte { return requestEnd }
 // Wants implements Sequential: the line has a request in quotes after the
 // time in brackets, answered with 401 or 403 (`\] "[^"]*" 40[13] `).
 func (b *Burst) Wants(line []byte) bool {
-	for i := 0; ; {
-		k := bytes.Index(line[i:], requestEnd)
-		if k < 0 {
-			return false
-		}
-		i += k + len(requestEnd)
+	i := bytes.Index(line, requestEnd)
+	return i >= 0 && b.wantsAt(line, i)
+}
+
+// wantsAt is Wants for a line whose first requestEnd is at at.
+func (b *Burst) wantsAt(line []byte, at int) bool {
+	for i := at; ; {
+		i += len(requestEnd)
 		q := bytes.IndexByte(line[i:], '"')
 		if q < 0 {
 			return false
@@ -228,6 +238,11 @@ func (b *Burst) Wants(line []byte) bool {
 		if len(st) >= 6 && st[1] == ' ' && st[2] == '4' && st[3] == '0' && (st[4] == '1' || st[4] == '3') && st[5] == ' ' {
 			return true
 		}
+		k := bytes.Index(line[i:], requestEnd)
+		if k < 0 {
+			return false
+		}
+		i += k
 	}
 }
 

@@ -239,7 +239,7 @@ func TestLiteralIndex(t *testing.T) {
 		{"abc sshd x", "sshd", 0, 4}, {"abc sshd x", "sshd", 5, 10}, {"sshd", "sshd", 0, 0}, {"sshsshd", "sshd", 0, 3},
 		{"ssh", "sshd", 0, 3}, {"NOQUEUE: reject", "NOQUEUE: reject", 0, 0}, {"xx NOQUEUE: rejec", "NOQUEUE: reject", 0, 17},
 	} {
-		l := newLiteral(&regexDetector{keyword: []byte(c.lit)})
+		l := newLiteral([]byte(c.lit))
 		if got := l.index([]byte(c.data), c.from); got != c.want {
 			t.Errorf("index(%q, %q, %d) = %d, want %d", c.data, c.lit, c.from, got, c.want)
 		}

@@ -51,8 +51,10 @@ type chunk struct {
 	out  []byte
 	c    Counts
 	att  []Attack
-	want []wanted
-	done chan struct{}
+	// arena holds the copies of the attack lines.
+	arena []byte
+	want  []wanted
+	done  chan struct{}
 }
 
 // wanted is a line [start, end) of a chunk that sequential detector det
@@ -65,43 +67,85 @@ type wanted struct {
 
 // keyworded is a detector that matches only lines holding its literal.
 // The stream finds those lines for a whole chunk with a vectorised search
-// and asks the detector about them alone.
+// and asks the detector about them alone, telling it where the literal is.
 type keyworded interface {
 	literal() []byte
+	// matchAt is Match for a line whose first occurrence of the literal
+	// starts at at.
+	matchAt(line []byte, at int) bool
 }
 
-// literal is a keyword and the offset of its rarest byte, the byte the
-// search looks for.
+// keywordedSeq is keyworded for a sequential detector: wantsAt is Wants
+// for a line whose first occurrence of the literal starts at at.
+type keywordedSeq interface {
+	literal() []byte
+	wantsAt(line []byte, at int) bool
+}
+
+// literal is a keyword and the two of its bytes the search looks for:
+// the rarest byte, and the one that occurs least often at its distance
+// from the rarest (lo < hi are their offsets; lo == hi for a keyword of
+// one byte).
 type literal struct {
-	s    []byte
-	rare int
+	s      []byte
+	lo, hi int
 }
 
-func newLiteral(d any) literal {
-	k, ok := d.(keyworded)
-	if !ok || len(k.literal()) == 0 {
+func newLiteral(s []byte) literal {
+	if len(s) == 0 {
 		return literal{}
 	}
-	l := literal{s: k.literal()}
-	l.tune(nil)
+	l := literal{s: s}
+	l.tune(nil, nil)
 	return l
 }
 
-// tune picks the literal's byte that is rarest in a sample of the log
-// (by commonness where the sample has no say).
-func (l *literal) tune(hist *[256]int) {
+// tune picks the literal's search bytes by a sample of the log and its
+// byte histogram (by commonness where there is no sample): the rarest
+// byte first, then the byte found least often at its offset from an
+// occurrence of the first in the sample.
+func (l *literal) tune(sample []byte, hist *[256]int) {
 	rank := func(b byte) int {
 		if hist != nil {
 			return hist[b]<<8 | commonness(b)
 		}
 		return commonness(b)
 	}
-	l.rare = 0
+	rare := 0
 	for i := range l.s {
-		if rank(l.s[i]) < rank(l.s[l.rare]) {
-			l.rare = i
+		if rank(l.s[i]) < rank(l.s[rare]) {
+			rare = i
 		}
 	}
+	l.lo, l.hi = rare, rare
+	if len(l.s) == 1 {
+		return
+	}
+	// together[j]: how often l.s[j] is at its place next to an occurrence
+	// of the rarest byte in the sample.
+	together := make([]int, len(l.s))
+	for q := 0; ; q++ {
+		k := bytes.IndexByte(sample[q:], l.s[rare])
+		if k < 0 {
+			break
+		}
+		q += k
+		for j := range l.s {
+			if p := q - rare + j; p >= 0 && p < len(sample) && sample[p] == l.s[j] {
+				together[j]++
+			}
+		}
+	}
+	other := -1
+	for j := range l.s {
+		if j == rare {
+			continue
+		}
+		if other < 0 || together[j] < together[other] || together[j] == together[other] && rank(l.s[j]) < rank(l.s[other]) {
+			other = j
+		}
+	}
+	l.lo, l.hi = min(rare, other), max(rare, other)
 }
 
 // commonness ranks bytes by how often they occur in server logs (rarest
@@ -120,50 +164,76 @@ func commonness(b byte) int {
 // index returns the first occurrence of the literal at or after from, or
 // len(data) if there is none.
 func (l literal) index(data []byte, from int) int {
-	c := l.s[l.rare]
-	for i := from + l.rare; i < len(data); {
-		k := bytes.IndexByte(data[i:], c)
-		if k < 0 {
-			break
+	n := len(l.s)
+	if l.lo == l.hi {
+		if k := bytes.Index(data[from:], l.s); k >= 0 {
+			return from + k
 		}
-		p := i + k - l.rare
-		if p+len(l.s) <= len(data) && bytes.Equal(data[p:p+len(l.s)], l.s) {
-			return p
-		}
-		i += k + 1
+		return len(data)
 	}
-	return len(data)
+	c1, c2, d := l.s[l.lo], l.s[l.hi], l.hi-l.lo
+	for q := from + l.lo; ; {
+		p := indexPair(data, q, c1, c2, d)
+		if p < 0 {
+			return len(data)
+		}
+		if st := p - l.lo; st+n <= len(data) && bytes.Equal(data[st:st+n], l.s) {
+			return st
+		}
+		q = p + 1
+	}
 }
 
 // detectors is the stream's detector set, ready for the workers.
 type detectors struct {
 	stateless []Detector
 	seq       []Sequential
-	lits      []literal // stateless first, then sequential
+	// For the stateless detectors first, then the sequential ones: the
+	// literal (none: every line is a candidate) and the test of a
+	// candidate line, given where its literal starts.
+	lits  []literal
+	tests []func(line []byte, at int) bool
+	// always says some detector has no literal.
+	always bool
 }
 
 // tune picks the literals' search bytes by their frequency in a sample
 // of the log (the first chunk): a log of one kind may be full of a byte
 // that is rare in another.
 func (d *detectors) tune(sample []byte) {
+	sample = sample[:min(len(sample), 64<<10)]
 	var hist [256]int
-	for _, b := range sample[:min(len(sample), 64<<10)] {
+	for _, b := range sample {
 		hist[b]++
 	}
 	for i := range d.lits {
 		if d.lits[i].s != nil {
-			d.lits[i].tune(&hist)
+			d.lits[i].tune(sample, &hist)
 		}
 	}
 }
 
 func (s *Stream) detectors() *detectors {
 	d := &detectors{stateless: s.Detectors, seq: s.Sequential}
+	add := func(lit []byte, test func([]byte, int) bool) {
+		l := newLiteral(lit)
+		d.lits = append(d.lits, l)
+		d.tests = append(d.tests, test)
+		d.always = d.always || l.s == nil
+	}
 	for _, x := range s.Detectors {
-		d.lits = append(d.lits, newLiteral(x))
+		if k, ok := x.(keyworded); ok && len(k.literal()) > 0 {
+			add(k.literal(), k.matchAt)
+		} else {
+			add(nil, func(line []byte, _ int) bool { return x.Match(line) })
+		}
 	}
 	for _, x := range s.Sequential {
-		d.lits = append(d.lits, newLiteral(x))
+		if k, ok := x.(keywordedSeq); ok && len(k.literal()) > 0 {
+			add(k.literal(), k.wantsAt)
+		} else {
+			add(nil, func(line []byte, _ int) bool { return x.Wants(line) })
+		}
 	}
 	return d
 }
@@ -365,52 +435,88 @@ func CutPoint(buf []byte, limit int) int {
 // process scrubs a chunk's lines into out and runs the stateless
 // detectors and the sequential ones' Wants on them. For a detector with a
 // literal, the next occurrence of the literal is looked up once and kept
-// until the lines pass it: lines before it are skipped unasked.
+// until the lines pass it; a line before the earliest of them is asked
+// only of the detectors without a literal.
 func (d *detectors) process(sc *Scrubber, ch *chunk, out []byte) []byte {
 	data := ch.data
+	// next[k] is where detector k's literal occurs next, at or after the
+	// current line; -1 for a detector without literal.
 	next := make([]int, len(d.lits))
-	for i := range next {
-		next[i] = -1
-	}
-	// candidate reports whether detector k may match the line [ls, le).
-	candidate := func(k, ls, le int) bool {
-		l := d.lits[k]
-		if l.s == nil {
-			return true
+	first := len(data) // the least next[k] >= 0
+	for k, l := range d.lits {
+		next[k] = -1
+		if l.s != nil {
+			next[k] = l.index(data, 0)
+			first = min(first, next[k])
 		}
-		if next[k] < ls {
-			next[k] = l.index(data, ls)
-		}
-		return next[k] < le
 	}
 	for ls := 0; ls < len(data); {
 		le := len(data)
 		if nl := bytes.IndexByte(data[ls:], '\n'); nl >= 0 {
 			le = ls + nl
 		}
-		line := data[ls:le]
-		out = sc.Line(out, line, &ch.c)
+		out = sc.chunkLine(out, data, ls, le, &ch.c)
 		if le < len(data) {
 			out = append(out, '\n')
 			ch.c.Lines++
 		}
-		taken := false
-		for k, x := range d.stateless {
-			if candidate(k, ls, le) && x.Match(line) {
-				ch.att = append(ch.att, Attack{Detector: x.Name(), Line: append([]byte(nil), line...)})
-				ch.c.AttackLines++
-				taken = true
-				break
-			}
+		if first < le || d.always {
+			d.detect(ch, ls, le, next)
 		}
-		for k, x := range d.seq {
-			if candidate(len(d.stateless)+k, ls, le) && x.Wants(line) {
-				ch.want = append(ch.want, wanted{ls, le, k, taken})
+		if first < le {
+			// Move the literals found in this line on to later lines.
+			first = len(data)
+			for k, p := range next {
+				if p >= 0 && p < le {
+					p = d.lits[k].index(data, le+1)
+					next[k] = p
+				}
+				if p >= 0 {
+					first = min(first, p)
+				}
 			}
 		}
 		ls = le + 1
 	}
 	return out
+}
+
+// detect runs the detectors on the line [ls, le) of a chunk: the stateless
+// ones in order until one reports it, then the sequential ones' Wants.
+func (d *detectors) detect(ch *chunk, ls, le int, next []int) {
+	line := ch.data[ls:le]
+	asks := func(k int) bool {
+		p := next[k]
+		if p < 0 {
+			return d.tests[k](line, 0)
+		}
+		return p < le && d.tests[k](line, p-ls)
+	}
+	taken := false
+	for k, x := range d.stateless {
+		if asks(k) {
+			ch.att = append(ch.att, Attack{Detector: x.Name(), Line: ch.keep(line)})
+			ch.c.AttackLines++
+			taken = true
+			break
+		}
+	}
+	for k := range d.seq {
+		if asks(len(d.stateless) + k) {
+			ch.want = append(ch.want, wanted{ls, le, k, taken})
+		}
+	}
+}
+
+// keep copies an attack line into the chunk's arena: one allocation for
+// many lines. (Lines kept before the arena grew stay where they were.)
+func (ch *chunk) keep(line []byte) []byte {
+	if cap(ch.arena)-len(ch.arena) < len(line) {
+		ch.arena = make([]byte, 0, max(64<<10, 2*len(line)))
+	}
+	k := len(ch.arena)
+	ch.arena = append(ch.arena, line...)
+	return ch.arena[k:len(ch.arena):len(ch.arena)]
 }
 
 // observe gives the sequential detectors the lines they want, in order,
