@@ -11,9 +11,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/s2"
+
 	"gdpr/logscrub"
 	"gdpr/seal"
 )
+
+// codecS2 marks a batch whose length-prefixed lines are one S2 block.
+const codecS2 = "s2"
+
+// batchAD is the associated data a batch is sealed with: its id, and the
+// codec for compressed batches, so that neither can be swapped for
+// another row's.
+func batchAD(id, codec string) []byte {
+	if codec == "" {
+		return []byte(id)
+	}
+	return []byte(id + "/" + codec)
+}
 
 // AttackEntry is one stored attack line.
 type AttackEntry struct {
@@ -26,7 +41,10 @@ type AttackEntry struct {
 
 // AddAttacks seals the lines together and stores them as one batch: one
 // row, one seal, one insert for a chunk's attack lines. Each line remains
-// an entry of its own (id "batch/n") for listing, export and purge.
+// an entry of its own (id "batch/n") for listing, export and purge. The
+// lines are compressed before sealing (S2, about five times smaller on
+// server logs at over 1 GB/s): the store's page writes cost more than the
+// compression.
 func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as []logscrub.Attack) error {
 	if len(as) == 0 {
 		return nil
@@ -53,13 +71,15 @@ func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as
 		plain = binary.AppendUvarint(plain, uint64(len(a.Line)))
 		plain = append(plain, a.Line...)
 	}
-	sealed, err := box.Seal(plain, []byte(id))
+	packed := s2.Encode(nil, plain)
 	clear(plain)
+	sealed, err := box.Seal(packed, batchAD(id, codecS2))
+	clear(packed)
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO attack_batches (id, seen_at, source, detectors, sealed) VALUES (?, ?, ?, ?, ?)`),
-		id, now, source, strings.Join(dets, "\n"), sealed)
+	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO attack_batches (id, seen_at, source, detectors, codec, sealed) VALUES (?, ?, ?, ?, ?, ?)`),
+		id, now, source, strings.Join(dets, "\n"), codecS2, sealed)
 	if err != nil {
 		return fmt.Errorf("store attacks: %w", err)
 	}
@@ -69,23 +89,23 @@ func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as
 // FindAttacks lists attack entries, newest first (limit 0: all); with a
 // box it opens the lines too.
 func (s *Store) FindAttacks(ctx context.Context, box *seal.Box, limit int) ([]AttackEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, seen_at, source, detectors, sealed FROM attack_batches ORDER BY id DESC`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, seen_at, source, detectors, codec, sealed FROM attack_batches ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list attacks: %w", err)
 	}
 	defer rows.Close()
 	out := []AttackEntry{}
 	for rows.Next() && (limit <= 0 || len(out) < limit) {
-		var id, seen, source, dets string
+		var id, seen, source, dets, codec string
 		var sealed []byte
-		if err := rows.Scan(&id, &seen, &source, &dets, &sealed); err != nil {
+		if err := rows.Scan(&id, &seen, &source, &dets, &codec, &sealed); err != nil {
 			return nil, err
 		}
 		at, _ := parseTime(seen)
 		names := strings.Split(dets, "\n")
 		var lines []string
 		if box != nil {
-			if lines, err = openBatch(box, id, sealed, len(names)); err != nil {
+			if lines, err = openBatch(box, id, codec, sealed, len(names)); err != nil {
 				return nil, err
 			}
 		}
@@ -101,11 +121,24 @@ func (s *Store) FindAttacks(ctx context.Context, box *seal.Box, limit int) ([]At
 	return out, rows.Err()
 }
 
-// openBatch decrypts a batch and splits it into its n lines.
-func openBatch(box *seal.Box, id string, sealed []byte, n int) ([]string, error) {
-	plain, err := box.Open(sealed, []byte(id))
+// openBatch decrypts a batch, uncompresses it and splits it into its n
+// lines.
+func openBatch(box *seal.Box, id, codec string, sealed []byte, n int) ([]string, error) {
+	plain, err := box.Open(sealed, batchAD(id, codec))
 	if err != nil {
 		return nil, fmt.Errorf("attack batch %s: %w", id, err)
+	}
+	switch codec {
+	case "":
+	case codecS2:
+		packed := plain
+		if plain, err = s2.Decode(nil, packed); err != nil {
+			return nil, fmt.Errorf("attack batch %s: damaged: %w", id, err)
+		}
+		clear(packed)
+		defer clear(plain)
+	default:
+		return nil, fmt.Errorf("attack batch %s: unknown codec %q", id, codec)
 	}
 	lines := make([]string, 0, n)
 	for len(plain) > 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -475,6 +476,58 @@ func TestAttackStore(t *testing.T) {
 			}
 			if es, _ := s.FindAttacks(ctx, nil, 0); len(es) != 0 {
 				t.Errorf("left %d", len(es))
+			}
+		})
+	}
+}
+
+// TestAttackCodecs: batches are stored compressed (a batch of repeated
+// lines takes a fraction of its size), rows of the earlier uncompressed
+// form still open, and a row whose codec was changed does not.
+func TestAttackCodecs(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			key, _ := seal.NewKey()
+			box, _ := seal.New(key)
+			line := "Nov 23 07:00:01 host sshd[812]: Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2"
+			batch := make([]logscrub.Attack, 200)
+			for i := range batch {
+				batch[i] = logscrub.Attack{Detector: "sshd", Line: []byte(line)}
+			}
+			if err := s.AddAttacks(ctx, box, "auth.log", batch); err != nil {
+				t.Fatal(err)
+			}
+			db := store.RawDB(s)
+			var codec string
+			var size int
+			if err := db.QueryRowContext(ctx, "SELECT codec, LENGTH(sealed) FROM attack_batches").Scan(&codec, &size); err != nil {
+				t.Fatal(err)
+			}
+			if codec != "s2" || size > 200*len(line)/5 {
+				t.Fatalf("codec %q, %d sealed bytes for %d bytes of lines", codec, size, 200*len(line))
+			}
+			// A row as migration 5 wrote it: the length-prefixed lines
+			// sealed as they are, the id as associated data.
+			id := "2026-11-01T00:00:00.000000000Z-00000000000000000000"
+			plain := append(binary.AppendUvarint(nil, uint64(len(line))), line...)
+			sealed, _ := box.Seal(plain, []byte(id))
+			ins := "INSERT INTO attack_batches (id, seen_at, source, detectors, sealed) VALUES ($1, $2, $3, $4, $5)"
+			if name == "sqlite" {
+				ins = strings.NewReplacer("$1", "?", "$2", "?", "$3", "?", "$4", "?", "$5", "?").Replace(ins)
+			}
+			if _, err := db.ExecContext(ctx, ins, id, "2026-11-01T00:00:00Z", "old.log", "sshd", sealed); err != nil {
+				t.Fatal(err)
+			}
+			es, err := s.FindAttacks(ctx, box, 0)
+			if err != nil || len(es) != 201 || es[200].Line != line || es[200].Source != "old.log" || es[0].Line != line {
+				t.Fatalf("%d entries, %v", len(es), err)
+			}
+			if _, err := db.ExecContext(ctx, "UPDATE attack_batches SET codec = 's2' WHERE source = 'old.log'"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.FindAttacks(ctx, box, 0); err == nil {
+				t.Fatal("opened a batch whose codec was changed")
 			}
 		})
 	}
