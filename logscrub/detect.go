@@ -331,7 +331,19 @@ func init() {
 	}
 }
 
-var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("HEAD "), []byte("PUT "), []byte("DELETE "), []byte("OPTIONS "), []byte("PROPFIND "), []byte("CONNECT ")}
+// requestPath returns what follows the method and its space in a request
+// ("GET /x HTTP/1.1" gives "/x HTTP/1.1"), if it starts with a method.
+func requestPath(req []byte) ([]byte, bool) {
+	sp := bytes.IndexByte(req[:min(len(req), len("PROPFIND "))], ' ')
+	if sp < 0 {
+		return nil, false
+	}
+	switch string(req[:sp]) {
+	case "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND", "CONNECT":
+		return req[sp+1:], true
+	}
+	return nil, false
+}
 
 // scannerPaths detects requests for scanner paths in access logs. It looks
 // at the request's path only, and there only at its slashes, which keeps
@@ -345,27 +357,23 @@ func (scannerPaths) Match(line []byte) bool {
 	if q < 0 {
 		return false
 	}
-	req := line[q+1:]
-	for _, m := range httpMethods {
-		if !bytes.HasPrefix(req, m) {
-			continue
-		}
-		path := req[len(m):]
-		for i := 0; i < len(path)-1; i++ {
-			switch path[i] {
-			case ' ', '"':
-				return false
-			case '/':
-				// A marker holds no space or quote: found from here, it
-				// lies within the path.
-				for _, mk := range markerAt[path[i+1]] {
-					if st := i - mk.slash; st >= 0 && len(path)-st >= len(mk.s) && string(path[st:st+len(mk.s)]) == mk.s {
-						return true
-					}
+	path, ok := requestPath(line[q+1:])
+	if !ok {
+		return false
+	}
+	for i := 0; i < len(path)-1; i++ {
+		switch path[i] {
+		case ' ', '"':
+			return false
+		case '/':
+			// A marker holds no space or quote: found from here, it
+			// lies within the path.
+			for _, mk := range markerAt[path[i+1]] {
+				if st := i - mk.slash; st >= 0 && len(path)-st >= len(mk.s) && string(path[st:st+len(mk.s)]) == mk.s {
+					return true
 				}
 			}
 		}
-		return false
 	}
 	return false
 }

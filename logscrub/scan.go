@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"math/bits"
 	"net/netip"
+	"unsafe"
 )
 
 // Counts says what was replaced.
@@ -33,6 +34,7 @@ const (
 	cLetter
 	cLocal  // may appear in the local part of an e-mail address
 	cDomain // may appear in a domain name
+	cWord   // letter, digit, '_' or '-': part of a product name
 )
 
 var class [256]uint8
@@ -53,6 +55,11 @@ func init() {
 	}
 	for _, c := range ".-" {
 		class[c] |= cDomain
+	}
+	for c := range class {
+		if isAlnum(byte(c)) || c == '_' || c == '-' {
+			class[c] |= cWord
+		}
 	}
 }
 
@@ -257,7 +264,7 @@ func (s *scanner) ipv4(i int) (span, bool) {
 // host ("/lookup/203.0.113.7", "a@example.org/1.2.3.4" are addresses).
 func productName(line []byte, sep int) bool {
 	k := sep
-	for k > 0 && (isAlnum(line[k-1]) || line[k-1] == '_' || line[k-1] == '-') {
+	for k > 0 && class[line[k-1]]&cWord != 0 {
 		k--
 	}
 	if k == sep || class[line[k]]&cLetter == 0 {
@@ -316,7 +323,9 @@ func (s *scanner) ipv6(i, j int) (span, bool) {
 		if line[k-1] == '.' {
 			continue
 		}
-		a, err := netip.ParseAddr(string(cand))
+		// Read in place: cand has no '%', so the address keeps no zone
+		// string pointing into the line, and the error is dropped.
+		a, err := netip.ParseAddr(unsafe.String(&cand[0], len(cand)))
 		if err != nil || !a.Is6() {
 			continue
 		}

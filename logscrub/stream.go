@@ -190,11 +190,13 @@ type detectors struct {
 	seq       []Sequential
 	// For the stateless detectors first, then the sequential ones: the
 	// literal (none: every line is a candidate) and the test of a
-	// candidate line, given where its literal starts.
+	// candidate line, given where its literal starts (nil for a detector
+	// without literal: its Match or Wants is called).
 	lits  []literal
 	tests []func(line []byte, at int) bool
-	// always says some detector has no literal.
-	always bool
+	// always lists the detectors without literal (stateless first, then
+	// sequential, as in lits): they are asked about every line.
+	always []int
 }
 
 // tune picks the literals' search bytes by their frequency in a sample
@@ -217,22 +219,24 @@ func (s *Stream) detectors() *detectors {
 	d := &detectors{stateless: s.Detectors, seq: s.Sequential}
 	add := func(lit []byte, test func([]byte, int) bool) {
 		l := newLiteral(lit)
+		if l.s == nil {
+			d.always = append(d.always, len(d.lits))
+		}
 		d.lits = append(d.lits, l)
 		d.tests = append(d.tests, test)
-		d.always = d.always || l.s == nil
 	}
 	for _, x := range s.Detectors {
 		if k, ok := x.(keyworded); ok && len(k.literal()) > 0 {
 			add(k.literal(), k.matchAt)
 		} else {
-			add(nil, func(line []byte, _ int) bool { return x.Match(line) })
+			add(nil, nil) // detect calls Match
 		}
 	}
 	for _, x := range s.Sequential {
 		if k, ok := x.(keywordedSeq); ok && len(k.literal()) > 0 {
 			add(k.literal(), k.wantsAt)
 		} else {
-			add(nil, func(line []byte, _ int) bool { return x.Wants(line) })
+			add(nil, nil)
 		}
 	}
 	return d
@@ -460,8 +464,10 @@ func (d *detectors) process(sc *Scrubber, ch *chunk, out []byte) []byte {
 			out = append(out, '\n')
 			ch.c.Lines++
 		}
-		if first < le || d.always {
+		if first < le {
 			d.detect(ch, ls, le, next)
+		} else if len(d.always) > 0 {
+			d.detectAlways(ch, ls, le)
 		}
 		if first < le {
 			// Move the literals found in this line on to later lines.
@@ -485,27 +491,42 @@ func (d *detectors) process(sc *Scrubber, ch *chunk, out []byte) []byte {
 // ones in order until one reports it, then the sequential ones' Wants.
 func (d *detectors) detect(ch *chunk, ls, le int, next []int) {
 	line := ch.data[ls:le]
-	asks := func(k int) bool {
-		p := next[k]
-		if p < 0 {
-			return d.tests[k](line, 0)
-		}
-		return p < le && d.tests[k](line, p-ls)
-	}
 	taken := false
 	for k, x := range d.stateless {
-		if asks(k) {
-			ch.att = append(ch.att, Attack{Detector: x.Name(), Line: ch.keep(line)})
-			ch.c.AttackLines++
+		if p := next[k]; p < 0 && x.Match(line) || p >= 0 && p < le && d.tests[k](line, p-ls) {
+			d.report(ch, k, line)
 			taken = true
 			break
 		}
 	}
-	for k := range d.seq {
-		if asks(len(d.stateless) + k) {
+	for k, x := range d.seq {
+		if p := next[len(d.stateless)+k]; p < 0 && x.Wants(line) || p >= 0 && p < le && d.tests[len(d.stateless)+k](line, p-ls) {
 			ch.want = append(ch.want, wanted{ls, le, k, taken})
 		}
 	}
+}
+
+// detectAlways is detect for a line that holds no detector's literal:
+// only the detectors without one can match it.
+func (d *detectors) detectAlways(ch *chunk, ls, le int) {
+	line := ch.data[ls:le]
+	taken := false
+	for _, k := range d.always {
+		if k < len(d.stateless) {
+			if !taken && d.stateless[k].Match(line) {
+				d.report(ch, k, line)
+				taken = true
+			}
+		} else if k -= len(d.stateless); d.seq[k].Wants(line) {
+			ch.want = append(ch.want, wanted{ls, le, k, taken})
+		}
+	}
+}
+
+// report adds a line stateless detector k matched to the chunk's attacks.
+func (d *detectors) report(ch *chunk, k int, line []byte) {
+	ch.att = append(ch.att, Attack{Detector: d.stateless[k].Name(), Line: ch.keep(line)})
+	ch.c.AttackLines++
 }
 
 // keep copies an attack line into the chunk's arena: one allocation for
