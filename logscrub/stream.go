@@ -41,7 +41,8 @@ type Stream struct {
 	// Progress is called with the number of input bytes read so far.
 	Progress func(n int64)
 
-	blockDet *detectors // Block's, made on its first call
+	blockDet   *detectors // Block's, made on its first call
+	blockCache *fieldCache
 }
 
 type chunk struct {
@@ -184,6 +185,10 @@ func (l literal) index(data []byte, from int) int {
 	}
 }
 
+// uaLiteral finds the user agent fields of access lines for the workers'
+// caches.
+var uaLiteral = newLiteral(fieldSep)
+
 // detectors is the stream's detector set, ready for the workers.
 type detectors struct {
 	stateless []Detector
@@ -272,8 +277,9 @@ func (s *Stream) Run(ctx context.Context, r io.Reader, w io.Writer) (Counts, err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			fc := newFieldCache()
 			for ch := range jobs {
-				ch.out = det.process(s.Scrubber, ch, outs.get())
+				ch.out = det.process(s.Scrubber, fc, ch, outs.get())
 				close(ch.done)
 			}
 		}()
@@ -355,9 +361,10 @@ func (b *buffers) put(buf []byte) {
 func (s *Stream) Block(data []byte) ([]byte, []Attack, Counts) {
 	if s.blockDet == nil {
 		s.blockDet = s.detectors() // once, not for every piece of a followed file
+		s.blockCache = newFieldCache()
 	}
 	ch := &chunk{data: data}
-	out := s.blockDet.process(s.Scrubber, ch, nil)
+	out := s.blockDet.process(s.Scrubber, s.blockCache, ch, nil)
 	s.blockDet.observe(ch)
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		ch.c.Lines++
@@ -441,7 +448,7 @@ func CutPoint(buf []byte, limit int) int {
 // literal, the next occurrence of the literal is looked up once and kept
 // until the lines pass it; a line before the earliest of them is asked
 // only of the detectors without a literal.
-func (d *detectors) process(sc *Scrubber, ch *chunk, out []byte) []byte {
+func (d *detectors) process(sc *Scrubber, fc *fieldCache, ch *chunk, out []byte) []byte {
 	data := ch.data
 	// next[k] is where detector k's literal occurs next, at or after the
 	// current line; -1 for a detector without literal.
@@ -454,12 +461,21 @@ func (d *detectors) process(sc *Scrubber, ch *chunk, out []byte) []byte {
 			first = min(first, next[k])
 		}
 	}
+	// tail is where the next user agent field starts (see fieldCache).
+	tail := -1
 	for ls := 0; ls < len(data); {
 		le := len(data)
 		if nl := bytes.IndexByte(data[ls:], '\n'); nl >= 0 {
 			le = ls + nl
 		}
-		out = sc.chunkLine(out, data, ls, le, &ch.c)
+		if tail < ls {
+			tail = uaLiteral.index(data, ls)
+		}
+		if tail < le {
+			out = sc.tailLine(fc, out, data, ls, le, tail+len(fieldSep)-1-ls, &ch.c)
+		} else {
+			out = sc.chunkLine(out, data, ls, le, &ch.c)
+		}
 		if le < len(data) {
 			out = append(out, '\n')
 			ch.c.Lines++
