@@ -30,7 +30,14 @@ type fixture struct {
 func newServer(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "gdpr.db"))
+	// One clock for the server and the store, on a fixed day and running
+	// as time passes (so that entries keep their order): a session the
+	// server opens until "now" plus its lifetime must be open by the
+	// store's "now" too. (With the store on the real clock, the sessions
+	// of these tests expired a week after the fixed day.)
+	start := time.Now()
+	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC).Add(time.Since(start)) }
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "gdpr.db"), store.WithClock(now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +63,7 @@ func newServer(t *testing.T) *fixture {
 	}
 	var logs bytes.Buffer
 	h := server.New(server.Config{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil)),
-		Now: func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }})
+		Now: now})
 	f.Server = httptest.NewServer(h)
 	t.Cleanup(func() {
 		f.Server.Close()
