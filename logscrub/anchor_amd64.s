@@ -64,6 +64,57 @@ TEXT ·indexPairBlocks(SB), NOSPLIT, $0-40
 	PSHUFL $0, X9, X9
 	LEAQ (SI)(DX*1), R8
 	XORQ DI, DI
+	// 64 positions a round while they last: one test of the four masks
+	// ORed, and the loop's cost shared by four blocks.
+pairloop64:
+	LEAQ 64(DI), R9
+	CMPQ R9, CX
+	JA pairloop
+	MOVOU (SI)(DI*1), X0
+	MOVOU (R8)(DI*1), X1
+	MOVOU 16(SI)(DI*1), X2
+	MOVOU 16(R8)(DI*1), X3
+	MOVOU 32(SI)(DI*1), X4
+	MOVOU 32(R8)(DI*1), X5
+	MOVOU 48(SI)(DI*1), X6
+	MOVOU 48(R8)(DI*1), X7
+	PCMPEQB X8, X0
+	PCMPEQB X9, X1
+	PCMPEQB X8, X2
+	PCMPEQB X9, X3
+	PCMPEQB X8, X4
+	PCMPEQB X9, X5
+	PCMPEQB X8, X6
+	PCMPEQB X9, X7
+	PAND X1, X0
+	PAND X3, X2
+	PAND X5, X4
+	PAND X7, X6
+	MOVO X0, X10
+	POR X2, X10
+	POR X4, X10
+	POR X6, X10
+	PMOVMSKB X10, AX
+	TESTL AX, AX
+	JNZ pairfound64
+	MOVQ R9, DI
+	JMP pairloop64
+pairfound64:
+	PMOVMSKB X0, AX
+	PMOVMSKB X2, BX
+	PMOVMSKB X4, R10
+	PMOVMSKB X6, R11
+	SHLQ $16, BX
+	SHLQ $32, R10
+	SHLQ $48, R11
+	ORQ BX, AX
+	ORQ R11, R10
+	ORQ R10, AX
+	BSFQ AX, AX
+	ADDQ DI, AX
+	MOVQ AX, ret+32(FP)
+	RET
+	// The last blocks, 16 positions at a time.
 pairloop:
 	CMPQ DI, CX
 	JAE pairnone

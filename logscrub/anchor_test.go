@@ -48,15 +48,21 @@ func FuzzAnchorMask(f *testing.F) {
 	})
 }
 
-// TestIndexPair: the SSE2 pair search finds what a search position by
-// position finds, for every start, distance and length around the
-// 16-byte blocks.
+// TestIndexPair: the SSE2 pair search (rounds of 64 positions, then
+// blocks of 16) finds what a search position by position finds, for every
+// start, distance and length around the rounds and blocks.
 func TestIndexPair(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 3000 {
-		s := make([]byte, r.IntN(80))
+		s := make([]byte, r.IntN(300)) // the 64-position rounds, then 16
+		// Pairs dense or sparse: sparse ones are looked for over whole
+		// rounds.
+		density := 1 + r.IntN(40)
 		for k := range s {
-			s[k] = "ab\x00\xff"[r.IntN(4)]
+			s[k] = 'x'
+			if r.IntN(density) == 0 {
+				s[k] = "ab\x00\xff"[r.IntN(4)]
+			}
 		}
 		c1, c2 := "ab\x00\xff"[r.IntN(4)], "ab\x00\xff"[r.IntN(4)]
 		d := 1 + r.IntN(20)
