@@ -121,9 +121,27 @@ func sshdAttack(line []byte, i int) bool {
 	if !hasPrefixAny(rest[k:], "]: ") {
 		return false
 	}
-	return hasPrefixAny(rest[k+3:], "Failed password", "Failed publickey", "Failed keyboard-interactive", "Invalid user",
-		"Disconnecting invalid user", "error: maximum authentication attempts", "Connection closed by invalid user",
-		"Connection closed by authenticating user", "banner exchange")
+	msg := rest[k+3:]
+	if len(msg) == 0 {
+		return false
+	}
+	// By the first byte: most sshd lines are no failure and are told so
+	// by one comparison.
+	switch msg[0] {
+	case 'F':
+		return hasPrefixAny(msg, "Failed password", "Failed publickey", "Failed keyboard-interactive")
+	case 'I':
+		return hasPrefixAny(msg, "Invalid user")
+	case 'D':
+		return hasPrefixAny(msg, "Disconnecting invalid user")
+	case 'e':
+		return hasPrefixAny(msg, "error: maximum authentication attempts")
+	case 'C':
+		return hasPrefixAny(msg, "Connection closed by invalid user", "Connection closed by authenticating user")
+	case 'b':
+		return hasPrefixAny(msg, "banner exchange")
+	}
+	return false
 }
 
 // saslAttack: after "SASL ", a mechanism and " authentication failed".

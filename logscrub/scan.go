@@ -167,7 +167,7 @@ func (s *scanner) next(i int) (span, bool) {
 		// dotted quad can start there: IPv6 text has no '.' before its
 		// first ':'. At a ':' no dotted quad can.
 		if b == '.' {
-			if isDigit(line[st]) {
+			if isDigit(line[st]) && s.maybeQuad(i) {
 				if sp, ok := s.ipv4(st); ok {
 					return sp, true
 				}
