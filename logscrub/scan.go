@@ -156,6 +156,9 @@ func (s *scanner) next(i int) (span, bool) {
 			}
 			continue
 		}
+		if b == '.' && !s.maybeQuad(i) {
+			continue // the look-back would find no dotted quad either
+		}
 		st := i
 		for st > lo && isHex(line[st-1]) {
 			st--
@@ -167,7 +170,7 @@ func (s *scanner) next(i int) (span, bool) {
 		// dotted quad can start there: IPv6 text has no '.' before its
 		// first ':'. At a ':' no dotted quad can.
 		if b == '.' {
-			if isDigit(line[st]) && s.maybeQuad(i) {
+			if isDigit(line[st]) {
 				if sp, ok := s.ipv4(st); ok {
 					return sp, true
 				}
