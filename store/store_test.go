@@ -418,12 +418,24 @@ func TestPlanAndRestore(t *testing.T) {
 	}
 }
 
+// newBox seals with a new key.
+func newBox(t *testing.T) *seal.Box {
+	t.Helper()
+	key, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
+}
+
 func TestAttackStore(t *testing.T) {
 	for name, s := range engines(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			key, _ := seal.NewKey()
-			box, _ := seal.New(key)
+			ctx, box := context.Background(), newBox(t)
 			line := "sshd[1]: Failed password for root from 203.0.113.7"
 			if err := s.AddAttacks(ctx, box, "auth.log", []logscrub.Attack{{Detector: "sshd", Line: []byte(line)}}); err != nil {
 				t.Fatal(err)
@@ -463,8 +475,7 @@ func TestAttackStore(t *testing.T) {
 			if es, _ := s.FindAttacks(ctx, nil, 2); len(es) != 2 || es[0].Line != "" || es[1].Detector != "http-scanner" {
 				t.Fatalf("without the key, limit 2: %+v", es)
 			}
-			other, _ := seal.NewKey()
-			obox, _ := seal.New(other)
+			obox := newBox(t)
 			if _, err := s.FindAttacks(ctx, obox, 10); err == nil {
 				t.Error("opened with another key")
 			}
@@ -487,9 +498,7 @@ func TestAttackStore(t *testing.T) {
 func TestAttackCodecs(t *testing.T) {
 	for name, s := range engines(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			key, _ := seal.NewKey()
-			box, _ := seal.New(key)
+			ctx, box := context.Background(), newBox(t)
 			line := "Nov 23 07:00:01 host sshd[812]: Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2"
 			batch := make([]logscrub.Attack, 200)
 			for i := range batch {
@@ -542,9 +551,7 @@ func TestAttackPurgeSevenDays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ctx := context.Background()
-	key, _ := seal.NewKey()
-	box, _ := seal.New(key)
+	ctx, box := context.Background(), newBox(t)
 	s.AddAttacks(ctx, box, "auth.log", []logscrub.Attack{{Detector: "sshd", Line: []byte("x")}})
 	week := 7 * 24 * time.Hour
 	now = now.Add(6 * 24 * time.Hour)
