@@ -331,6 +331,8 @@ func TestServeStartMessages(t *testing.T) {
 }
 
 func TestLogsCommands(t *testing.T) {
+	// The day of the log lines below: their attack line is kept.
+	defer cli.SetClock(func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) })()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "gdpr.db")
 	key := filepath.Join(dir, "attacks.key")
@@ -403,6 +405,35 @@ func TestLogsCommands(t *testing.T) {
 	}
 	if r := run("", "logs", "attacks", "list"); !strings.Contains(r.stdout, "nginx-limit") {
 		t.Errorf("user detector not stored: %s", r.stdout)
+	}
+}
+
+// TestLogsArchive: anonymising an old log keeps its attack lines for seven
+// days from their own time: lines older than that are not stored at all
+// (and the run says so), younger ones are listed with their own time.
+func TestLogsArchive(t *testing.T) {
+	defer cli.SetClock(func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) })()
+	dir := t.TempDir()
+	db, key := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "attacks.key")
+	in := "Nov 20 07:00:01 host sshd[812]: Failed password for root from 203.0.113.7 port 51234 ssh2\n" +
+		"Nov 28 07:00:02 host sshd[812]: Failed password for root from 203.0.113.8 port 51234 ssh2\n" +
+		`203.0.113.9 - - [20/Nov/2026:07:00:08 +0100] "GET /wp-login.php HTTP/1.1" 404 153 "-" "zgrab"` + "\n"
+	var out, errb bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"--db", db, "--lang", "en", "logs", "anonymize", "--attack-key", key, "--stats"}, strings.NewReader(in), &out, &errb)
+	if code != 0 || strings.Contains(out.String(), "203.0.113") {
+		t.Fatalf("anonymize: %d %s %s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "1 attack lines stored") || !strings.Contains(errb.String(), "2 attack lines were older than the retention period (P7D)") {
+		t.Errorf("stats: %s", errb.String())
+	}
+	out.Reset()
+	code = cli.Execute(context.Background(), []string{"--db", db, "logs", "attacks", "list", "--show", "--attack-key", key, "--format", "json"}, nil, &out, &errb)
+	if code != 0 || strings.Count(out.String(), `"detector"`) != 1 || !strings.Contains(out.String(), "203.0.113.8") {
+		t.Fatalf("list: %s", out.String())
+	}
+	want := time.Date(2026, 11, 28, 7, 0, 2, 0, time.Local).UTC().Format(time.RFC3339)
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("listed without its own time %s: %s", want, out.String())
 	}
 }
 

@@ -70,10 +70,12 @@ It runs until interrupted.`,
 				if s != nil && len(att) > 0 {
 					// The last lines at an interrupt are stored all the same.
 					wctx := context.WithoutCancel(ctx)
-					if _, err := s.PurgeExpiredAttacks(wctx, time.Until(MaxAttackRetention.AddTo(time.Now()))); err != nil {
+					keep := MaxAttackRetention.AddTo(clock()).Sub(clock())
+					if _, err := s.PurgeExpiredAttacks(wctx, keep); err != nil {
 						return err
 					}
-					return s.AddAttacks(wctx, box, fl.path, att)
+					_, err := storeAttacks(wctx, s, box, fl.path, keep, att)
+					return err
 				}
 				return nil
 			})

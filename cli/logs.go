@@ -31,6 +31,22 @@ import (
 // MaxAttackRetention is seed 001's promise: attack logs at most seven days.
 var MaxAttackRetention = period.MustParse("P7D")
 
+// clock is the commands' time; tests set it (export_test.go).
+var clock = time.Now
+
+// storeAttacks stores attack lines as logscrub.KeepAttacks prepares them:
+// each batch with the time of its oldest line, lines older than keep not
+// at all. It returns how many lines were too old to keep.
+func storeAttacks(ctx context.Context, s *store.Store, box *seal.Box, source string, keep time.Duration, as []logscrub.Attack) (int, error) {
+	batches, expired := logscrub.KeepAttacks(as, clock(), keep, time.Local)
+	for _, b := range batches {
+		if err := s.AddAttacks(ctx, box, source, b.Seen, b.Lines); err != nil {
+			return expired, err
+		}
+	}
+	return expired, nil
+}
+
 func newLogs(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "logs", Short: "Anonymise server logs; keep attack lines apart for at most seven days"}
 	cmd.AddCommand(newLogsAnonymize(e), newLogsFollow(e), newLogsAttacks(e))
@@ -186,6 +202,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 	}
 	st := &logscrub.Stream{Scrubber: sc, Workers: f.workers}
 	waitStore := func() error { return nil }
+	expired := 0 // attack lines older than the retention already
 
 	in, size, closeIn, err := openLogInput(e, f.in)
 	if err != nil {
@@ -238,7 +255,9 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 				// cost the store fewer statements and pages.
 				b = gatherAttacks(ch, b)
 				if first == nil {
-					first = s.AddAttacks(ctx, box, source, b)
+					var n int
+					n, first = storeAttacks(ctx, s, box, source, keep, b)
+					expired += n // read after storeErr is received
 				}
 			}
 			storeErr <- first
@@ -279,7 +298,11 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if f.stats {
-		fmt.Fprintln(e.stderr, e.t("cli.logs.stats", c.Lines, c.IPv4, c.IPv6, c.Emails, c.AttackLines))
+		fmt.Fprintln(e.stderr, e.t("cli.logs.stats", c.Lines, c.IPv4, c.IPv6, c.Emails, c.AttackLines-int64(expired)))
+	}
+	if expired > 0 {
+		// Said without --stats too: evidence the user may expect is not kept.
+		fmt.Fprintln(e.stderr, e.t("cli.logs.expired", expired, f.retention))
 	}
 	return nil
 }

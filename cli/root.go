@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -73,7 +74,8 @@ type env struct {
 }
 
 func (e *env) open(ctx context.Context) (*store.Store, error) {
-	return store.Open(ctx, e.db)
+	// One clock for the commands and the store (tests set it).
+	return store.Open(ctx, e.db, store.WithClock(func() time.Time { return clock() }))
 }
 
 // withStore runs fn with the opened store and closes it afterwards.

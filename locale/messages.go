@@ -314,5 +314,6 @@ var messages = map[string]text{
 	"ui.done.imported":         {"Import abgeschlossen.", "Import done."},
 	"ui.done.password":         {"Passwort geändert; andere Sitzungen wurden beendet.", "Password changed; other sessions were ended."},
 	"cli.logs.stats":           {"%d Zeilen, %d IPv4-Adressen, %d IPv6-Adressen, %d E-Mail-Adressen ersetzt, %d Angriffszeilen gespeichert.", "%d lines, %d IPv4 addresses, %d IPv6 addresses, %d e-mail addresses replaced, %d attack lines stored."},
+	"cli.logs.expired":         {"%d Angriffszeilen waren nach ihrer eigenen Zeit schon älter als die Aufbewahrungsfrist (%s) und wurden nicht gespeichert.", "%d attack lines were older than the retention period (%s) by their own time already and were not stored."},
 	"cli.logs.purged":          {"%d Angriffszeilen gelöscht.", "%d attack lines deleted."},
 }

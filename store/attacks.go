@@ -41,11 +41,13 @@ type AttackEntry struct {
 
 // AddAttacks seals the lines together and stores them as one batch: one
 // row, one seal, one insert for a chunk's attack lines. Each line remains
-// an entry of its own (id "batch/n") for listing, export and purge. The
+// an entry of its own (id "batch/n") for listing, export and purge. seen is
+// the batch's time, from which its retention runs (logscrub.KeepAttacks
+// gives the time of its oldest line); zero means now by the store's clock. The
 // lines are compressed before sealing (S2, about five times smaller on
 // server logs at over 1 GB/s): the store's page writes cost more than the
 // compression.
-func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as []logscrub.Attack) error {
+func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, seen time.Time, as []logscrub.Attack) error {
 	if len(as) == 0 {
 		return nil
 	}
@@ -54,7 +56,10 @@ func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, as
 			return fmt.Errorf("store attacks: bad detector name %q", a.Detector)
 		}
 	}
-	now := fmtTime(s.now())
+	if seen.IsZero() {
+		seen = s.now()
+	}
+	now := fmtTime(seen)
 	var rnd [10]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err

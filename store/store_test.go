@@ -437,7 +437,7 @@ func TestAttackStore(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, box := context.Background(), newBox(t)
 			line := "sshd[1]: Failed password for root from 203.0.113.7"
-			if err := s.AddAttacks(ctx, box, "auth.log", []logscrub.Attack{{Detector: "sshd", Line: []byte(line)}}); err != nil {
+			if err := s.AddAttacks(ctx, box, "auth.log", time.Time{}, []logscrub.Attack{{Detector: "sshd", Line: []byte(line)}}); err != nil {
 				t.Fatal(err)
 			}
 			// A second batch of three lines, one of them empty.
@@ -446,10 +446,10 @@ func TestAttackStore(t *testing.T) {
 				{Detector: "http-scanner", Line: nil},
 				{Detector: "http-scanner", Line: []byte(`192.0.2.9 - - "GET /.env HTTP/1.1" 404 0`)},
 			}
-			if err := s.AddAttacks(ctx, box, "mail.log", batch); err != nil {
+			if err := s.AddAttacks(ctx, box, "mail.log", time.Time{}, batch); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.AddAttacks(ctx, box, "x", []logscrub.Attack{{Detector: "sshd"}, {Detector: "bad\nname"}}); err == nil {
+			if err := s.AddAttacks(ctx, box, "x", time.Time{}, []logscrub.Attack{{Detector: "sshd"}, {Detector: "bad\nname"}}); err == nil {
 				t.Fatal("a detector name with a newline was stored")
 			}
 			rows, _ := store.RawDB(s).QueryContext(ctx, "SELECT sealed FROM attack_batches")
@@ -504,7 +504,7 @@ func TestAttackCodecs(t *testing.T) {
 			for i := range batch {
 				batch[i] = logscrub.Attack{Detector: "sshd", Line: []byte(line)}
 			}
-			if err := s.AddAttacks(ctx, box, "auth.log", batch); err != nil {
+			if err := s.AddAttacks(ctx, box, "auth.log", time.Time{}, batch); err != nil {
 				t.Fatal(err)
 			}
 			db := store.RawDB(s)
@@ -552,7 +552,7 @@ func TestAttackPurgeSevenDays(t *testing.T) {
 	}
 	defer s.Close()
 	ctx, box := context.Background(), newBox(t)
-	s.AddAttacks(ctx, box, "auth.log", []logscrub.Attack{{Detector: "sshd", Line: []byte("x")}})
+	s.AddAttacks(ctx, box, "auth.log", time.Time{}, []logscrub.Attack{{Detector: "sshd", Line: []byte("x")}})
 	week := 7 * 24 * time.Hour
 	now = now.Add(6 * 24 * time.Hour)
 	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 0 {
@@ -561,5 +561,22 @@ func TestAttackPurgeSevenDays(t *testing.T) {
 	now = now.Add(2 * 24 * time.Hour)
 	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 1 {
 		t.Fatal("kept after eight days")
+	}
+	// A batch whose lines were written five days ago (its given time) is
+	// listed with that time and gone three days later, not seven.
+	written := now.Add(-5 * 24 * time.Hour)
+	if err := s.AddAttacks(ctx, box, "old.log", written, []logscrub.Attack{{Detector: "sshd", Line: []byte("y")}}); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := s.FindAttacks(ctx, nil, 0); len(es) != 1 || !es[0].SeenAt.Equal(written) {
+		t.Fatalf("listed %+v, want the time %v", es, written)
+	}
+	now = now.Add(24 * time.Hour)
+	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 0 {
+		t.Fatal("purged six days after its lines")
+	}
+	now = now.Add(2 * 24 * time.Hour)
+	if n, _ := s.PurgeExpiredAttacks(ctx, week); n != 1 {
+		t.Fatal("kept eight days after its lines")
 	}
 }

@@ -2,8 +2,8 @@
 // nginx access lines, postfix, sshd and BIND query lines, about 15 % with
 // IPv6 addresses, about 9 % attack lines (failed SSH and SASL logins,
 // scanner paths, bursts of 401 answers to one client), e-mail addresses in
-// queries, referrers and mail logs, a few browsers' user agents. The output
-// is deterministic.
+// queries, referrers and mail logs, a few browsers' user agents, all on one
+// day (-day, today by default). The output is deterministic for a day.
 package main
 
 import (
@@ -12,11 +12,19 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"time"
 )
 
 func main() {
 	sizeMB := flag.Int("size", 200, "megabytes to write")
+	dayFlag := flag.String("day", time.Now().Format(time.DateOnly), "the day of the log lines (YYYY-MM-DD); today's attack lines are within the attack store's seven days")
 	flag.Parse()
+	day, err := time.Parse(time.DateOnly, *dayFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "genlog: -day:", err)
+		os.Exit(2)
+	}
+	acc, sys, bind := day.Format("02/Jan/2006"), day.Format("Jan _2"), day.Format("02-Jan-2006")
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer w.Flush()
 	r := rand.New(rand.NewPCG(7, 11))
@@ -62,7 +70,7 @@ func main() {
 			client, min, sec := ip(), r.IntN(60), r.IntN(48)
 			var b []byte
 			for i := range 12 {
-				b = fmt.Appendf(b, `%s - - [23/Nov/2026:07:%02d:%02d +0100] "POST /wp-admin/ HTTP/1.1" 401 153 "-" "%s"`+"\n", client, min, sec+i, agent())
+				b = fmt.Appendf(b, `%s - - [`+acc+`:07:%02d:%02d +0100] "POST /wp-admin/ HTTP/1.1" 401 153 "-" "%s"`+"\n", client, min, sec+i, agent())
 			}
 			line = string(b[:len(b)-1])
 		case k < 45:
@@ -73,22 +81,22 @@ func main() {
 			} else if r.IntN(10) == 0 {
 				p += "?newsletter=" + mail()
 			}
-			line = fmt.Sprintf(`%s - - [23/Nov/2026:07:%02d:%02d +0100] "GET %s HTTP/1.1" %d %d "https://www.example.org/?ref=%s" "%s"`,
+			line = fmt.Sprintf(`%s - - [`+acc+`:07:%02d:%02d +0100] "GET %s HTTP/1.1" %d %d "https://www.example.org/?ref=%s" "%s"`,
 				ip(), r.IntN(60), r.IntN(60), p, status, 100+r.IntN(50000), mail(), agent())
 		case k < 65:
 			if attack {
-				line = fmt.Sprintf(`Nov 23 07:%02d:%02d mail postfix/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip())
+				line = fmt.Sprintf(sys+` 07:%02d:%02d mail postfix/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip())
 			} else {
-				line = fmt.Sprintf(`Nov 23 07:%02d:%02d mail postfix/smtp[%d]: 4F2A%05X: to=<%s>, relay=mx.example.com[%s]:25, delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9B1C)`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), r.IntN(1<<20), mail(), ip())
+				line = fmt.Sprintf(sys+` 07:%02d:%02d mail postfix/smtp[%d]: 4F2A%05X: to=<%s>, relay=mx.example.com[%s]:25, delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9B1C)`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), r.IntN(1<<20), mail(), ip())
 			}
 		case k < 85:
 			if attack {
-				line = fmt.Sprintf(`Nov 23 07:%02d:%02d host sshd[%d]: Failed password for invalid user admin from %s port %d ssh2`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip(), 1024+r.IntN(60000))
+				line = fmt.Sprintf(sys+` 07:%02d:%02d host sshd[%d]: Failed password for invalid user admin from %s port %d ssh2`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip(), 1024+r.IntN(60000))
 			} else {
-				line = fmt.Sprintf(`Nov 23 07:%02d:%02d host sshd[%d]: Accepted publickey for deploy from %s port %d ssh2: ED25519 SHA256:Zk8x`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip(), 1024+r.IntN(60000))
+				line = fmt.Sprintf(sys+` 07:%02d:%02d host sshd[%d]: Accepted publickey for deploy from %s port %d ssh2: ED25519 SHA256:Zk8x`, r.IntN(60), r.IntN(60), 1000+r.IntN(9000), ip(), 1024+r.IntN(60000))
 			}
 		default:
-			line = fmt.Sprintf(`23-Nov-2026 07:%02d:%02d.%03d queries: info: client @0x7f%08x %s#%d (www.example.org): query: www.example.org IN AAAA +E(0)K (%s)`, r.IntN(60), r.IntN(60), r.IntN(1000), r.IntN(1<<30), ip(), 1024+r.IntN(60000), ip4())
+			line = fmt.Sprintf(bind+` 07:%02d:%02d.%03d queries: info: client @0x7f%08x %s#%d (www.example.org): query: www.example.org IN AAAA +E(0)K (%s)`, r.IntN(60), r.IntN(60), r.IntN(1000), r.IntN(1<<30), ip(), 1024+r.IntN(60000), ip4())
 		}
 		n, _ := w.WriteString(line + "\n")
 		written += n
