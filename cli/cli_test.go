@@ -438,6 +438,8 @@ func TestLogsArchive(t *testing.T) {
 }
 
 func TestLogsFollow(t *testing.T) {
+	// The day of the attack line below: it is stored.
+	defer cli.SetClock(func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) })()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "access.log")
 	out := filepath.Join(dir, "anon.log")
@@ -481,5 +483,10 @@ func TestLogsFollow(t *testing.T) {
 	b, _ := os.ReadFile(out)
 	if strings.Contains(string(b), "198.51.100.1") || strings.Contains(string(b), "203.0.113") {
 		t.Errorf("output %q", b)
+	}
+	var list bytes.Buffer
+	cli.Execute(context.Background(), []string{"--db", filepath.Join(dir, "g.db"), "logs", "attacks", "list", "--show", "--attack-key", filepath.Join(dir, "k")}, nil, &list, &errb)
+	if !strings.Contains(list.String(), "sshd") || !strings.Contains(list.String(), "203.0.113.9") {
+		t.Errorf("follow stored no attack line: %s", list.String())
 	}
 }
