@@ -77,7 +77,9 @@ scanner paths, bursts of 401/403 from one client, and the patterns of
 --detectors) are written, unredacted and encrypted, to the attack store in
 the database (--db); the output gets them anonymised like every line.
 Entries older than seven days (--attack-retention, shorter only) are purged
-on every run.
+on every run. The days run from the line's own time where it shows one
+(syslog, ISO 8601, BIND, access and JSON logs): the attack lines of an old
+archive are not stored at all, and the run says how many.
 
 --mode truncate keeps a prefix (--ipv4mask/--ipv6mask bits are zeroed, as in
 anonip; 8 and 80 give /24 and /48); --mode pseudonym writes a keyed HMAC
