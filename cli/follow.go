@@ -70,11 +70,14 @@ It runs until interrupted.`,
 				if s != nil && len(att) > 0 {
 					// The last lines at an interrupt are stored all the same.
 					wctx := context.WithoutCancel(ctx)
-					keep := MaxAttackRetention.AddTo(clock()).Sub(clock())
+					keep, err := attackRetention(MaxAttackRetention.String())
+					if err != nil {
+						return err
+					}
 					if _, err := s.PurgeExpiredAttacks(wctx, keep); err != nil {
 						return err
 					}
-					_, err := storeAttacks(wctx, s, box, fl.path, keep, att)
+					_, err = storeAttacks(wctx, s, box, fl.path, keep, att)
 					return err
 				}
 				return nil

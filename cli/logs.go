@@ -140,7 +140,7 @@ func attackRetention(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, gdpr.Errorf(gdpr.EINVALID, "--attack-retention: %v", err)
 	}
-	now := time.Now()
+	now := clock()
 	d := p.AddTo(now).Sub(now)
 	if max := MaxAttackRetention.AddTo(now).Sub(now); d > max {
 		return 0, gdpr.Errorf(gdpr.EINVALID, "--attack-retention %s: attack lines are kept at most %s", p, MaxAttackRetention)
@@ -369,7 +369,7 @@ func openLogOutput(e *env, name string, gz bool) (io.Writer, func() error, error
 	}
 	// A buffer smaller than the stream's chunks: bufio writes a chunk
 	// straight through when its buffer is empty, instead of copying it
-	// (the copy cost 3 % of a run); small writes (gzip, exports) are
+	// (3 % of a run in a profile); small writes (gzip, exports) are
 	// still gathered.
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var zw *gzip.Writer

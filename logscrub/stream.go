@@ -185,10 +185,6 @@ func (l literal) index(data []byte, from int) int {
 	}
 }
 
-// uaLiteral finds the user agent fields of access lines for the workers'
-// caches.
-var uaLiteral = newLiteral(fieldSep)
-
 // detectors is the stream's detector set, ready for the workers.
 type detectors struct {
 	stateless []Detector
@@ -202,6 +198,9 @@ type detectors struct {
 	// always lists the detectors without literal (stateless first, then
 	// sequential, as in lits): they are asked about every line.
 	always []int
+	// tail finds the user agent fields of access lines for the workers'
+	// caches (see fieldCache), tuned like the detectors' literals.
+	tail literal
 }
 
 // tune picks the literals' search bytes by their frequency in a sample
@@ -218,10 +217,11 @@ func (d *detectors) tune(sample []byte) {
 			d.lits[i].tune(sample, &hist)
 		}
 	}
+	d.tail.tune(sample, &hist)
 }
 
 func (s *Stream) detectors() *detectors {
-	d := &detectors{stateless: s.Detectors, seq: s.Sequential}
+	d := &detectors{stateless: s.Detectors, seq: s.Sequential, tail: newLiteral(fieldSep)}
 	add := func(lit []byte, test func([]byte, int) bool) {
 		l := newLiteral(lit)
 		if l.s == nil {
@@ -469,7 +469,7 @@ func (d *detectors) process(sc *Scrubber, fc *fieldCache, ch *chunk, out []byte)
 			le = ls + nl
 		}
 		if tail < ls {
-			tail = uaLiteral.index(data, ls)
+			tail = d.tail.index(data, ls)
 		}
 		if tail < le {
 			out = sc.tailLine(fc, out, data, ls, le, tail+len(fieldSep)-1-ls, &ch.c)

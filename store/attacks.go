@@ -41,12 +41,13 @@ type AttackEntry struct {
 
 // AddAttacks seals the lines together and stores them as one batch: one
 // row, one seal, one insert for a chunk's attack lines. Each line remains
-// an entry of its own (id "batch/n") for listing, export and purge. seen is
-// the batch's time, from which its retention runs (logscrub.KeepAttacks
-// gives the time of its oldest line); zero means now by the store's clock. The
-// lines are compressed before sealing (S2, about five times smaller on
-// server logs at over 1 GB/s): the store's page writes cost more than the
-// compression.
+// an entry of its own (id "batch/n") for listing, export and purge.
+//
+// seen is the batch's time, from which its retention runs
+// (logscrub.KeepAttacks gives the time of its oldest line); zero means now
+// by the store's clock. The lines are compressed before sealing (S2, about
+// five times smaller on server logs at over 1 GB/s): the store's page
+// writes cost more than the compression.
 func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, seen time.Time, as []logscrub.Attack) error {
 	if len(as) == 0 {
 		return nil
@@ -59,12 +60,12 @@ func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, se
 	if seen.IsZero() {
 		seen = s.now()
 	}
-	now := fmtTime(seen)
+	at := fmtTime(seen)
 	var rnd [10]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
 	}
-	id := now + "-" + hex.EncodeToString(rnd[:])
+	id := at + "-" + hex.EncodeToString(rnd[:])
 	size := 0
 	dets := make([]string, len(as))
 	for i, a := range as {
@@ -84,7 +85,7 @@ func (s *Store) AddAttacks(ctx context.Context, box *seal.Box, source string, se
 		return err
 	}
 	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO attack_batches (id, seen_at, source, detectors, codec, sealed) VALUES (?, ?, ?, ?, ?, ?)`),
-		id, now, source, strings.Join(dets, "\n"), codecS2, sealed)
+		id, at, source, strings.Join(dets, "\n"), codecS2, sealed)
 	if err != nil {
 		return fmt.Errorf("store attacks: %w", err)
 	}
