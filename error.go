@@ -6,25 +6,34 @@ package gdpr
 import (
 	"errors"
 	"fmt"
+
+	"gdpr/locale"
 )
 
 // Error codes. They are part of the public contract: the JSON API returns
 // them verbatim and the CLI maps them to exit codes.
 const (
-	EINVALID      = "invalid"      // input fails validation
-	ENOTFOUND     = "not_found"    // the entity does not exist
-	ECONFLICT     = "conflict"     // the entity exists already or changed meanwhile
-	EUNAUTHORIZED = "unauthorized" // no or bad credentials
-	EFORBIDDEN    = "forbidden"    // credentials lack the role
-	EINTERNAL     = "internal"     // a bug or an unavailable dependency
+	EINVALID      = "invalid"               // input fails validation
+	ENOTFOUND     = "not_found"             // the entity does not exist
+	ECONFLICT     = "conflict"              // the entity exists already or changed meanwhile
+	EUNAUTHORIZED = "unauthorized"          // no or bad credentials
+	EFORBIDDEN    = "forbidden"             // credentials lack the role
+	ETHROTTLED    = "throttled"             // too many attempts or too much at once; try later
+	EPRECONDITION = "precondition_required" // a write must name the version it was made from
+	EINTERNAL     = "internal"              // a bug or an unavailable dependency
 )
 
 // Error is an application error with a stable code and a message that is
 // safe to show to the user. Field names the offending input field, if any.
+// Key and Args, when set, name the message in the catalogue (package
+// locale) so that each adapter shows it in the user's language; Message is
+// then its English text, for logs and callers without a language.
 type Error struct {
 	Code    string
 	Field   string
 	Message string
+	Key     string
+	Args    []any
 }
 
 // Error implements error.
@@ -41,6 +50,25 @@ func (e *Error) ErrorCode() string { return e.Code }
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Keyed returns an *Error whose message is the catalogue entry key,
+// formatted with args; Message holds its English text.
+func Keyed(code, field, key string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Key: key, Args: args, Message: locale.T(locale.EN, key, args...)}
+}
+
+// Localized returns the user-facing message of err in lang: the
+// catalogue's text for keyed errors, else as ErrorMessage.
+func Localized(err error, lang locale.Lang) string {
+	var e *Error
+	if errors.As(err, &e) && e.Key != "" && e.Code != EINTERNAL {
+		return locale.T(lang, e.Key, e.Args...)
+	}
+	if ErrorCode(err) == EINTERNAL {
+		return locale.T(lang, "error.internal")
+	}
+	return ErrorMessage(err)
 }
 
 // FieldErrorf returns an EINVALID *Error that names the offending field.

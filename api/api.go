@@ -1,23 +1,24 @@
-// Package api serves the register as JSON under /api/v1/. Handlers are thin:
-// they decode, authorise, call register.Service and encode. Authentication
-// is a seam (Authorizer); the next issue plugs sessions and tokens into it.
+// Package api serves the register as JSON under /api/v1/. Handlers are
+// thin: they decode, put the principal into the context, call the use
+// cases of package app and encode. One route table drives routing,
+// permissions, body limits, the audit actions of refusals and the OpenAPI
+// document.
 package api
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
-	"time"
 
 	"gdpr"
+	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/session"
 )
 
 // Permission is what a route needs (see auth.Role.Allows).
@@ -30,103 +31,106 @@ const (
 	Manage = auth.Manage
 )
 
-// Authorizer decides whether a request may do what a route needs and names
-// the actor to record in revisions. It returns EUNAUTHORIZED or EFORBIDDEN.
-type Authorizer interface {
-	Authorize(r *http.Request, p Permission) (actor string, err error)
-}
-
 // Server serves the API.
 type Server struct {
-	Service register.Service
-	Users   UserStore
-	Auth    Authorizer
-	Log     *slog.Logger
-	Now     func() time.Time
+	App  *app.App
+	Auth session.Authenticator
+	Log  *slog.Logger
 }
 
-type handler func(w http.ResponseWriter, r *http.Request, actor string) error
+type handler func(w http.ResponseWriter, r *http.Request) error
 
 // Route is one API route: the single table that routing, authorisation,
 // the OpenAPI document and the route-walk test are derived from.
 type Route struct {
 	Method, Path string
 	Perm         Permission
-	Summary      string
-	Request      any // zero value of the body type, or nil
-	Response     any // zero value of the answer type
-	handle       handler
+	// Action is the audit action of a write; a refused write is recorded
+	// under it (the use case records the rest).
+	Action   string
+	Summary  string
+	Request  any // zero value of the body type, or nil
+	Response any // zero value of the answer type
+	// MaxBody bounds the request body; 0 means httpx.MaxBody.
+	MaxBody int64
+	handle  handler
 }
+
+// maxImport bounds an uploaded document (the importer's own limit is 64
+// MiB for files given on the command line).
+const maxImport = 16 << 20
 
 // Table returns every API route.
 func (s *Server) Table() []Route {
 	var t []Route
-	add := func(method, path string, p Permission, summary string, req, resp any, h handler) {
-		t = append(t, Route{Method: method, Path: path, Perm: p, Summary: summary, Request: req, Response: resp, handle: h})
-	}
-	add("GET", "/api/v1/register", Read, "The whole register", nil, register.Register{}, s.getRegister)
-	add("GET", "/api/v1/controller", Read, "Title and controller (Art. 30(1)(a))", nil, Header{}, s.getController)
-	add("PUT", "/api/v1/controller", Write, "Replace title and controller", Header{}, Header{}, s.putController)
-	add("POST", "/api/v1/import", Write, "Import a document (body: the file; name, dry_run=true)", nil, ImportResult{}, s.importDoc)
-	entityRoutes(add, s.activities(), "activity")
-	entityRoutes(add, s.measures(), "measure")
-	add("POST", "/api/v1/retention/parse", Read, "Parse a retention statement into rules", RetentionRequest{}, export.RetentionView{}, s.retentionParse)
-	add("POST", "/api/v1/retention/due", Read, "End of retention for given event dates", RetentionRequest{}, DueResponse{}, s.retentionDue)
-	add("GET", "/api/v1/retention/classes", Read, "Deletion-class matrix of the register", nil, export.ClassesView{}, s.retentionClasses)
-	add("GET", "/api/v1/findings", Read, "Lint findings with messages", nil, FindingList{}, s.findings)
-	add("GET", "/api/v1/revisions", Read, "Change history, newest first", nil, List[register.Revision]{}, s.revisions)
-	add("POST", "/api/v1/revisions/{entity}/{id}/{version}/restore", Write, "Make an earlier revision current again", nil, register.Revision{}, s.restore)
-	add("GET", "/api/v1/export", Read, "Export the register (format=pdf|html|md|csv|xlsx|json|yaml)", nil, nil, s.export)
-	add("GET", "/api/v1/me", Read, "The signed-in user or token", nil, Me{}, s.me)
-	add("GET", "/api/v1/users", Manage, "List users", nil, List[auth.User]{}, s.listUsers)
-	add("GET", "/api/v1/tokens", Manage, "List API tokens (never their secrets)", nil, List[auth.Token]{}, s.listTokens)
-	add("GET", "/api/v1/audit", Manage, "Audit log, newest first", nil, List[auth.AuditEntry]{}, s.auditLog)
-	add("GET", "/api/v1/openapi.json", Read, "This OpenAPI 3.1 document", nil, nil, s.openapi)
+	add := func(rt Route, h handler) { rt.handle = h; t = append(t, rt) }
+	add(Route{Method: "GET", Path: "/api/v1/register", Perm: Read, Summary: "The whole register", Response: register.Register{}}, s.getRegister)
+	add(Route{Method: "GET", Path: "/api/v1/controller", Perm: Read, Summary: "Title and controller (Art. 30(1)(a)); ETag: its version", Response: register.Header{}}, s.getController)
+	add(Route{Method: "PUT", Path: "/api/v1/controller", Perm: Write, Action: audit.ControllerUpdate, Summary: "Replace title and controller (If-Match: the ETag read)", Request: register.Header{}, Response: register.Header{}}, s.putController)
+	add(Route{Method: "POST", Path: "/api/v1/import", Perm: Write, Action: audit.RegisterImport, MaxBody: maxImport,
+		Summary: "Import a document (body: the file; name, dry_run=true, details=true, if_state)", Response: ImportResult{}}, s.importDoc)
+	entityRoutes(add, s.activities())
+	entityRoutes(add, s.measures())
+	add(Route{Method: "POST", Path: "/api/v1/retention/parse", Perm: Read, Summary: "Parse a retention statement into rules", Request: RetentionRequest{}, Response: export.RetentionView{}}, s.retentionParse)
+	add(Route{Method: "POST", Path: "/api/v1/retention/due", Perm: Read, Summary: "End of retention for given event dates", Request: RetentionRequest{}, Response: DueResponse{}}, s.retentionDue)
+	add(Route{Method: "GET", Path: "/api/v1/retention/classes", Perm: Read, Summary: "Deletion-class matrix of the register", Response: export.ClassesView{}}, s.retentionClasses)
+	add(Route{Method: "GET", Path: "/api/v1/findings", Perm: Read, Summary: "Lint findings with messages, a page at a time", Response: FindingList{}}, s.findings)
+	add(Route{Method: "GET", Path: "/api/v1/revisions", Perm: Read, Summary: "Change history, newest first", Response: List[register.Revision]{}}, s.revisions)
+	add(Route{Method: "POST", Path: "/api/v1/revisions/{entity}/{id}/{version}/restore", Perm: Write, Action: audit.RevisionRestore, Summary: "Make an earlier revision current again", Response: register.Revision{}}, s.restore)
+	add(Route{Method: "GET", Path: "/api/v1/export", Perm: Read, Summary: "Export the register (format=pdf|html|md|csv|xlsx|json|yaml)"}, s.export)
+	add(Route{Method: "GET", Path: "/api/v1/me", Perm: Read, Summary: "The signed-in user or token", Response: Me{}}, s.me)
+	add(Route{Method: "GET", Path: "/api/v1/users", Perm: Manage, Summary: "List users", Response: List[auth.User]{}}, s.listUsers)
+	add(Route{Method: "GET", Path: "/api/v1/tokens", Perm: Manage, Summary: "List API tokens (never their secrets)", Response: List[auth.Token]{}}, s.listTokens)
+	add(Route{Method: "GET", Path: "/api/v1/audit", Perm: Manage, Summary: "Audit log, newest first", Response: List[audit.Entry]{}}, s.auditLog)
+	add(Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: Read, Summary: "This OpenAPI 3.1 document"}, s.openapi)
 	return t
 }
 
-// Routes registers the API on mux: every route checks its permission first.
+// Routes registers the API on mux. Every route bounds its body first,
+// then checks the requester's permission, then handles the request with
+// the principal in its context.
 func (s *Server) Routes(mux *http.ServeMux) {
 	for _, rt := range s.Table() {
-		rt := rt
+		limit := rt.MaxBody
+		if limit == 0 {
+			limit = httpx.MaxBody
+		}
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
-			actor, err := s.Auth.Authorize(r, rt.Perm)
-			authorized := err == nil
-			if authorized {
-				err = rt.handle(w, r, actor)
+			lang := langOf(r)
+			if !httpx.Limit(w, r, limit) {
+				httpx.Error(w, r, s.Log, httpx.TooLarge, lang)
+				return
 			}
-			if rt.Perm >= Write && gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
-				s.audit(r, rt, actor, authorized, err)
-			}
+			id, err := s.Auth.Authorize(r, rt.Perm)
 			if err != nil {
-				httpx.Error(w, r, s.Log, err)
+				if id.Known() && rt.Action != "" {
+					s.App.Denied(session.WithPrincipal(r, id).Context(), rt.Action, r.PathValue("id"), gdpr.ErrorMessage(err))
+				}
+				httpx.Error(w, r, s.Log, err, lang)
+				return
+			}
+			if err := rt.handle(w, session.WithPrincipal(r, id)); err != nil {
+				s.fail(w, r, err)
 			}
 		})
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.Error(w, r, s.Log, gdpr.Errorf(gdpr.ENOTFOUND, "no such API route: %s %s", r.Method, r.URL.Path))
+		httpx.Error(w, r, s.Log, gdpr.Errorf(gdpr.ENOTFOUND, "no such API route"), langOf(r))
 	})
 }
 
-// audit records a write: who, which route, which entry, and the outcome.
-// Denied attempts are recorded too; anonymous ones are not (they carry no
-// actor and would let anyone fill the log).
-func (s *Server) audit(r *http.Request, rt Route, actor string, authorized bool, err error) {
-	e := auth.AuditEntry{Actor: actor, Action: rt.Method + " " + rt.Path, Target: r.PathValue("id"), Outcome: auth.OutcomeOK}
-	switch {
-	case !authorized:
-		e.Outcome, e.Actor = auth.OutcomeDenied, "unknown"
-		if id, ok := s.Auth.(interface {
-			Actor(*http.Request) string
-		}); ok {
-			e.Actor = id.Actor(r)
+// fail answers an error; a conflict carries the current version of the
+// entry it was about (conflictError).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *conflictError
+	if asConflict(err, &ce) {
+		if ce.etag != "" {
+			w.Header().Set("ETag", ce.etag)
 		}
-	case err != nil:
-		e.Outcome, e.Detail = auth.OutcomeFailed, gdpr.ErrorCode(err)
+		httpx.ErrorWith(w, r, s.Log, ce.err, langOf(r), ce.current)
+		return
 	}
-	if aerr := s.Users.Audit(r.Context(), e); aerr != nil {
-		s.Log.Error("audit failed", "err", aerr)
-	}
+	httpx.Error(w, r, s.Log, err, langOf(r))
 }
 
 // List is the shape of every listing.
@@ -137,26 +141,6 @@ type List[T any] struct {
 	Offset int `json:"offset"`
 }
 
-func filterOf(r *http.Request) (register.Filter, error) {
-	limit, offset, err := httpx.Page(r)
-	if err != nil {
-		return register.Filter{}, err
-	}
-	f := register.Filter{Query: r.URL.Query().Get("q"), Limit: limit, Offset: offset, IncludeArchived: r.URL.Query().Get("archived") == "true"}
-	if st := r.URL.Query().Get("status"); st != "" {
-		s := register.Status(st)
-		valid := false
-		for _, x := range register.Statuses {
-			valid = valid || x == s
-		}
-		if !valid {
-			return f, gdpr.FieldErrorf("status", "unknown status %q", st)
-		}
-		f.Status = &s
-	}
-	return f, nil
-}
-
 func langOf(r *http.Request) locale.Lang {
 	if l, ok := locale.Parse(r.URL.Query().Get("lang")); ok {
 		return l
@@ -165,8 +149,8 @@ func langOf(r *http.Request) locale.Lang {
 	return l
 }
 
-func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, _ string) error {
-	reg, err := s.Service.Register(r.Context(), r.URL.Query().Get("archived") == "true")
+func (s *Server) getRegister(w http.ResponseWriter, r *http.Request) error {
+	reg, err := s.App.Register(r.Context(), r.URL.Query().Get("archived") == "true")
 	if err != nil {
 		return err
 	}
@@ -174,157 +158,53 @@ func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, _ string) e
 	return nil
 }
 
-// entity bundles the service calls of one entry kind so that activities and
-// measures share their handlers.
-type entity[T any] struct {
-	find    func(context.Context, register.Filter) ([]T, int, error)
-	get     func(context.Context, string) (T, error)
-	create  func(context.Context, string, T) error
-	update  func(context.Context, string, T) error
-	archive func(context.Context, string, string) error
-	id      func(T) *string
-	path    string
-}
-
-func (e entity[T]) list(w http.ResponseWriter, r *http.Request) error {
-	f, err := filterOf(r)
-	if err != nil {
-		return err
-	}
-	items, total, err := e.find(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	if items == nil {
-		items = []T{}
-	}
-	httpx.JSON(w, http.StatusOK, List[T]{Items: items, Total: total, Limit: f.Limit, Offset: f.Offset})
-	return nil
-}
-
-func (e entity[T]) show(w http.ResponseWriter, r *http.Request) error {
-	v, err := e.get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	httpx.JSON(w, http.StatusOK, v)
-	return nil
-}
-
-func (e entity[T]) post(w http.ResponseWriter, r *http.Request, actor string) error {
-	var v T
-	if err := httpx.Decode(w, r, &v); err != nil {
-		return err
-	}
-	if err := e.create(r.Context(), actor, v); err != nil {
-		return err
-	}
-	id := *e.id(v)
-	stored, err := e.get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", e.path+"/"+id)
-	httpx.JSON(w, http.StatusCreated, stored)
-	return nil
-}
-
-func (e entity[T]) put(w http.ResponseWriter, r *http.Request, actor string) error {
-	var v T
-	if err := httpx.Decode(w, r, &v); err != nil {
-		return err
-	}
-	id := e.id(v)
-	switch {
-	case *id == "":
-		*id = r.PathValue("id")
-	case *id != r.PathValue("id"):
-		return gdpr.FieldErrorf("id", "the body's id %q differs from the path's %q", *id, r.PathValue("id"))
-	}
-	if err := e.update(r.Context(), actor, v); err != nil {
-		return err
-	}
-	return e.show(w, r)
-}
-
-func (e entity[T]) doArchive(w http.ResponseWriter, r *http.Request, actor string) error {
-	if err := e.archive(r.Context(), actor, r.PathValue("id")); err != nil {
-		return err
-	}
-	return e.show(w, r)
-}
-
-// entityRoutes adds list, create, read, replace and archive of one kind.
-func entityRoutes[T any](add func(string, string, Permission, string, any, any, handler), e entity[T], noun string) {
-	var zero T
-	item := reflect.New(reflect.TypeOf(zero).Elem()).Elem().Interface()
-	add("GET", e.path, Read, "List "+noun+" entries (q, status, archived, limit, offset)", nil, listOf(item), func(w http.ResponseWriter, r *http.Request, _ string) error { return e.list(w, r) })
-	add("POST", e.path, Write, "Create a "+noun, item, item, e.post)
-	add("GET", e.path+"/{id}", Read, "Get a "+noun, nil, item, func(w http.ResponseWriter, r *http.Request, _ string) error { return e.show(w, r) })
-	add("PUT", e.path+"/{id}", Write, "Replace a "+noun, item, item, e.put)
-	add("POST", e.path+"/{id}/archive", Write, "Archive a "+noun+" (entries are never deleted)", nil, item, e.doArchive)
-}
-
-// listOf returns a List of the item's type, for the OpenAPI document.
-func listOf(item any) any {
-	switch item.(type) {
-	case register.Activity:
-		return List[register.Activity]{}
-	case register.Measure:
-		return List[register.Measure]{}
-	}
-	return nil
-}
-
-func (s *Server) activities() entity[*register.Activity] {
-	return entity[*register.Activity]{
-		find: s.Service.FindActivities, get: s.Service.FindActivityByID, create: s.Service.CreateActivity,
-		update: s.Service.UpdateActivity, archive: s.Service.ArchiveActivity,
-		id: func(a *register.Activity) *string { return &a.ID }, path: "/api/v1/activities",
-	}
-}
-
-func (s *Server) measures() entity[*register.Measure] {
-	return entity[*register.Measure]{
-		find: s.Service.FindMeasures, get: s.Service.FindMeasureByID, create: s.Service.CreateMeasure,
-		update: s.Service.UpdateMeasure, archive: s.Service.ArchiveMeasure,
-		id: func(m *register.Measure) *string { return &m.ID }, path: "/api/v1/toms",
-	}
-}
-
-// Findings lints the register as of now and describes each finding.
-func Findings(ctx context.Context, svc register.Service, now time.Time, lang locale.Lang) ([]export.FindingView, map[register.Severity]int, error) {
-	reg, err := svc.Register(ctx, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	fs := register.Check(reg, register.DateOf(now))
-	return export.Describe(fs, lang), register.CountBySeverity(fs), nil
-}
-
-// FindingList is the answer of /api/v1/findings.
+// FindingList is the answer of /api/v1/findings: a page of findings and
+// the counts of all of them.
 type FindingList struct {
 	Items  []export.FindingView      `json:"items"`
 	Total  int                       `json:"total"`
+	Limit  int                       `json:"limit"`
+	Offset int                       `json:"offset"`
 	Counts map[register.Severity]int `json:"counts"`
+	// State is the register state the findings are of.
+	State int64 `json:"state"`
 }
 
-func (s *Server) findings(w http.ResponseWriter, r *http.Request, _ string) error {
-	fs, counts, err := Findings(r.Context(), s.Service, s.Now(), langOf(r))
+func (s *Server) findings(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := httpx.Page(r)
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, FindingList{Items: fs, Total: len(fs), Counts: counts})
+	l, err := s.App.Lint(r.Context())
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	sel := l.Findings
+	if sev, entity, id := q.Get("severity"), q.Get("entity"), q.Get("entity_id"); sev != "" || entity != "" || id != "" {
+		sel = nil
+		for _, f := range l.Findings {
+			if (sev == "" || string(f.Severity) == sev) && (entity == "" || f.Entity == entity) && (id == "" || f.EntityID == id) {
+				sel = append(sel, f)
+			}
+		}
+	}
+	page := sel[min(offset, len(sel)):min(offset+limit, len(sel))]
+	items := export.Describe(page, langOf(r))
+	if items == nil {
+		items = []export.FindingView{}
+	}
+	httpx.JSON(w, http.StatusOK, FindingList{Items: items, Total: len(sel), Limit: limit, Offset: offset, Counts: l.Counts, State: l.State})
 	return nil
 }
 
-func (s *Server) revisions(w http.ResponseWriter, r *http.Request, _ string) error {
+func (s *Server) revisions(w http.ResponseWriter, r *http.Request) error {
 	limit, offset, err := httpx.Page(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	items, total, err := s.Service.FindRevisions(r.Context(), register.RevisionFilter{Entity: q.Get("entity"), EntityID: q.Get("id"), Limit: limit, Offset: offset})
+	items, total, err := s.App.Revisions(r.Context(), register.RevisionFilter{Entity: q.Get("entity"), EntityID: q.Get("id"), Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
@@ -335,22 +215,38 @@ func (s *Server) revisions(w http.ResponseWriter, r *http.Request, _ string) err
 	return nil
 }
 
-func (s *Server) export(w http.ResponseWriter, r *http.Request, _ string) error {
+// lazyHeaders sets an export's headers with its first byte, so that an
+// export refused before it starts (busy, failed) still answers as JSON.
+type lazyHeaders struct {
+	http.ResponseWriter
+	set     func()
+	started bool
+}
+
+func (l *lazyHeaders) Write(b []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.set()
+	}
+	return l.ResponseWriter.Write(b)
+}
+
+func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	f, err := export.ParseFormat(r.URL.Query().Get("format"))
 	if err != nil {
 		return gdpr.FieldErrorf("format", "%v", err)
 	}
-	reg, err := s.Service.Register(r.Context(), f == export.YAML || f == export.JSON)
-	if err != nil {
-		return err
+	now := s.App.Now()
+	lw := &lazyHeaders{ResponseWriter: w, set: func() {
+		w.Header().Set("Content-Type", f.ContentType())
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"verzeichnis-%s.%s\"", now.Format("2006-01-02"), f))
+	}}
+	err = s.App.Export(r.Context(), lw, f, langOf(r))
+	if err != nil && lw.started {
+		// Half a document went out: the connection is cut so that the
+		// client sees a failed download, not a short file.
+		s.Log.Error("export failed after it started", "format", string(f), "err", err)
+		panic(http.ErrAbortHandler)
 	}
-	var buf bytes.Buffer
-	now := s.Now()
-	if err := export.Write(&buf, f, reg, export.Options{Lang: langOf(r), Now: now}); err != nil {
-		return fmt.Errorf("export %s: %w", f, err)
-	}
-	w.Header().Set("Content-Type", f.ContentType())
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"verzeichnis-%s.%s\"", now.Format("2006-01-02"), f))
-	w.Write(buf.Bytes())
-	return nil
+	return err
 }

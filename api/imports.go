@@ -7,99 +7,98 @@ import (
 	"strconv"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/httpx"
-	"gdpr/importer"
 	"gdpr/register"
 )
-
-// maxImport bounds an uploaded document.
-const maxImport = 16 << 20
 
 // ImportResult answers /api/v1/import: what the document held and what the
 // import did (or, with dry_run, would do).
 type ImportResult struct {
-	File       string                `json:"file"`
-	Format     string                `json:"format"`
-	Activities int                   `json:"activities"`
-	Measures   int                   `json:"measures"`
-	Documents  int                   `json:"documents"`
-	Skipped    []string              `json:"skipped"`
-	DryRun     bool                  `json:"dry_run"`
-	Summary    register.ApplySummary `json:"summary"`
+	app.FileSummary
+	DryRun  bool                  `json:"dry_run"`
+	Summary register.ApplySummary `json:"summary"`
 }
 
-// Header is the register's title and controller.
-type Header struct {
-	Title      string               `json:"title,omitempty"`
-	Controller *register.Controller `json:"controller,omitempty"`
-}
-
-func (s *Server) importDoc(w http.ResponseWriter, r *http.Request, actor string) error {
-	name := filepath.Base(r.URL.Query().Get("name"))
+func (s *Server) importDoc(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	name := filepath.Base(q.Get("name"))
 	if name == "." || name == "/" {
 		name = "upload"
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImport))
+	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		return gdpr.Errorf(gdpr.EINVALID, "%s: larger than %d MiB or unreadable", name, maxImport>>20)
+		return err // over the route's limit: 413
 	}
-	res, err := importer.Parse(name, data)
-	if err != nil {
-		return err
+	var ifState int64
+	if v := q.Get("if_state"); v != "" {
+		if ifState, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return gdpr.FieldErrorf("if_state", "not a number")
+		}
 	}
-	dry := r.URL.Query().Get("dry_run") == "true"
-	out := ImportResult{File: name, Format: string(res.Format), Activities: len(res.Register.Activities), Measures: len(res.Register.TOMs),
-		Documents: len(res.Register.Documents), Skipped: res.Skipped, DryRun: dry}
-	if out.Skipped == nil {
-		out.Skipped = []string{}
-	}
-	if dry {
-		out.Summary, err = s.Service.Plan(r.Context(), actor, res.Register)
-	} else {
-		out.Summary, err = s.Service.Apply(r.Context(), actor, res.Register)
-	}
+	dry := q.Get("dry_run") == "true"
+	files, sum, err := s.App.Import(r.Context(), []app.File{{Name: name, Data: data}}, app.ImportOptions{DryRun: dry, Details: q.Get("details") == "true", IfState: ifState})
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, out)
+	httpx.JSON(w, http.StatusOK, ImportResult{FileSummary: files[0], DryRun: dry, Summary: sum})
 	return nil
 }
 
-func (s *Server) restore(w http.ResponseWriter, r *http.Request, actor string) error {
+func (s *Server) restore(w http.ResponseWriter, r *http.Request) error {
 	version, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil {
 		return gdpr.FieldErrorf("version", "not a number")
 	}
-	if err := s.Service.RestoreRevision(r.Context(), actor, r.PathValue("entity"), r.PathValue("id"), version); err != nil {
-		return err
-	}
-	items, _, err := s.Service.FindRevisions(r.Context(), register.RevisionFilter{Entity: r.PathValue("entity"), EntityID: r.PathValue("id"), Limit: 1})
+	rev, err := s.App.Restore(r.Context(), r.PathValue("entity"), r.PathValue("id"), version)
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, items[0])
+	httpx.JSON(w, http.StatusOK, rev)
 	return nil
 }
 
-func (s *Server) getController(w http.ResponseWriter, r *http.Request, _ string) error {
-	reg, err := s.Service.Register(r.Context(), false)
+func (s *Server) getController(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.App.Header(r.Context())
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, Header{Title: reg.Title, Controller: reg.Controller})
+	w.Header().Set("ETag", etag(h.Version))
+	httpx.JSON(w, http.StatusOK, h)
 	return nil
 }
 
-func (s *Server) putController(w http.ResponseWriter, r *http.Request, actor string) error {
-	var h Header
-	if err := httpx.Decode(w, r, &h); err != nil {
+func (s *Server) putController(w http.ResponseWriter, r *http.Request) error {
+	var h register.Header
+	if err := httpx.Decode(r, &h); err != nil {
 		return err
 	}
-	if h.Controller == nil {
-		return gdpr.FieldErrorf("controller", "the controller is missing")
-	}
-	if _, err := s.Service.Apply(r.Context(), actor, &register.Register{Title: h.Title, Controller: h.Controller}); err != nil {
+	version, err := ifMatch(r)
+	if err != nil {
 		return err
 	}
-	return s.getController(w, r, actor)
+	if version == 0 {
+		version = h.Version
+	}
+	if version == 0 {
+		// A register without controller yet has version 0: the first
+		// PUT creates it, and names that with If-Match: "0".
+		if r.Header.Get("If-Match") != `"0"` {
+			if cur, err := s.App.Header(r.Context()); err != nil || cur.Version != 0 {
+				return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "controller")
+			}
+		}
+	}
+	out, err := s.App.UpdateHeader(r.Context(), h, version, false)
+	if err != nil {
+		if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
+			if cur, gerr := s.App.Header(r.Context()); gerr == nil {
+				return &conflictError{err: err, current: cur, etag: etag(cur.Version)}
+			}
+		}
+		return err
+	}
+	w.Header().Set("ETag", etag(out.Version))
+	httpx.JSON(w, http.StatusOK, out)
+	return nil
 }

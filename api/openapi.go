@@ -15,13 +15,14 @@ var Version = "dev"
 
 // queryParams documents the query parameters per route.
 var queryParams = map[string][]string{
-	"GET /api/v1/activities":        {"q", "status", "archived", "limit", "offset"},
+	"GET /api/v1/activities":        {"q", "status", "archived", "department", "legal_basis", "third_country", "limit", "offset"},
 	"GET /api/v1/toms":              {"q", "status", "archived", "limit", "offset"},
 	"GET /api/v1/register":          {"archived"},
-	"GET /api/v1/findings":          {"lang"},
+	"GET /api/v1/findings":          {"lang", "severity", "entity", "entity_id", "limit", "offset"},
 	"GET /api/v1/revisions":         {"entity", "id", "limit", "offset"},
 	"GET /api/v1/export":            {"format", "lang"},
-	"GET /api/v1/audit":             {"limit", "offset"},
+	"GET /api/v1/audit":             {"actor", "action", "outcome", "limit", "offset"},
+	"POST /api/v1/import":           {"name", "dry_run", "details", "if_state"},
 	"POST /api/v1/retention/parse":  {"lang"},
 	"POST /api/v1/retention/due":    {"lang"},
 	"GET /api/v1/retention/classes": {"lang"},
@@ -31,17 +32,27 @@ var paramDocs = map[string]struct {
 	schema map[string]any
 	doc    string
 }{
-	"q":        {map[string]any{"type": "string"}, "case-insensitive part of the name"},
-	"status":   {map[string]any{"type": "string", "enum": []string{"draft", "in_review", "approved", "archived"}}, "only entries with this status"},
-	"archived": {map[string]any{"type": "boolean"}, "include archived entries"},
-	"limit":    {map[string]any{"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "page size"},
-	"offset":   {map[string]any{"type": "integer", "minimum": 0, "default": 0}, "entries to skip"},
-	"lang":     {map[string]any{"type": "string", "enum": []string{"de", "en"}}, "language of messages (default: Accept-Language, else de)"},
-	"entity":   {map[string]any{"type": "string", "enum": []string{"controller", "activity", "measure", "document"}}, "kind of entry"},
-	"id":       {map[string]any{"type": "string"}, "id of the entry"},
-	"format":   {map[string]any{"type": "string", "enum": []string{"pdf", "html", "md", "csv", "xlsx", "json", "yaml"}}, "export format"},
-	"name":     {map[string]any{"type": "string"}, "file name for messages"},
-	"dry_run":  {map[string]any{"type": "boolean"}, "report what the import would do, write nothing"},
+	"q":             {map[string]any{"type": "string"}, "text searched, case-folded and literally, in name, id, purposes and description"},
+	"department":    {map[string]any{"type": "string"}, "only activities of this department"},
+	"legal_basis":   {map[string]any{"type": "string"}, "only activities with this legal basis"},
+	"third_country": {map[string]any{"type": "string", "enum": []string{"yes", "no", "unstated"}}, "transfers listed, explicitly none, or not stated"},
+	"severity":      {map[string]any{"type": "string", "enum": []string{"error", "warning", "info"}}, "only findings of this severity"},
+	"entity_id":     {map[string]any{"type": "string"}, "only findings of this entry"},
+	"details":       {map[string]any{"type": "boolean"}, "list every entry with its changed fields"},
+	"if_state":      {map[string]any{"type": "integer"}, "refuse (409) when the register changed since this state (a preview's)"},
+	"actor":         {map[string]any{"type": "string"}, "only entries of this actor"},
+	"action":        {map[string]any{"type": "string"}, "only entries of this action"},
+	"outcome":       {map[string]any{"type": "string", "enum": []string{"ok", "denied", "failed"}}, "only entries with this outcome"},
+	"status":        {map[string]any{"type": "string", "enum": []string{"draft", "in_review", "approved", "archived"}}, "only entries with this status"},
+	"archived":      {map[string]any{"type": "boolean"}, "include archived entries"},
+	"limit":         {map[string]any{"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "page size"},
+	"offset":        {map[string]any{"type": "integer", "minimum": 0, "default": 0}, "entries to skip"},
+	"lang":          {map[string]any{"type": "string", "enum": []string{"de", "en"}}, "language of messages (default: Accept-Language, else de)"},
+	"entity":        {map[string]any{"type": "string", "enum": []string{"controller", "activity", "measure", "document"}}, "kind of entry"},
+	"id":            {map[string]any{"type": "string"}, "id of the entry"},
+	"format":        {map[string]any{"type": "string", "enum": []string{"pdf", "html", "md", "csv", "xlsx", "json", "yaml"}}, "export format"},
+	"name":          {map[string]any{"type": "string"}, "file name for messages"},
+	"dry_run":       {map[string]any{"type": "boolean"}, "report what the import would do, write nothing"},
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
@@ -88,6 +99,11 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Method == http.MethodPost && strings.Count(rt.Path, "/") == 3 && !strings.Contains(rt.Path, "retention") && rt.Path != "/api/v1/import" {
 			status = "201"
 		}
+		if rt.Method == http.MethodPut || strings.HasSuffix(rt.Path, "/archive") {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": rt.Method == http.MethodPut,
+				"schema": map[string]any{"type": "string"}, "description": "the ETag of the version the change was made from"})
+			op["parameters"] = params
+		}
 		ok := map[string]any{"description": "OK"}
 		switch {
 		case rt.Response != nil:
@@ -101,8 +117,19 @@ func (s *Server) OpenAPI() map[string]any {
 		case rt.Path == "/api/v1/openapi.json":
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
 		}
-		op["responses"] = map[string]any{status: ok, "400": errResp("invalid input"), "401": errResp("no or bad credentials"),
-			"403": errResp("the role may not do this, or a CSRF token is missing"), "404": errResp("not found")}
+		resp := map[string]any{status: ok, "400": errResp("invalid input"), "401": errResp("no or bad credentials"),
+			"403": errResp("the role may not do this, or a CSRF token is missing"), "404": errResp("not found"),
+			"413": errResp("the body is larger than the route allows")}
+		if rt.Perm >= Write {
+			resp["409"] = errResp("the entry exists already, or was changed since the version named (the answer carries the current one)")
+		}
+		if rt.Method == http.MethodPut {
+			resp["428"] = errResp("If-Match (or the body's version) is missing")
+		}
+		if rt.Path == "/api/v1/export" {
+			resp["429"] = errResp("too many exports at once; Retry-After says when to try again")
+		}
+		op["responses"] = resp
 		p, _ := paths[rt.Path].(map[string]any)
 		if p == nil {
 			p = map[string]any{}
@@ -132,7 +159,7 @@ func operationID(rt Route) string {
 	return id
 }
 
-func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ string) error {
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request) error {
 	httpx.JSON(w, http.StatusOK, s.OpenAPI())
 	return nil
 }

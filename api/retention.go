@@ -1,15 +1,11 @@
 package api
 
 import (
-	"errors"
 	"net/http"
-	"time"
 
-	"gdpr"
+	"gdpr/app"
 	"gdpr/export"
 	"gdpr/httpx"
-	"gdpr/register"
-	"gdpr/retention"
 )
 
 // RetentionRequest is the body of /api/v1/retention/parse and /due.
@@ -19,60 +15,43 @@ type RetentionRequest struct {
 	Events map[string]string `json:"events,omitempty"` // event -> YYYY-MM-DD
 }
 
-// DueResponse is the answer of /api/v1/retention/due: the end of retention,
-// or the events still needed.
+// DueResponse is the answer of /api/v1/retention/due: the end of
+// retention, or the events still needed. Latest marks an end that a
+// pending branch of "whichever comes first" may still bring forward.
 type DueResponse struct {
 	End     string   `json:"end,omitempty"`
+	Latest  bool     `json:"latest,omitempty"`
 	Pending []string `json:"pending,omitempty"`
 	Rule    string   `json:"rule"`
 }
 
-func decodeRetention(w http.ResponseWriter, r *http.Request) (RetentionRequest, error) {
+func (s *Server) retentionParse(w http.ResponseWriter, r *http.Request) error {
 	var req RetentionRequest
-	if err := httpx.Decode(w, r, &req); err != nil {
-		return req, err
+	if err := httpx.Decode(r, &req); err != nil {
+		return err
 	}
-	if req.Text == "" {
-		return req, gdpr.FieldErrorf("text", "the retention statement is empty")
-	}
-	return req, nil
-}
-
-func (s *Server) retentionParse(w http.ResponseWriter, r *http.Request, _ string) error {
-	req, err := decodeRetention(w, r)
+	res, err := s.App.ParseRetention(req.Text, req.Topic)
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, export.DescribeRetention(retention.Parse(req.Text, retention.Context{Topic: req.Topic}), langOf(r)))
+	httpx.JSON(w, http.StatusOK, export.DescribeRetention(res, langOf(r)))
 	return nil
 }
 
-func (s *Server) retentionDue(w http.ResponseWriter, r *http.Request, _ string) error {
-	req, err := decodeRetention(w, r)
+func (s *Server) retentionDue(w http.ResponseWriter, r *http.Request) error {
+	var req RetentionRequest
+	if err := httpx.Decode(r, &req); err != nil {
+		return err
+	}
+	events, err := app.Events(req.Events)
 	if err != nil {
 		return err
 	}
-	events := map[retention.Event]time.Time{}
-	for name, val := range req.Events {
-		if !retention.ValidEvent(retention.Event(name)) {
-			return gdpr.FieldErrorf("events."+name, "unknown event %q", name)
-		}
-		t, err := retention.ParseEventDate(val)
-		if err != nil {
-			return gdpr.FieldErrorf("events."+name, "%v", err)
-		}
-		events[retention.Event(name)] = t
-	}
-	res := retention.Parse(req.Text, retention.Context{Topic: req.Topic})
-	o, err := retention.Due(res, events, nil, s.Now())
-	var de *retention.DueError
-	if errors.As(err, &de) {
-		return gdpr.FieldErrorf("text", "%s", de.Reason)
-	}
+	res, o, err := s.App.RetentionDue(req.Text, req.Topic, events)
 	if err != nil {
 		return err
 	}
-	out := DueResponse{Rule: export.RuleText(res.Rules[0], langOf(r))}
+	out := DueResponse{Rule: export.RuleText(res.Rules[0], langOf(r)), Latest: o.Latest}
 	if o.Known {
 		out.End = o.End.Format("2006-01-02")
 	}
@@ -83,11 +62,11 @@ func (s *Server) retentionDue(w http.ResponseWriter, r *http.Request, _ string) 
 	return nil
 }
 
-func (s *Server) retentionClasses(w http.ResponseWriter, r *http.Request, _ string) error {
-	reg, err := s.Service.Register(r.Context(), false)
+func (s *Server) retentionClasses(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.App.RetentionClasses(r.Context())
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, export.DescribeClasses(retention.Classes(register.RetentionItems(reg)), langOf(r)))
+	httpx.JSON(w, http.StatusOK, export.DescribeClasses(m, langOf(r)))
 	return nil
 }

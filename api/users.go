@@ -1,33 +1,27 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
+	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/httpx"
 )
 
-// UserStore is what the API needs of user and token storage.
-type UserStore interface {
-	ListUsers(ctx context.Context) ([]auth.User, error)
-	ListTokens(ctx context.Context) ([]auth.Token, error)
-	FindAudit(ctx context.Context, limit, offset int) ([]auth.AuditEntry, int, error)
-	Audit(ctx context.Context, e auth.AuditEntry) error
-}
-
 // Me describes who is asking.
 type Me struct {
-	Actor string `json:"actor"`
+	Actor string    `json:"actor"`
+	Role  auth.Role `json:"role"`
 }
 
-func (s *Server) me(w http.ResponseWriter, _ *http.Request, actor string) error {
-	httpx.JSON(w, http.StatusOK, Me{Actor: actor})
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	p, _ := auth.PrincipalFrom(r.Context())
+	httpx.JSON(w, http.StatusOK, Me{Actor: p.Actor, Role: p.Role})
 	return nil
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ string) error {
-	us, err := s.Users.ListUsers(r.Context())
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.App.Users(r.Context())
 	if err != nil {
 		return err
 	}
@@ -35,8 +29,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ string) err
 	return nil
 }
 
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ string) error {
-	ts, err := s.Users.ListTokens(r.Context())
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.App.Tokens(r.Context())
 	if err != nil {
 		return err
 	}
@@ -44,15 +38,16 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ string) er
 	return nil
 }
 
-func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, _ string) error {
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	limit, offset, err := httpx.Page(r)
 	if err != nil {
 		return err
 	}
-	es, total, err := s.Users.FindAudit(r.Context(), limit, offset)
+	q := r.URL.Query()
+	es, total, err := s.App.AuditLog(r.Context(), audit.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
-	httpx.JSON(w, http.StatusOK, List[auth.AuditEntry]{Items: es, Total: total, Limit: limit, Offset: offset})
+	httpx.JSON(w, http.StatusOK, List[audit.Entry]{Items: es, Total: total, Limit: limit, Offset: offset})
 	return nil
 }

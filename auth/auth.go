@@ -11,11 +11,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 
 	"gdpr"
@@ -81,15 +83,73 @@ const (
 // MinPassword is the shortest password accepted (NIST SP 800-63B).
 const MinPassword = 12
 
-// CheckPassword enforces the password rules. Returns EINVALID.
-func CheckPassword(pw string) error {
+// MaxPassword bounds a password in bytes: argon2 takes any length, but
+// an unbounded one costs memory in every form that accepts it.
+const MaxPassword = 1024
+
+// MinGuesses is how many guesses a password must take by the zxcvbn
+// estimate: 10^9, above zxcvbn's score 3 (10^8, which "Sommer2026!!"
+// reaches), out of reach online and days of work offline against an
+// argon2id hash.
+const MinGuesses = 1e9
+
+// strengthRunes bounds what the strength estimate looks at: its cost grows
+// with the square of the length (20 ms at 100 characters), and a longer
+// password is at least as strong as its first 64 characters.
+const strengthRunes = 64
+
+// germanWords are words of common German passwords that zxcvbn's English
+// lists lack (from the lists of most used German passwords published each
+// year); they are ranked as a dictionary like the user's own name.
+var germanWords = []string{"passwort", "kennwort", "geheim", "hallo", "hallowelt", "welt", "sommer", "winter", "fruehling",
+	"frühling", "herbst", "schatz", "schatzi", "liebe", "lieblingsmensch", "fussball", "fußball", "schalke", "dortmund",
+	"bayern", "borussia", "hamburg", "berlin", "muenchen", "münchen", "koeln", "köln", "deutschland", "mausi", "hase",
+	"schnecke", "engel", "sonne", "blume", "katze", "hund", "ficken", "arsch", "zugang", "anmeldung", "willkommen",
+	"datenschutz", "dsgvo", "gdpr", "verzeichnis", "admin", "administrator", "benutzer", "firma", "buero", "büro",
+	"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "januar", "februar", "maerz",
+	"märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember", "qwertz",
+	"qwertzuiop", "asdfghjkl", "yxcvbnm"}
+
+// CheckPassword enforces the password rules: at least MinPassword
+// characters, at most MaxPassword bytes, and hard to guess by the zxcvbn
+// estimate (common passwords, German and English words, names, repeats
+// such as twelve spaces, sequences, keyboard rows and dates count as easy;
+// so does the account's own name, passed in context). Returns an EINVALID
+// *gdpr.Error with a catalogue key.
+func CheckPassword(pw string, context ...string) error {
 	if utf8.RuneCountInString(pw) < MinPassword {
-		return gdpr.Errorf(gdpr.EINVALID, "the password needs at least %d characters", MinPassword)
+		return gdpr.Keyed(gdpr.EINVALID, "password", "password.short", MinPassword)
 	}
-	if len(pw) > 1024 {
-		return gdpr.Errorf(gdpr.EINVALID, "the password is longer than 1024 bytes")
+	if len(pw) > MaxPassword || !utf8.ValidString(pw) {
+		return gdpr.Keyed(gdpr.EINVALID, "password", "password.long", MaxPassword)
 	}
-	return nil
+	probe := pw
+	if r := []rune(pw); len(r) > strengthRunes {
+		probe = string(r[:strengthRunes])
+	}
+	inputs := append(slices.Clone(germanWords), context...)
+	res := zxcvbn.PasswordStrength(probe, inputs)
+	if res.Guesses >= MinGuesses {
+		return nil
+	}
+	return gdpr.Keyed(gdpr.EINVALID, "password", "password.weak."+weakness(res))
+}
+
+// weakness names the pattern that makes a password easy to guess, as a
+// catalogue key of its own (rendered in the message's language).
+func weakness(res zxcvbn.Result) string {
+	var worst string
+	var longest int
+	for _, m := range res.Sequence {
+		if n := m.J - m.I + 1; n > longest && m.Pattern != "bruteforce" {
+			longest, worst = n, m.Pattern
+		}
+	}
+	switch worst {
+	case "dictionary", "repeat", "sequence", "spatial", "date", "regex":
+		return worst
+	}
+	return "short"
 }
 
 // HashPassword returns the PHC string of an argon2id hash of pw.
@@ -200,21 +260,3 @@ type Session struct {
 
 // SessionTTL is how long a session lasts without signing in again.
 const SessionTTL = 12 * time.Hour
-
-// AuditEntry is one line of the audit log: who did what to which target,
-// when, and whether it succeeded. It never holds a password or secret.
-type AuditEntry struct {
-	At      time.Time `json:"at"`
-	Actor   string    `json:"actor"`
-	Action  string    `json:"action"` // e.g. login, logout, user.add, activity.update
-	Target  string    `json:"target"`
-	Outcome string    `json:"outcome"` // ok, denied, failed
-	Detail  string    `json:"detail,omitempty"`
-}
-
-// Audit outcomes.
-const (
-	OutcomeOK     = "ok"
-	OutcomeDenied = "denied"
-	OutcomeFailed = "failed"
-)

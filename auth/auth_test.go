@@ -1,10 +1,12 @@
 package auth_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"gdpr"
 	"gdpr/auth"
 )
 
@@ -28,7 +30,7 @@ func TestPasswords(t *testing.T) {
 	if auth.VerifyMissing("x") {
 		t.Error("VerifyMissing true")
 	}
-	if auth.CheckPassword("short") == nil || auth.CheckPassword("twelve chars") != nil {
+	if auth.CheckPassword("short") == nil || auth.CheckPassword("a long test password") != nil {
 		t.Error("password rules")
 	}
 }
@@ -70,26 +72,72 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
-func TestThrottle(t *testing.T) {
+func TestBackoff(t *testing.T) {
+	b := auth.Backoff{Free: 5, Base: time.Minute, Max: 15 * time.Minute, ForgetAfter: 24 * time.Hour}
+	for _, tc := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, 0}, {4, 0}, {5, time.Minute}, {6, 2 * time.Minute}, {7, 4 * time.Minute}, {9, 15 * time.Minute}, {500, 15 * time.Minute}} {
+		if got := b.Wait(tc.failures); got != tc.want {
+			t.Errorf("Wait(%d) = %v, want %v", tc.failures, got, tc.want)
+		}
+	}
 	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	th := auth.NewThrottle(func() time.Time { return now })
-	for range 4 {
-		th.Fail("user:erika", "ip:10.0.0.1")
+	c := auth.Counter{Failures: 5, LastFailure: now.Add(-30 * time.Second)}
+	if _, until := b.Next(c, now); !until.Equal(now.Add(30 * time.Second)) {
+		t.Errorf("until = %v, want 30 s from now", until)
 	}
-	if b, _ := th.Blocked("user:erika"); b {
-		t.Fatal("blocked after 4")
+	if _, until := b.Next(c, now.Add(time.Minute)); !until.IsZero() {
+		t.Errorf("still refused after the wait: %v", until)
 	}
-	th.Fail("user:erika", "ip:10.0.0.1")
-	if b, until := th.Blocked("user:other", "ip:10.0.0.1"); !b || !until.Equal(now.Add(15*time.Minute)) {
-		t.Fatalf("not blocked by ip after 5: %v %v", b, until)
+	if c2, until := b.Next(auth.Counter{Failures: 50, LastFailure: now.Add(-25 * time.Hour)}, now); !until.IsZero() || c2.Failures != 0 {
+		t.Errorf("old failures not forgotten: %+v %v", c2, until)
 	}
-	now = now.Add(16 * time.Minute)
-	if b, _ := th.Blocked("user:erika"); b {
-		t.Fatal("still blocked after the window")
+}
+
+func TestLoginKeys(t *testing.T) {
+	keys := auth.LoginKeys("Erika", "203.0.113.5", "")
+	if len(keys) != 2 || keys[0].String() != "pair:erika|203.0.113.5" || keys[1].String() != "user:erika" {
+		t.Fatalf("keys = %v", keys)
 	}
-	th.Fail("user:erika")
-	th.Succeed("user:erika")
-	if b, _ := th.Blocked("user:erika"); b {
-		t.Fatal("blocked after success")
+	// A known browser is counted apart from the user's key: someone
+	// guessing elsewhere does not lock it out.
+	keys = auth.LoginKeys("erika", "203.0.113.5", "abc")
+	if len(keys) != 1 || keys[0].Kind != auth.ThrottleDevice {
+		t.Fatalf("device keys = %v", keys)
+	}
+}
+
+func TestPasswordRules(t *testing.T) {
+	for _, tc := range []struct {
+		pw, key string
+	}{
+		{"short", "password.short"},
+		{"            ", "password.weak.repeat"},
+		{"password1234", "password.weak.dictionary"},
+		{"Passwort1234", "password.weak.dictionary"},
+		{"erikaerika12", ""}, // any weakness: the user's own name repeated
+		{"abcdefghijkl", "password.weak.sequence"},
+		{"qwertzuiop12", ""},
+		{strings.Repeat("x", 1025), "password.long"},
+		{"Sommer2026!!", ""},
+	} {
+		err := auth.CheckPassword(tc.pw, "erika")
+		var ge *gdpr.Error
+		if !errors.As(err, &ge) || ge.Code != gdpr.EINVALID {
+			t.Errorf("%q accepted (%v)", tc.pw, err)
+			continue
+		}
+		if tc.key != "" && ge.Key != tc.key {
+			t.Errorf("%q: key %q, want %q", tc.pw, ge.Key, tc.key)
+		}
+		if ge.Field != "password" {
+			t.Errorf("%q: field %q", tc.pw, ge.Field)
+		}
+	}
+	for _, good := range []string{"correct horse battery staple", "Datenschutz-Bollwerk im Hinterhof", "7f#kP2!vQz9@Lm", strings.Repeat("Zq9!x", 40)} {
+		if err := auth.CheckPassword(good, "erika"); err != nil {
+			t.Errorf("%q refused: %v", good, err)
+		}
 	}
 }

@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"gdpr/app"
 	"gdpr/export"
 	"gdpr/register"
 )
@@ -30,11 +31,16 @@ Exit status: 0 without errors, 1 with errors.`,
 			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			r, err := e.loadRegister(cmd, false)
-			if err != nil {
+			var fs []register.Finding
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				l, err := a.Lint(ctx)
+				if l != nil {
+					fs = l.Findings
+				}
+				return err
+			}); err != nil {
 				return err
 			}
-			fs := register.Check(r, register.DateOf(time.Now()))
 			views := export.Describe(fs, e.lang)
 			n := register.CountBySeverity(fs)
 			if format == "json" {

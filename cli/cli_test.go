@@ -205,7 +205,12 @@ func TestRetentionCommands(t *testing.T) {
 		{[]string{"retention", "due", "8 Jahre ab Schluss des Kalenderjahres", "--event", "document_date=2024-03-15"}, 0, "2032-12-31\n"},
 		{[]string{"retention", "due", "8 Jahre ab Schluss des Kalenderjahres", "--event", "document_date=15.03.2024"}, 0, "2032-12-31\n"},
 		{[]string{"retention", "due", "2 Jahre nach Vertragsende", "--event", "collected=2024-03-15"}, 3, "pending: contract_end\n"},
-		{[]string{"retention", "due", "30 days after collection, or 7 days after the account is closed, whichever comes first", "-e", "collected=2024-01-01"}, 0, "2024-01-31\n"},
+		// A branch of "whichever comes first" still pending: the known
+		// date first on the line, said to be the latest, exit 0.
+		{[]string{"retention", "due", "30 days after collection, or 7 days after the account is closed, whichever comes first", "-e", "collected=2024-01-01"}, 0,
+			"2024-01-31 (spätestens; noch offen: account_closed – dieser Zweig kann die Frist nur verkürzen)\n"},
+		{[]string{"retention", "due", "30 days after collection, or 7 days after the account is closed, whichever comes first", "-e", "collected=2024-01-01", "-e", "account_closed=2024-01-10"}, 0, "2024-01-17\n"},
+		{[]string{"retention", "due", "30 days after collection, or 7 days after the account is closed, whichever comes first"}, 3, "pending: collected, account_closed\n"},
 		{[]string{"retention", "due", "solange erforderlich"}, 2, ""},
 		{[]string{"retention", "due", "10 Jahre (gesetzliche Aufbewahrungspflicht)", "-e", "collected=2024-01-01"}, 2, ""},
 		{[]string{"retention", "due", "Rechnungen 8 Jahre, Lieferscheine 6 Jahre"}, 2, ""},
@@ -251,8 +256,13 @@ func TestUsersAndTokens(t *testing.T) {
 	if r := run("a long enough password\n", "users", "add", "erika", "--role", "editor", "--password-stdin"); r.code != 0 || !strings.Contains(r.stdout, "erika") {
 		t.Fatalf("add: %+v", r)
 	}
-	if r := run("short\n", "users", "add", "max", "--role", "editor", "--password-stdin"); r.code != 2 || !strings.Contains(r.stderr, "12 characters") {
+	if r := run("short\n", "users", "add", "max", "--role", "editor", "--password-stdin"); r.code != 2 || !strings.Contains(r.stderr, "12 Zeichen") {
 		t.Errorf("short password: %+v", r)
+	}
+	for _, weak := range []string{"password1234", "            ", "max123456789"} {
+		if r := run(weak+"\n", "--lang", "en", "users", "add", "max", "--role", "editor", "--password-stdin"); r.code != 2 || !strings.Contains(r.stderr, "too easy to guess") {
+			t.Errorf("weak password %q: %+v", weak, r)
+		}
 	}
 	if r := run("a long enough password\n", "users", "add", "erika", "--role", "admin", "--password-stdin"); r.code != 5 {
 		t.Errorf("duplicate: %+v", r)
@@ -332,7 +342,7 @@ func TestServeStartMessages(t *testing.T) {
 
 func TestLogsCommands(t *testing.T) {
 	// The day of the log lines below: their attack line is kept.
-	defer cli.SetClock(func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) })()
+	opts := cli.Options{Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "gdpr.db")
 	key := filepath.Join(dir, "attacks.key")
@@ -341,7 +351,7 @@ func TestLogsCommands(t *testing.T) {
 		"Nov 23 07:00:13 mail postfix/smtp[1]: 1A: to=<bob@example.com>, relay=mx[2001:db8::25]:25, dsn=2.0.0, status=sent\n"
 	run := func(stdin string, args ...string) run {
 		var out, errb bytes.Buffer
-		code := cli.Execute(context.Background(), append([]string{"--db", db}, args...), strings.NewReader(stdin), &out, &errb)
+		code := cli.Run(context.Background(), opts, append([]string{"--db", db}, args...), strings.NewReader(stdin), &out, &errb)
 		return run{code, out.String(), errb.String()}
 	}
 	r := run(in, "logs", "anonymize", "--attack-key", key, "--stats")
@@ -412,14 +422,14 @@ func TestLogsCommands(t *testing.T) {
 // days from their own time: lines older than that are not stored at all
 // (and the run says so), younger ones are listed with their own time.
 func TestLogsArchive(t *testing.T) {
-	defer cli.SetClock(func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) })()
+	opts := cli.Options{Now: func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }}
 	dir := t.TempDir()
 	db, key := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "attacks.key")
 	in := "Nov 20 07:00:01 host sshd[812]: Failed password for root from 203.0.113.7 port 51234 ssh2\n" +
 		"Nov 28 07:00:02 host sshd[812]: Failed password for root from 203.0.113.8 port 51234 ssh2\n" +
 		`203.0.113.9 - - [20/Nov/2026:07:00:08 +0100] "GET /wp-login.php HTTP/1.1" 404 153 "-" "zgrab"` + "\n"
 	var out, errb bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"--db", db, "--lang", "en", "logs", "anonymize", "--attack-key", key, "--stats"}, strings.NewReader(in), &out, &errb)
+	code := cli.Run(context.Background(), opts, []string{"--db", db, "--lang", "en", "logs", "anonymize", "--attack-key", key, "--stats"}, strings.NewReader(in), &out, &errb)
 	if code != 0 || strings.Contains(out.String(), "203.0.113") {
 		t.Fatalf("anonymize: %d %s %s", code, out.String(), errb.String())
 	}
@@ -427,7 +437,7 @@ func TestLogsArchive(t *testing.T) {
 		t.Errorf("stats: %s", errb.String())
 	}
 	out.Reset()
-	code = cli.Execute(context.Background(), []string{"--db", db, "logs", "attacks", "list", "--show", "--attack-key", key, "--format", "json"}, nil, &out, &errb)
+	code = cli.Run(context.Background(), opts, []string{"--db", db, "logs", "attacks", "list", "--show", "--attack-key", key, "--format", "json"}, nil, &out, &errb)
 	if code != 0 || strings.Count(out.String(), `"detector"`) != 1 || !strings.Contains(out.String(), "203.0.113.8") {
 		t.Fatalf("list: %s", out.String())
 	}
@@ -439,7 +449,7 @@ func TestLogsArchive(t *testing.T) {
 
 func TestLogsFollow(t *testing.T) {
 	// The day of the attack line below: it is stored.
-	defer cli.SetClock(func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) })()
+	opts := cli.Options{Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }}
 	dir := t.TempDir()
 	log := filepath.Join(dir, "access.log")
 	out := filepath.Join(dir, "anon.log")
@@ -448,7 +458,7 @@ func TestLogsFollow(t *testing.T) {
 	done := make(chan int)
 	var errb syncBuffer
 	go func() {
-		done <- cli.Execute(ctx, []string{"--db", filepath.Join(dir, "g.db"), "logs", "follow", log, "-o", out, "--poll", "10ms", "--from-start",
+		done <- cli.Run(ctx, opts, []string{"--db", filepath.Join(dir, "g.db"), "logs", "follow", log, "-o", out, "--poll", "10ms", "--from-start",
 			"--attack-key", filepath.Join(dir, "k")}, strings.NewReader(""), &bytes.Buffer{}, &errb)
 	}()
 	appendTo := func(s string) {
@@ -485,7 +495,7 @@ func TestLogsFollow(t *testing.T) {
 		t.Errorf("output %q", b)
 	}
 	var list bytes.Buffer
-	cli.Execute(context.Background(), []string{"--db", filepath.Join(dir, "g.db"), "logs", "attacks", "list", "--show", "--attack-key", filepath.Join(dir, "k")}, nil, &list, &errb)
+	cli.Run(context.Background(), opts, []string{"--db", filepath.Join(dir, "g.db"), "logs", "attacks", "list", "--show", "--attack-key", filepath.Join(dir, "k")}, nil, &list, &errb)
 	if !strings.Contains(list.String(), "sshd") || !strings.Contains(list.String(), "203.0.113.9") {
 		t.Errorf("follow stored no attack line: %s", list.String())
 	}

@@ -1,16 +1,18 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/export"
 )
 
@@ -42,15 +44,13 @@ Without --format the format follows the extension of -o, else yaml.`,
 			if out == "" && (f == export.PDF || f == export.XLSX) && isTerminal(e.stdout) {
 				return gdpr.Errorf(gdpr.EINVALID, "%s is binary: write it to a file with -o FILE", f)
 			}
-			r, err := e.loadRegister(cmd, f == export.YAML || f == export.JSON)
-			if err != nil {
-				return err
-			}
-			var buf bytes.Buffer
-			if err := export.Write(&buf, f, r, export.Options{Lang: e.lang, Now: time.Now()}); err != nil {
-				return fmt.Errorf("export %s: %w", f, err)
-			}
 			if out == "" || out == "-" {
+				// Standard output gets the document only when it is
+				// complete: a failed export writes nothing.
+				var buf bytes.Buffer
+				if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error { return a.Export(ctx, &buf, f, e.lang) }); err != nil {
+					return err
+				}
 				_, err = e.stdout.Write(buf.Bytes())
 				return err
 			}
@@ -61,7 +61,12 @@ Without --format the format follows the extension of -o, else yaml.`,
 				return fmt.Errorf("export to %s: %w", out, err)
 			}
 			defer os.Remove(tmp.Name())
-			if _, err := tmp.Write(buf.Bytes()); err != nil {
+			bw := bufio.NewWriterSize(tmp, 256<<10)
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error { return a.Export(ctx, bw, f, e.lang) }); err != nil {
+				tmp.Close()
+				return err
+			}
+			if err := bw.Flush(); err != nil {
 				tmp.Close()
 				return fmt.Errorf("export to %s: %w", out, err)
 			}

@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/logscrub"
 	"gdpr/seal"
-	"gdpr/store"
 )
 
 func newLogsFollow(e *env) *cobra.Command {
@@ -45,21 +45,27 @@ It runs until interrupted.`,
 				w = file
 			}
 			st := &logscrub.Stream{Scrubber: sc}
-			var s *store.Store
-			var box *seal.Box
+			var attacks *app.Attacks
 			if !f.noAttacks {
 				st.Detectors, st.Sequential = logscrub.BuiltinDetectors(), []logscrub.Sequential{logscrub.NewBurst()}
 				key, err := readKey(f.attackKey, true)
 				if err != nil {
 					return err
 				}
-				if box, err = seal.New(key); err != nil {
+				box, err := seal.New(key)
+				if err != nil {
 					return err
 				}
-				if s, err = e.open(ctx); err != nil {
+				s, err := e.open(ctx)
+				if err != nil {
 					return err
 				}
 				defer s.Close()
+				keep, err := e.attackRetention(app.MaxAttackRetention.String())
+				if err != nil {
+					return err
+				}
+				attacks = &app.Attacks{Store: s, Box: box, Source: args[0], Retain: keep, Now: e.now}
 			}
 			fl := &follower{path: args[0], poll: poll, fromStart: fromStart}
 			return fl.run(ctx, func(block []byte) error {
@@ -67,17 +73,13 @@ It runs until interrupted.`,
 				if _, err := w.Write(out); err != nil {
 					return err
 				}
-				if s != nil && len(att) > 0 {
+				if attacks != nil && len(att) > 0 {
 					// The last lines at an interrupt are stored all the same.
 					wctx := context.WithoutCancel(ctx)
-					keep, err := attackRetention(MaxAttackRetention.String())
-					if err != nil {
+					if err := attacks.Purge(wctx); err != nil {
 						return err
 					}
-					if _, err := s.PurgeExpiredAttacks(wctx, keep); err != nil {
-						return err
-					}
-					_, err = storeAttacks(wctx, s, box, fl.path, keep, att)
+					_, err := attacks.Add(wctx, att)
 					return err
 				}
 				return nil

@@ -1,14 +1,31 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"gdpr/app"
 	"gdpr/importer"
+	"gdpr/store"
 )
+
+// storeExists reports whether the store named by dsn exists already (a
+// PostgreSQL URL always does: the server is asked).
+func storeExists(dsn string) bool {
+	if store.IsPostgres(dsn) {
+		return true
+	}
+	if dsn == "" {
+		dsn = store.DefaultPath
+	}
+	_, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:"))
+	return err == nil
+}
 
 func newImport(e *env) *cobra.Command {
 	var dryRun, verbose bool
@@ -32,47 +49,62 @@ content (titles, prose) are counted; --verbose lists them.`,
 		Example: "  gdpr import verzeichnis.txt toms.txt\n  gdpr import --dry-run register.xlsx",
 		Args:    minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var results []*importer.Result
+			var files []app.File
 			for _, name := range args {
 				data, err := readInput(e, name)
 				if err != nil {
 					return err
 				}
-				res, err := importer.Parse(name, data)
-				if err != nil {
-					return err
-				}
-				r := res.Register
-				fmt.Fprintln(e.stdout, e.t("cli.import.summary", name, len(r.Activities), len(r.TOMs), len(r.Documents), res.Format))
-				if len(res.Skipped) > 0 {
-					fmt.Fprintf(e.stdout, "  %d %s\n", len(res.Skipped), e.t("cli.import.skipped"))
-					if verbose {
-						for _, s := range res.Skipped {
-							fmt.Fprintln(e.stdout, "    "+s)
+				files = append(files, app.File{Name: name, Data: data})
+			}
+			report := func(fs []app.FileSummary) {
+				for _, f := range fs {
+					fmt.Fprintln(e.stdout, e.t("cli.import.summary", f.File, f.Activities, f.Measures, f.Documents, f.Format))
+					if len(f.Skipped) > 0 {
+						fmt.Fprintf(e.stdout, "  %d %s\n", len(f.Skipped), e.t("cli.import.skipped"))
+						if verbose {
+							for _, s := range f.Skipped {
+								fmt.Fprintln(e.stdout, "    "+s)
+							}
 						}
 					}
 				}
-				results = append(results, res)
 			}
-			merged, err := importer.Merge(results)
-			if err != nil {
-				return err
-			}
-			if dryRun {
+			if dryRun && !storeExists(e.db) {
+				// Nothing to compare with: parse and report, and create no
+				// store file.
+				var sums []app.FileSummary
+				var results []*importer.Result
+				for _, f := range files {
+					res, err := importer.Parse(f.Name, f.Data)
+					if err != nil {
+						return err
+					}
+					r := res.Register
+					sums = append(sums, app.FileSummary{File: f.Name, Format: res.Format, Activities: len(r.Activities), Measures: len(r.TOMs), Documents: len(r.Documents), Skipped: res.Skipped})
+					results = append(results, res)
+				}
+				if _, err := importer.Merge(results); err != nil {
+					return err
+				}
+				report(sums)
 				fmt.Fprintln(e.stdout, e.t("cli.import.dryrun"))
 				return nil
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			sum, err := s.Apply(cmd.Context(), actor(), merged)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(e.stdout, e.t("cli.import.applied", sum.Created, sum.Updated, sum.Unchanged))
-			return nil
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				fs, sum, err := a.Import(ctx, files, app.ImportOptions{DryRun: dryRun})
+				if err != nil {
+					return err
+				}
+				report(fs)
+				if dryRun {
+					fmt.Fprintln(e.stdout, e.t("cli.import.planned", sum.Created, sum.Updated, sum.Unchanged))
+					fmt.Fprintln(e.stdout, e.t("cli.import.dryrun"))
+					return nil
+				}
+				fmt.Fprintln(e.stdout, e.t("cli.import.applied", sum.Created, sum.Updated, sum.Unchanged))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&dryRun, "dry-run", "n", false, "parse and report, write nothing")

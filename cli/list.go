@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,8 +11,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/register"
-	"gdpr/store"
 )
 
 type listFlags struct {
@@ -22,7 +23,7 @@ type listFlags struct {
 func (l *listFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&l.format, "format", "f", "text", "text or json")
 	cmd.Flags().StringVar(&l.status, "status", "", "only entries with this status (draft, in_review, approved, archived)")
-	cmd.Flags().StringVarP(&l.query, "query", "q", "", "only entries whose name contains this text")
+	cmd.Flags().StringVarP(&l.query, "query", "q", "", "only entries whose name, id, purposes or description contain this text (case-folded, literal)")
 	cmd.Flags().BoolVar(&l.all, "all", false, "include archived entries")
 }
 
@@ -52,8 +53,8 @@ func contains[T comparable](xs []T, x T) bool {
 
 // entityCmd builds "list" and "show" for one kind of entry; activities and
 // measures differ only in how a row is printed.
-func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.Command, register.Filter) ([]T, int, error),
-	get func(*store.Store, *cobra.Command, string) (T, error), row func(T) []string, header []string) *cobra.Command {
+func entityCmd[T any](e *env, use, short string, find func(context.Context, *app.App, register.Filter) ([]T, int, error),
+	get func(context.Context, *app.App, string) (T, error), row func(T) []string, header []string) *cobra.Command {
 	parent := &cobra.Command{Use: use, Short: short}
 	var lf listFlags
 	list := &cobra.Command{
@@ -67,8 +68,8 @@ func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.
 			}
 			var items []T
 			var total int
-			if err := e.withStore(cmd, func(s *store.Store) (err error) {
-				items, total, err = find(s, cmd, f)
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				items, total, err = find(ctx, a, f)
 				return err
 			}); err != nil {
 				return err
@@ -97,13 +98,11 @@ func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.
 			if err := oneOf("format", format, "yaml", "json"); err != nil {
 				return err
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
+			var it T
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				it, err = get(ctx, a, args[0])
 				return err
-			}
-			defer s.Close()
-			it, err := get(s, cmd, args[0])
-			if err != nil {
+			}); err != nil {
 				return err
 			}
 			if format == "json" {
@@ -117,13 +116,11 @@ func entityCmd[T any](e *env, use, short string, find func(*store.Store, *cobra.
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveError
-			}
-			defer s.Close()
-			items, _, err := find(s, cmd, register.Filter{})
-			if err != nil {
+			var items []T
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				items, _, err = find(ctx, a, register.Filter{})
+				return err
+			}); err != nil {
 				return nil, cobra.ShellCompDirectiveError
 			}
 			var ids []string
@@ -147,11 +144,11 @@ func writeJSON(e *env, v any) error {
 
 func newActivities(e *env) *cobra.Command {
 	return entityCmd(e, "activities", "List and show processing activities",
-		func(s *store.Store, c *cobra.Command, f register.Filter) ([]*register.Activity, int, error) {
-			return s.FindActivities(c.Context(), f)
+		func(ctx context.Context, a *app.App, f register.Filter) ([]*register.Activity, int, error) {
+			return a.Activities(ctx, f)
 		},
-		func(s *store.Store, c *cobra.Command, id string) (*register.Activity, error) {
-			return s.FindActivityByID(c.Context(), id)
+		func(ctx context.Context, a *app.App, id string) (*register.Activity, error) {
+			return a.Activity(ctx, id)
 		},
 		func(a *register.Activity) []string {
 			return []string{a.ID, string(a.Status), e.t("value.role." + string(a.Role)), a.Name}
@@ -161,12 +158,10 @@ func newActivities(e *env) *cobra.Command {
 
 func newTOMs(e *env) *cobra.Command {
 	return entityCmd(e, "toms", "List and show technical and organisational measures",
-		func(s *store.Store, c *cobra.Command, f register.Filter) ([]*register.Measure, int, error) {
-			return s.FindMeasures(c.Context(), f)
+		func(ctx context.Context, a *app.App, f register.Filter) ([]*register.Measure, int, error) {
+			return a.Measures(ctx, f)
 		},
-		func(s *store.Store, c *cobra.Command, id string) (*register.Measure, error) {
-			return s.FindMeasureByID(c.Context(), id)
-		},
+		func(ctx context.Context, a *app.App, id string) (*register.Measure, error) { return a.Measure(ctx, id) },
 		func(m *register.Measure) []string {
 			cat := "-"
 			if m.Category != "" {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"compress/gzip"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,37 +14,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/logscrub"
-	"gdpr/period"
 	"gdpr/seal"
 	"gdpr/store"
 )
-
-// MaxAttackRetention is seed 001's promise: attack logs at most seven days.
-var MaxAttackRetention = period.MustParse("P7D")
-
-// clock is the commands' time; tests set it (export_test.go).
-var clock = time.Now
-
-// storeAttacks stores attack lines as logscrub.KeepAttacks prepares them:
-// each batch with the time of its oldest line, lines older than keep not
-// at all. It returns how many lines were too old to keep.
-func storeAttacks(ctx context.Context, s *store.Store, box *seal.Box, source string, keep time.Duration, as []logscrub.Attack) (int, error) {
-	batches, expired := logscrub.KeepAttacks(as, clock(), keep, time.Local)
-	for _, b := range batches {
-		if err := s.AddAttacks(ctx, box, source, b.Seen, b.Lines); err != nil {
-			return expired, err
-		}
-	}
-	return expired, nil
-}
 
 func newLogs(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "logs", Short: "Anonymise server logs; keep attack lines apart for at most seven days"}
@@ -134,18 +113,10 @@ func readKey(path string, create bool) ([]byte, error) {
 	return k, nil
 }
 
-// attackRetention parses --attack-retention and refuses more than seven days.
-func attackRetention(s string) (time.Duration, error) {
-	p, err := period.Parse(s)
-	if err != nil {
-		return 0, gdpr.Errorf(gdpr.EINVALID, "--attack-retention: %v", err)
-	}
-	now := clock()
-	d := p.AddTo(now).Sub(now)
-	if max := MaxAttackRetention.AddTo(now).Sub(now); d > max {
-		return 0, gdpr.Errorf(gdpr.EINVALID, "--attack-retention %s: attack lines are kept at most %s", p, MaxAttackRetention)
-	}
-	return d, nil
+// attackRetention parses --attack-retention and refuses more than seven
+// days.
+func (e *env) attackRetention(s string) (time.Duration, error) {
+	return app.AttackRetention(s, e.now())
 }
 
 type detectorFile struct {
@@ -193,7 +164,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		// One key a day: pseudonyms link a client's requests within a day,
 		// never across days.
 		m := hmac.New(sha256.New, master)
-		m.Write([]byte(time.Now().In(time.UTC).Format("2006-01-02")))
+		m.Write([]byte(e.now().In(time.UTC).Format("2006-01-02")))
 		opts.Key = m.Sum(nil)
 	default:
 		return gdpr.Errorf(gdpr.EINVALID, "--mode: want zero, truncate or pseudonym, got %q", f.mode)
@@ -203,9 +174,6 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		return gdpr.Errorf(gdpr.EINVALID, "%v", err)
 	}
 	st := &logscrub.Stream{Scrubber: sc, Workers: f.workers}
-	waitStore := func() error { return nil }
-	expired := 0 // attack lines older than the retention already
-
 	in, size, closeIn, err := openLogInput(e, f.in)
 	if err != nil {
 		return err
@@ -215,8 +183,9 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 	if f.in != "-" {
 		source = filepath.Base(f.in)
 	}
+	var attacks *app.Attacks
 	if !f.noAttacks {
-		keep, err := attackRetention(f.retention)
+		keep, err := e.attackRetention(f.retention)
 		if err != nil {
 			return err
 		}
@@ -242,42 +211,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 			return err
 		}
 		defer s.Close()
-		if _, err := s.PurgeExpiredAttacks(ctx, keep); err != nil {
-			return err
-		}
-		// The store writes in a goroutine of its own, so that the output
-		// never waits for the database; the run waits for it at the end.
-		batches := make(chan []logscrub.Attack, 64)
-		storeErr := make(chan error, 1)
-		go func(ch <-chan []logscrub.Attack) {
-			var first error
-			for b := range ch {
-				// What came in while the last batch was written goes
-				// into one row: fewer, larger rows compress better and
-				// cost the store fewer statements and pages.
-				b = gatherAttacks(ch, b)
-				if first == nil {
-					var n int
-					n, first = storeAttacks(ctx, s, box, source, keep, b)
-					expired += n // read after storeErr is received
-				}
-			}
-			storeErr <- first
-		}(batches)
-		st.OnAttacks = func(as []logscrub.Attack) error {
-			batches <- as
-			return nil
-		}
-		var once sync.Once
-		var serr error
-		waitStore = func() error {
-			once.Do(func() {
-				close(batches)
-				serr = <-storeErr
-			})
-			return serr
-		}
-		defer waitStore()
+		attacks = &app.Attacks{Store: s, Box: box, Source: source, Retain: keep, Now: e.now}
 	}
 	if size > 0 && isTerminal(e.stderr) {
 		st.Progress = progress(e, size)
@@ -286,10 +220,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 	if err != nil {
 		return err
 	}
-	c, err := st.Run(ctx, in, out)
-	if serr := waitStore(); err == nil {
-		err = serr
-	}
+	res, err := app.AnonymizeLog(ctx, st, attacks, in, out)
 	if err == nil {
 		err = finish()
 	}
@@ -300,30 +231,13 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if f.stats {
-		fmt.Fprintln(e.stderr, e.t("cli.logs.stats", c.Lines, c.IPv4, c.IPv6, c.Emails, c.AttackLines-int64(expired)))
+		fmt.Fprintln(e.stderr, e.t("cli.logs.stats", res.Lines, res.IPv4, res.IPv6, res.Emails, res.AttackLines))
 	}
-	if expired > 0 {
+	if res.Expired > 0 {
 		// Said without --stats too: evidence the user may expect is not kept.
-		fmt.Fprintln(e.stderr, e.t("cli.logs.expired", expired, f.retention))
+		fmt.Fprintln(e.stderr, e.t("cli.logs.expired", res.Expired, f.retention))
 	}
 	return nil
-}
-
-// gatherAttacks appends to b the batches waiting in ch, up to about
-// 64 000 lines.
-func gatherAttacks(ch <-chan []logscrub.Attack, b []logscrub.Attack) []logscrub.Attack {
-	for len(b) < 64000 {
-		select {
-		case more, ok := <-ch:
-			if !ok {
-				return b
-			}
-			b = append(b, more...)
-		default:
-			return b
-		}
-	}
-	return b
 }
 
 // openLogInput opens the input, unpacking gzip when it starts with the gzip
@@ -487,7 +401,7 @@ func newLogsAttacks(e *env) *cobra.Command {
 		Short: "Delete attack lines older than the retention (P7D; shorter only)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			keep, err := attackRetention(older)
+			keep, err := e.attackRetention(older)
 			if err != nil {
 				return err
 			}
@@ -515,11 +429,4 @@ func attackBox(path string, need bool) (*seal.Box, error) {
 		return nil, err
 	}
 	return seal.New(k)
-}
-
-// purgeAttacksLoop purges attack lines past seven days every hour while
-// serve runs.
-func purgeAttacksLoop(ctx context.Context, s *store.Store) error {
-	_, err := s.PurgeExpiredAttacks(ctx, time.Until(MaxAttackRetention.AddTo(time.Now())))
-	return err
 }

@@ -1,17 +1,16 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/export"
-	"gdpr/register"
 	"gdpr/retention"
 )
 
@@ -83,43 +82,44 @@ periods end on the day with the event's number or the month's last day
 earliest end among the branches whose events are given.
 
 Exit status: 0 with a date; 3 and "pending: EVENT" when a needed event date
-is missing; 2 when the statement is no executable rule. See
+is missing; 2 when the statement is no executable rule. For "whichever
+comes first" with a branch still pending, the line starts with the known
+branch's date, says that it is the latest possible one and which event is
+still pending (exit 0): the pending branch can only end it earlier. See
 "gdpr retention events" for the event names.`,
 		Example: `  gdpr retention due "IP-Adressen nach 30 Tagen" --event collected=2024-03-15
   gdpr retention due "8 Jahre ab Schluss des Kalenderjahres" --event document_date=2024-03-15`,
 		Args: nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ev := map[retention.Event]time.Time{}
+			raw := map[string]string{}
 			for _, kv := range events {
 				name, val, ok := strings.Cut(kv, "=")
 				if !ok {
 					return gdpr.Errorf(gdpr.EINVALID, "--event %q: want NAME=YYYY-MM-DD", kv)
 				}
-				if !retention.ValidEvent(retention.Event(name)) {
-					return gdpr.Errorf(gdpr.EINVALID, "--event %q: unknown event (see gdpr retention events)", name)
-				}
-				t, err := retention.ParseEventDate(val)
-				if err != nil {
-					return gdpr.Errorf(gdpr.EINVALID, "--event %s: %v", name, err)
-				}
-				ev[retention.Event(name)] = t
+				raw[name] = val
 			}
-			res := retention.Parse(args[0], retention.Context{})
-			o, err := retention.Due(res, ev, nil, time.Now())
-			var de *retention.DueError
-			if errors.As(err, &de) {
-				return gdpr.Errorf(gdpr.EINVALID, "%s", de.Reason)
-			}
+			ev, err := app.Events(raw)
 			if err != nil {
 				return err
 			}
+			a := app.New(app.Config{Now: e.now})
+			_, o, err := a.RetentionDue(args[0], "", ev)
+			if err != nil {
+				return err
+			}
+			var names []string
+			for _, p := range o.Pending {
+				names = append(names, string(p))
+			}
 			if !o.Known {
-				var names []string
-				for _, p := range o.Pending {
-					names = append(names, string(p))
-				}
 				fmt.Fprintln(e.stdout, e.t("cli.retention.pending", strings.Join(names, ", ")))
 				return &exitError{ExitPending}
+			}
+			if o.Latest {
+				// The date first, so that scripts can cut it off the line.
+				fmt.Fprintln(e.stdout, e.t("cli.retention.latest", o.End.Format("2006-01-02"), strings.Join(names, ", ")))
+				return nil
 			}
 			fmt.Fprintln(e.stdout, o.End.Format("2006-01-02"))
 			return nil
@@ -164,11 +164,14 @@ occupied cell one class with the activities that use it.`,
 			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			r, err := e.loadRegister(cmd, false)
-			if err != nil {
+			var m retention.Matrix
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				m, err = a.RetentionClasses(ctx)
+				return err
+			}); err != nil {
 				return err
 			}
-			v := export.DescribeClasses(retention.Classes(register.RetentionItems(r)), e.lang)
+			v := export.DescribeClasses(m, e.lang)
 			if format == "json" {
 				return writeJSON(e, v)
 			}

@@ -16,9 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/importer"
 	"gdpr/locale"
-	"gdpr/register"
 	"gdpr/store"
 )
 
@@ -32,6 +32,7 @@ const (
 	ExitInvalid  = 2 // bad input or usage
 	ExitNotFound = 4
 	ExitConflict = 5
+	ExitDenied   = 6 // not allowed, or throttled
 	ExitInternal = 70
 )
 
@@ -44,12 +45,14 @@ func exitCode(err error) int {
 	switch gdpr.ErrorCode(err) {
 	case "":
 		return ExitOK
-	case gdpr.EINVALID:
+	case gdpr.EINVALID, gdpr.EPRECONDITION:
 		return ExitInvalid
 	case gdpr.ENOTFOUND:
 		return ExitNotFound
 	case gdpr.ECONFLICT:
 		return ExitConflict
+	case gdpr.EUNAUTHORIZED, gdpr.EFORBIDDEN, gdpr.ETHROTTLED:
+		return ExitDenied
 	}
 	var ie *importer.Error
 	if errors.As(err, &ie) {
@@ -64,18 +67,20 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// env carries what every command needs; tests set the writers.
+// env carries what every command needs; tests set the writers and the
+// clock.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string
 	lang           locale.Lang
 	langFlag       string
+	// now is the one clock of the commands, the store and the use cases.
+	now func() time.Time
 }
 
 func (e *env) open(ctx context.Context) (*store.Store, error) {
-	// One clock for the commands and the store (tests set it).
-	return store.Open(ctx, e.db, store.WithClock(func() time.Time { return clock() }))
+	return store.Open(ctx, e.db, store.WithClock(e.now))
 }
 
 // withStore runs fn with the opened store and closes it afterwards.
@@ -86,6 +91,16 @@ func (e *env) withStore(cmd *cobra.Command, fn func(s *store.Store) error) error
 	}
 	defer s.Close()
 	return fn(s)
+}
+
+// withApp runs fn with the use cases over the opened store and the
+// command line's principal in ctx.
+func (e *env) withApp(cmd *cobra.Command, fn func(ctx context.Context, a *app.App) error) error {
+	return e.withStore(cmd, func(s *store.Store) error {
+		a := app.New(app.Config{Store: s, Now: e.now})
+		defer a.Close()
+		return fn(app.CLI(cmd.Context(), login()), a)
+	})
 }
 
 // printList prints items as JSON ({"items","total"}) or as a table.
@@ -101,16 +116,6 @@ func (e *env) printList(format string, items any, total int, header []string, ro
 	return tw.Flush()
 }
 
-// loadRegister opens the store and reads the register in it.
-func (e *env) loadRegister(cmd *cobra.Command, includeArchived bool) (*register.Register, error) {
-	s, err := e.open(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.Register(cmd.Context(), includeArchived)
-}
-
 // oneOf checks a --format value.
 func oneOf(flag, value string, allowed ...string) error {
 	for _, a := range allowed {
@@ -123,17 +128,32 @@ func oneOf(flag, value string, allowed ...string) error {
 
 func (e *env) t(key string, args ...any) string { return locale.T(e.lang, key, args...) }
 
-// actor names who acts from the command line in revisions: the login name.
-func actor() string {
+// login names who acts from the command line in revisions and the audit
+// log: the operating-system user.
+func login() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
+		return u.Username
 	}
-	return "cli"
+	return ""
+}
+
+// Options are what a caller (tests) may set beside the arguments.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewRoot builds the command tree.
 func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root, _ := newRoot(stdin, stdout, stderr, Options{})
+	return root
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer, o Options) (*cobra.Command, *env) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: o.Now}
 	root := &cobra.Command{
 		Use:   "gdpr",
 		Short: "GDPR compliance engine: the register of processing activities as living data",
@@ -161,7 +181,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
 	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e))
-	return root
+	return root, e
 }
 
 func envOr(key, def string) string {
@@ -173,7 +193,12 @@ func envOr(key, def string) string {
 
 // Execute runs the command line and returns the exit code.
 func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := NewRoot(stdin, stdout, stderr)
+	return Run(ctx, Options{}, args, stdin, stdout, stderr)
+}
+
+// Run is Execute with options.
+func Run(ctx context.Context, o Options, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root, e := newRoot(stdin, stdout, stderr, o)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -183,7 +208,11 @@ func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "gdpr:", err)
+	l := e.lang
+	if l == "" {
+		l, _ = locale.Parse(e.langFlag)
+	}
+	fmt.Fprintln(stderr, "gdpr:", gdpr.Localized(err, l))
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitInvalid
 	}

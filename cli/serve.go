@@ -9,13 +9,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/auth"
 	"gdpr/demo"
+	"gdpr/httpx"
 	"gdpr/register"
 	"gdpr/server"
 	"gdpr/store"
@@ -24,6 +27,7 @@ import (
 func newServe(e *env) *cobra.Command {
 	var addr string
 	var withDemo bool
+	var proxies []string
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080] [--demo]",
 		Short: "Serve the register: JSON API under /api/v1/, pages, /healthz",
@@ -45,6 +49,10 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			ctx := cmd.Context()
 			if err := loopbackOnly(addr); err != nil {
 				return err
+			}
+			trusted, err := httpx.ParseProxies(proxies)
+			if err != nil {
+				return gdpr.Errorf(gdpr.EINVALID, "%v", err)
 			}
 			log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			dbExplicit := cmd.Flags().Changed("db") || os.Getenv("GDPR_DB") != ""
@@ -81,18 +89,24 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			if err != nil {
 				return gdpr.Errorf(gdpr.EINVALID, "--addr %s: %v", addr, err)
 			}
+			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted})
+			defer handler.Close()
 			srv := &http.Server{
-				Handler:           server.New(server.Config{Store: s, Log: log}),
+				Handler:           handler,
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       30 * time.Second,
 				WriteTimeout:      2 * time.Minute,
 				IdleTimeout:       2 * time.Minute,
+				// Headers are small; a client's long method or header
+				// costs no more than this.
+				MaxHeaderBytes: 64 << 10,
+				ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 			}
 			fmt.Fprintln(e.stdout, e.t("cli.serve.listening", ln.Addr()))
 			fmt.Fprintln(e.stdout, e.t("cli.serve.plainhttp"))
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
-			go purgeSessions(ctx, s, log)
+			go purge(ctx, handler.App, s, log, e.now)
 			select {
 			case err := <-errc:
 				return err
@@ -108,6 +122,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr("GDPR_ADDR", "127.0.0.1:8080"), "listen address (env GDPR_ADDR); loopback only until sign-in exists")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "load the demo register (seed company allegro:it) into a fresh store")
+	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", splitEnv("GDPR_TRUSTED_PROXY"), "reverse proxies (addresses or CIDR prefixes) whose X-Forwarded-For and X-Forwarded-Proto are believed (env GDPR_TRUSTED_PROXY)")
 	return cmd
 }
 
@@ -141,7 +156,7 @@ func loadDemo(ctx context.Context, s *store.Store) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.Apply(ctx, "demo", r)
+	_, err = s.Apply(auth.WithPrincipal(ctx, auth.Principal{Actor: "demo", Role: auth.Admin}), r, register.ApplyOptions{})
 	return err
 }
 
@@ -160,25 +175,27 @@ func demoLogin(ctx context.Context, s *store.Store) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.CreateUser(ctx, demoUser, auth.Admin, hash); err != nil {
+	if err := s.CreateUser(app.System(ctx, "demo"), demoUser, auth.Admin, hash); err != nil {
 		return "", err
 	}
 	return pw, nil
 }
 
-// purgeSessions removes expired sessions every hour while the server runs
-// (expired ones are never accepted; this only keeps the table small), and
-// attack lines older than seven days (seed 001).
-func purgeSessions(ctx context.Context, s *store.Store, log *slog.Logger) {
+// purge removes expired sessions, device cookies and throttle counters
+// every hour while the server runs (expired ones are never accepted; this
+// keeps the tables small and forgets client addresses), and attack lines
+// older than seven days (seed 001).
+func purge(ctx context.Context, a *app.App, s *store.Store, log *slog.Logger, now func() time.Time) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := s.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+		if n, err := a.Purge(ctx); err != nil && ctx.Err() == nil {
 			log.Error("purge sessions", "err", err)
 		} else if n > 0 {
-			log.Info("purged expired sessions", "count", n)
+			log.Info("purged expired sessions and sign-in counters", "count", n)
 		}
-		if err := purgeAttacksLoop(ctx, s); err != nil && ctx.Err() == nil {
+		keep, _ := app.AttackRetention(app.MaxAttackRetention.String(), now())
+		if _, err := s.PurgeExpiredAttacks(ctx, keep); err != nil && ctx.Err() == nil {
 			log.Error("purge attack lines", "err", err)
 		}
 		select {
@@ -187,4 +204,13 @@ func purgeSessions(ctx context.Context, s *store.Store, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// splitEnv reads a comma-separated list from the environment.
+func splitEnv(key string) []string {
+	v := os.Getenv(key)
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/term"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/auth"
-	"gdpr/store"
 )
 
 func newUsers(e *env) *cobra.Command {
@@ -25,9 +25,10 @@ func newUsers(e *env) *cobra.Command {
 		Short: "Add a user; the password is asked for, or read from standard input",
 		Long: `Add creates a user with a role: admin (users, tokens, settings and all an
 editor may), editor (the data-protection officer: edits the register) or
-auditor (reads and exports). The password (at least 12 characters) is
-asked for twice on a terminal, or read as the first line of standard input
-with --password-stdin.`,
+auditor (reads and exports). The password (at least 12 characters, not a
+common password, word, name, date, repetition or keyboard row, not the
+user's own name) is asked for twice on a terminal, or read as the first
+line of standard input with --password-stdin.`,
 		Example: "  gdpr users add erika --role editor\n  echo \"$PW\" | gdpr users add ci-reader --role auditor --password-stdin",
 		Args:    nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,21 +43,13 @@ with --password-stdin.`,
 			if err != nil {
 				return err
 			}
-			hash, err := auth.HashPassword(pw)
-			if err != nil {
-				return err
-			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if err := s.CreateUser(cmd.Context(), args[0], r, hash); err != nil {
-				return err
-			}
-			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "user.add", Target: args[0], Outcome: auth.OutcomeOK, Detail: "role " + string(r)})
-			fmt.Fprintln(e.stdout, e.t("cli.users.added", args[0], r))
-			return nil
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				if err := a.AddUser(ctx, args[0], r, pw); err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, e.t("cli.users.added", args[0], r))
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "admin, editor or auditor (required)")
@@ -64,15 +57,13 @@ with --password-stdin.`,
 	add.MarkFlagRequired("role")
 
 	list := listCommand(e, "List users", []string{"NAME", "ROLE", "DISABLED", "CREATED"},
-		func(ctx context.Context, s *store.Store) ([]auth.User, error) { return s.ListUsers(ctx) },
+		func(ctx context.Context, a *app.App) ([]auth.User, error) { return a.Users(ctx) },
 		func(u auth.User) []string {
 			return []string{u.Name, string(u.Role), fmt.Sprint(u.Disabled), u.Created.Format("2006-01-02")}
 		})
 
-	disable := nameAction(e, "disable NAME", "Disable a user and end their sessions", "user.disable", "cli.users.disabled",
-		func(ctx context.Context, s *store.Store, name string) error {
-			return s.SetUserDisabled(ctx, name, true)
-		})
+	disable := nameAction(e, "disable NAME", "Disable a user and end their sessions", "cli.users.disabled",
+		func(ctx context.Context, a *app.App, name string) error { return a.DisableUser(ctx, name, true) })
 	cmd.AddCommand(add, list, disable)
 	return cmd
 }
@@ -109,7 +100,7 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 		}
 		pw = string(a)
 	}
-	return pw, auth.CheckPassword(pw)
+	return pw, nil
 }
 
 func newTokens(e *env) *cobra.Command {
@@ -124,31 +115,21 @@ func newTokens(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := auth.ValidName(args[0]); err != nil {
-				return err
-			}
-			secret, err := auth.NewSecret(auth.TokenPrefix)
-			if err != nil {
-				return err
-			}
-			s, err := e.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if err := s.CreateToken(cmd.Context(), args[0], r, auth.HashSecret(secret)); err != nil {
-				return err
-			}
-			s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: "token.create", Target: args[0], Outcome: auth.OutcomeOK, Detail: "role " + string(r)})
-			fmt.Fprintln(e.stdout, secret)
-			fmt.Fprintln(e.stderr, e.t("cli.tokens.once"))
-			return nil
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				secret, err := a.CreateToken(ctx, args[0], r)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, secret)
+				fmt.Fprintln(e.stderr, e.t("cli.tokens.once"))
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&role, "role", "", "admin, editor or auditor (required)")
 	create.MarkFlagRequired("role")
 	list := listCommand(e, "List API tokens (never their secrets)", []string{"NAME", "ROLE", "CREATED", "REVOKED", "LAST USED"},
-		func(ctx context.Context, s *store.Store) ([]auth.Token, error) { return s.ListTokens(ctx) },
+		func(ctx context.Context, a *app.App) ([]auth.Token, error) { return a.Tokens(ctx) },
 		func(t auth.Token) []string {
 			revoked, used := "-", "-"
 			if t.Revoked != nil {
@@ -159,15 +140,15 @@ func newTokens(e *env) *cobra.Command {
 			}
 			return []string{t.Name, string(t.Role), t.Created.Format("2006-01-02"), revoked, used}
 		})
-	revoke := nameAction(e, "revoke NAME", "Revoke an API token", "token.revoke", "cli.tokens.revoked",
-		func(ctx context.Context, s *store.Store, name string) error { return s.RevokeToken(ctx, name) })
+	revoke := nameAction(e, "revoke NAME", "Revoke an API token", "cli.tokens.revoked",
+		func(ctx context.Context, a *app.App, name string) error { return a.RevokeToken(ctx, name) })
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }
 
 // listCommand builds a "list" command with --format text|json over items
 // loaded from the store.
-func listCommand[T any](e *env, short string, header []string, load func(context.Context, *store.Store) ([]T, error), row func(T) []string) *cobra.Command {
+func listCommand[T any](e *env, short string, header []string, load func(context.Context, *app.App) ([]T, error), row func(T) []string) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -177,8 +158,8 @@ func listCommand[T any](e *env, short string, header []string, load func(context
 			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
 			}
-			return e.withStore(cmd, func(s *store.Store) error {
-				items, err := load(cmd.Context(), s)
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				items, err := load(ctx, a)
 				if err != nil {
 					return err
 				}
@@ -194,19 +175,18 @@ func listCommand[T any](e *env, short string, header []string, load func(context
 	return cmd
 }
 
-// nameAction builds a command that does one thing to a named user or token,
-// records it in the audit log and confirms it.
-func nameAction(e *env, use, short, action, doneKey string, do func(context.Context, *store.Store, string) error) *cobra.Command {
+// nameAction builds a command that does one thing to a named user or
+// token (the use case records it in the audit log) and confirms it.
+func nameAction(e *env, use, short, doneKey string, do func(context.Context, *app.App, string) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.withStore(cmd, func(s *store.Store) error {
-				if err := do(cmd.Context(), s, args[0]); err != nil {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				if err := do(ctx, a, args[0]); err != nil {
 					return err
 				}
-				s.Audit(cmd.Context(), auth.AuditEntry{Actor: actor(), Action: action, Target: args[0], Outcome: auth.OutcomeOK})
 				fmt.Fprintln(e.stdout, e.t(doneKey, args[0]))
 				return nil
 			})

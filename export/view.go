@@ -45,12 +45,8 @@ type row struct {
 type Row = row
 
 // ActivityRows returns the fields of an activity as the documents show
-// them, with TOM references resolved against r.
-func ActivityRows(a *register.Activity, r *register.Register, lang locale.Lang) []Row {
-	titles := map[string]string{}
-	for _, m := range r.TOMs {
-		titles[m.ID] = m.Title
-	}
+// them, with TOM references resolved by their titles (id → title).
+func ActivityRows(a *register.Activity, titles map[string]string, lang locale.Lang) []Row {
 	return activityRows(a, titles, Options{Lang: lang})
 }
 

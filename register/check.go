@@ -150,10 +150,50 @@ func Check(r *Register, today Date) []Finding {
 			checkMeasure(l, m, today)
 		}
 	}
-	order := map[Severity]int{SevError: 0, SevWarning: 1, SevInfo: 2}
-	slices.SortStableFunc(l.out, func(a, b Finding) int { return order[a.Severity] - order[b.Severity] })
+	sortFindings(l.out)
 	return l.out
 }
+
+// CheckActivity lints one activity; toms holds the ids of the measures in
+// force (for unresolved references). The findings are those Check gives
+// for the activity, in the same order.
+func CheckActivity(a *Activity, toms map[string]bool) []Finding {
+	l := &linter{}
+	checkActivity(l, a, toms)
+	sortFindings(l.out)
+	return l.out
+}
+
+// CheckMeasure lints one measure as of today.
+func CheckMeasure(m *Measure, today Date) []Finding {
+	l := &linter{}
+	checkMeasure(l, m, today)
+	sortFindings(l.out)
+	return l.out
+}
+
+func sortFindings(fs []Finding) {
+	order := map[Severity]int{SevError: 0, SevWarning: 1, SevInfo: 2}
+	slices.SortStableFunc(fs, func(a, b Finding) int { return order[a.Severity] - order[b.Severity] })
+}
+
+// SeverityCounts counts findings of one entry by severity.
+type SeverityCounts struct{ Errors, Warnings, Infos int }
+
+// Add counts one finding of severity s.
+func (c *SeverityCounts) Add(s Severity) {
+	switch s {
+	case SevError:
+		c.Errors++
+	case SevWarning:
+		c.Warnings++
+	default:
+		c.Infos++
+	}
+}
+
+// Total is the number of findings counted.
+func (c SeverityCounts) Total() int { return c.Errors + c.Warnings + c.Infos }
 
 // CountBySeverity counts findings per severity.
 func CountBySeverity(fs []Finding) map[Severity]int {

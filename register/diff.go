@@ -36,7 +36,7 @@ func Diff(old, new any) ([]Change, error) {
 	}
 	var out []Change
 	for k := range keys {
-		if k == "created" || k == "changed" {
+		if bookkeeping(k) {
 			continue
 		}
 		o, n := om[k], nm[k]
@@ -91,4 +91,56 @@ func fields(v any) (map[string]json.RawMessage, error) {
 		m[k] = c
 	}
 	return m, nil
+}
+
+// DiffDocs is Diff for two documents that json.Marshal wrote from the
+// same type (the store's canonical form): their field values are compared
+// as the bytes they are, which spares decoding and re-encoding each value.
+// A nil old means creation.
+func DiffDocs(old, new []byte) ([]Change, error) {
+	var om, nm map[string]json.RawMessage
+	if old != nil {
+		if err := json.Unmarshal(old, &om); err != nil {
+			return nil, err
+		}
+	}
+	if err := json.Unmarshal(new, &nm); err != nil {
+		return nil, err
+	}
+	var out []Change
+	for k, n := range nm {
+		if bookkeeping(k) {
+			continue
+		}
+		o, ok := om[k]
+		if ok && bytes.Equal(o, n) {
+			continue
+		}
+		if !ok {
+			o = json.RawMessage("null")
+		}
+		out = append(out, Change{Field: k, Old: o, New: n})
+	}
+	for k, o := range om {
+		if _, ok := nm[k]; ok || bookkeeping(k) {
+			continue
+		}
+		out = append(out, Change{Field: k, Old: o, New: json.RawMessage("null")})
+	}
+	slices.SortFunc(out, func(a, b Change) int { return cmpString(a.Field, b.Field) })
+	return out, nil
+}
+
+func bookkeeping(field string) bool {
+	return field == "created" || field == "changed" || field == "version"
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

@@ -165,10 +165,13 @@ type Activity struct {
 	Status                Status      `json:"status,omitempty" yaml:"status,omitempty" doc:"draft, in_review, approved or archived."`
 	Notes                 []string    `json:"notes,omitempty" yaml:"notes,omitempty" doc:"Source text that has no field of its own, kept verbatim."`
 
-	// Created and Changed are kept by the store; they are ignored on import
-	// and left out of the native export so that it round-trips.
+	// Created, Changed and Version are kept by the store; they are ignored
+	// on import and left out of the native export so that it round-trips.
+	// Version counts the entry's revisions: an update names the version
+	// it was made from (the API's ETag), so that a stale write is refused.
 	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"readonly"`
 	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"readonly"`
+	Version int        `json:"version,omitempty" yaml:"-" schema:"readonly"`
 }
 
 // Category is one of the protection goals of Art. 32(1).
@@ -244,6 +247,7 @@ type Measure struct {
 
 	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"readonly"`
 	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"readonly"`
+	Version int        `json:"version,omitempty" yaml:"-" schema:"readonly"`
 }
 
 // Document is an internal written instruction or documentation (e.g.

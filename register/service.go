@@ -12,7 +12,7 @@ type Revision struct {
 	Entity   string          `json:"entity"` // controller, activity, measure, document
 	EntityID string          `json:"entity_id"`
 	Version  int             `json:"version"`
-	Action   string          `json:"action"` // create, update, archive
+	Action   string          `json:"action"` // create, update, archive, restore
 	Actor    string          `json:"actor"`
 	At       time.Time       `json:"at"`
 	Changes  []Change        `json:"changes"`
@@ -27,15 +27,27 @@ const (
 	ActionRestore = "restore"
 )
 
-// Filter selects entries of one kind. Nil/zero fields do not filter.
-// Archived entries are left out unless asked for by Status or
-// IncludeArchived.
+// Filter selects entries of one kind. Zero fields do not filter. Archived
+// entries are left out unless asked for by Status or IncludeArchived. The
+// store applies every field, so that a page of results and its total are
+// exact; web, API and CLI share it.
 type Filter struct {
-	Status          *Status
-	Query           string // case-insensitive substring of the name
+	Status *Status
+	// Query is matched, case-folded (Unicode, ß as ss) and literally (no
+	// wildcards), against SearchText: name, id, purposes and description
+	// of an activity; title, id, description and group of a measure.
+	Query string
+	// Department, LegalBasis: exact values of an activity.
+	Department, LegalBasis string
+	// ThirdCountry: "yes" (transfers listed), "no" (explicitly none) or
+	// "unstated".
+	ThirdCountry    string
 	IncludeArchived bool
 	Offset, Limit   int // Limit 0 means no limit
 }
+
+// ThirdCountryValues are the values Filter.ThirdCountry accepts.
+var ThirdCountryValues = []string{"yes", "no", "unstated"}
 
 // RevisionFilter selects revisions, newest first.
 type RevisionFilter struct {
@@ -43,44 +55,115 @@ type RevisionFilter struct {
 	Offset, Limit    int
 }
 
-// ApplySummary counts what an import did.
+// PlanItem is what an import does to one entry.
+type PlanItem struct {
+	Entity  string   `json:"entity"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Action  string   `json:"action"` // create, update or unchanged
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// PlanUnchanged is the PlanItem action of an entry an import leaves alone.
+const PlanUnchanged = "unchanged"
+
+// ApplySummary counts what an import did (or, planned, would do). Items
+// lists each entry when details were asked for. State is the register's
+// state after it (see Service.State).
 type ApplySummary struct {
-	Created   int `json:"created"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
+	Created   int        `json:"created"`
+	Updated   int        `json:"updated"`
+	Unchanged int        `json:"unchanged"`
+	Items     []PlanItem `json:"items,omitempty"`
+	State     int64      `json:"state"`
+}
+
+// ApplyOptions control Apply and Plan.
+type ApplyOptions struct {
+	// Details asks for one PlanItem per entry, with the field changes of
+	// the changed ones.
+	Details bool
+	// IfState, when not zero, makes Apply fail with ECONFLICT when the
+	// register changed since that state (a preview the user confirmed).
+	IfState int64
+}
+
+// Header is the register's title and controller.
+type Header struct {
+	Title      string      `json:"title,omitempty"`
+	Controller *Controller `json:"controller,omitempty"`
+	// Version counts the changes of the header; writes must name it.
+	Version int `json:"version,omitempty" schema:"readonly"`
+}
+
+// Facets are the values the activity list can be filtered by: those in
+// use by activities in force, sorted.
+type Facets struct {
+	Departments []string `json:"departments"`
+	LegalBases  []string `json:"legal_bases"`
 }
 
 // Service is the register's storage contract; package store implements it
-// for SQLite and PostgreSQL. Every write records a revision attributed to
-// the actor; every method that takes an id returns ENOTFOUND for an
-// unknown one, and writes return EINVALID for entries failing Validate.
+// for SQLite and PostgreSQL.
+//
+// Every write takes the acting principal from the context (auth.Principal;
+// EUNAUTHORIZED without one) and records, in the same transaction, a
+// revision of each changed entry and one audit entry: a write whose audit
+// entry fails is not made. Every method that takes an id returns ENOTFOUND
+// for an unknown one; writes return EINVALID for entries failing Validate.
+// Updates name the version they were made from and return ECONFLICT with
+// nothing written when the stored entry has another (optimistic
+// concurrency: a stale write never overwrites a newer one).
 type Service interface {
 	// Register returns the whole register in register order, without
 	// archived entries unless includeArchived.
 	Register(ctx context.Context, includeArchived bool) (*Register, error)
+	// State is a number that changes with every write to the register
+	// (entries and header): caches of derived data are keyed by it.
+	State(ctx context.Context) (int64, error)
 	// Apply merges r into the store in one transaction: new entries are
 	// created, changed ones updated, equal ones left alone (no revision).
 	// Title and controller are replaced only when r has them.
-	Apply(ctx context.Context, actor string, r *Register) (ApplySummary, error)
+	Apply(ctx context.Context, r *Register, o ApplyOptions) (ApplySummary, error)
+	// Plan reports what Apply would do, writing nothing.
+	Plan(ctx context.Context, r *Register, o ApplyOptions) (ApplySummary, error)
+
+	// Header returns title and controller with their version.
+	Header(ctx context.Context) (Header, error)
+	// UpdateHeader replaces title and controller; version is the one read.
+	UpdateHeader(ctx context.Context, h Header, version int) (Header, error)
 
 	FindActivities(ctx context.Context, f Filter) ([]*Activity, int, error)
+	// Facets returns the departments and legal bases in use.
+	Facets(ctx context.Context) (Facets, error)
 	FindActivityByID(ctx context.Context, id string) (*Activity, error)
-	// CreateActivity returns ECONFLICT when the id is taken.
-	CreateActivity(ctx context.Context, actor string, a *Activity) error
-	// UpdateActivity replaces the activity with a.ID.
-	UpdateActivity(ctx context.Context, actor string, a *Activity) error
-	ArchiveActivity(ctx context.Context, actor, id string) error
+	// CreateActivity stores a new activity and returns it as stored.
+	// Returns ECONFLICT when the id is taken.
+	CreateActivity(ctx context.Context, a *Activity) (*Activity, error)
+	// UpdateActivity replaces the activity with a.ID if its stored version
+	// is version, and returns it as stored.
+	UpdateActivity(ctx context.Context, a *Activity, version int) (*Activity, error)
+	// ArchiveActivity archives the current version.
+	ArchiveActivity(ctx context.Context, id string) (*Activity, error)
 
 	FindMeasures(ctx context.Context, f Filter) ([]*Measure, int, error)
 	FindMeasureByID(ctx context.Context, id string) (*Measure, error)
-	CreateMeasure(ctx context.Context, actor string, m *Measure) error
-	UpdateMeasure(ctx context.Context, actor string, m *Measure) error
-	ArchiveMeasure(ctx context.Context, actor, id string) error
+	CreateMeasure(ctx context.Context, m *Measure) (*Measure, error)
+	UpdateMeasure(ctx context.Context, m *Measure, version int) (*Measure, error)
+	ArchiveMeasure(ctx context.Context, id string) (*Measure, error)
+	// ReviewMeasure records a review (day, evidence note) on the current
+	// version of a measure, read and written in one transaction.
+	ReviewMeasure(ctx context.Context, id string, day Date, evidence string) (*Measure, error)
+
+	// FindDocuments returns the documents in register order.
+	FindDocuments(ctx context.Context) ([]*Document, error)
+
+	// IDs returns the ids of every entry of a kind ("activity",
+	// "measure"), archived ones included.
+	IDs(ctx context.Context, entity string) (map[string]bool, error)
 
 	FindRevisions(ctx context.Context, f RevisionFilter) ([]*Revision, int, error)
 	// RestoreRevision makes a revision of an activity or measure current
 	// again (as a new revision).
-	RestoreRevision(ctx context.Context, actor, entity, id string, version int) error
-	// Plan reports what Apply would do, writing nothing.
-	Plan(ctx context.Context, actor string, r *Register) (ApplySummary, error)
+	RestoreRevision(ctx context.Context, entity, id string, version int) error
 }

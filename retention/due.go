@@ -37,6 +37,10 @@ type Outcome struct {
 	// End is the last day the data may be kept (Europe/Berlin), when known.
 	End   time.Time
 	Known bool
+	// Latest is set when End is only the latest possible end: for
+	// "whichever comes first", a branch whose event is still pending (see
+	// Pending) may end earlier.
+	Latest bool
 	// Pending lists the events whose dates are needed but unknown.
 	Pending []Event
 	// NoStart is true when a needed branch names no start event at all.
@@ -100,7 +104,7 @@ func evaluate(r Rule, events map[Event]time.Time) Outcome {
 	}
 	var pending Outcome
 	var end time.Time
-	known := 0
+	known, latest := 0, false
 	for _, b := range r.Branches {
 		o := evaluate(b, events)
 		if !o.Known {
@@ -109,12 +113,19 @@ func evaluate(r Rule, events map[Event]time.Time) Outcome {
 			continue
 		}
 		known++
+		latest = latest || o.Latest
+		pending.Pending = appendNew(pending.Pending, o.Pending...)
 		if known == 1 || r.Combine == First && o.End.Before(end) || r.Combine == Last && o.End.After(end) {
 			end = o.End
 		}
 	}
-	if r.Combine == First && known > 0 || r.Combine == Last && known == len(r.Branches) {
-		return Outcome{End: end, Known: true}
+	if r.Combine == First && known > 0 {
+		// The earliest known end is the latest the data may stay: a
+		// pending branch can only bring the end forward.
+		return Outcome{End: end, Known: true, Latest: latest || len(pending.Pending) > 0 || pending.NoStart, Pending: pending.Pending}
+	}
+	if r.Combine == Last && known == len(r.Branches) {
+		return Outcome{End: end, Known: true, Latest: latest, Pending: pending.Pending}
 	}
 	return pending
 }

@@ -11,6 +11,7 @@ import (
 
 	"gdpr/auth"
 	"gdpr/httpx"
+	"gdpr/locale"
 	"gdpr/session"
 )
 
@@ -44,17 +45,19 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(s int) { r.status = s; r.ResponseWriter.WriteHeader(s) }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // wrap measures every request.
 func (m *metrics) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
-		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.status)).Inc()
+		route := httpx.Route(r)
+		// Labels only from fixed sets: the method as one of the standard
+		// ones (a client picks it freely), the route as our pattern.
+		m.requests.WithLabelValues(httpx.Method(r.Method), route, strconv.Itoa(rec.status)).Inc()
 		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }
@@ -65,7 +68,7 @@ func (m *metrics) handler(a session.Authenticator, c Config) http.Handler {
 	prom := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := a.Authorize(r, auth.Read); err != nil {
-			httpx.Error(w, r, c.Log, err)
+			httpx.Error(w, r, c.Log, err, locale.EN)
 			return
 		}
 		prom.ServeHTTP(w, r)

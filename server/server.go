@@ -1,5 +1,6 @@
-// Package server wires the HTTP handler of `gdpr serve`: the JSON API, the
-// pages, the health endpoint, security headers and request logging.
+// Package server wires the HTTP handler of `gdpr serve`: the use cases,
+// the JSON API, the pages, the health endpoint, metrics, security headers
+// and request logging.
 package server
 
 import (
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"gdpr/api"
+	"gdpr/app"
 	"gdpr/httpx"
 	"gdpr/session"
 	"gdpr/store"
@@ -19,29 +21,47 @@ import (
 type Config struct {
 	Store *store.Store
 	Log   *slog.Logger
-	Now   func() time.Time
+	// Now is the one clock of the server and its store (tests fix it).
+	Now func() time.Time
+	// Proxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed.
+	Proxies httpx.Proxies
+	// HashSlots and ExportSlots bound concurrent password hashes and
+	// PDF/XLSX exports (see app.Config).
+	HashSlots, ExportSlots int
 }
 
-// New returns the handler of the whole server.
-func New(c Config) http.Handler {
+// Server is the handler of the whole server.
+type Server struct {
+	http.Handler
+	App *app.App
+}
+
+// New returns the handler of the whole server. Close it to write what it
+// holds back (token use).
+func New(c Config) *Server {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	authn := session.Authenticator{Store: c.Store}
+	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots})
+	authn := session.Authenticator{ID: a, Proxies: c.Proxies}
 	m := newMetrics()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler(authn, c))
-	(&api.Server{Service: c.Store, Users: c.Store, Auth: authn, Log: c.Log, Now: c.Now}).Routes(mux)
-	web.New(c.Store, authn, c.Log, c.Now).Routes(mux)
+	(&api.Server{App: a, Auth: authn, Log: c.Log}).Routes(mux)
+	web.New(a, authn, c.Log).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := c.Store.Ping(ctx); err != nil {
+		if err := a.Ping(ctx); err != nil {
 			c.Log.Error("health check failed", "err", err)
 			httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 			return
 		}
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	return httpx.SecurityHeaders(m.wrap(httpx.Log(c.Log, mux)))
+	return &Server{Handler: httpx.SecurityHeaders(m.wrap(httpx.Log(c.Log, mux))), App: a}
 }
+
+// Close writes what the server holds back.
+func (s *Server) Close() { s.App.Close() }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"gdpr/audit"
 	"gdpr/auth"
 )
 
@@ -55,9 +56,15 @@ func TestUIActivityForm(t *testing.T) {
 	if resp.Request.URL.Path != "/activities/videoueberwachung" {
 		t.Fatalf("after create at %s", resp.Request.URL)
 	}
+	// The same name again gets the next free id, as the importer gives
+	// it; an id given and taken is a conflict.
 	resp, _ = postForm(t, c, srv.URL+"/activities/new", url.Values{"csrf": {csrf}, "name": {"Videoüberwachung"}})
-	if resp.StatusCode != http.StatusConflict {
-		t.Errorf("duplicate: %d", resp.StatusCode)
+	if resp.Request.URL.Path != "/activities/videoueberwachung-2" {
+		t.Errorf("same name: at %s", resp.Request.URL)
+	}
+	resp, page = postForm(t, c, srv.URL+"/activities/new", url.Values{"csrf": {csrf}, "name": {"Kamera"}, "id": {"videoueberwachung"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="e-id"`) {
+		t.Errorf("duplicate id: %d", resp.StatusCode)
 	}
 	resp, _ = postForm(t, c, srv.URL+"/activities/videoueberwachung/edit", url.Values{"name": {"X"}})
 	if resp.StatusCode != http.StatusForbidden {
@@ -67,15 +74,10 @@ func TestUIActivityForm(t *testing.T) {
 	if resp.Request.URL.Query().Get("done") != "archived" {
 		t.Errorf("archive ended at %s", resp.Request.URL)
 	}
-	es, _, _ := srv.store.FindAudit(t.Context(), 20, 0)
-	var acts []string
-	for _, e := range es {
-		if strings.HasPrefix(e.Action, "POST /activities") {
-			acts = append(acts, e.Action+" "+e.Outcome)
-		}
-	}
-	if got := strings.Join(acts, ","); !strings.Contains(got, "POST /activities/{id}/archive ok") || !strings.Contains(got, "POST /activities/{id}/edit denied") ||
-		!strings.Contains(got, "POST /activities/new failed") {
+	got := strings.Join(srv.auditLog(t, audit.Filter{Actor: "user:editor-user"}), ",")
+	if !strings.Contains(got, "user:editor-user activity.archive videoueberwachung ok") || !strings.Contains(got, "user:editor-user activity.update videoueberwachung denied") ||
+		!strings.Contains(got, "user:editor-user activity.create videoueberwachung failed") || !strings.Contains(got, "user:editor-user activity.create videoueberwachung ok") ||
+		!strings.Contains(got, "user:editor-user activity.create - failed") {
 		t.Errorf("audit of form posts: %s", got)
 	}
 	a, err := srv.store.FindActivityByID(t.Context(), "videoueberwachung")
@@ -104,7 +106,7 @@ func TestUIReviewAndRestore(t *testing.T) {
 	if !strings.Contains(page, "nächste Prüfung 23.11.2027") {
 		t.Error("no next-review badge")
 	}
-	call(t, "PUT", srv.URL+"/api/v1/activities/kundenverwaltung", `{"name":"Kundenverwaltung","purposes":["geändert"]}`, srv.tokens[auth.Editor])
+	call(t, "PUT", srv.URL+"/api/v1/activities/kundenverwaltung", `{"name":"Kundenverwaltung","purposes":["geändert"]}`, srv.tokens[auth.Editor], "If-Match", `"1"`)
 	_, page = get(t, c, srv.URL+"/history/activity/kundenverwaltung/2")
 	if !strings.Contains(page, "geändert") || strings.Contains(page, "Diesen Stand wiederherstellen") {
 		t.Fatalf("newest revision page: %s", page)
@@ -137,7 +139,7 @@ func upload(t *testing.T, c *http.Client, u, csrf, name, content string) (*http.
 	return resp, readAll(resp)
 }
 
-var hidden = regexp.MustCompile(`name="(data|file)" value="([^"]*)"`)
+var hidden = regexp.MustCompile(`name="(data|file|state)" value="([^"]*)"`)
 
 func TestUIImport(t *testing.T) {
 	srv := newServer(t)
@@ -193,14 +195,20 @@ func TestUIController(t *testing.T) {
 	if code, page := get(t, c, srv.URL+"/controller"); code != 200 || !strings.Contains(page, `value="allegro:it"`) {
 		t.Fatalf("controller page: %d", code)
 	}
-	resp, page := postForm(t, c, srv.URL+"/controller", url.Values{"csrf": {csrf}, "name": {""}})
+	resp, page := postForm(t, c, srv.URL+"/controller", url.Values{"csrf": {csrf}, "name": {""}, "version": {"1"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-name"`) {
 		t.Errorf("empty name: %d", resp.StatusCode)
 	}
 	resp, _ = postForm(t, c, srv.URL+"/controller", url.Values{"csrf": {csrf}, "name": {"allegro:it"}, "address": {"Rüthener Straße 7\r\n33142 Büren"},
-		"dpo_name": {"Dr. Datenschutz"}, "dpo_email": {"dsb@example.org"}, "title": {"Verzeichnis 2026"}})
+		"dpo_name": {"Dr. Datenschutz"}, "dpo_email": {"dsb@example.org"}, "title": {"Verzeichnis 2026"}, "version": {"1"}})
 	if resp.Request.URL.Query().Get("done") != "saved" {
 		t.Fatalf("save ended at %s", resp.Request.URL)
+	}
+	// The same form sent again (from version 1) would overwrite what was
+	// just saved: refused with the conflict, nothing changes.
+	resp, page = postForm(t, c, srv.URL+"/controller", url.Values{"csrf": {csrf}, "name": {"allegro:it"}, "title": {"Alt"}, "version": {"1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="conflict"`) {
+		t.Errorf("stale controller form: %d", resp.StatusCode)
 	}
 	reg, _ := srv.store.Register(t.Context(), false)
 	if reg.Controller.DPO == nil || reg.Controller.DPO.Name != "Dr. Datenschutz" || reg.Title != "Verzeichnis 2026" || reg.Controller.Address != "Rüthener Straße 7\n33142 Büren" {

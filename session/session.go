@@ -1,6 +1,7 @@
 // Package session identifies HTTP requests: API tokens (Authorization:
 // Bearer) and browser sessions (an HttpOnly cookie whose secret is stored
 // only as a hash), with CSRF protection for cookie-authenticated writes.
+// Who a request is travels on as an auth.Principal in its context.
 package session
 
 import (
@@ -12,25 +13,31 @@ import (
 
 	"gdpr"
 	"gdpr/auth"
+	"gdpr/httpx"
 )
 
 // SessionCookie names the session cookie.
 const SessionCookie = "gdpr_session"
 
+// DeviceCookie names the cookie that marks a browser that signed in as a
+// user before (it exempts that browser from the per-user throttle).
+const DeviceCookie = "gdpr_device"
+
 // CSRFHeader carries the session's CSRF token on API writes made with the
 // session cookie (forms send the field "csrf").
 const CSRFHeader = "X-CSRF-Token"
 
-// AuthStore is what authentication needs of the store.
-type AuthStore interface {
-	FindSession(ctx context.Context, idHash string) (auth.Session, error)
-	FindToken(ctx context.Context, hash string) (auth.Token, error)
+// Identifier finds tokens and sessions; app.App implements it.
+type Identifier interface {
+	IdentifyToken(ctx context.Context, secret string) (auth.Token, error)
+	IdentifySession(ctx context.Context, cookie string) (auth.Session, error)
 }
 
 // Authenticator identifies requests by API token (Authorization: Bearer)
 // or session cookie and checks the role against what a route needs.
 type Authenticator struct {
-	Store AuthStore
+	ID      Identifier
+	Proxies httpx.Proxies
 }
 
 // Identity is who sent a request.
@@ -40,6 +47,12 @@ type Identity struct {
 	Session *auth.Session // nil for tokens
 }
 
+// Principal is the identity as the use cases see it.
+func (id Identity) Principal() auth.Principal { return auth.Principal{Actor: id.Actor, Role: id.Role} }
+
+// Known reports whether the request was identified.
+func (id Identity) Known() bool { return id.Actor != "" }
+
 // Identify returns the requester, or EUNAUTHORIZED.
 func (a Authenticator) Identify(r *http.Request) (Identity, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -47,7 +60,7 @@ func (a Authenticator) Identify(r *http.Request) (Identity, error) {
 		if !ok || !strings.HasPrefix(tok, auth.TokenPrefix) {
 			return Identity{}, gdpr.Errorf(gdpr.EUNAUTHORIZED, "use Authorization: Bearer %s…", auth.TokenPrefix)
 		}
-		t, err := a.Store.FindToken(r.Context(), auth.HashSecret(tok))
+		t, err := a.ID.IdentifyToken(r.Context(), tok)
 		if err != nil {
 			return Identity{}, err
 		}
@@ -57,37 +70,29 @@ func (a Authenticator) Identify(r *http.Request) (Identity, error) {
 	if err != nil || c.Value == "" {
 		return Identity{}, gdpr.Errorf(gdpr.EUNAUTHORIZED, "sign in or send an API token")
 	}
-	ses, err := a.Store.FindSession(r.Context(), auth.HashSecret(c.Value))
+	ses, err := a.ID.IdentifySession(r.Context(), c.Value)
 	if err != nil {
 		return Identity{}, err
 	}
 	return Identity{Actor: "user:" + ses.User.Name, Role: ses.User.Role, Session: &ses}, nil
 }
 
-// Authorize implements api.Authorizer. Writes made with a session cookie
-// must carry the session's CSRF token (header or form field).
-func (a Authenticator) Authorize(r *http.Request, p auth.Permission) (string, error) {
+// Authorize identifies the request and checks that it may do what p
+// needs. Writes made with a session cookie must carry the session's CSRF
+// token (header or form field). The identity is returned also when the
+// check fails (EFORBIDDEN), so that the refusal can be recorded.
+func (a Authenticator) Authorize(r *http.Request, p auth.Permission) (Identity, error) {
 	id, err := a.Identify(r)
 	if err != nil {
-		return "", err
+		return id, err
 	}
 	if id.Session != nil && !safeMethod(r.Method) && !CSRFValid(r, id.Session) {
-		return "", gdpr.Errorf(gdpr.EFORBIDDEN, "missing or wrong CSRF token")
+		return id, gdpr.Errorf(gdpr.EFORBIDDEN, "missing or wrong CSRF token")
 	}
 	if !id.Role.Allows(p) {
-		return "", gdpr.Errorf(gdpr.EFORBIDDEN, "the role %s may not do this", id.Role)
+		return id, gdpr.Errorf(gdpr.EFORBIDDEN, "the role %s may not do this", id.Role)
 	}
-	return id.Actor, nil
-}
-
-// Actor names the requester for the audit log, "unknown" when it cannot be
-// identified.
-func (a Authenticator) Actor(r *http.Request) string {
-	id, err := a.Identify(r)
-	if err != nil {
-		return "unknown"
-	}
-	return id.Actor
+	return id, nil
 }
 
 func safeMethod(m string) bool {
@@ -104,33 +109,26 @@ func CSRFValid(r *http.Request, ses *auth.Session) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(ses.CSRF)) == 1
 }
 
-// Start creates a session for user and sets its cookie. The cookie is
-// HttpOnly and SameSite=Lax, and Secure whenever the request came over TLS
-// (directly or through a proxy that says so).
-func Start(ctx context.Context, w http.ResponseWriter, r *http.Request, create func(ctx context.Context, idHash, user, csrf string, expires time.Time) error, user string, now time.Time) error {
-	id, err := auth.NewSecret("")
-	if err != nil {
-		return err
-	}
-	csrf, err := auth.NewSecret("")
-	if err != nil {
-		return err
-	}
-	expires := now.Add(auth.SessionTTL)
-	if err := create(ctx, auth.HashSecret(id), user, csrf, expires); err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: Secure(r),
+// SetSession sets the session cookie: HttpOnly and SameSite=Lax, and
+// Secure whenever the request came over TLS (directly or through a
+// trusted proxy that says so).
+func (a Authenticator) SetSession(w http.ResponseWriter, r *http.Request, id string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: a.Proxies.Secure(r),
 		SameSite: http.SameSiteLaxMode, Expires: expires, MaxAge: int(auth.SessionTTL.Seconds())})
-	return nil
+}
+
+// SetDevice sets the device cookie, sent only to the sign-in form.
+func (a Authenticator) SetDevice(w http.ResponseWriter, r *http.Request, value string) {
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: value, Path: "/login", HttpOnly: true, Secure: a.Proxies.Secure(r),
+		SameSite: http.SameSiteStrictMode, MaxAge: int(auth.DeviceTTL.Seconds())})
 }
 
 // Clear removes the session cookie.
-func Clear(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: Secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+func (a Authenticator) Clear(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: a.Proxies.Secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// Secure reports whether the request reached us over TLS.
-func Secure(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+// WithPrincipal returns r with the identity's principal in its context.
+func WithPrincipal(r *http.Request, id Identity) *http.Request {
+	return r.WithContext(auth.WithPrincipal(r.Context(), id.Principal()))
 }

@@ -2,35 +2,30 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gdpr"
+	"gdpr/audit"
 	"gdpr/auth"
 )
 
-func isUnique(err error) bool {
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "unique") || strings.Contains(s, "duplicate key")
-}
-
-// CreateUser adds a user. Returns ECONFLICT when the name is taken.
+// CreateUser adds a user and records it in the audit log (same
+// transaction). Returns ECONFLICT when the name is taken.
 func (s *Store) CreateUser(ctx context.Context, name string, role auth.Role, hash string) error {
-	now := fmtTime(s.now())
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO users (name, role, password_hash, disabled, created_at, password_changed_at) VALUES (?, ?, ?, 0, ?, ?)`),
-		name, string(role), hash, now, now)
-	if err != nil {
-		if isUnique(err) {
-			return gdpr.Errorf(gdpr.ECONFLICT, "user %q exists already", name)
+	return s.write(ctx, func(w *wtx) error {
+		_, err := w.ExecContext(ctx, s.q(`INSERT INTO users (name, role, password_hash, disabled, created_at, password_changed_at) VALUES (?, ?, ?, 0, ?, ?)`),
+			name, string(role), hash, w.now, w.now)
+		if err != nil {
+			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
+				return gdpr.Errorf(gdpr.ECONFLICT, "user %q exists already", name)
+			}
+			return translate(err, "create user")
 		}
-		return fmt.Errorf("create user: %w", err)
-	}
-	return nil
+		return w.audit(ctx, audit.UserCreate, name, "role "+string(role))
+	})
 }
 
 // FindUser returns a user and its password hash. Returns ENOTFOUND.
@@ -44,7 +39,7 @@ func (s *Store) FindUser(ctx context.Context, name string) (auth.User, string, e
 		return u, "", gdpr.Errorf(gdpr.ENOTFOUND, "user %q not found", name)
 	}
 	if err != nil {
-		return u, "", fmt.Errorf("find user: %w", err)
+		return u, "", translate(err, "find user")
 	}
 	u.Role, u.Disabled = auth.Role(role), disabled != 0
 	u.Created, err = parseTime(created)
@@ -55,7 +50,7 @@ func (s *Store) FindUser(ctx context.Context, name string) (auth.User, string, e
 func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT name, role, disabled, created_at FROM users ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, translate(err, "list users")
 	}
 	defer rows.Close()
 	out := []auth.User{}
@@ -64,7 +59,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
 		var role, created string
 		var disabled int
 		if err := rows.Scan(&u.Name, &role, &disabled, &created); err != nil {
-			return nil, err
+			return nil, translate(err, "list users")
 		}
 		u.Role, u.Disabled = auth.Role(role), disabled != 0
 		if u.Created, err = parseTime(created); err != nil {
@@ -72,73 +67,110 @@ func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
 		}
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	return out, translate(rows.Err(), "list users")
 }
 
 // CountUsers counts enabled users.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE disabled = 0`).Scan(&n)
-	return n, err
-}
-
-func (s *Store) execOne(ctx context.Context, notFoundMsg, query string, args ...any) error {
-	res, err := s.w.ExecContext(ctx, s.q(query), args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return gdpr.Errorf(gdpr.ENOTFOUND, "%s", notFoundMsg)
-	}
-	return nil
+	return n, translate(err, "count users")
 }
 
 // SetUserDisabled disables (or enables) a user; disabling ends its
-// sessions. Returns ENOTFOUND.
+// sessions and forgets its devices. Returns ENOTFOUND.
 func (s *Store) SetUserDisabled(ctx context.Context, name string, disabled bool) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(w *wtx) error {
 		d := 0
 		if disabled {
 			d = 1
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET disabled = ? WHERE name = ?`), d, name)
+		res, err := w.ExecContext(ctx, s.q(`UPDATE users SET disabled = ? WHERE name = ?`), d, name)
 		if err != nil {
-			return err
+			return translate(err, "disable user")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return gdpr.Errorf(gdpr.ENOTFOUND, "user %q not found", name)
 		}
 		if disabled {
-			_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_name = ?`), name)
+			for _, q := range []string{`DELETE FROM sessions WHERE user_name = ?`, `DELETE FROM login_devices WHERE user_name = ?`} {
+				if _, err := w.ExecContext(ctx, s.q(q), name); err != nil {
+					return translate(err, "end sessions")
+				}
+			}
 		}
-		return err
+		detail := "enabled"
+		if disabled {
+			detail = "disabled"
+		}
+		return w.audit(ctx, audit.UserDisable, name, detail)
 	})
 }
 
 // SetPassword replaces a user's password hash and ends every session of
 // the user except keep (a session id hash, or ""). Returns ENOTFOUND.
 func (s *Store) SetPassword(ctx context.Context, name, hash, keep string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?`), hash, fmtTime(s.now()), name)
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?`), hash, w.now, name)
 		if err != nil {
-			return err
+			return translate(err, "set password")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return gdpr.Errorf(gdpr.ENOTFOUND, "user %q not found", name)
 		}
-		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_name = ? AND id_hash <> ?`), name, keep)
-		return err
+		if _, err = w.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_name = ? AND id_hash <> ?`), name, keep); err != nil {
+			return translate(err, "end sessions")
+		}
+		if err := s.clearAttempts(ctx, w, []auth.ThrottleKey{{Kind: auth.ThrottleVerify, Key: name}}); err != nil {
+			return err
+		}
+		return w.audit(ctx, audit.PasswordChange, name, "")
 	})
 }
 
-// CreateSession stores a session by the hash of its id.
+// StartSession stores a session, remembers the browser's device cookie,
+// clears the attempt's throttle keys and records the sign-in, in one
+// transaction.
+func (s *Store) StartSession(ctx context.Context, n auth.NewSession) error {
+	return s.write(ctx, func(w *wtx) error {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+			n.IDHash, n.User, n.CSRF, w.now, fmtTime(n.Expires)); err != nil {
+			return translate(err, "create session")
+		}
+		if n.Device != "" {
+			exp := fmtTime(w.at.Add(auth.DeviceTTL))
+			res, err := w.ExecContext(ctx, s.q(`UPDATE login_devices SET expires_at = ? WHERE id_hash = ? AND user_name = ?`), exp, n.Device, n.User)
+			if err != nil {
+				return translate(err, "renew device")
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				if _, err := w.ExecContext(ctx, s.q(`INSERT INTO login_devices (id_hash, user_name, created_at, expires_at) VALUES (?, ?, ?, ?)`),
+					n.Device, n.User, w.now, exp); err != nil {
+					return translate(err, "remember device")
+				}
+			}
+		}
+		if err := s.clearAttempts(ctx, w, n.Clear); err != nil {
+			return err
+		}
+		return w.audit(ctx, audit.Login, "session", "")
+	})
+}
+
+// CreateSession stores a session without the rest of a sign-in (tests,
+// tools). Prefer StartSession.
 func (s *Store) CreateSession(ctx context.Context, idHash, user, csrf string, expires time.Time) error {
 	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
 		idHash, user, csrf, fmtTime(s.now()), fmtTime(expires))
-	if err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	return nil
+	return translate(err, "create session")
+}
+
+// KnownDevice reports whether hash is a live device cookie of user.
+func (s *Store) KnownDevice(ctx context.Context, hash, user string) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM login_devices WHERE id_hash = ? AND user_name = ? AND expires_at > ?`),
+		hash, user, fmtTime(s.now())).Scan(&n)
+	return n > 0, translate(err, "find device")
 }
 
 // FindSession returns the live session with that id hash of an enabled
@@ -153,7 +185,7 @@ func (s *Store) FindSession(ctx context.Context, idHash string) (auth.Session, e
 		return ses, gdpr.Errorf(gdpr.EUNAUTHORIZED, "not signed in")
 	}
 	if err != nil {
-		return ses, fmt.Errorf("find session: %w", err)
+		return ses, translate(err, "find session")
 	}
 	ses.User.Role = auth.Role(role)
 	ses.User.Created, _ = parseTime(created)
@@ -161,61 +193,104 @@ func (s *Store) FindSession(ctx context.Context, idHash string) (auth.Session, e
 	return ses, err
 }
 
-// DeleteSession ends a session.
-func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), idHash)
-	return err
+// EndSession ends a session and records the sign-out.
+func (s *Store) EndSession(ctx context.Context, idHash string) error {
+	return s.write(ctx, func(w *wtx) error {
+		if _, err := w.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), idHash); err != nil {
+			return translate(err, "end session")
+		}
+		return w.audit(ctx, audit.Logout, "session", "")
+	})
 }
 
-// DeleteExpiredSessions removes sessions past their end.
-func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE expires_at <= ?`), fmtTime(s.now()))
-	if err != nil {
-		return 0, err
+// DeleteExpired removes sessions past their end, device cookies past
+// theirs, and throttle counters whose last failure is older than keep
+// (with it the client addresses they name).
+func (s *Store) DeleteExpired(ctx context.Context, keep time.Duration) (int64, error) {
+	now := s.now()
+	var total int64
+	for _, q := range []struct {
+		sql string
+		arg string
+	}{
+		{`DELETE FROM sessions WHERE expires_at <= ?`, fmtTime(now)},
+		{`DELETE FROM login_devices WHERE expires_at <= ?`, fmtTime(now)},
+		{`DELETE FROM login_throttle WHERE last_failure <= ?`, fmtTime(now.Add(-keep))},
+	} {
+		res, err := s.w.ExecContext(ctx, s.q(q.sql), q.arg)
+		if err != nil {
+			return total, translate(err, "purge")
+		}
+		n, _ := res.RowsAffected()
+		total += n
 	}
-	return res.RowsAffected()
+	return total, nil
 }
 
 // CreateToken stores an API token by the hash of its secret. Returns
 // ECONFLICT when the name is taken.
 func (s *Store) CreateToken(ctx context.Context, name string, role auth.Role, hash string) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)`), name, string(role), hash, fmtTime(s.now()))
-	if err != nil {
-		if isUnique(err) {
-			return gdpr.Errorf(gdpr.ECONFLICT, "token %q exists already", name)
+	return s.write(ctx, func(w *wtx) error {
+		_, err := w.ExecContext(ctx, s.q(`INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)`), name, string(role), hash, w.now)
+		if err != nil {
+			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
+				return gdpr.Errorf(gdpr.ECONFLICT, "token %q exists already", name)
+			}
+			return translate(err, "create token")
 		}
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
+		return w.audit(ctx, audit.TokenCreate, name, "role "+string(role))
+	})
 }
 
-// FindToken returns the unrevoked token with that secret hash and notes its
-// use. Returns EUNAUTHORIZED.
+// FindToken returns the unrevoked token with that secret hash. It writes
+// nothing: the time of use is recorded off the request path (TouchTokens).
+// Returns EUNAUTHORIZED.
 func (s *Store) FindToken(ctx context.Context, hash string) (auth.Token, error) {
 	var t auth.Token
 	var role, created string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT name, role, created_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`), hash).Scan(&t.Name, &role, &created)
+	var used sql.NullString
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT name, role, created_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`), hash).
+		Scan(&t.Name, &role, &created, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, gdpr.Errorf(gdpr.EUNAUTHORIZED, "invalid or revoked token")
 	}
 	if err != nil {
-		return t, fmt.Errorf("find token: %w", err)
+		return t, translate(err, "find token")
 	}
 	t.Role = auth.Role(role)
 	t.Created, _ = parseTime(created)
-	now := s.now()
-	t.LastUsed = &now
-	if _, err := s.w.ExecContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE name = ?`), fmtTime(now), t.Name); err != nil {
-		return t, fmt.Errorf("note token use: %w", err)
+	if used.Valid {
+		u, _ := parseTime(used.String)
+		t.LastUsed = &u
 	}
 	return t, nil
+}
+
+// TouchTokens records when tokens were last used, a batch at a time.
+func (s *Store) TouchTokens(ctx context.Context, used map[string]time.Time) error {
+	if len(used) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE name = ? AND (last_used_at IS NULL OR last_used_at < ?)`))
+		if err != nil {
+			return translate(err, "note token use")
+		}
+		defer stmt.Close()
+		for name, at := range used {
+			if _, err := stmt.ExecContext(ctx, fmtTime(at), name, fmtTime(at)); err != nil {
+				return translate(err, "note token use")
+			}
+		}
+		return nil
+	})
 }
 
 // ListTokens returns every token (never a secret) by name.
 func (s *Store) ListTokens(ctx context.Context) ([]auth.Token, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT name, role, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
+		return nil, translate(err, "list tokens")
 	}
 	defer rows.Close()
 	out := []auth.Token{}
@@ -224,7 +299,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]auth.Token, error) {
 		var role, created string
 		var revoked, used sql.NullString
 		if err := rows.Scan(&t.Name, &role, &created, &revoked, &used); err != nil {
-			return nil, err
+			return nil, translate(err, "list tokens")
 		}
 		t.Role = auth.Role(role)
 		t.Created, _ = parseTime(created)
@@ -238,53 +313,140 @@ func (s *Store) ListTokens(ctx context.Context) ([]auth.Token, error) {
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, translate(rows.Err(), "list tokens")
 }
 
 // RevokeToken revokes a token. Returns ENOTFOUND for an unknown or already
 // revoked one.
 func (s *Store) RevokeToken(ctx context.Context, name string) error {
-	return s.execOne(ctx, fmt.Sprintf("token %q not found or revoked already", name),
-		`UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`, fmtTime(s.now()), name)
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`), w.now, name)
+		if err != nil {
+			return translate(err, "revoke token")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return gdpr.Errorf(gdpr.ENOTFOUND, "token %q not found or revoked already", name)
+		}
+		return w.audit(ctx, audit.TokenRevoke, name, "")
+	})
 }
 
-// Audit appends an entry to the audit log; the time is the store's now.
-func (s *Store) Audit(ctx context.Context, e auth.AuditEntry) error {
-	b := make([]byte, 8)
-	rand.Read(b)
-	now := s.now()
-	id := fmtTime(now) + "-" + hex.EncodeToString(b)
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO audit (id, at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, fmtTime(now), e.Actor, e.Action, e.Target, e.Outcome, e.Detail)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+// ReserveAttempt counts an attempt under keys before its password is
+// checked, unless one of the keys refuses it now (policy). A refused
+// attempt is counted apart, and the audit log gets one entry a minute per
+// key about them (with how many), not one per request. The principal of
+// ctx (the name as typed) is the audit entry's actor. All in one
+// transaction, with the keys' rows locked on PostgreSQL: concurrent
+// attempts are counted one after the other, so that no more than the
+// policy allows reach the hash.
+func (s *Store) ReserveAttempt(ctx context.Context, keys []auth.ThrottleKey, policy auth.Policy, action string) (auth.Attempt, error) {
+	var out auth.Attempt
+	err := s.write(ctx, func(w *wtx) error {
+		counters, err := s.lockCounters(ctx, w, keys)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			c, until := policy[k.Kind].Next(counters[k.String()].Counter, w.at)
+			counters[k.String()] = stateOf(counters[k.String()], c)
+			if until.After(out.Until) {
+				out.Until = until
+			}
+		}
+		if !out.Allowed() {
+			for _, k := range keys {
+				st := counters[k.String()]
+				if _, until := policy[k.Kind].Next(st.Counter, w.at); until.IsZero() {
+					continue
+				}
+				st.refused++
+				if st.auditedAt.IsZero() || w.at.Sub(st.auditedAt) >= time.Minute {
+					if err := w.auditOutcome(ctx, action, "session", audit.Denied, fmt.Sprintf("throttled (%s): %d attempts refused", k.Kind, st.refused)); err != nil {
+						return err
+					}
+					st.refused, st.auditedAt = 0, w.at
+				}
+				if _, err := w.ExecContext(ctx, s.q(`UPDATE login_throttle SET refused = ?, audited_at = ? WHERE key = ?`), st.refused, fmtAuditTime(st.auditedAt), k.String()); err != nil {
+					return translate(err, "throttle")
+				}
+			}
+			return nil
+		}
+		for _, k := range keys {
+			c := counters[k.String()].Counter
+			c.Failures++
+			c.LastFailure = w.at
+			if _, err := w.ExecContext(ctx, s.q(`UPDATE login_throttle SET failures = ?, last_failure = ? WHERE key = ?`), c.Failures, w.now, k.String()); err != nil {
+				return translate(err, "throttle")
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
-// FindAudit returns audit entries, newest first, and their total.
-func (s *Store) FindAudit(ctx context.Context, limit, offset int) ([]auth.AuditEntry, int, error) {
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`).Scan(&total); err != nil {
-		return nil, 0, err
+type counterState struct {
+	auth.Counter
+	refused   int
+	auditedAt time.Time
+}
+
+func stateOf(st counterState, c auth.Counter) counterState { st.Counter = c; return st }
+
+func fmtAuditTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	if limit <= 0 {
-		limit = 100
+	return fmtTime(t)
+}
+
+// lockCounters makes sure a row exists for each key and reads them, locked
+// for this transaction (SQLite's write transaction locks the file; on
+// PostgreSQL FOR UPDATE, in key order so that two attempts never wait for
+// each other).
+func (s *Store) lockCounters(ctx context.Context, w *wtx, keys []auth.ThrottleKey) (map[string]counterState, error) {
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k.String()
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO login_throttle (key, failures, last_failure) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING`), k.String(), w.now); err != nil {
+			return nil, translate(err, "throttle")
+		}
 	}
-	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT at, actor, action, target, outcome, detail FROM audit ORDER BY id DESC LIMIT %d OFFSET %d`, limit, max(offset, 0)))
+	q := `SELECT key, failures, last_failure, refused, audited_at FROM login_throttle WHERE key IN (` + placeholders(len(keys)) + `) ORDER BY key`
+	if s.dialect == postgres {
+		q += " FOR UPDATE"
+	}
+	rows, err := w.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list audit: %w", err)
+		return nil, translate(err, "throttle")
 	}
 	defer rows.Close()
-	out := []auth.AuditEntry{}
+	out := map[string]counterState{}
 	for rows.Next() {
-		var e auth.AuditEntry
-		var at string
-		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Target, &e.Outcome, &e.Detail); err != nil {
-			return nil, 0, err
+		var key, last, audited string
+		var st counterState
+		if err := rows.Scan(&key, &st.Failures, &last, &st.refused, &audited); err != nil {
+			return nil, translate(err, "throttle")
 		}
-		e.At, _ = parseTime(at)
-		out = append(out, e)
+		st.LastFailure, _ = parseTime(last)
+		if audited != "" {
+			st.auditedAt, _ = parseTime(audited)
+		}
+		out[key] = st
 	}
-	return out, total, rows.Err()
+	return out, translate(rows.Err(), "throttle")
+}
+
+// ClearAttempts forgets the failures counted under keys (a success).
+func (s *Store) ClearAttempts(ctx context.Context, keys []auth.ThrottleKey) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.clearAttempts(ctx, tx, keys) })
+}
+
+func (s *Store) clearAttempts(ctx context.Context, q querier, keys []auth.ThrottleKey) error {
+	for _, k := range keys {
+		if _, err := q.ExecContext(ctx, s.q(`DELETE FROM login_throttle WHERE key = ?`), k.String()); err != nil {
+			return translate(err, "throttle")
+		}
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -25,7 +24,7 @@ func bigRegister(n int) *register.Register {
 // re-imports them unchanged; the unchanged pass reads and compares only and
 // is reported as a fraction of the first (x-first-import).
 func BenchmarkApply(b *testing.B) {
-	ctx := context.Background()
+	ctx := as("bench")
 	r := bigRegister(1000)
 	var first, again int64
 	for i := range b.N {
@@ -34,11 +33,11 @@ func BenchmarkApply(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 := store.TestingNow()
-		if _, err := s.Apply(ctx, "bench", r); err != nil {
+		if _, err := s.Apply(ctx, r, register.ApplyOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		mid := store.TestingNow()
-		sum, err := s.Apply(ctx, "bench", r)
+		sum, err := s.Apply(ctx, r, register.ApplyOptions{})
 		if err != nil || sum.Unchanged != 1000 {
 			b.Fatal(sum, err)
 		}

@@ -79,5 +79,6 @@ func (s *Store) goMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(2, run(m.up), run(m.down)),
 		goose.NewGoMigration(5, run(a.up), run(a.down)),
+		goose.NewGoMigration(7, &goose.GoFunc{RunTx: s.migrate7Up}, &goose.GoFunc{RunTx: migrate7Down}),
 	}
 }

@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"gdpr"
-
+	"gdpr/audit"
 	"gdpr/register"
 )
+
+var _ register.Service = (*Store)(nil)
 
 // header is what register_info holds: the parts of a register that are not
 // entries.
@@ -27,7 +31,7 @@ func (s *Store) getHeader(ctx context.Context, q querier) (header, int, error) {
 		return header{}, 0, nil
 	}
 	if err != nil {
-		return header{}, 0, fmt.Errorf("get register header: %w", err)
+		return header{}, 0, translate(err, "get register header")
 	}
 	var h header
 	if err := json.Unmarshal([]byte(doc), &h); err != nil {
@@ -56,116 +60,291 @@ func (s *Store) Register(ctx context.Context, includeArchived bool) (*register.R
 	return r, nil
 }
 
-// errDryRun rolls back the transaction of a dry run.
-var errDryRun = errors.New("dry run")
-
-// Plan reports what Apply would do, by running it in a transaction that is
-// rolled back: the preview is exact, not an estimate.
-func (s *Store) Plan(ctx context.Context, actor string, r *register.Register) (register.ApplySummary, error) {
-	return s.apply(ctx, actor, r, true)
+// State implements register.Service.
+func (s *Store) State(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT seq FROM register_state WHERE id = 1").Scan(&n)
+	return n, translate(err, "register state")
 }
 
-// Apply implements register.Service.
-func (s *Store) Apply(ctx context.Context, actor string, r *register.Register) (register.ApplySummary, error) {
-	return s.apply(ctx, actor, r, false)
+// Header implements register.Service.
+func (s *Store) Header(ctx context.Context) (register.Header, error) {
+	h, v, err := s.getHeader(ctx, s.r)
+	return register.Header{Title: h.Title, Controller: h.Controller, Version: v}, err
 }
 
-func (s *Store) apply(ctx context.Context, actor string, r *register.Register, dryRun bool) (register.ApplySummary, error) {
-	var sum register.ApplySummary
-	if err := r.Validate(); err != nil {
-		return sum, err
+// UpdateHeader implements register.Service.
+func (s *Store) UpdateHeader(ctx context.Context, h register.Header, version int) (register.Header, error) {
+	if h.Controller == nil {
+		return register.Header{}, gdpr.FieldErrorf("controller", "the controller is missing")
 	}
-	count := func(action string) {
-		switch action {
-		case "":
-			sum.Unchanged++
-		case register.ActionCreate:
-			sum.Created++
-		default:
-			sum.Updated++
+	var out register.Header
+	err := s.write(ctx, func(w *wtx) error {
+		_, cur, err := s.getHeader(ctx, w.Tx)
+		if err != nil {
+			return err
 		}
-	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if r.Title != "" || r.Controller != nil {
-			action, err := s.saveHeader(ctx, tx, actor, r)
-			if err != nil {
-				return err
-			}
-			count(action)
+		if cur != version {
+			return staleVersion("controller", "controller", version, cur)
 		}
-		for _, a := range r.Activities {
-			action, err := saveEntry(ctx, s, tx, activityKind, actor, cloneJSON(a), upsert, register.ActionUpdate)
-			if err != nil {
-				return err
-			}
-			count(action)
+		if _, err := s.saveHeader(ctx, w, &register.Register{Title: h.Title, Controller: h.Controller}, true); err != nil {
+			return err
 		}
-		for _, m := range r.TOMs {
-			action, err := saveEntry(ctx, s, tx, measureKind, actor, cloneJSON(m), upsert, register.ActionUpdate)
-			if err != nil {
-				return err
-			}
-			count(action)
+		nh, nv, err := s.getHeader(ctx, w.Tx)
+		out = register.Header{Title: nh.Title, Controller: nh.Controller, Version: nv}
+		if err != nil {
+			return err
 		}
-		for _, d := range r.Documents {
-			action, err := saveEntry(ctx, s, tx, documentKind, actor, cloneJSON(d), upsert, register.ActionUpdate)
-			if err != nil {
-				return err
-			}
-			count(action)
-		}
-		if dryRun {
-			return errDryRun
-		}
-		return nil
+		return w.audit(ctx, audit.ControllerUpdate, "controller", "")
 	})
-	if err != nil && !errors.Is(err, errDryRun) {
+	return out, err
+}
+
+// Plan implements register.Service: the same comparison as Apply, without
+// its writes, in one read transaction.
+func (s *Store) Plan(ctx context.Context, r *register.Register, o register.ApplyOptions) (register.ApplySummary, error) {
+	if err := r.Validate(); err != nil {
 		return register.ApplySummary{}, err
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return register.ApplySummary{}, translate(err, "begin")
+	}
+	defer tx.Rollback()
+	p := &applier{s: s, q: tx, o: o}
+	if err := p.run(ctx, r); err != nil {
+		return register.ApplySummary{}, err
+	}
+	return p.sum, nil
+}
+
+// Apply implements register.Service. Entries are read a chunk at a time,
+// compared as canonical JSON (an unchanged entry costs no decoding), and
+// written with multi-row INSERTs and one prepared UPDATE: an import of
+// 200,000 activities makes a few thousand statements, not 600,000.
+func (s *Store) Apply(ctx context.Context, r *register.Register, o register.ApplyOptions) (register.ApplySummary, error) {
+	if err := r.Validate(); err != nil {
+		return register.ApplySummary{}, err
+	}
+	var sum register.ApplySummary
+	err := s.write(ctx, func(w *wtx) error {
+		p := &applier{s: s, q: w.Tx, w: w, o: o}
+		if err := p.run(ctx, r); err != nil {
+			return err
+		}
+		sum = p.sum
+		return w.audit(ctx, audit.RegisterImport, "register", fmt.Sprintf("created %d, updated %d, unchanged %d", sum.Created, sum.Updated, sum.Unchanged))
+	})
+	if err != nil {
+		return register.ApplySummary{}, err
+	}
+	if sum.Created+sum.Updated > 0 {
+		sum.State++ // the commit moved the state on
 	}
 	return sum, nil
 }
 
-// RestoreRevision makes the state recorded in a revision of an activity or
-// measure the current one again; the restore is itself a new revision.
-// Returns ENOTFOUND for an unknown revision.
-func (s *Store) RestoreRevision(ctx context.Context, actor, entity, id string, version int) error {
-	var snap string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT snapshot FROM revisions WHERE entity = ? AND entity_id = ? AND version = ?`), entity, id, version).Scan(&snap)
-	if errors.Is(err, sql.ErrNoRows) {
-		return gdpr.Errorf(gdpr.ENOTFOUND, "no revision %d of %s %q", version, entity, id)
-	}
-	if err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	switch entity {
-	case "activity":
-		var a register.Activity
-		if err := json.Unmarshal([]byte(snap), &a); err != nil {
-			return err
-		}
-		return write(ctx, s, activityKind, actor, &a, mustExist, register.ActionRestore)
-	case "measure":
-		var m register.Measure
-		if err := json.Unmarshal([]byte(snap), &m); err != nil {
-			return err
-		}
-		return write(ctx, s, measureKind, actor, &m, mustExist, register.ActionRestore)
-	}
-	return gdpr.Errorf(gdpr.EINVALID, "revisions of %s cannot be restored", entity)
+// applier compares a register with the store and, with a write
+// transaction, makes the store equal to it.
+type applier struct {
+	s   *Store
+	q   querier
+	w   *wtx // nil: plan only
+	o   register.ApplyOptions
+	sum register.ApplySummary
 }
 
-func (s *Store) saveHeader(ctx context.Context, tx *sql.Tx, actor string, r *register.Register) (string, error) {
-	old, version, err := s.getHeader(ctx, tx)
+func (p *applier) run(ctx context.Context, r *register.Register) error {
+	if err := p.q.QueryRowContext(ctx, "SELECT seq FROM register_state WHERE id = 1").Scan(&p.sum.State); err != nil {
+		return translate(err, "register state")
+	}
+	if p.o.IfState != 0 && p.o.IfState != p.sum.State {
+		return gdpr.Errorf(gdpr.ECONFLICT, "the register was changed since the preview; look at the new preview before you import")
+	}
+	if r.Title != "" || r.Controller != nil {
+		action, err := p.s.planHeader(ctx, p, r)
+		if err != nil {
+			return err
+		}
+		p.count("controller", "controller", "", action, nil)
+	}
+	if err := applyKind(ctx, p, activityKind, r.Activities); err != nil {
+		return err
+	}
+	if err := applyKind(ctx, p, measureKind, r.TOMs); err != nil {
+		return err
+	}
+	return applyKind(ctx, p, documentKind, r.Documents)
+}
+
+func (p *applier) count(entity, id, name, action string, changes []register.Change) {
+	switch action {
+	case register.PlanUnchanged, "":
+		p.sum.Unchanged++
+		action = register.PlanUnchanged
+	case register.ActionCreate:
+		p.sum.Created++
+	default:
+		p.sum.Updated++
+	}
+	if p.o.Details {
+		p.sum.Items = append(p.sum.Items, register.PlanItem{Entity: entity, ID: id, Name: name, Action: action, Changes: changes})
+	}
+}
+
+func applyKind[T any](ctx context.Context, p *applier, k kind[T], items []T) error {
+	if len(items) == 0 {
+		return nil
+	}
+	copies := make([]T, len(items))
+	ids := make([]string, len(items))
+	for i, it := range items {
+		copies[i] = k.copy(it)
+		ids[i] = k.id(copies[i])
+		if err := k.validate(copies[i]); err != nil {
+			return err
+		}
+	}
+	existing, err := getEntries(ctx, p.s, p.q, k, ids)
+	if err != nil {
+		return err
+	}
+	var upd *sql.Stmt
+	if p.w != nil {
+		upd, err = p.w.PrepareContext(ctx, p.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?
+			WHERE id = ? AND version = ?`))
+		if err != nil {
+			return translate(err, "prepare update of %s", k.table)
+		}
+		defer upd.Close()
+	}
+	var inserts, revisions [][]any
+	for i, v := range copies {
+		id := ids[i]
+		doc, err := canonical(k, v)
+		if err != nil {
+			return err
+		}
+		old, exists := existing[id]
+		c := k.cols(v)
+		if exists && old.doc == string(doc) {
+			p.count(k.entity, id, c.name, register.PlanUnchanged, nil)
+			continue
+		}
+		var changes []register.Change
+		if exists || p.w != nil || p.o.Details {
+			var oldDoc []byte
+			if exists {
+				oldDoc = []byte(old.doc)
+			}
+			if changes, err = register.DiffDocs(oldDoc, doc); err != nil {
+				return err
+			}
+			if exists && len(changes) == 0 {
+				p.count(k.entity, id, c.name, register.PlanUnchanged, nil)
+				continue
+			}
+		}
+		action := register.ActionCreate
+		if exists {
+			action = register.ActionUpdate
+		}
+		if p.o.Details {
+			p.count(k.entity, id, c.name, action, changes)
+		} else {
+			p.count(k.entity, id, c.name, action, nil)
+		}
+		if p.w == nil {
+			continue
+		}
+		w := p.w
+		version := old.version + 1
+		if exists {
+			res, err := upd.ExecContext(ctx, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, id, old.version)
+			if err != nil {
+				return translate(err, "save %s %q", k.entity, id)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return staleVersion(k.entity, id, old.version, -1)
+			}
+		} else {
+			pos, err := w.nextPos(ctx, k.table)
+			if err != nil {
+				return err
+			}
+			inserts = append(inserts, []any{id, pos, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, w.now})
+		}
+		cj, err := json.Marshal(changes)
+		if err != nil {
+			return err
+		}
+		revisions = append(revisions, []any{k.entity, id, version, action, w.actor, w.now, string(cj), string(doc)})
+	}
+	if p.w == nil {
+		return nil
+	}
+	if err := p.w.insertRows(ctx, k.table, []string{"id", "pos", "name", "status", "facet", "search", "department", "legal_bases", "third_country", "doc", "version", "created_at", "changed_at"}, inserts); err != nil {
+		return err
+	}
+	if len(revisions) > 0 {
+		p.w.changed = true
+	}
+	return p.w.insertRows(ctx, "revisions", []string{"entity", "entity_id", "version", "action", "actor", "at", "changes", "snapshot"}, revisions)
+}
+
+// insertRows inserts rows with multi-row INSERT statements of up to
+// idChunk rows.
+func (w *wtx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	row := "(" + placeholders(len(cols)) + ")"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	for start := 0; start < len(rows); start += idChunk {
+		chunk := rows[start:min(start+idChunk, len(rows))]
+		var b strings.Builder
+		b.Grow(len(head) + len(chunk)*(len(row)+2))
+		b.WriteString(head)
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(row)
+			args = append(args, r...)
+		}
+		if _, err := w.ExecContext(ctx, w.s.q(b.String()), args...); err != nil {
+			return translate(err, "insert into %s", table)
+		}
+	}
+	return nil
+}
+
+// planHeader compares (and with a write transaction saves) title and
+// controller.
+func (s *Store) planHeader(ctx context.Context, p *applier, r *register.Register) (string, error) {
+	if p.w != nil {
+		return s.saveHeader(ctx, p.w, r, false)
+	}
+	old, version, err := s.getHeader(ctx, p.q)
 	if err != nil {
 		return "", err
 	}
+	_, changes, err := nextHeader(old, version, r)
+	if err != nil || version > 0 && len(changes) == 0 {
+		return register.PlanUnchanged, err
+	}
+	if version == 0 {
+		return register.ActionCreate, nil
+	}
+	return register.ActionUpdate, nil
+}
+
+func nextHeader(old header, version int, r *register.Register) (header, []register.Change, error) {
 	next := old
 	if r.Title != "" {
 		next.Title = r.Title
 	}
 	if r.Controller != nil {
 		if err := r.Controller.Validate(); err != nil {
-			return "", err
+			return next, nil, err
 		}
 		next.Controller = r.Controller
 	}
@@ -174,42 +353,88 @@ func (s *Store) saveHeader(ctx context.Context, tx *sql.Tx, actor string, r *reg
 		oldV = old
 	}
 	changes, err := register.Diff(oldV, next)
+	return next, changes, err
+}
+
+// saveHeader writes title and controller; replace sets the title even when
+// empty (the controller form), else only a title that r has (imports).
+func (s *Store) saveHeader(ctx context.Context, w *wtx, r *register.Register, replace bool) (string, error) {
+	old, version, err := s.getHeader(ctx, w.Tx)
 	if err != nil {
 		return "", err
 	}
+	next, changes, err := nextHeader(old, version, r)
+	if err != nil {
+		return "", err
+	}
+	if replace {
+		next.Title = r.Title
+		if changes, err = register.Diff(old, next); err != nil {
+			return "", err
+		}
+	}
 	if version > 0 && len(changes) == 0 {
-		return "", nil
+		return register.PlanUnchanged, nil
 	}
 	doc, err := json.Marshal(next)
 	if err != nil {
 		return "", err
 	}
-	now := fmtTime(s.now())
 	action := register.ActionUpdate
 	if version == 0 {
 		action = register.ActionCreate
-		_, err = tx.ExecContext(ctx, s.q("INSERT INTO register_info (id, doc, version, changed_at) VALUES (1, ?, 1, ?)"), string(doc), now)
+		_, err = w.ExecContext(ctx, s.q("INSERT INTO register_info (id, doc, version, changed_at) VALUES (1, ?, 1, ?)"), string(doc), w.now)
 	} else {
-		_, err = tx.ExecContext(ctx, s.q("UPDATE register_info SET doc = ?, version = ?, changed_at = ? WHERE id = 1"), string(doc), version+1, now)
+		var res sql.Result
+		res, err = w.ExecContext(ctx, s.q("UPDATE register_info SET doc = ?, version = ?, changed_at = ? WHERE id = 1 AND version = ?"), string(doc), version+1, w.now, version)
+		if err == nil {
+			if n, _ := res.RowsAffected(); n != 1 {
+				return "", staleVersion("controller", "controller", version, -1)
+			}
+		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("save register header: %w", err)
+		return "", translate(err, "save register header")
 	}
-	return action, s.addRevision(ctx, tx, "controller", "controller", version+1, action, actor, now, changes, doc)
+	return action, w.addRevision(ctx, "controller", "controller", version+1, action, changes, doc)
 }
 
-// cloneJSON copies v so that normalising and stamping inside the store never
-// changes the caller's value.
-func cloneJSON[T any](v T) T {
-	b, err := json.Marshal(v)
+// RestoreRevision makes the state recorded in a revision of an activity or
+// measure the current one again; the restore is itself a new revision.
+// Returns ENOTFOUND for an unknown revision.
+func (s *Store) RestoreRevision(ctx context.Context, entity, id string, version int) error {
+	var snap string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT snapshot FROM revisions WHERE entity = ? AND entity_id = ? AND version = ?`), entity, id, version).Scan(&snap)
+	if errors.Is(err, sql.ErrNoRows) {
+		return gdpr.Errorf(gdpr.ENOTFOUND, "no revision %d of %s %q", version, entity, id)
+	}
 	if err != nil {
-		panic(err) // register types always marshal
+		return translate(err, "restore")
 	}
-	var c T
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(err)
+	detail := fmt.Sprintf("%s %s version %d", entity, id, version)
+	switch entity {
+	case "activity":
+		_, err = modifyEntry(ctx, s, activityKind, id, audit.RevisionRestore, register.ActionRestore, func(a *register.Activity) error {
+			var v register.Activity
+			if err := json.Unmarshal([]byte(snap), &v); err != nil {
+				return err
+			}
+			*a = v
+			return nil
+		}, detail)
+		return err
+	case "measure":
+		_, err = modifyEntry(ctx, s, measureKind, id, audit.RevisionRestore, register.ActionRestore, func(m *register.Measure) error {
+			var v register.Measure
+			if err := json.Unmarshal([]byte(snap), &v); err != nil {
+				return err
+			}
+			*m = v
+			return nil
+		}, detail)
+		return err
 	}
-	return c
+	return gdpr.Errorf(gdpr.EINVALID, "revisions of %s cannot be restored", entity)
 }
 
 func getByID[T any](ctx context.Context, s *Store, k kind[T], id string) (T, error) {
@@ -220,16 +445,46 @@ func getByID[T any](ctx context.Context, s *Store, k kind[T], id string) (T, err
 	return e.v, err
 }
 
-func write[T any](ctx context.Context, s *Store, k kind[T], actor string, v T, mode saveMode, action string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := saveEntry(ctx, s, tx, k, actor, cloneJSON(v), mode, action)
-		return err
-	})
-}
-
 // FindActivities implements register.Service.
 func (s *Store) FindActivities(ctx context.Context, f register.Filter) ([]*register.Activity, int, error) {
 	return findEntries(ctx, s, activityKind, f)
+}
+
+// Facets implements register.Service.
+func (s *Store) Facets(ctx context.Context) (register.Facets, error) {
+	f := register.Facets{Departments: []string{}, LegalBases: []string{}}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT DISTINCT department, legal_bases FROM activities WHERE status <> ?`), string(register.StatusArchived))
+	if err != nil {
+		return f, translate(err, "facets")
+	}
+	defer rows.Close()
+	deps, bases := map[string]bool{}, map[string]bool{}
+	for rows.Next() {
+		var dep, lbs string
+		if err := rows.Scan(&dep, &lbs); err != nil {
+			return f, translate(err, "facets")
+		}
+		if dep != "" {
+			deps[dep] = true
+		}
+		for _, lb := range strings.Split(lbs, "\n") {
+			if lb != "" {
+				bases[lb] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return f, translate(err, "facets")
+	}
+	for d := range deps {
+		f.Departments = append(f.Departments, d)
+	}
+	for b := range bases {
+		f.LegalBases = append(f.LegalBases, b)
+	}
+	slices.Sort(f.Departments)
+	slices.Sort(f.LegalBases)
+	return f, nil
 }
 
 // FindActivityByID implements register.Service.
@@ -238,18 +493,21 @@ func (s *Store) FindActivityByID(ctx context.Context, id string) (*register.Acti
 }
 
 // CreateActivity implements register.Service.
-func (s *Store) CreateActivity(ctx context.Context, actor string, a *register.Activity) error {
-	return write(ctx, s, activityKind, actor, a, mustCreate, register.ActionCreate)
+func (s *Store) CreateActivity(ctx context.Context, a *register.Activity) (*register.Activity, error) {
+	return writeOne(ctx, s, activityKind, a, mustCreate, 0)
 }
 
 // UpdateActivity implements register.Service.
-func (s *Store) UpdateActivity(ctx context.Context, actor string, a *register.Activity) error {
-	return write(ctx, s, activityKind, actor, a, mustExist, register.ActionUpdate)
+func (s *Store) UpdateActivity(ctx context.Context, a *register.Activity, version int) (*register.Activity, error) {
+	return writeOne(ctx, s, activityKind, a, mustExist, version)
 }
 
 // ArchiveActivity implements register.Service.
-func (s *Store) ArchiveActivity(ctx context.Context, actor, id string) error {
-	return archiveEntry(ctx, s, activityKind, actor, id, func(a *register.Activity) { a.Status = register.StatusArchived })
+func (s *Store) ArchiveActivity(ctx context.Context, id string) (*register.Activity, error) {
+	return modifyEntry(ctx, s, activityKind, id, audit.ActivityArchive, register.ActionArchive, func(a *register.Activity) error {
+		a.Status = register.StatusArchived
+		return nil
+	}, "")
 }
 
 // FindMeasures implements register.Service.
@@ -263,18 +521,60 @@ func (s *Store) FindMeasureByID(ctx context.Context, id string) (*register.Measu
 }
 
 // CreateMeasure implements register.Service.
-func (s *Store) CreateMeasure(ctx context.Context, actor string, m *register.Measure) error {
-	return write(ctx, s, measureKind, actor, m, mustCreate, register.ActionCreate)
+func (s *Store) CreateMeasure(ctx context.Context, m *register.Measure) (*register.Measure, error) {
+	return writeOne(ctx, s, measureKind, m, mustCreate, 0)
 }
 
 // UpdateMeasure implements register.Service.
-func (s *Store) UpdateMeasure(ctx context.Context, actor string, m *register.Measure) error {
-	return write(ctx, s, measureKind, actor, m, mustExist, register.ActionUpdate)
+func (s *Store) UpdateMeasure(ctx context.Context, m *register.Measure, version int) (*register.Measure, error) {
+	return writeOne(ctx, s, measureKind, m, mustExist, version)
 }
 
 // ArchiveMeasure implements register.Service.
-func (s *Store) ArchiveMeasure(ctx context.Context, actor, id string) error {
-	return archiveEntry(ctx, s, measureKind, actor, id, func(m *register.Measure) { m.Status = register.StatusArchived })
+func (s *Store) ArchiveMeasure(ctx context.Context, id string) (*register.Measure, error) {
+	return modifyEntry(ctx, s, measureKind, id, audit.MeasureArchive, register.ActionArchive, func(m *register.Measure) error {
+		m.Status = register.StatusArchived
+		return nil
+	}, "")
+}
+
+// ReviewMeasure implements register.Service.
+func (s *Store) ReviewMeasure(ctx context.Context, id string, day register.Date, evidence string) (*register.Measure, error) {
+	return modifyEntry(ctx, s, measureKind, id, audit.MeasureReview, register.ActionUpdate, func(m *register.Measure) error {
+		m.LastReviewed = &day
+		if evidence = strings.TrimSpace(evidence); evidence != "" {
+			m.Evidence = evidence
+		}
+		return nil
+	}, day.String())
+}
+
+// FindDocuments implements register.Service.
+func (s *Store) FindDocuments(ctx context.Context) ([]*register.Document, error) {
+	ds, _, err := findEntries(ctx, s, documentKind, register.Filter{})
+	return ds, err
+}
+
+// IDs implements register.Service.
+func (s *Store) IDs(ctx context.Context, entity string) (map[string]bool, error) {
+	table := map[string]string{"activity": "activities", "measure": "measures", "document": "documents"}[entity]
+	if table == "" {
+		return nil, gdpr.Errorf(gdpr.EINVALID, "unknown kind of entry %q", entity)
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT id FROM "+table)
+	if err != nil {
+		return nil, translate(err, "ids of %s", table)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err, "ids of %s", table)
+		}
+		out[id] = true
+	}
+	return out, translate(rows.Err(), "ids of %s", table)
 }
 
 // FindRevisions implements register.Service.
@@ -289,11 +589,11 @@ func (s *Store) FindRevisions(ctx context.Context, f register.RevisionFilter) ([
 	}
 	cond := ""
 	if len(where) > 0 {
-		cond = " WHERE " + joinAnd(where)
+		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
 	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM revisions"+cond), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count revisions: %w", err)
+		return nil, 0, translate(err, "count revisions")
 	}
 	query := "SELECT entity, entity_id, version, action, actor, at, changes, snapshot FROM revisions" + cond + " ORDER BY at DESC, entity, entity_id, version DESC"
 	if f.Limit > 0 {
@@ -301,7 +601,7 @@ func (s *Store) FindRevisions(ctx context.Context, f register.RevisionFilter) ([
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list revisions: %w", err)
+		return nil, 0, translate(err, "list revisions")
 	}
 	defer rows.Close()
 	var out []*register.Revision
@@ -309,7 +609,7 @@ func (s *Store) FindRevisions(ctx context.Context, f register.RevisionFilter) ([
 		var rv register.Revision
 		var at, changes, snap string
 		if err := rows.Scan(&rv.Entity, &rv.EntityID, &rv.Version, &rv.Action, &rv.Actor, &at, &changes, &snap); err != nil {
-			return nil, 0, fmt.Errorf("list revisions: %w", err)
+			return nil, 0, translate(err, "list revisions")
 		}
 		if rv.At, err = parseTime(at); err != nil {
 			return nil, 0, err
@@ -320,13 +620,5 @@ func (s *Store) FindRevisions(ctx context.Context, f register.RevisionFilter) ([
 		rv.Snapshot = json.RawMessage(snap)
 		out = append(out, &rv)
 	}
-	return out, total, rows.Err()
-}
-
-func joinAnd(xs []string) string {
-	out := xs[0]
-	for _, x := range xs[1:] {
-		out += " AND " + x
-	}
-	return out
+	return out, total, translate(rows.Err(), "list revisions")
 }

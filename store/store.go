@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // driver "sqlite"
 
 	"gdpr"
+	"gdpr/auth"
 	"gdpr/register"
 )
 
@@ -211,16 +212,51 @@ type querier interface {
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return translate(err, "begin")
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	return translate(tx.Commit(), "commit")
+}
+
+// wtx is a write transaction on behalf of a principal: what it writes is
+// attributed to the actor, at one time for all of it.
+type wtx struct {
+	*sql.Tx
+	s     *Store
+	actor string
+	at    time.Time
+	now   string // at, formatted
+	// changed is set when a register entry changed: the register's state
+	// counter moves on at commit.
+	changed bool
+	pos     map[string]int
+}
+
+// write runs fn in one write transaction on behalf of the context's
+// principal (EUNAUTHORIZED without one). The audit entry of the change is
+// written by fn within the same transaction, so that a change and its
+// audit entry are committed together or not at all.
+func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return gdpr.Errorf(gdpr.EUNAUTHORIZED, "no principal: every write names who makes it")
 	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		at := s.now().UTC().Truncate(time.Microsecond)
+		w := &wtx{Tx: tx, s: s, actor: p.Actor, at: at, now: fmtTime(at)}
+		if err := fn(w); err != nil {
+			return err
+		}
+		if w.changed {
+			if _, err := tx.ExecContext(ctx, "UPDATE register_state SET seq = seq + 1 WHERE id = 1"); err != nil {
+				return translate(err, "register state")
+			}
+		}
+		return nil
+	})
 }
 
 const timeLayout = "2006-01-02T15:04:05.000000Z"

@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"gdpr"
+	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/importer"
 	"gdpr/logscrub"
@@ -82,9 +84,12 @@ func openPostgres(t *testing.T, dsn string, clock func() time.Time) *store.Store
 	return s
 }
 
+// fixedClock starts on a fixed day and moves a second per call, safe for
+// concurrent writers.
 func fixedClock() func() time.Time {
-	t := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	return func() time.Time { t = t.Add(time.Second); return t }
+	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var n atomic.Int64
+	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Second) }
 }
 
 func parseSeed(t *testing.T, name string) *register.Register {
@@ -100,6 +105,12 @@ func parseSeed(t *testing.T, name string) *register.Register {
 	return res.Register
 }
 
+// as returns a context in which actor writes (a principal, as the
+// adapters put it there).
+func as(actor string) context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Principal{Actor: actor, Role: auth.Admin})
+}
+
 func TestStore(t *testing.T) {
 	for name, s := range engines(t) {
 		t.Run(name, func(t *testing.T) {
@@ -110,6 +121,10 @@ func TestStore(t *testing.T) {
 	}
 }
 
+func summary(sum register.ApplySummary) [3]int {
+	return [3]int{sum.Created, sum.Updated, sum.Unchanged}
+}
+
 // storeCases run in order against one store per engine; later cases build
 // on the state earlier ones leave.
 var storeCases = []struct {
@@ -117,13 +132,13 @@ var storeCases = []struct {
 	run  func(t *testing.T, s *store.Store)
 }{
 	{"import seed 000 creates everything with revisions", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		sum, err := s.Apply(ctx, "test", parseSeed(t, "seed000-allegro.txt"))
+		ctx := as("test")
+		sum, err := s.Apply(ctx, parseSeed(t, "seed000-allegro.txt"), register.ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (register.ApplySummary{Created: 1 + 4 + 8}); sum != want {
-			t.Fatalf("summary = %+v, want %+v", sum, want)
+		if got, want := summary(sum), [3]int{1 + 4 + 8, 0, 0}; got != want {
+			t.Fatalf("summary = %v, want %v", got, want)
 		}
 		r, err := s.Register(ctx, false)
 		if err != nil {
@@ -135,39 +150,61 @@ var storeCases = []struct {
 		if r.Activities[0].ID != "betrieb-der-website-und-des-onlineshops" || r.Activities[3].ID != "werbemassnahmen-zur-kundengewinnung" {
 			t.Errorf("order not kept: %s ... %s", r.Activities[0].ID, r.Activities[3].ID)
 		}
-		if r.Activities[0].Created == nil || r.Activities[0].Changed == nil {
-			t.Error("created/changed not set")
+		if r.Activities[0].Created == nil || r.Activities[0].Changed == nil || r.Activities[0].Version != 1 {
+			t.Error("created/changed/version not set")
 		}
 		revs, total, err := s.FindRevisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
 		if err != nil || total != 1 || revs[0].Action != register.ActionCreate || revs[0].Actor != "test" || revs[0].Version != 1 {
 			t.Fatalf("revisions = %+v, %d, %v", revs, total, err)
 		}
+		es, _, _ := s.FindAudit(ctx, audit.Filter{Action: audit.RegisterImport})
+		if len(es) != 1 || es[0].Actor != "test" || es[0].Outcome != audit.OK || !strings.Contains(es[0].Detail, "created 13") {
+			t.Fatalf("audit = %+v", es)
+		}
 	}},
 	{"importing the same file again changes nothing", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
+		ctx := as("test")
 		_, before, _ := s.FindRevisions(ctx, register.RevisionFilter{})
-		sum, err := s.Apply(ctx, "test", parseSeed(t, "seed000-allegro.txt"))
+		state, _ := s.State(ctx)
+		sum, err := s.Apply(ctx, parseSeed(t, "seed000-allegro.txt"), register.ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (register.ApplySummary{Unchanged: 13}); sum != want {
-			t.Fatalf("summary = %+v, want %+v", sum, want)
+		if got, want := summary(sum), [3]int{0, 0, 13}; got != want {
+			t.Fatalf("summary = %v, want %v", got, want)
 		}
 		_, after, _ := s.FindRevisions(ctx, register.RevisionFilter{})
 		if after != before {
 			t.Fatalf("revisions %d -> %d on an unchanged import", before, after)
 		}
+		if st, _ := s.State(ctx); st != state {
+			t.Fatalf("state %d -> %d on an unchanged import", state, st)
+		}
 	}},
 	{"an edited file updates the entry and records what changed", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
+		ctx := as("editor")
 		r := parseSeed(t, "seed000-allegro.txt")
 		r.Activities[1].Retention[0].Text = "8 Jahre ab Schluss des Kalenderjahres"
-		sum, err := s.Apply(ctx, "editor", r)
-		if err != nil {
-			t.Fatal(err)
+		state, _ := s.State(ctx)
+		plan, err := s.Plan(ctx, r, register.ApplyOptions{Details: true})
+		if err != nil || summary(plan) != [3]int{0, 1, 12} || len(plan.Items) != 13 {
+			t.Fatalf("plan = %+v, %v", plan, err)
 		}
-		if sum.Updated != 1 || sum.Created != 0 {
-			t.Fatalf("summary = %+v", sum)
+		var changed *register.PlanItem
+		for i, it := range plan.Items {
+			if it.Action == register.ActionUpdate {
+				changed = &plan.Items[i]
+			}
+		}
+		if changed == nil || changed.ID != "kundenverwaltung" || len(changed.Changes) != 1 || changed.Changes[0].Field != "retention" {
+			t.Fatalf("plan item = %+v", changed)
+		}
+		sum, err := s.Apply(ctx, r, register.ApplyOptions{IfState: plan.State})
+		if err != nil || summary(sum) != [3]int{0, 1, 12} {
+			t.Fatalf("summary = %+v, %v", sum, err)
+		}
+		if st, _ := s.State(ctx); st == state || st != sum.State {
+			t.Fatalf("state %d -> %d, summary says %d", state, st, sum.State)
 		}
 		revs, _, err := s.FindRevisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
 		if err != nil || len(revs) != 2 {
@@ -178,13 +215,17 @@ var storeCases = []struct {
 			!strings.Contains(string(rv.Changes[0].Old), "10 Jahre") || !strings.Contains(string(rv.Changes[0].New), "8 Jahre") {
 			t.Fatalf("revision = %+v", rv)
 		}
+		// The preview's state is gone: confirming it now is refused.
+		if _, err := s.Apply(ctx, parseSeed(t, "seed000-allegro.txt"), register.ApplyOptions{IfState: plan.State}); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("stale preview applied: %v", err)
+		}
 	}},
 	{"a failing import writes nothing", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
+		ctx := as("test")
 		before, _ := s.Register(ctx, true)
 		r := parseSeed(t, "seed002-toms.txt")
 		r.TOMs[3].Category = "bogus" // fails validation after the first entries
-		if _, err := s.Apply(ctx, "test", r); gdpr.ErrorCode(err) != gdpr.EINVALID {
+		if _, err := s.Apply(ctx, r, register.ApplyOptions{}); gdpr.ErrorCode(err) != gdpr.EINVALID {
 			t.Fatalf("err = %v, want invalid", err)
 		}
 		after, _ := s.Register(ctx, true)
@@ -192,30 +233,47 @@ var storeCases = []struct {
 			t.Fatalf("measures %d -> %d after a failed import", len(before.TOMs), len(after.TOMs))
 		}
 	}},
-	{"create, conflict, update, archive an activity", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		a := &register.Activity{ID: "bewerbungen", Name: "Bewerbungsverfahren", Purposes: []string{"Auswahl von Bewerbern"}}
-		if err := s.CreateActivity(ctx, "api", a); err != nil {
-			t.Fatal(err)
+	{"a write without principal is refused", func(t *testing.T, s *store.Store) {
+		_, err := s.CreateActivity(context.Background(), &register.Activity{ID: "x", Name: "x"})
+		if gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
+			t.Fatalf("err = %v", err)
 		}
-		if a.Status != "" {
+	}},
+	{"create, conflict, stale update, update, archive an activity", func(t *testing.T, s *store.Store) {
+		ctx := as("api")
+		a := &register.Activity{ID: "bewerbungen", Name: "Bewerbungsverfahren", Purposes: []string{"Auswahl von Bewerbern"}}
+		got, err := s.CreateActivity(ctx, a)
+		if err != nil || got.Version != 1 || got.Status != register.StatusDraft || got.Created == nil {
+			t.Fatalf("create: %+v %v", got, err)
+		}
+		if a.Status != "" || a.Version != 0 {
 			t.Error("the store changed the caller's value")
 		}
-		if err := s.CreateActivity(ctx, "api", a); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+		if _, err := s.CreateActivity(ctx, a); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
 			t.Fatalf("second create: %v, want conflict", err)
 		}
-		got, err := s.FindActivityByID(ctx, "bewerbungen")
-		if err != nil || got.Status != register.StatusDraft || got.Role != register.RoleController {
+		got, err = s.FindActivityByID(ctx, "bewerbungen")
+		if err != nil || got.Status != register.StatusDraft || got.Role != register.RoleController || got.Version != 1 {
 			t.Fatalf("got %+v, %v", got, err)
 		}
 		got.LegalBases = []string{"§ 26 BDSG"}
-		if err := s.UpdateActivity(ctx, "api", got); err != nil {
-			t.Fatal(err)
+		upd, err := s.UpdateActivity(ctx, got, 1)
+		if err != nil || upd.Version != 2 || upd.LegalBases[0] != "§ 26 BDSG" {
+			t.Fatalf("update: %+v %v", upd, err)
 		}
-		if err := s.UpdateActivity(ctx, "api", &register.Activity{ID: "nope", Name: "x"}); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+		// A write made from version 1 again is stale: refused, nothing
+		// changes.
+		got.LegalBases = []string{"Art. 6 Abs. 1 lit. f DSGVO"}
+		if _, err := s.UpdateActivity(ctx, got, 1); gdpr.ErrorCode(err) != gdpr.ECONFLICT || !strings.Contains(err.Error(), "current one is 2") {
+			t.Fatalf("stale update: %v", err)
+		}
+		if cur, _ := s.FindActivityByID(ctx, "bewerbungen"); cur.LegalBases[0] != "§ 26 BDSG" || cur.Version != 2 {
+			t.Fatalf("stale update overwrote: %+v", cur)
+		}
+		if _, err := s.UpdateActivity(ctx, &register.Activity{ID: "nope", Name: "x"}, 1); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
 			t.Fatalf("update unknown: %v", err)
 		}
-		if err := s.ArchiveActivity(ctx, "api", "bewerbungen"); err != nil {
+		if _, err := s.ArchiveActivity(ctx, "bewerbungen"); err != nil {
 			t.Fatal(err)
 		}
 		list, total, err := s.FindActivities(ctx, register.Filter{})
@@ -231,9 +289,17 @@ var storeCases = []struct {
 		if len(revs) != 3 || revs[0].Action != register.ActionArchive || revs[2].Action != register.ActionCreate {
 			t.Fatalf("revisions = %+v", revs)
 		}
+		es, _, _ := s.FindAudit(ctx, audit.Filter{Actor: "api"})
+		var actions []string
+		for _, e := range es {
+			actions = append(actions, e.Action)
+		}
+		if strings.Join(actions, " ") != "activity.archive activity.update activity.create" {
+			t.Fatalf("audit actions = %v", actions)
+		}
 	}},
 	{"filter by query and paginate", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
+		ctx := as("test")
 		list, total, err := s.FindActivities(ctx, register.Filter{Query: "KUNDEN"})
 		if err != nil || total != 3 || len(list) != 3 {
 			t.Fatalf("query: %d %d %v", len(list), total, err)
@@ -243,9 +309,9 @@ var storeCases = []struct {
 			t.Fatalf("page: %d %v", total, list)
 		}
 	}},
-	{"measures and documents of seed 002", func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		if _, err := s.Apply(ctx, "test", parseSeed(t, "seed002-toms.txt")); err != nil {
+	{"measures and documents of seed 002, reviewed", func(t *testing.T, s *store.Store) {
+		ctx := as("test")
+		if _, err := s.Apply(ctx, parseSeed(t, "seed002-toms.txt"), register.ApplyOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		r, _ := s.Register(ctx, false)
@@ -256,11 +322,36 @@ var storeCases = []struct {
 		if err != nil || m.Category != register.CatIntegrity {
 			t.Fatalf("measure %+v %v", m, err)
 		}
-		if err := s.ArchiveMeasure(ctx, "test", m.ID); err != nil {
+		day := register.DateOf(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+		rm, err := s.ReviewMeasure(ctx, m.ID, day, "Schulung 2026")
+		if err != nil || rm.LastReviewed == nil || *rm.LastReviewed != day || rm.Evidence != "Schulung 2026" || rm.Version != m.Version+1 {
+			t.Fatalf("reviewed %+v %v", rm, err)
+		}
+		if _, err := s.ArchiveMeasure(ctx, m.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, total, _ := s.FindMeasures(ctx, register.Filter{}); total != 30 {
 			t.Fatalf("active measures = %d", total)
+		}
+		docs, err := s.FindDocuments(ctx)
+		if err != nil || len(docs) != 5 {
+			t.Fatalf("documents %d %v", len(docs), err)
+		}
+	}},
+	{"header with version", func(t *testing.T, s *store.Store) {
+		ctx := as("dpo")
+		h, err := s.Header(ctx)
+		if err != nil || h.Version < 1 || h.Controller.Name != "allegro:it" {
+			t.Fatalf("header %+v %v", h, err)
+		}
+		c := *h.Controller
+		c.Email = "datenschutz@allegro-it.de"
+		nh, err := s.UpdateHeader(ctx, register.Header{Title: "Neu", Controller: &c}, h.Version)
+		if err != nil || nh.Version != h.Version+1 || nh.Title != "Neu" || nh.Controller.Email != c.Email {
+			t.Fatalf("updated %+v %v", nh, err)
+		}
+		if _, err := s.UpdateHeader(ctx, register.Header{Title: "Alt", Controller: &c}, h.Version); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("stale header update: %v", err)
 		}
 	}},
 }
@@ -299,8 +390,8 @@ func seedFile(name string) string {
 func TestRevisionsAreImmutable(t *testing.T) {
 	for name, s := range engines(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			if _, err := s.Apply(ctx, "test", parseSeed(t, "seed000-allegro.txt")); err != nil {
+			ctx := as("test")
+			if _, err := s.Apply(ctx, parseSeed(t, "seed000-allegro.txt"), register.ApplyOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			db := store.RawDB(s)
@@ -320,7 +411,7 @@ func TestRevisionsAreImmutable(t *testing.T) {
 func TestAuthStore(t *testing.T) {
 	for name, s := range engines(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := as("cli:root")
 			if err := s.CreateUser(ctx, "erika", auth.Editor, "hash1"); err != nil {
 				t.Fatal(err)
 			}
@@ -335,23 +426,38 @@ func TestAuthStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			exp := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-			s.CreateSession(ctx, "s1", "erika", "csrf1", exp)
-			s.CreateSession(ctx, "s2", "erika", "csrf2", exp)
+			uctx := as("user:erika")
+			if err := s.StartSession(uctx, auth.NewSession{IDHash: "s1", User: "erika", CSRF: "csrf1", Expires: exp, Device: "d1"}); err != nil {
+				t.Fatal(err)
+			}
+			s.StartSession(uctx, auth.NewSession{IDHash: "s2", User: "erika", CSRF: "csrf2", Expires: exp})
 			ses, err := s.FindSession(ctx, "s1")
 			if err != nil || ses.User.Name != "erika" || ses.CSRF != "csrf1" || !ses.Expires.Equal(exp) {
 				t.Fatalf("session %+v %v", ses, err)
 			}
-			if err := s.SetPassword(ctx, "erika", "hash2", "s1"); err != nil {
+			if ok, _ := s.KnownDevice(ctx, "d1", "erika"); !ok {
+				t.Fatal("device not remembered")
+			}
+			if ok, _ := s.KnownDevice(ctx, "d1", "mallory"); ok {
+				t.Fatal("device known for another user")
+			}
+			if err := s.SetPassword(uctx, "erika", "hash2", "s1"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.FindSession(ctx, "s2"); gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
 				t.Fatal("other session survived a password change")
 			}
-			if err := s.SetUserDisabled(ctx, "erika", true); err != nil {
+			if err := s.EndSession(uctx, "s1"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.FindSession(ctx, "s1"); gdpr.ErrorCode(err) != gdpr.EUNAUTHORIZED {
-				t.Fatal("session of a disabled user")
+				t.Fatal("session survived its end")
+			}
+			if err := s.SetUserDisabled(ctx, "erika", true); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := s.KnownDevice(ctx, "d1", "erika"); ok {
+				t.Fatal("device of a disabled user")
 			}
 			if n, _ := s.CountUsers(ctx); n != 0 {
 				t.Fatalf("enabled users = %d", n)
@@ -360,8 +466,15 @@ func TestAuthStore(t *testing.T) {
 				t.Fatal(err)
 			}
 			tok, err := s.FindToken(ctx, "th")
-			if err != nil || tok.Role != auth.Auditor || tok.LastUsed == nil {
+			if err != nil || tok.Role != auth.Auditor || tok.LastUsed != nil {
 				t.Fatalf("token %+v %v", tok, err)
+			}
+			used := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+			if err := s.TouchTokens(ctx, map[string]time.Time{"ci": used}); err != nil {
+				t.Fatal(err)
+			}
+			if tok, _ := s.FindToken(ctx, "th"); tok.LastUsed == nil || !tok.LastUsed.Equal(used) {
+				t.Fatalf("last use %v", tok.LastUsed)
 			}
 			if err := s.RevokeToken(ctx, "ci"); err != nil {
 				t.Fatal(err)
@@ -376,12 +489,21 @@ func TestAuthStore(t *testing.T) {
 			if len(toks) != 1 || toks[0].Revoked == nil {
 				t.Fatalf("tokens %+v", toks)
 			}
-			for _, a := range []string{"login", "logout"} {
-				s.Audit(ctx, auth.AuditEntry{Actor: "erika", Action: a, Target: "session", Outcome: auth.OutcomeOK})
+			es, total, err := s.FindAudit(ctx, audit.Filter{})
+			var actions []string
+			for _, e := range es {
+				actions = append(actions, e.Actor+" "+e.Action)
 			}
-			es, total, err := s.FindAudit(ctx, 10, 0)
-			if err != nil || total != 2 || es[0].Action != "logout" || es[0].At.IsZero() {
-				t.Fatalf("audit %+v %d %v", es, total, err)
+			want := "cli:root token.revoke, cli:root token.create, cli:root user.disable, user:erika auth.logout, user:erika auth.password_change, user:erika auth.login, user:erika auth.login, cli:root user.create"
+			if err != nil || total != 8 || strings.Join(actions, ", ") != want {
+				t.Fatalf("audit %v %d %v", actions, total, err)
+			}
+			long := strings.Repeat("x", 60<<10)
+			if err := s.Audit(ctx, audit.Entry{Actor: long, Action: audit.Login, Target: long, Outcome: audit.Failed, Detail: long}); err != nil {
+				t.Fatal(err)
+			}
+			if es, _, _ := s.FindAudit(ctx, audit.Filter{Limit: 1}); len(es[0].Actor)+len(es[0].Target)+len(es[0].Detail) > 1000 {
+				t.Fatalf("an audit entry of %d bytes", len(es[0].Actor)+len(es[0].Target)+len(es[0].Detail))
 			}
 		})
 	}
@@ -390,28 +512,30 @@ func TestAuthStore(t *testing.T) {
 func TestPlanAndRestore(t *testing.T) {
 	for name, s := range engines(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := as("editor")
 			r := parseSeed(t, "seed000-allegro.txt")
-			plan, err := s.Plan(ctx, "test", r)
+			plan, err := s.Plan(ctx, r, register.ApplyOptions{})
 			if err != nil || plan.Created != 13 {
 				t.Fatalf("plan %+v %v", plan, err)
 			}
 			if _, total, _ := s.FindActivities(ctx, register.Filter{}); total != 0 {
 				t.Fatal("a plan wrote")
 			}
-			s.Apply(ctx, "test", r)
+			s.Apply(ctx, r, register.ApplyOptions{})
 			a, _ := s.FindActivityByID(ctx, "kundenverwaltung")
 			a.Purposes = []string{"geändert"}
-			s.UpdateActivity(ctx, "editor", a)
-			if err := s.RestoreRevision(ctx, "editor", "activity", "kundenverwaltung", 1); err != nil {
+			if _, err := s.UpdateActivity(ctx, a, a.Version); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RestoreRevision(ctx, "activity", "kundenverwaltung", 1); err != nil {
 				t.Fatal(err)
 			}
 			a, _ = s.FindActivityByID(ctx, "kundenverwaltung")
 			revs, _, _ := s.FindRevisions(ctx, register.RevisionFilter{EntityID: "kundenverwaltung"})
-			if a.Purposes[0] != "Verwaltung von Kundendaten" || len(revs) != 3 || revs[0].Action != register.ActionRestore {
-				t.Fatalf("restored %v, revisions %d %s", a.Purposes, len(revs), revs[0].Action)
+			if a.Purposes[0] != "Verwaltung von Kundendaten" || len(revs) != 3 || revs[0].Action != register.ActionRestore || a.Version != 3 {
+				t.Fatalf("restored %v v%d, revisions %d %s", a.Purposes, a.Version, len(revs), revs[0].Action)
 			}
-			if err := s.RestoreRevision(ctx, "editor", "activity", "kundenverwaltung", 9); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+			if err := s.RestoreRevision(ctx, "activity", "kundenverwaltung", 9); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
 				t.Fatal(err)
 			}
 		})

@@ -1,10 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
-	"gdpr/auth"
-	"gdpr/locale"
+	"gdpr"
+	"gdpr/httpx"
 	"gdpr/session"
 )
 
@@ -17,41 +18,25 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request, id session.Ide
 	h.render(w, r, http.StatusOK, "account.html", accountData{base: h.base(r, id, "account")})
 }
 
-// changePassword needs the current password; it ends the user's other
-// sessions.
+// changePassword needs the current password (checked under a throttle of
+// its own); it ends the user's other sessions.
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	l := lang(r)
-	d := accountData{base: h.base(r, id, "account")}
-	name := id.Session.User.Name
-	_, hash, err := h.Store.FindUser(r.Context(), name)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	pw, repeat := r.PostFormValue("new"), r.PostFormValue("repeat")
-	switch {
-	case !auth.VerifyPassword(hash, r.PostFormValue("current")):
-		d.Error = locale.T(l, "ui.account.wrong")
-	case pw != repeat:
-		d.Error = locale.T(l, "ui.account.differ")
-	case auth.CheckPassword(pw) != nil:
-		d.Error = locale.T(l, "ui.account.short", auth.MinPassword)
-	}
-	if d.Error != "" {
-		h.Store.Audit(r.Context(), auth.AuditEntry{Actor: id.Actor, Action: "password.change", Target: name, Outcome: auth.OutcomeFailed})
-		h.render(w, r, http.StatusUnprocessableEntity, "account.html", d)
-		return
-	}
-	newHash, err := auth.HashPassword(pw)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	c, _ := r.Cookie(session.SessionCookie)
-	if err := h.Store.SetPassword(r.Context(), name, newHash, auth.HashSecret(c.Value)); err != nil {
-		h.fail(w, r, err)
+	err := h.App.ChangePassword(r.Context(), r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat"), c.Value)
+	if err == nil {
+		http.Redirect(w, r, "/account?done=password&lang="+string(lang(r)), http.StatusSeeOther)
 		return
 	}
-	h.Store.Audit(r.Context(), auth.AuditEntry{Actor: id.Actor, Action: "password.change", Target: name, Outcome: auth.OutcomeOK})
-	http.Redirect(w, r, "/account?done=password&lang="+string(l), http.StatusSeeOther)
+	var ge *gdpr.Error
+	code := gdpr.ErrorCode(err)
+	if code == gdpr.EINTERNAL || !errors.As(err, &ge) {
+		h.problem(w, r, err)
+		return
+	}
+	httpx.SetRetryAfter(w, err)
+	status := httpx.StatusOf(code)
+	if code == gdpr.EINVALID {
+		status = http.StatusUnprocessableEntity
+	}
+	h.render(w, r, status, "account.html", accountData{base: h.base(r, id, "account"), Error: gdpr.Localized(err, lang(r))})
 }

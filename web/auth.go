@@ -3,12 +3,16 @@ package web
 import (
 	"bytes"
 	"crypto/subtle"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"gdpr"
+	"gdpr/app"
 	"gdpr/auth"
+	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/session"
 )
@@ -29,7 +33,7 @@ type loginData struct {
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, status int, d loginData) {
 	if d.CSRF == "" {
 		d.CSRF, _ = auth.NewSecret("")
-		http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: d.CSRF, Path: "/login", HttpOnly: true, Secure: session.Secure(r), SameSite: http.SameSiteStrictMode})
+		http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: d.CSRF, Path: "/login", HttpOnly: true, Secure: h.Auth.Proxies.Secure(r), SameSite: http.SameSiteStrictMode})
 	}
 	d.Lang = lang(r)
 	d.Other = other(d.Lang)
@@ -43,17 +47,15 @@ func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
 	h.loginPage(w, r, http.StatusOK, loginData{})
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !httpx.Limit(w, r, httpx.MaxForm) {
+		h.problem(w, r, httpx.TooLarge)
+		return
+	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
+	if len(name) > 64 {
+		name = name[:64] // no user has a longer name; the form shows no more
+	}
 	pw := r.PostFormValue("password")
 	next := localPath(r.PostFormValue("next"))
 	l := lang(r)
@@ -62,61 +64,98 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		h.loginPage(w, r, http.StatusForbidden, loginData{Error: locale.T(l, "ui.login.expired"), Next: next, Name: name})
 		return
 	}
-	keys := []string{"user:" + strings.ToLower(name), "ip:" + clientIP(r)}
-	if blocked, _ := h.Throttle.Blocked(keys...); blocked {
-		h.Store.Audit(r.Context(), auth.AuditEntry{Actor: name, Action: "login", Target: "session", Outcome: auth.OutcomeDenied, Detail: "throttled"})
-		h.loginPage(w, r, http.StatusTooManyRequests, loginData{Error: locale.T(l, "ui.login.throttled"), Next: next, Name: name, CSRF: c.Value})
+	req := app.LoginRequest{Name: name, Password: pw, Addr: h.Auth.Proxies.ClientAddr(r)}
+	if dc, err := r.Cookie(session.DeviceCookie); err == nil {
+		req.Device = dc.Value
+	}
+	res, err := h.App.Login(r.Context(), req)
+	if err != nil {
+		code := gdpr.ErrorCode(err)
+		if code == gdpr.EINTERNAL {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.SetRetryAfter(w, err)
+		h.loginPage(w, r, httpx.StatusOf(code), loginData{Error: gdpr.Localized(err, l), Next: next, Name: name, CSRF: c.Value})
 		return
 	}
-	u, hash, err := h.Store.FindUser(r.Context(), name)
-	ok := false
-	if err == nil && !u.Disabled {
-		ok = auth.VerifyPassword(hash, pw)
-	} else {
-		auth.VerifyMissing(pw)
-	}
-	if !ok {
-		h.Throttle.Fail(keys...)
-		h.Store.Audit(r.Context(), auth.AuditEntry{Actor: name, Action: "login", Target: "session", Outcome: auth.OutcomeFailed})
-		h.loginPage(w, r, http.StatusUnauthorized, loginData{Error: locale.T(l, "ui.login.failed"), Next: next, Name: name, CSRF: c.Value})
-		return
-	}
-	h.Throttle.Succeed(keys...)
-	if err := session.Start(r.Context(), w, r, h.Store.CreateSession, u.Name, h.Now()); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.Store.Audit(r.Context(), auth.AuditEntry{Actor: "user:" + u.Name, Action: "login", Target: "session", Outcome: auth.OutcomeOK})
+	h.Auth.SetSession(w, r, res.SessionID, res.Expires)
+	h.Auth.SetDevice(w, r, res.Device)
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+type logoutData struct {
+	base
+}
+
+// postLogout ends the session, on the server and in the browser, when the
+// form carries the session's CSRF token. Without it (a forged request, or
+// a page from an older session) nothing changes: the browser gets a page
+// that asks to confirm, with a valid form. Clearing only the cookie would
+// leave a session that a copied cookie could still use.
 func (h *Handler) postLogout(w http.ResponseWriter, r *http.Request) {
-	id, err := h.Auth.Identify(r)
-	if err == nil && id.Session != nil && session.CSRFValid(r, id.Session) {
-		c, _ := r.Cookie(session.SessionCookie)
-		h.Store.DeleteSession(r.Context(), auth.HashSecret(c.Value))
-		h.Store.Audit(r.Context(), auth.AuditEntry{Actor: id.Actor, Action: "logout", Target: "session", Outcome: auth.OutcomeOK})
+	if !httpx.Limit(w, r, httpx.MaxForm) {
+		h.problem(w, r, httpx.TooLarge)
+		return
 	}
-	session.Clear(w, r)
+	id, err := h.Auth.Identify(r)
+	if err != nil || id.Session == nil {
+		h.Auth.Clear(w, r)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if !session.CSRFValid(r, id.Session) {
+		h.render(w, r, http.StatusForbidden, "logout.html", logoutData{base: h.base(r, id, "")})
+		return
+	}
+	c, _ := r.Cookie(session.SessionCookie)
+	if err := h.App.Logout(session.WithPrincipal(r, id).Context(), c.Value); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.Auth.Clear(w, r)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// localPath keeps redirects on this site: only absolute paths, no scheme or
-// host ("//evil.example" and "/\\evil" are refused).
+// localPath keeps a redirect on this site: an absolute path without
+// scheme, host or user, and without the bytes that browsers drop or
+// rewrite before they resolve a URL (tab, CR, LF and other control
+// characters, space, backslash), so that "/\t/evil.example", which a
+// browser reads as "//evil.example", is refused like "//evil.example"
+// itself. Anything else is "/".
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if p == "" || len(p) > 2048 || p[0] != '/' {
+		return "/"
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if len(p) > 1 && p[1] == '/' {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return p
 }
 
+// pageFn is a page handler; the request's context carries the principal.
+type pageFn func(w http.ResponseWriter, r *http.Request, id session.Identity)
+
 // page wraps a page handler: without a session the browser goes to the
 // sign-in page and comes back afterwards.
-func (h *Handler) page(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request, id session.Identity)) http.HandlerFunc {
+func (h *Handler) page(perm auth.Permission, fn pageFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := h.Auth.Identify(r)
 		if err != nil || id.Session == nil {
+			if gdpr.ErrorCode(err) == gdpr.EINTERNAL {
+				h.fail(w, r, err)
+				return
+			}
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
@@ -124,40 +163,42 @@ func (h *Handler) page(perm auth.Permission, fn func(w http.ResponseWriter, r *h
 			h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.forbidden")})
 			return
 		}
-		fn(w, r, id)
+		fn(w, session.WithPrincipal(r, id), id)
 	}
 }
 
-// form wraps a form handler: like page, and the form must carry the
-// session's CSRF token.
-func (h *Handler) form(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request, id session.Identity)) http.HandlerFunc {
-	return h.page(perm, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
-		if r.Header.Get("Content-Type") != "" && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-			r.ParseMultipartForm(maxUpload)
-		}
-		entry := auth.AuditEntry{Actor: id.Actor, Action: r.Pattern, Target: r.PathValue("id"), Outcome: auth.OutcomeOK}
-		if !session.CSRFValid(r, id.Session) {
-			entry.Outcome, entry.Detail = auth.OutcomeDenied, "csrf"
-			h.Store.Audit(r.Context(), entry)
-			h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.login.expired")})
+// form wraps a form handler: like page, with the body bounded (limit)
+// before anything reads it, and the session's CSRF token required. A
+// refused form is recorded under action.
+func (h *Handler) form(perm auth.Permission, action string, limit int64, fn pageFn) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !httpx.Limit(w, r, limit) {
+			h.problem(w, r, httpx.TooLarge)
 			return
 		}
-		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		fn(rec, r, id)
-		if rec.status >= 400 {
-			entry.Outcome = auth.OutcomeFailed
-		}
-		h.Store.Audit(r.Context(), entry)
-	})
+		h.page(perm, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				// Parts beyond 1 MiB go to temporary files, within the
+				// body's bound.
+				if err := r.ParseMultipartForm(1 << 20); err != nil {
+					h.problem(w, r, gdpr.Errorf(gdpr.EINVALID, "the form could not be read: %v", err))
+					return
+				}
+			}
+			if !session.CSRFValid(r, id.Session) {
+				var mb *http.MaxBytesError
+				if err := r.ParseForm(); err != nil && asMaxBytes(err, &mb) {
+					h.problem(w, r, httpx.TooLarge)
+					return
+				}
+				h.App.Denied(r.Context(), action, r.PathValue("id"), "csrf")
+				h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.login.expired")})
+				return
+			}
+			fn(w, r, id)
+		})(w, r)
+	}
 }
-
-// statusWriter remembers the status a form handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
 
 type errorData struct {
 	Lang    locale.Lang
@@ -170,11 +211,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	var buf bytes.Buffer
 	t, ok := h.pages[name]
 	if !ok {
-		h.fail(w, r, fmt.Errorf("no page %s", name))
+		h.Log.Error("page failed", "route", httpx.Route(r), "err", fmt.Errorf("no page %s", name))
+		http.Error(w, "Internal error", http.StatusInternalServerError)
 		return
 	}
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		h.fail(w, r, err)
+		h.Log.Error("page failed", "route", httpx.Route(r), "err", err)
+		http.Error(w, "Internal error", http.StatusInternalServerError)
 		return
 	}
 	rememberLang(w, r)
@@ -183,3 +226,5 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
+
+func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"gdpr"
@@ -12,23 +12,25 @@ import (
 
 type controllerData struct {
 	base
-	Title  string
-	C      register.Controller
-	DPO    register.Contact
-	Errors fieldErrors
+	Title    string
+	C        register.Controller
+	DPO      register.Contact
+	Version  int
+	Errors   fieldErrors
+	Conflict string
 }
 
 func (h *Handler) controllerPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	reg, err := h.Store.Register(r.Context(), false)
+	hd, err := h.App.Header(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d := controllerData{base: h.base(r, id, "dashboard"), Title: reg.Title}
-	if reg.Controller != nil {
-		d.C = *reg.Controller
-		if reg.Controller.DPO != nil {
-			d.DPO = *reg.Controller.DPO
+	d := controllerData{base: h.base(r, id, "dashboard"), Title: hd.Title, Version: hd.Version}
+	if hd.Controller != nil {
+		d.C = *hd.Controller
+		if hd.Controller.DPO != nil {
+			d.DPO = *hd.Controller.DPO
 		}
 	}
 	h.render(w, r, http.StatusOK, "controller.html", d)
@@ -42,20 +44,20 @@ func (h *Handler) saveController(w http.ResponseWriter, r *http.Request, id sess
 	if !dpo.IsZero() {
 		c.DPO = &dpo
 	}
+	version, _ := strconv.Atoi(v("version"))
 	// Joint controllers are kept; this form does not edit them.
-	if reg, err := h.Store.Register(r.Context(), false); err == nil && reg.Controller != nil {
-		c.JointControllers = reg.Controller.JointControllers
-	}
-	_, err := h.Store.Apply(r.Context(), id.Actor, &register.Register{Title: v("title"), Controller: &c})
-	var ge *gdpr.Error
-	if errors.As(err, &ge) && ge.Code == gdpr.EINVALID {
-		d := controllerData{base: h.base(r, id, "dashboard"), Title: v("title"), C: c, DPO: dpo, Errors: fieldErrors{"name": ge.Message}}
+	_, err := h.App.UpdateHeader(r.Context(), register.Header{Title: v("title"), Controller: &c}, version, true)
+	d := controllerData{base: h.base(r, id, "dashboard"), Title: v("title"), C: c, DPO: dpo, Version: version}
+	switch gdpr.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/?done=saved&lang="+string(lang(r)), http.StatusSeeOther)
+	case gdpr.EINVALID:
+		d.Errors = fieldErrors{"name": gdpr.Localized(err, lang(r))}
 		h.render(w, r, http.StatusUnprocessableEntity, "controller.html", d)
-		return
-	}
-	if err != nil {
+	case gdpr.ECONFLICT:
+		d.Conflict = gdpr.Localized(err, lang(r))
+		h.render(w, r, http.StatusConflict, "controller.html", d)
+	default:
 		h.problem(w, r, err)
-		return
 	}
-	http.Redirect(w, r, "/?done=saved&lang="+string(lang(r)), http.StatusSeeOther)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"gdpr"
@@ -22,6 +23,9 @@ type activityForm struct {
 	TransfersNone                                                                    bool
 	Transfers, Retention, DataLocation, TOMs, DPIARequired, DPIAReason, Status       string
 	Notes                                                                            string
+	// Version is the version the form was loaded with (a hidden field):
+	// the update must be made from it.
+	Version int
 }
 
 func formOf(a *register.Activity) activityForm {
@@ -30,7 +34,7 @@ func formOf(a *register.Activity) activityForm {
 		LegalBases: strings.Join(a.LegalBases, "\n"), DataSubjects: strings.Join(a.DataSubjects, "\n"),
 		DataCategories: strings.Join(a.DataCategories, "\n"), RecipientsNone: a.Recipients.None,
 		TransfersNone: a.ThirdCountryTransfers.None, DataLocation: a.DataLocation, TOMs: strings.Join(a.TOMs, "\n"),
-		Status: string(a.Status), Notes: strings.Join(a.Notes, "\n")}
+		Status: string(a.Status), Notes: strings.Join(a.Notes, "\n"), Version: a.Version}
 	if a.Contact != nil {
 		f.ContactName, f.ContactPhone, f.ContactEmail = a.Contact.Name, a.Contact.Phone, a.Contact.Email
 	}
@@ -98,6 +102,7 @@ func activityFromForm(r *http.Request, old *register.Activity, l locale.Lang) (a
 		TransfersNone: r.PostFormValue("transfers_none") == "on", Transfers: v("transfers"), Retention: v("retention"),
 		DataLocation: v("data_location"), TOMs: v("toms"), DPIARequired: v("dpia_required"), DPIAReason: v("dpia_reason"),
 		Status: v("status"), Notes: v("notes")}
+	f.Version, _ = strconv.Atoi(v("version"))
 	errs := fieldErrors{}
 	a := &register.Activity{ID: f.ID, Name: f.Name, Role: register.Role(f.Role), Controllers: lines(f.Controllers),
 		Department: f.Department, Description: f.Description, Purposes: lines(f.Purposes), LegalBases: lines(f.LegalBases),

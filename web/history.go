@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/session"
 )
@@ -23,7 +24,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, id session.Ide
 	q := r.URL.Query()
 	offset, _ := strconv.Atoi(q.Get("offset"))
 	d := historyData{base: h.base(r, id, "history"), Entity: q.Get("entity"), ID: q.Get("id"), Offset: max(offset, 0)}
-	items, total, err := h.Store.FindRevisions(r.Context(), register.RevisionFilter{Entity: d.Entity, EntityID: d.ID, Limit: 50, Offset: d.Offset})
+	items, total, err := h.App.Revisions(r.Context(), register.RevisionFilter{Entity: d.Entity, EntityID: d.ID, Limit: 50, Offset: d.Offset})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -60,7 +61,7 @@ func pretty(raw json.RawMessage) string {
 
 func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	version, _ := strconv.Atoi(r.PathValue("version"))
-	items, _, err := h.Store.FindRevisions(r.Context(), register.RevisionFilter{Entity: r.PathValue("entity"), EntityID: r.PathValue("id")})
+	items, _, err := h.App.Revisions(r.Context(), register.RevisionFilter{Entity: r.PathValue("entity"), EntityID: r.PathValue("id")})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -72,7 +73,7 @@ func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Id
 		}
 	}
 	if rev == nil {
-		h.render(w, r, http.StatusNotFound, "error.html", errorData{Lang: lang(r), Message: "not found"})
+		h.render(w, r, http.StatusNotFound, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.notfound")})
 		return
 	}
 	d := revisionData{base: h.base(r, id, "history"), Rev: rev,
@@ -86,7 +87,7 @@ func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Id
 func (h *Handler) restore(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	version, err := strconv.Atoi(r.PathValue("version"))
 	if err == nil {
-		err = h.Store.RestoreRevision(r.Context(), id.Actor, r.PathValue("entity"), r.PathValue("id"), version)
+		_, err = h.App.Restore(r.Context(), r.PathValue("entity"), r.PathValue("id"), version)
 	}
 	if err != nil {
 		h.problem(w, r, err)

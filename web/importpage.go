@@ -5,15 +5,14 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 
 	"gdpr"
+	"gdpr/app"
 	"gdpr/importer"
 	"gdpr/register"
 	"gdpr/session"
 )
-
-// maxUpload bounds an uploaded register.
-const maxUpload = 16 << 20
 
 type importData struct {
 	base
@@ -30,60 +29,63 @@ func (h *Handler) importPage(w http.ResponseWriter, r *http.Request, id session.
 	h.render(w, r, http.StatusOK, "import.html", importData{base: h.base(r, id, "import")})
 }
 
-// importPost previews an upload (parse, then an exact dry run of the
-// import) or, when confirmed, imports it. Nothing is written before the
-// user has seen the preview.
+// importPost previews an upload (parse, then the exact comparison with the
+// register, writing nothing) or, when confirmed, imports it. The
+// confirmation carries the register state the preview showed: if the
+// register changed since, the import is refused (409) and the user sees a
+// new preview, never an import other than the one confirmed.
 func (h *Handler) importPost(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	d := importData{base: h.base(r, id, "import")}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload*2)
 	var data []byte
 	confirm := r.PostFormValue("confirm") == "1"
+	var state int64
 	if confirm {
 		var err error
 		data, err = base64.StdEncoding.DecodeString(r.PostFormValue("data"))
 		d.File = filepath.Base(r.PostFormValue("file"))
 		if err != nil {
-			h.problem(w, r, gdpr.Errorf(gdpr.EINVALID, "the upload was damaged; please upload the file again"))
+			h.problem(w, r, gdpr.Keyed(gdpr.EINVALID, "file", "ui.import.damaged"))
+			return
+		}
+		if state, err = strconv.ParseInt(r.PostFormValue("state"), 10, 64); err != nil {
+			h.problem(w, r, gdpr.Keyed(gdpr.EINVALID, "state", "ui.import.damaged"))
 			return
 		}
 	} else {
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
-			d.Error = gdpr.Errorf(gdpr.EINVALID, "choose a file to import").Error()
+			d.Error = gdpr.Localized(gdpr.Keyed(gdpr.EINVALID, "file", "ui.import.choose"), lang(r))
 			h.render(w, r, http.StatusBadRequest, "import.html", d)
 			return
 		}
 		defer f.Close()
 		d.File = filepath.Base(hdr.Filename)
 		if data, err = io.ReadAll(io.LimitReader(f, maxUpload+1)); err != nil || len(data) > maxUpload {
-			d.Error = gdpr.Errorf(gdpr.EINVALID, "%s: larger than %d MiB", d.File, maxUpload>>20).Error()
-			h.render(w, r, http.StatusBadRequest, "import.html", d)
+			d.Error = gdpr.Localized(gdpr.Keyed(gdpr.EINVALID, "file", "ui.import.toolarge", d.File, maxUpload>>20), lang(r))
+			h.render(w, r, http.StatusRequestEntityTooLarge, "import.html", d)
 			return
 		}
 	}
-	res, err := importer.Parse(d.File, data)
+	files, sum, err := h.App.Import(r.Context(), []app.File{{Name: d.File, Data: data}}, app.ImportOptions{DryRun: !confirm, IfState: state})
 	if err != nil {
-		d.Error = gdpr.ErrorMessage(err)
-		h.render(w, r, http.StatusUnprocessableEntity, "import.html", d)
+		status := http.StatusUnprocessableEntity
+		if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
+			status = http.StatusConflict
+		} else if gdpr.ErrorCode(err) == gdpr.EINTERNAL {
+			h.fail(w, r, err)
+			return
+		}
+		d.Error = gdpr.Localized(err, lang(r))
+		h.render(w, r, status, "import.html", d)
 		return
 	}
-	reg := res.Register
-	d.Format, d.Skipped = res.Format, res.Skipped
-	d.Counts = [3]int{len(reg.Activities), len(reg.TOMs), len(reg.Documents)}
 	if confirm {
-		if _, err := h.Store.Apply(r.Context(), id.Actor, reg); err != nil {
-			h.problem(w, r, err)
-			return
-		}
 		http.Redirect(w, r, "/?done=imported&lang="+string(lang(r)), http.StatusSeeOther)
 		return
 	}
-	plan, err := h.Store.Plan(r.Context(), id.Actor, reg)
-	if err != nil {
-		d.Error = gdpr.ErrorMessage(err)
-		h.render(w, r, http.StatusUnprocessableEntity, "import.html", d)
-		return
-	}
-	d.Plan, d.Data = &plan, base64.StdEncoding.EncodeToString(data)
+	fs := files[0]
+	d.Format, d.Skipped = fs.Format, fs.Skipped
+	d.Counts = [3]int{fs.Activities, fs.Measures, fs.Documents}
+	d.Plan, d.Data = &sum, base64.StdEncoding.EncodeToString(data)
 	h.render(w, r, http.StatusOK, "import.html", d)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"gdpr/auth"
-	"gdpr/export"
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/session"
@@ -93,17 +92,6 @@ func funcs() template.FuncMap {
 			return template.URL(b.String())
 		},
 	}
-}
-
-// findingsFor returns the findings of one entry.
-func findingsFor(fs []export.FindingView, entity, id string) []export.FindingView {
-	var out []export.FindingView
-	for _, f := range fs {
-		if f.Entity == entity && f.EntityID == id {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // severityCounts counts findings per severity for templates.

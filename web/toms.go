@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"gdpr/export"
 	"gdpr/locale"
@@ -31,24 +30,29 @@ type tomsData struct {
 
 func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
-	reg, err := h.Store.Register(r.Context(), false)
+	ms, _, err := h.App.Measures(r.Context(), register.Filter{})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	today := register.DateOf(h.Now())
-	fs := export.Describe(register.Check(reg, today), l)
-	d := tomsData{base: h.base(r, id, "toms"), Documents: reg.Documents}
+	docs, err := h.App.Documents(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	today := register.DateOf(h.App.Now())
+	fs := h.App.MeasureFindings(ms)
+	d := tomsData{base: h.base(r, id, "toms"), Documents: docs}
 	for _, c := range append(append([]register.Category{}, register.Categories...), "") {
 		g := tomGroup{Label: locale.T(l, "export.uncategorised")}
 		if c != "" {
 			g.Label = locale.T(l, "value.category."+string(c))
 		}
-		for _, m := range reg.TOMs {
+		for _, m := range ms {
 			if m.Category != c {
 				continue
 			}
-			it := tomItem{M: m, Findings: findingsFor(fs, "measure", m.ID)}
+			it := tomItem{M: m, Findings: export.Describe(fs[m.ID], l)}
 			if due, ok := m.ReviewDue(); !ok {
 				it.Never = true
 			} else {
@@ -66,17 +70,8 @@ func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Ide
 // markReviewed records a review of a measure: today, by the signed-in
 // user (in the revision), with the evidence note the form gives.
 func (h *Handler) markReviewed(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	m, err := h.Store.FindMeasureByID(r.Context(), r.PathValue("id"))
+	m, err := h.App.ReviewMeasure(r.Context(), r.PathValue("id"), r.PostFormValue("evidence"))
 	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	today := register.DateOf(h.Now())
-	m.LastReviewed = &today
-	if note := strings.TrimSpace(r.PostFormValue("evidence")); note != "" {
-		m.Evidence = note
-	}
-	if err := h.Store.UpdateMeasure(r.Context(), id.Actor, m); err != nil {
 		h.problem(w, r, err)
 		return
 	}

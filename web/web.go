@@ -1,6 +1,7 @@
 // Package web serves the server-rendered pages (html/template, embedded
-// assets, no JavaScript). This first page lists the activities and the lint
-// findings; editing comes with sign-in.
+// assets, no JavaScript). Handlers decode the form or query, call the use
+// cases of package app with the signed-in principal in the context, and
+// render a page.
 package web
 
 import (
@@ -9,13 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
 
+	"gdpr"
+	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/session"
-	"gdpr/store"
 )
 
 //go:embed templates/*.html
@@ -26,20 +28,26 @@ var static embed.FS
 
 // Handler serves the pages.
 type Handler struct {
-	Store    *store.Store
-	Auth     session.Authenticator
-	Throttle *auth.Throttle
-	Log      *slog.Logger
-	Now      func() time.Time
-	pages    map[string]*template.Template
+	App   *app.App
+	Auth  session.Authenticator
+	Log   *slog.Logger
+	pages map[string]*template.Template
 }
 
 // New parses the templates once.
-func New(s *store.Store, authn session.Authenticator, log *slog.Logger, now func() time.Time) *Handler {
-	h := &Handler{Store: s, Auth: authn, Throttle: auth.NewThrottle(now), Log: log, Now: now}
+func New(a *app.App, authn session.Authenticator, log *slog.Logger) *Handler {
+	h := &Handler{App: a, Auth: authn, Log: log}
 	h.pages = parsePages(funcs())
 	return h
 }
+
+// Body limits of the forms. An upload carries the file (16 MiB at most);
+// its confirmation carries it again, base64-encoded in a hidden field.
+const (
+	maxUpload        = 16 << 20
+	maxUploadForm    = maxUpload + 64<<10
+	maxConfirmImport = maxUpload*4/3 + 64<<10
+)
 
 // Routes registers the pages on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
@@ -50,22 +58,22 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.page(auth.Read, h.dashboard))
 	mux.HandleFunc("GET /activities", h.page(auth.Read, h.activityList))
 	mux.HandleFunc("GET /activities/new", h.page(auth.Write, h.newActivity))
-	mux.HandleFunc("POST /activities/new", h.form(auth.Write, h.saveActivity))
+	mux.HandleFunc("POST /activities/new", h.form(auth.Write, audit.ActivityCreate, httpx.MaxForm, h.saveActivity))
 	mux.HandleFunc("GET /activities/{id}", h.page(auth.Read, h.activityDetail))
 	mux.HandleFunc("GET /activities/{id}/edit", h.page(auth.Write, h.editActivity))
-	mux.HandleFunc("POST /activities/{id}/edit", h.form(auth.Write, h.saveActivity))
-	mux.HandleFunc("POST /activities/{id}/archive", h.form(auth.Write, h.archiveActivity))
+	mux.HandleFunc("POST /activities/{id}/edit", h.form(auth.Write, audit.ActivityUpdate, httpx.MaxForm, h.saveActivity))
+	mux.HandleFunc("POST /activities/{id}/archive", h.form(auth.Write, audit.ActivityArchive, httpx.MaxForm, h.archiveActivity))
 	mux.HandleFunc("GET /toms", h.page(auth.Read, h.tomList))
-	mux.HandleFunc("POST /toms/{id}/review", h.form(auth.Write, h.markReviewed))
+	mux.HandleFunc("POST /toms/{id}/review", h.form(auth.Write, audit.MeasureReview, httpx.MaxForm, h.markReviewed))
 	mux.HandleFunc("GET /history", h.page(auth.Read, h.history))
 	mux.HandleFunc("GET /history/{entity}/{id}/{version}", h.page(auth.Read, h.revision))
-	mux.HandleFunc("POST /history/{entity}/{id}/{version}/restore", h.form(auth.Write, h.restore))
+	mux.HandleFunc("POST /history/{entity}/{id}/{version}/restore", h.form(auth.Write, audit.RevisionRestore, httpx.MaxForm, h.restore))
 	mux.HandleFunc("GET /import", h.page(auth.Write, h.importPage))
-	mux.HandleFunc("POST /import", h.form(auth.Write, h.importPost))
+	mux.HandleFunc("POST /import", h.form(auth.Write, audit.RegisterImport, maxConfirmImport, h.importPost))
 	mux.HandleFunc("GET /controller", h.page(auth.Write, h.controllerPage))
-	mux.HandleFunc("POST /controller", h.form(auth.Write, h.saveController))
+	mux.HandleFunc("POST /controller", h.form(auth.Write, audit.ControllerUpdate, httpx.MaxForm, h.saveController))
 	mux.HandleFunc("GET /account", h.page(auth.Read, h.account))
-	mux.HandleFunc("POST /account/password", h.form(auth.Read, h.changePassword))
+	mux.HandleFunc("POST /account/password", h.form(auth.Read, audit.PasswordChange, httpx.MaxForm, h.changePassword))
 }
 
 // langCookie remembers the language a user switched to.
@@ -103,6 +111,22 @@ func other(l locale.Lang) locale.Lang {
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.Log.Error("page failed", "route", r.Pattern, "err", err)
-	http.Error(w, "Internal error", httpx.StatusOf("internal"))
+	h.Log.Error("page failed", "route", httpx.Route(r), "err", err)
+	h.render(w, r, http.StatusInternalServerError, "error.html", errorData{Lang: lang(r), Message: gdpr.Localized(err, lang(r))})
+}
+
+// problem shows an error as a page with the status of its code; internal
+// errors are logged and hidden.
+func (h *Handler) problem(w http.ResponseWriter, r *http.Request, err error) {
+	code := httpx.Code(err)
+	if code == gdpr.EINTERNAL {
+		h.fail(w, r, err)
+		return
+	}
+	msg := gdpr.Localized(err, lang(r))
+	if code == "too_large" {
+		msg = locale.T(lang(r), "error.toolarge")
+	}
+	httpx.SetRetryAfter(w, err)
+	h.render(w, r, httpx.StatusOf(code), "error.html", errorData{Lang: lang(r), Message: msg})
 }

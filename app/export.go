@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/export"
+	"gdpr/locale"
+)
+
+// exportWait is how long an export waits for a free slot before it is
+// refused.
+const exportWait = 30 * time.Second
+
+// heavy formats are laid out in memory by their libraries (PDF, XLSX):
+// only ExportSlots of them run at once, so that many auditors clicking at
+// once cannot exhaust the server.
+func heavy(f export.Format) bool { return f == export.PDF || f == export.XLSX }
+
+// Export writes the register in format f to w and records the export in
+// the audit log (an export carries the contact persons of the register).
+// The native formats carry archived entries too. Returns ETHROTTLED when
+// too many heavy exports run already.
+func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang locale.Lang) error {
+	if _, err := a.require(ctx, auth.Read, audit.RegisterExport, string(f)); err != nil {
+		return err
+	}
+	if heavy(f) {
+		t := time.NewTimer(exportWait)
+		defer t.Stop()
+		select {
+		case a.exports <- struct{}{}:
+			defer func() { <-a.exports }()
+		case <-t.C:
+			return gdpr.Keyed(gdpr.ETHROTTLED, "", "export.busy")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	reg, err := a.store.Register(ctx, f == export.YAML || f == export.JSON)
+	if err != nil {
+		return err
+	}
+	if err := export.Write(w, f, reg, export.Options{Lang: lang, Now: a.now()}); err != nil {
+		return a.record(ctx, audit.RegisterExport, string(f), fmt.Errorf("export %s: %w", f, err))
+	}
+	a.audit(ctx, audit.Entry{Action: audit.RegisterExport, Target: string(f), Outcome: audit.OK})
+	return nil
+}

@@ -1,0 +1,275 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/register"
+)
+
+// Register returns the whole register (exports, the native format).
+func (a *App) Register(ctx context.Context, includeArchived bool) (*register.Register, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.Register(ctx, includeArchived)
+}
+
+// Activities lists activities by the filter, a page at a time.
+func (a *App) Activities(ctx context.Context, f register.Filter) ([]*register.Activity, int, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, 0, err
+	}
+	if err := validFilter(f); err != nil {
+		return nil, 0, err
+	}
+	return a.store.FindActivities(ctx, f)
+}
+
+// Measures lists measures by the filter.
+func (a *App) Measures(ctx context.Context, f register.Filter) ([]*register.Measure, int, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, 0, err
+	}
+	if err := validFilter(f); err != nil {
+		return nil, 0, err
+	}
+	return a.store.FindMeasures(ctx, f)
+}
+
+func validFilter(f register.Filter) error {
+	if f.ThirdCountry != "" && !contains(register.ThirdCountryValues, f.ThirdCountry) {
+		return gdpr.FieldErrorf("third_country", "unknown value %q (want yes, no or unstated)", f.ThirdCountry)
+	}
+	if f.Status != nil && !contains(register.Statuses, *f.Status) {
+		return gdpr.FieldErrorf("status", "unknown status %q", *f.Status)
+	}
+	return nil
+}
+
+func contains[T comparable](xs []T, x T) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// Activity returns one activity. Returns ENOTFOUND.
+func (a *App) Activity(ctx context.Context, id string) (*register.Activity, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.FindActivityByID(ctx, id)
+}
+
+// Measure returns one measure. Returns ENOTFOUND.
+func (a *App) Measure(ctx context.Context, id string) (*register.Measure, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.FindMeasureByID(ctx, id)
+}
+
+// createAttempts bounds the retries of a create whose id was derived from
+// the name, when another create took the same id meanwhile.
+const createAttempts = 3
+
+// CreateActivity stores a new activity and returns it as stored. An
+// activity without id gets one derived from its name as the importer
+// derives it (umlauts transliterated; "-2", "-3" … when taken). Returns
+// ECONFLICT for an id given and taken.
+func (a *App) CreateActivity(ctx context.Context, act *register.Activity) (*register.Activity, error) {
+	c := *act // the derived id is set on a copy, not the caller's value
+	return create(ctx, a, audit.ActivityCreate, "activity", &c, &c.ID, c.Name, a.store.CreateActivity)
+}
+
+// CreateMeasure stores a new measure, with an id derived from its title
+// when it has none.
+func (a *App) CreateMeasure(ctx context.Context, m *register.Measure) (*register.Measure, error) {
+	c := *m
+	return create(ctx, a, audit.MeasureCreate, "measure", &c, &c.ID, c.Title, a.store.CreateMeasure)
+}
+
+func create[T any](ctx context.Context, a *App, action, entity string, v T, id *string, name string, store func(context.Context, T) (T, error)) (T, error) {
+	var zero T
+	if _, err := a.require(ctx, auth.Write, action, *id); err != nil {
+		return zero, err
+	}
+	derive := *id == ""
+	if derive && strings.TrimSpace(name) == "" {
+		field := "name"
+		if entity == "measure" {
+			field = "title"
+		}
+		return zero, a.record(ctx, action, "", gdpr.FieldErrorf(field, "a %s needs a name", entity))
+	}
+	for attempt := 1; ; attempt++ {
+		if derive {
+			taken, err := a.store.IDs(ctx, entity)
+			if err != nil {
+				return zero, err
+			}
+			*id = register.UniqueSlug(name, taken)
+		}
+		out, err := store(ctx, v)
+		if derive && gdpr.ErrorCode(err) == gdpr.ECONFLICT && attempt < createAttempts {
+			continue
+		}
+		return out, a.record(ctx, action, *id, err)
+	}
+}
+
+// UpdateActivity replaces an activity, if version is the stored one.
+// Returns ECONFLICT (nothing written) for another version.
+func (a *App) UpdateActivity(ctx context.Context, act *register.Activity, version int) (*register.Activity, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ActivityUpdate, act.ID); err != nil {
+		return nil, err
+	}
+	out, err := a.store.UpdateActivity(ctx, act, version)
+	return out, a.record(ctx, audit.ActivityUpdate, act.ID, err)
+}
+
+// UpdateMeasure replaces a measure, if version is the stored one.
+func (a *App) UpdateMeasure(ctx context.Context, m *register.Measure, version int) (*register.Measure, error) {
+	if _, err := a.require(ctx, auth.Write, audit.MeasureUpdate, m.ID); err != nil {
+		return nil, err
+	}
+	out, err := a.store.UpdateMeasure(ctx, m, version)
+	return out, a.record(ctx, audit.MeasureUpdate, m.ID, err)
+}
+
+// ArchiveActivity archives an activity (entries are never deleted). With
+// version > 0 the stored version must be it.
+func (a *App) ArchiveActivity(ctx context.Context, id string, version int) (*register.Activity, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ActivityArchive, id); err != nil {
+		return nil, err
+	}
+	if err := a.checkVersion(ctx, "activity", id, version); err != nil {
+		return nil, a.record(ctx, audit.ActivityArchive, id, err)
+	}
+	out, err := a.store.ArchiveActivity(ctx, id)
+	return out, a.record(ctx, audit.ActivityArchive, id, err)
+}
+
+// ArchiveMeasure archives a measure. With version > 0 the stored version
+// must be it.
+func (a *App) ArchiveMeasure(ctx context.Context, id string, version int) (*register.Measure, error) {
+	if _, err := a.require(ctx, auth.Write, audit.MeasureArchive, id); err != nil {
+		return nil, err
+	}
+	if err := a.checkVersion(ctx, "measure", id, version); err != nil {
+		return nil, a.record(ctx, audit.MeasureArchive, id, err)
+	}
+	out, err := a.store.ArchiveMeasure(ctx, id)
+	return out, a.record(ctx, audit.MeasureArchive, id, err)
+}
+
+// checkVersion compares a version the caller names (an If-Match on an
+// archive) with the stored one. The archive itself reads and writes in one
+// transaction, so that it never loses a change; this only refuses to
+// archive what the caller has not seen.
+func (a *App) checkVersion(ctx context.Context, entity, id string, version int) error {
+	if version <= 0 {
+		return nil
+	}
+	var cur int
+	switch entity {
+	case "activity":
+		v, err := a.store.FindActivityByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur = v.Version
+	default:
+		v, err := a.store.FindMeasureByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur = v.Version
+	}
+	if cur != version {
+		return gdpr.Errorf(gdpr.ECONFLICT, "%s %q was changed by someone else: you saw version %d, the current one is %d", entity, id, version, cur)
+	}
+	return nil
+}
+
+// ReviewMeasure records that a measure was reviewed today by the
+// principal (in the revision), with an evidence note.
+func (a *App) ReviewMeasure(ctx context.Context, id, evidence string) (*register.Measure, error) {
+	if _, err := a.require(ctx, auth.Write, audit.MeasureReview, id); err != nil {
+		return nil, err
+	}
+	out, err := a.store.ReviewMeasure(ctx, id, register.DateOf(a.now()), evidence)
+	return out, a.record(ctx, audit.MeasureReview, id, err)
+}
+
+// Header returns title and controller with their version.
+func (a *App) Header(ctx context.Context) (register.Header, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return register.Header{}, err
+	}
+	return a.store.Header(ctx)
+}
+
+// UpdateHeader replaces title and controller, if version is the stored
+// one. Joint controllers, which the form does not edit, are kept when
+// keepJoint is set.
+func (a *App) UpdateHeader(ctx context.Context, h register.Header, version int, keepJoint bool) (register.Header, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ControllerUpdate, "controller"); err != nil {
+		return register.Header{}, err
+	}
+	if h.Controller == nil {
+		return register.Header{}, a.record(ctx, audit.ControllerUpdate, "controller", gdpr.FieldErrorf("controller", "the controller is missing"))
+	}
+	if keepJoint {
+		cur, err := a.store.Header(ctx)
+		if err != nil {
+			return register.Header{}, err
+		}
+		if cur.Controller != nil {
+			c := *h.Controller
+			c.JointControllers = cur.Controller.JointControllers
+			h.Controller = &c
+		}
+	}
+	out, err := a.store.UpdateHeader(ctx, h, version)
+	return out, a.record(ctx, audit.ControllerUpdate, "controller", err)
+}
+
+// Revisions lists the change history, newest first.
+func (a *App) Revisions(ctx context.Context, f register.RevisionFilter) ([]*register.Revision, int, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, 0, err
+	}
+	return a.store.FindRevisions(ctx, f)
+}
+
+// Restore makes an earlier revision of an activity or measure current
+// again and returns the new revision.
+func (a *App) Restore(ctx context.Context, entity, id string, version int) (*register.Revision, error) {
+	target := entity + "/" + id
+	if _, err := a.require(ctx, auth.Write, audit.RevisionRestore, target); err != nil {
+		return nil, err
+	}
+	if err := a.store.RestoreRevision(ctx, entity, id, version); err != nil {
+		return nil, a.record(ctx, audit.RevisionRestore, target, err)
+	}
+	items, _, err := a.store.FindRevisions(ctx, register.RevisionFilter{Entity: entity, EntityID: id, Limit: 1})
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	return items[0], nil
+}
+
+// Documents returns the register's documents.
+func (a *App) Documents(ctx context.Context) ([]*register.Document, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.FindDocuments(ctx)
+}

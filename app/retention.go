@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gdpr"
+	"gdpr/auth"
+	"gdpr/register"
+	"gdpr/retention"
+)
+
+// ParseRetention reads a retention statement into rules with warnings.
+func (a *App) ParseRetention(text, topic string) (retention.Result, error) {
+	if text == "" {
+		return retention.Result{}, gdpr.FieldErrorf("text", "the retention statement is empty")
+	}
+	return retention.Parse(text, retention.Context{Topic: topic}), nil
+}
+
+// Events reads event dates given as NAME → YYYY-MM-DD (or DD.MM.YYYY,
+// or with a time). Field errors name "events.NAME".
+func Events(in map[string]string) (map[retention.Event]time.Time, error) {
+	out := make(map[retention.Event]time.Time, len(in))
+	for name, val := range in {
+		if !retention.ValidEvent(retention.Event(name)) {
+			return nil, gdpr.FieldErrorf("events."+name, "unknown event %q (see gdpr retention events)", name)
+		}
+		t, err := retention.ParseEventDate(val)
+		if err != nil {
+			return nil, gdpr.FieldErrorf("events."+name, "%v", err)
+		}
+		out[retention.Event(name)] = t
+	}
+	return out, nil
+}
+
+// RetentionDue computes the last day data may be kept under a statement
+// for the given events. The outcome is known (End; Latest when a branch
+// of "whichever comes first" is still pending and may end earlier), or
+// lists the pending events. A statement that is no executable rule is
+// EINVALID, with the reason.
+func (a *App) RetentionDue(text, topic string, events map[retention.Event]time.Time) (retention.Result, retention.Outcome, error) {
+	res, err := a.ParseRetention(text, topic)
+	if err != nil {
+		return res, retention.Outcome{}, err
+	}
+	o, err := retention.Due(res, events, nil, a.now())
+	var de *retention.DueError
+	if errors.As(err, &de) {
+		return res, o, gdpr.FieldErrorf("text", "%s", de.Reason)
+	}
+	return res, o, err
+}
+
+// RetentionClasses returns the deletion-class matrix of the register.
+func (a *App) RetentionClasses(ctx context.Context) (retention.Matrix, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return retention.Matrix{}, err
+	}
+	reg, err := a.store.Register(ctx, false)
+	if err != nil {
+		return retention.Matrix{}, err
+	}
+	return retention.Classes(register.RetentionItems(reg)), nil
+}

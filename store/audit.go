@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+)
+
+// insertAudit appends a bounded entry; the id begins with the time, so
+// that the primary key orders the log.
+func (s *Store) insertAudit(ctx context.Context, q querier, e audit.Entry, at time.Time) error {
+	e = e.Bounded()
+	b := make([]byte, 8)
+	rand.Read(b)
+	id := fmtTime(at) + "-" + hex.EncodeToString(b)
+	_, err := q.ExecContext(ctx, s.q(`INSERT INTO audit (id, at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, fmtTime(at), e.Actor, e.Action, e.Target, e.Outcome, e.Detail)
+	return translate(err, "audit")
+}
+
+// audit records the successful change this transaction makes.
+func (w *wtx) audit(ctx context.Context, action, target, detail string) error {
+	return w.auditOutcome(ctx, action, target, audit.OK, detail)
+}
+
+func (w *wtx) auditOutcome(ctx context.Context, action, target, outcome, detail string) error {
+	return w.s.insertAudit(ctx, w.Tx, audit.Entry{Actor: w.actor, Action: action, Target: target, Outcome: outcome, Detail: detail}, w.at)
+}
+
+// Audit appends an entry on its own: for attempts that change nothing
+// (denied, failed) and for reads that must be recorded. The actor is the
+// context's principal unless e names one; the time is the store's now.
+func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
+	if e.Actor == "" {
+		p, ok := auth.PrincipalFrom(ctx)
+		if !ok {
+			return gdpr.Errorf(gdpr.EUNAUTHORIZED, "no principal for the audit entry")
+		}
+		e.Actor = p.Actor
+	}
+	return s.insertAudit(ctx, s.w, e, s.now())
+}
+
+// FindAudit returns audit entries, newest first, and their total.
+func (s *Store) FindAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, int, error) {
+	var where []string
+	var args []any
+	for col, v := range map[string]string{"actor": f.Actor, "action": f.Action, "outcome": f.Outcome} {
+		if v != "" {
+			where, args = append(where, col+" = ?"), append(args, v)
+		}
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM audit`+cond), args...).Scan(&total); err != nil {
+		return nil, 0, translate(err, "count audit")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(fmt.Sprintf(`SELECT at, actor, action, target, outcome, detail FROM audit%s ORDER BY id DESC LIMIT %d OFFSET %d`, cond, f.Limit, max(f.Offset, 0))), args...)
+	if err != nil {
+		return nil, 0, translate(err, "list audit")
+	}
+	defer rows.Close()
+	out := []audit.Entry{}
+	for rows.Next() {
+		var e audit.Entry
+		var at string
+		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Target, &e.Outcome, &e.Detail); err != nil {
+			return nil, 0, translate(err, "list audit")
+		}
+		e.At, _ = parseTime(at)
+		out = append(out, e)
+	}
+	return out, total, translate(rows.Err(), "list audit")
+}
