@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type tokenUse struct {
 	once     sync.Once     // starts the writer
 	started  bool          // set within once
 	stop     sync.Once
+	writes   atomic.Int64 // batches written (tests)
 }
 
 func newTokenUse(s Store, now func() time.Time, log *slog.Logger) *tokenUse {
@@ -42,7 +44,7 @@ func newTokenUse(s Store, now func() time.Time, log *slog.Logger) *tokenUse {
 func (t *tokenUse) seen(name string) {
 	now := t.now()
 	t.mu.Lock()
-	if last, ok := t.last[name]; ok && now.Sub(last) < tokenEvery && now.After(last) {
+	if last, ok := t.last[name]; ok && now.Sub(last) < tokenEvery && !now.Before(last) {
 		t.mu.Unlock()
 		return
 	}
@@ -83,6 +85,7 @@ func (t *tokenUse) flush() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	t.writes.Add(1)
 	if err := t.store.TouchTokens(ctx, due); err != nil {
 		t.log.Error("note token use", "err", err)
 	}

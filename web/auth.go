@@ -48,8 +48,7 @@ func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
-	if !httpx.Limit(w, r, httpx.MaxForm) {
-		h.problem(w, r, httpx.TooLarge)
+	if !h.readForm(w, r, httpx.MaxForm) {
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
@@ -95,8 +94,7 @@ type logoutData struct {
 // that asks to confirm, with a valid form. Clearing only the cookie would
 // leave a session that a copied cookie could still use.
 func (h *Handler) postLogout(w http.ResponseWriter, r *http.Request) {
-	if !httpx.Limit(w, r, httpx.MaxForm) {
-		h.problem(w, r, httpx.TooLarge)
+	if !h.readForm(w, r, httpx.MaxForm) {
 		return
 	}
 	id, err := h.Auth.Identify(r)
@@ -172,25 +170,11 @@ func (h *Handler) page(perm auth.Permission, fn pageFn) http.HandlerFunc {
 // refused form is recorded under action.
 func (h *Handler) form(perm auth.Permission, action string, limit int64, fn pageFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !httpx.Limit(w, r, limit) {
-			h.problem(w, r, httpx.TooLarge)
+		if !h.readForm(w, r, limit) {
 			return
 		}
 		h.page(perm, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-				// Parts beyond 1 MiB go to temporary files, within the
-				// body's bound.
-				if err := r.ParseMultipartForm(1 << 20); err != nil {
-					h.problem(w, r, gdpr.Errorf(gdpr.EINVALID, "the form could not be read: %v", err))
-					return
-				}
-			}
 			if !session.CSRFValid(r, id.Session) {
-				var mb *http.MaxBytesError
-				if err := r.ParseForm(); err != nil && asMaxBytes(err, &mb) {
-					h.problem(w, r, httpx.TooLarge)
-					return
-				}
 				h.App.Denied(r.Context(), action, r.PathValue("id"), "csrf")
 				h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.login.expired")})
 				return
@@ -198,6 +182,34 @@ func (h *Handler) form(perm auth.Permission, action string, limit int64, fn page
 			fn(w, r, id)
 		})(w, r)
 	}
+}
+
+// readForm bounds the body to limit and reads the form before anything
+// else looks at it: a body over the bound is answered 413 (a declared
+// length at once, unread), a malformed one 400. Multipart parts beyond
+// 1 MiB go to temporary files, within the bound. It reports whether the
+// handler may go on.
+func (h *Handler) readForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	if !httpx.Limit(w, r, limit) {
+		h.problem(w, r, httpx.TooLarge)
+		return false
+	}
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var mb *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case asMaxBytes(err, &mb):
+		h.problem(w, r, httpx.TooLarge)
+	default:
+		h.problem(w, r, gdpr.Errorf(gdpr.EINVALID, "the form could not be read: %v", err))
+	}
+	return false
 }
 
 type errorData struct {

@@ -28,11 +28,3 @@ func TestTemplateKeys(t *testing.T) {
 	}
 	parsePages(funcs()) // panics on a template error
 }
-
-func TestLocalPath(t *testing.T) {
-	for in, want := range map[string]string{"/activities": "/activities", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/", "": "/", "/a\r\nb": "/"} {
-		if got := localPath(in); got != want {
-			t.Errorf("localPath(%q) = %q", in, got)
-		}
-	}
-}
