@@ -24,6 +24,7 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 	found := false
 	r := &register.Register{}
 	taken := newIDs()
+	b := &budget{p: p}
 	for {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -51,6 +52,15 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 		}
 		if len(rec) != headerLen {
 			return nil, p.errf(lineNo, "", "row has %d columns, the header has %d", len(rec), headerLen)
+		}
+		at := loc{line: lineNo}
+		for _, c := range rec {
+			if err := b.cell(at, len(c)); err != nil {
+				return nil, err
+			}
+		}
+		if err := b.row(at); err != nil {
+			return nil, err
 		}
 		a, err := p.rowActivity(cols, rec, loc{line: lineNo}, taken)
 		if err != nil {

@@ -24,6 +24,9 @@ func (p *parser) nativeYAML(data []byte) (*register.Register, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, p.yamlErr(err)
 	}
+	if err := p.checkYAMLSize(&root); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var r register.Register

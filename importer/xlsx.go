@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -12,10 +14,24 @@ import (
 
 // maxUnzipped bounds what a workbook may unpack to. excelize allocates the
 // size an entry declares before reading it, so a corrupt or hostile header
-// would otherwise cost gigabytes.
-const maxUnzipped = 256 << 20
+// would otherwise cost gigabytes; a register's workbook is far smaller.
+const maxUnzipped = 128 << 20
 
-// checkZip rejects archives whose directory declares more than maxUnzipped.
+// maxSharedStrings bounds the shared-string table: excelize keeps an
+// entry of about 40 bytes per string.
+const maxSharedStrings = 1 << 20
+
+// inMemoryXML is how large a worksheet or the shared strings may be to be
+// unpacked into memory; larger ones go to a temporary file and are read
+// from there as the rows are.
+const inMemoryXML = 4 << 20
+
+// checkZip rejects archives whose directory declares more than
+// maxUnzipped, and whose XML parts have a text or tag longer than MaxCell
+// or more than maxSharedStrings strings. The parts are read as streams
+// (inflated, not parsed) before excelize sees them: excelize would
+// allocate each value whole, and a shared string of 100 MB was repeated
+// by every cell that referred to it.
 func checkZip(data []byte) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -28,7 +44,75 @@ func checkZip(data []byte) error {
 			return fmt.Errorf("the workbook unpacks to more than %d MiB", maxUnzipped>>20)
 		}
 	}
+	for _, f := range zr.File {
+		name := strings.ToLower(f.Name)
+		if !strings.HasSuffix(name, ".xml") {
+			continue
+		}
+		longest, strs, err := scanXML(f)
+		if err != nil {
+			return fmt.Errorf("%s: %v", f.Name, err)
+		}
+		if longest > MaxCell {
+			return fmt.Errorf("%s holds a value of more than %d bytes", f.Name, MaxCell)
+		}
+		if strings.HasSuffix(name, "sharedstrings.xml") && strs > maxSharedStrings {
+			return fmt.Errorf("the workbook has more than %d different texts", maxSharedStrings)
+		}
+	}
 	return nil
+}
+
+// scanXML reads a zipped XML part as a stream and returns the longest run
+// of bytes between '<' and '>' (a text or a tag) and how many <si>
+// elements it has, in constant memory.
+func scanXML(f *zip.File) (longest, strs int, err error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rc.Close()
+	buf := make([]byte, 64<<10)
+	run := 0
+	// tag holds the first bytes after a '<', to recognise "<si>" and
+	// "<si ".
+	var tag [3]byte
+	inTag, tagLen := false, 0
+	for {
+		n, rerr := rc.Read(buf)
+		for _, c := range buf[:n] {
+			switch c {
+			case '<':
+				longest, run = max(longest, run), 0
+				inTag, tagLen = true, 0
+				continue
+			case '>':
+				if inTag && tagLen == 2 && tag[0] == 's' && tag[1] == 'i' {
+					strs++
+				}
+				longest, run = max(longest, run), 0
+				inTag = false
+				continue
+			}
+			run++
+			if run > MaxCell {
+				return run, strs, nil
+			}
+			if inTag && tagLen < 3 {
+				tag[tagLen] = c
+				tagLen++
+				if tagLen == 3 && tag[0] == 's' && tag[1] == 'i' && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+					strs++
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return max(longest, run), strs, nil
+		}
+		if rerr != nil {
+			return 0, 0, rerr
+		}
+	}
 }
 
 // maxHeaderRow is how far down a sheet the header row may start (the DSK
@@ -37,54 +121,83 @@ const maxHeaderRow = 20
 
 // xlsx parses every sheet of a workbook that has a register table. Sheets
 // without one (instructions, drop-down lists) are skipped and reported.
+// Rows are read one at a time; the cells and the text they hold are
+// counted against the bounds as they are read, and the import is refused
+// at the first cell past a bound.
 func (p *parser) xlsx(data []byte) (*register.Register, error) {
 	if err := checkZip(data); err != nil {
 		return nil, p.errf(0, "", "not a readable XLSX workbook: %v", err)
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: inMemoryXML})
 	if err != nil {
 		return nil, p.errf(0, "", "not a readable XLSX workbook: %v", err)
 	}
 	defer f.Close()
 	r := &register.Register{}
 	taken := newIDs()
+	b := &budget{p: p}
 	for _, sheet := range f.GetSheetList() {
-		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
-		if err != nil {
-			return nil, &Error{File: p.file, Sheet: sheet, Row: 0, Msg: fmt.Sprintf("unreadable sheet: %v", err)}
-		}
-		hi := -1
-		var cols columns
-		for i := 0; i < len(rows) && i < maxHeaderRow; i++ {
-			c, _ := mapHeader(rows[i])
-			if c.has(colName) && c.count() >= 2 {
-				hi, cols = i, c
-				break
-			}
-		}
-		if hi < 0 {
-			p.res.Skipped = append(p.res.Skipped, fmt.Sprintf("%s: sheet %q: no register table", p.file, sheet))
-			continue
-		}
-		for i := hi + 1; i < len(rows); i++ {
-			if blankRecord(rows[i]) {
-				continue
-			}
-			if len(rows[i]) > len(cols.of) {
-				extra := rows[i][len(cols.of):]
-				if !blankRecord(extra) {
-					return nil, &Error{File: p.file, Sheet: sheet, Row: i + 1, Msg: fmt.Sprintf("row has %d cells, the header has %d", len(rows[i]), len(cols.of))}
-				}
-			}
-			a, err := p.rowActivity(cols, rows[i], loc{sheet: sheet, row: i + 1}, taken)
-			if err != nil {
-				return nil, err
-			}
-			r.Activities = append(r.Activities, a)
+		if err := p.xlsxSheet(f, sheet, r, taken, b); err != nil {
+			return nil, err
 		}
 	}
 	if len(r.Activities) == 0 {
 		return nil, p.errf(0, "", "no sheet has a register table with rows (a header row naming e.g. \"Bezeichnung der Verarbeitungstätigkeit\" and \"Zwecke der Verarbeitung\")")
 	}
 	return r, nil
+}
+
+func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register, taken ids, b *budget) error {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return &Error{File: p.file, Sheet: sheet, Msg: fmt.Sprintf("unreadable sheet: %v", err)}
+	}
+	defer rows.Close()
+	var cols columns
+	header := false
+	for i := 1; rows.Next(); i++ {
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return &Error{File: p.file, Sheet: sheet, Row: i, Msg: fmt.Sprintf("unreadable row: %v", err)}
+		}
+		at := loc{sheet: sheet, row: i}
+		for _, c := range cells {
+			if err := b.cell(at, len(c)); err != nil {
+				return err
+			}
+		}
+		if !header {
+			if c, _ := mapHeader(cells); c.has(colName) && c.count() >= 2 {
+				cols, header = c, true
+				continue
+			}
+			if i >= maxHeaderRow {
+				break // no register table on this sheet: not read further
+			}
+			continue
+		}
+		if blankRecord(cells) {
+			continue
+		}
+		if len(cells) > len(cols.of) {
+			if extra := cells[len(cols.of):]; !blankRecord(extra) {
+				return &Error{File: p.file, Sheet: sheet, Row: i, Msg: fmt.Sprintf("row has %d cells, the header has %d", len(cells), len(cols.of))}
+			}
+		}
+		if err := b.row(at); err != nil {
+			return err
+		}
+		a, err := p.rowActivity(cols, cells, at, taken)
+		if err != nil {
+			return err
+		}
+		r.Activities = append(r.Activities, a)
+	}
+	if err := rows.Error(); err != nil {
+		return &Error{File: p.file, Sheet: sheet, Msg: fmt.Sprintf("unreadable sheet: %v", err)}
+	}
+	if !header {
+		p.res.Skipped = append(p.res.Skipped, fmt.Sprintf("%s: sheet %q: no register table", p.file, sheet))
+	}
+	return nil
 }
