@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"flag"
 	"os"
 	"os/exec"
@@ -116,6 +117,44 @@ func TestTableExportsImportAgain(t *testing.T) {
 				t.Errorf("%s/%s row %d: %+v", c.f, c.lang, i, a)
 			}
 		}
+	}
+}
+
+// TestCSVFormulaInjection: cells a spreadsheet would run as formulas are
+// written as text, and import again as they were.
+func TestCSVFormulaInjection(t *testing.T) {
+	r := demo(t)
+	evil := []string{`=HYPERLINK("http://evil.example","x")`, "+49 30 1234", "-2+3", "@SUM(A1)", "'quoted", "'=both"}
+	for in, want := range map[string]string{"\tcmd": "'\tcmd", "\rcmd": "'\rcmd", "plain": "plain", "": "", "=1": "'=1"} {
+		if got := export.CSVSafe(in); got != want {
+			t.Errorf("CSVSafe(%q) = %q", in, got)
+		}
+	}
+	r.Activities[0].Name = evil[0]
+	r.Activities[0].Purposes = evil[1:]
+	b := render(t, export.CSV, r, opts)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
+		rd.Comma = ';'
+		if rows, err = rd.ReadAll(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, row := range rows {
+		for _, c := range row {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				t.Errorf("cell %q would be a formula", c)
+			}
+		}
+	}
+	res, err := importer.Parse("x.csv", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Register.Activities[0]
+	if a.Name != evil[0] || strings.Join(a.Purposes, "|") != strings.Join(evil[1:], "|") {
+		t.Fatalf("imported %q %q", a.Name, a.Purposes)
 	}
 }
 

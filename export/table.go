@@ -75,10 +75,33 @@ func writeCSV(w io.Writer, r *register.Register, o Options) error {
 	if o.Lang == locale.DE {
 		cw.Comma = ';'
 	}
-	if err := cw.WriteAll(tableRows(r, o)); err != nil {
+	rows := tableRows(r, o)
+	for _, row := range rows {
+		for i, c := range row {
+			row[i] = CSVSafe(c)
+		}
+	}
+	if err := cw.WriteAll(rows); err != nil {
 		return err
 	}
 	return cw.Error()
+}
+
+// CSVSafe neutralises a cell that a spreadsheet would evaluate as a
+// formula (OWASP, CSV injection): a cell beginning with =, +, -, @, tab or
+// carriage return gets a leading apostrophe, which Excel and LibreOffice
+// read as "text" and do not show. A cell beginning with an apostrophe
+// gets one more, so that the importer, which takes one away, gives back
+// exactly what was exported. XLSX cells are typed as text and need none.
+func CSVSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
 }
 
 func writeXLSX(w io.Writer, r *register.Register, o Options) error {

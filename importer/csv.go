@@ -38,6 +38,9 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 			return nil, p.errf(0, "", "CSV: %v", err)
 		}
 		lineNo, _ := rd.FieldPos(0)
+		for i, c := range rec {
+			rec[i] = unCSVSafe(c)
+		}
 		if blankRecord(rec) {
 			continue
 		}
@@ -75,6 +78,19 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 		return nil, p.errf(0, "", "the table has a header but no rows")
 	}
 	return r, nil
+}
+
+// unCSVSafe takes away the apostrophe that export.CSVSafe put before a
+// cell a spreadsheet would have read as a formula (or before one that
+// began with an apostrophe itself).
+func unCSVSafe(s string) string {
+	if len(s) > 1 && s[0] == '\'' {
+		switch s[1] {
+		case '=', '+', '-', '@', '\t', '\r', '\'':
+			return s[1:]
+		}
+	}
+	return s
 }
 
 // detectSeparator picks ; or , by which one splits the header best.
