@@ -133,10 +133,14 @@ var eventWords = []struct {
 	{ContractEnd, regexp.MustCompile(`vertragsende|vertragsbeendigung|vertragsablauf|beendigung\s+des\s+vertrag|ende\s+des\s+vertrag|ablauf\s+des\s+vertrag|kündigung\s+des\s+vertrag|vertrag\s+beendet|contract\s+end|end\s+of\s+the\s+contract|termination\s+of\s+the\s+contract|contract\s+(ends|ended|termination|expiry)|expiry\s+of\s+the\s+contract`)},
 	{MembershipEnd, regexp.MustCompile(`mitgliedschaft|austritt|membership`)},
 	{RelationshipEnd, regexp.MustCompile(`geschäftsbeziehung|kundenbeziehung|vertragsbeziehung|business\s+relationship|customer\s+relationship`)},
+	// A period of inactivity runs from the last activity: "bei Inaktivität
+	// von zwei Jahren", "nach 18 Monaten ohne Anmeldung", "after one year
+	// without use". Before the account and sign-up events, whose words
+	// ("Konto", "Anmeldung") such phrases contain.
+	{LastActivity, regexp.MustCompile(`letzte[nmr]?\s+(aktivität|anmeldung|login|log-?in|nutzung|benutzung|bestellung|kontakt|zugriff)|inaktivität|\binaktiv|(ohne|keine[nrs]?)\s+(\S+\s+){0,2}(anmeldung|login|log-?in|einloggen|nutzung|benutzung|aktivität|bestellung|kontakt|zugriff)|nicht\s+(mehr\s+)?(genutzt|benutzt|aktiv|angemeldet|eingeloggt)|last\s+(activity|login|log-?in|use|usage|order|contact|sign-?in|access)|inactivity|\binactive|without\s+(\S+\s+){0,2}(use|usage|login|log-?in|logging\s+in|activity|sign-?in|signing\s+in|orders?|contact|access)|\bno\s+(\S+\s+){0,2}(login|log-?in|activity|sign-?in)\b|not\s+(been\s+)?(used|active|logged\s+in)|\bunused|no\s+longer\s+used`)},
 	{AccountClosed, regexp.MustCompile(`account|konto\s+(existiert|besteht|gelöscht|geschlossen)|kontolöschung|benutzerkonto|nutzerkonto|user\s+account`)},
 	{ConsentWithdrawn, regexp.MustCompile(`widerruf|withdraw|revocation|revoke`)},
 	{ObjectionReceived, regexp.MustCompile(`widerspruch|objection|object\s+to`)},
-	{LastActivity, regexp.MustCompile(`letzte[nr]?\s+(aktivität|anmeldung|login|nutzung|bestellung|kontakt)|inaktivität|last\s+(activity|login|use|order|contact)|inactivity`)},
 	{TreatmentEnd, regexp.MustCompile(`behandlung|treatment`)},
 	{Appointment, regexp.MustCompile(`termin|appointment`)},
 	{Decision, regexp.MustCompile(`entscheidung|bescheid|beschluss|decision|ruling`)},

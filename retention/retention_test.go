@@ -122,6 +122,21 @@ func TestPhrases(t *testing.T) {
 		{"höchstens 3 Monate", ev("collected=2024-11-30"), "2025-02-28", []string{"implied-start"}},
 		{"Speicherung für 14 Tage", ev("collected=2024-02-20"), "2024-03-05", nil},
 		{"Löschung 1 Jahr nach dem letzten Login", ev("last_activity=2023-03-01"), "2024-03-01", nil},
+		// Periods of inactivity run from the last activity.
+		{"bei Inaktivität von zwei Jahren", ev("last_activity=2024-03-01"), "2026-03-01", nil},
+		{"nach 18 Monaten ohne Anmeldung", ev("last_activity=2024-01-31"), "2025-07-31", nil},
+		{"Konten, die 12 Monate nicht genutzt wurden, werden gelöscht", ev("last_activity=2024-05-10"), "2025-05-10", nil},
+		{"nach 6 Monaten ohne Login", ev("last_activity=2024-05-10"), "2024-11-10", nil},
+		{"Löschung nach drei Jahren ohne jede Nutzung des Kontos", ev("last_activity=2021-02-01"), "2024-02-01", nil},
+		{"nach zwei Jahren ohne Bestellung", ev("last_activity=2022-08-31"), "2024-08-31", nil},
+		{"after one year without use", ev("last_activity=2024-02-29"), "2025-02-28", nil},
+		{"deleted after 2 years of inactivity", ev("last_activity=2024-03-01"), "2026-03-01", nil},
+		{"accounts inactive for 18 months are deleted", ev("last_activity=2024-01-31"), "2025-07-31", nil},
+		{"after 6 months without logging in", ev("last_activity=2024-05-10"), "2024-11-10", nil},
+		{"if the account has not been used for three years", ev("last_activity=2021-02-01"), "2024-02-01", nil},
+		{"after 90 days with no login", ev("last_activity=2024-01-01"), "2024-03-31", nil},
+		// A sign-up is still a sign-up.
+		{"2 Jahre nach Anmeldung zum Newsletter", ev("signup=2024-01-01"), "2026-01-01", nil},
 		// No rule, or no start.
 		{"solange erforderlich", nil, "none", []string{"vague"}},
 		{"as long as necessary", nil, "none", []string{"vague"}},
@@ -177,5 +192,29 @@ func TestPhrases(t *testing.T) {
 				t.Errorf("rule %v: got %s, want %s (warnings %v)", res.Rules[0], got, c.want, codes)
 			}
 		})
+	}
+}
+
+// TestFirstWithPendingBranch: "whichever comes first" with one branch's
+// event unknown gives the known branch's end as the latest possible one,
+// and names the pending event (it can only bring the end forward).
+func TestFirstWithPendingBranch(t *testing.T) {
+	res := retention.Parse(firstEN, retention.Context{})
+	o, err := retention.Due(res, ev("collected=2024-01-01"), nil, day("2024-01-02"))
+	if err != nil || !o.Known || !o.Latest || o.End.Format("2006-01-02") != "2024-01-31" || len(o.Pending) != 1 || o.Pending[0] != retention.AccountClosed {
+		t.Fatalf("%+v %v", o, err)
+	}
+	o, _ = retention.Due(res, ev("collected=2024-01-01", "account_closed=2024-01-10"), nil, day("2024-01-02"))
+	if !o.Known || o.Latest || len(o.Pending) != 0 || o.End.Format("2006-01-02") != "2024-01-17" {
+		t.Fatalf("both known: %+v", o)
+	}
+	o, _ = retention.Due(res, nil, nil, day("2024-01-02"))
+	if o.Known || len(o.Pending) != 2 {
+		t.Fatalf("none known: %+v", o)
+	}
+	// "whichever comes last" needs every branch.
+	o, _ = retention.Due(retention.Parse(lastDE, retention.Context{}), ev("contract_end=2024-01-01"), nil, day("2024-01-02"))
+	if o.Known || len(o.Pending) != 1 || o.Pending[0] != retention.Collected {
+		t.Fatalf("last with one pending: %+v", o)
 	}
 }
