@@ -210,10 +210,25 @@ func add(a, b period.Period) period.Period {
 
 // Parse turns a retention statement into rules with warnings. It never
 // guesses silently: what it infers (an implied start) is reported.
+//
+// Results are memoised by the statement and the kind of its topic (see
+// topicKind): registers repeat a few statements for thousands of
+// activities, and a statement costs some 60 regular expressions. The
+// Result's slices are the caller's; the rules' branches and periods are
+// shared and must not be changed.
 func Parse(text string, ctx Context) Result {
+	key := memoKey{text, kindOf(ctx.Topic)}
+	if r, ok := parsed.get(key); ok {
+		return r.copy()
+	}
+	r := parse(text, key.topic)
+	parsed.put(key, r)
+	return r.copy()
+}
+
+func parse(text string, topic topicKind) Result {
 	res := Result{Text: text, Rules: []Rule{}, Warnings: []Warning{}}
 	s := normalise(text)
-	topic := normalise(ctx.Topic)
 	statutory := reStatutory.MatchString(s)
 	conf := 1.0
 
@@ -427,13 +442,13 @@ func citation(s string) string {
 
 // lawWarnings knows the statutory periods that retention statements most
 // often get wrong.
-func lawWarnings(s, topic string, statutory bool, r Rule) []Warning {
+func lawWarnings(s string, topic topicKind, statutory bool, r Rule) []Warning {
 	var ws []Warning
 	// "Anfragen, die nicht zu einer Rechnung geführt haben" are no invoices.
 	invoiceText := reInvoice.MatchString(s) && !reNotInvoice.MatchString(s)
-	invoice := invoiceText || statutory && reInvoice.MatchString(topic)
-	books := reBooks.MatchString(s) || reBooks.MatchString(topic)
-	bank := reBank.MatchString(s) || reBank.MatchString(topic)
+	invoice := invoiceText || statutory && topic&topicInvoice != 0
+	books := reBooks.MatchString(s) || topic&topicBooks != 0
+	bank := reBank.MatchString(s) || topic&topicBank != 0
 	for _, l := range r.Leaves() {
 		if l.Period == nil {
 			continue
@@ -456,7 +471,7 @@ func lawWarnings(s, topic string, statutory bool, r Rule) []Warning {
 			ws = append(ws, warn(WStatutoryYearStart))
 		}
 	}
-	if statutory && !invoiceText && !books && reMarketing.MatchString(topic+" "+s) {
+	if statutory && !invoiceText && !books && (topic&topicMarketing != 0 || reMarketing.MatchString(s)) {
 		ws = append(ws, warn(WNoStatutoryDuty))
 	}
 	return ws
