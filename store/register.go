@@ -196,6 +196,27 @@ func applyKind[T any](ctx context.Context, p *applier, k kind[T], items []T) err
 	if len(items) == 0 {
 		return nil
 	}
+	var upd *sql.Stmt
+	if p.w != nil {
+		var err error
+		upd, err = p.w.PrepareContext(ctx, p.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?
+			WHERE id = ? AND version = ?`))
+		if err != nil {
+			return translate(err, "prepare update of %s", k.table)
+		}
+		defer upd.Close()
+	}
+	// A chunk at a time: read what is stored for its ids, compare, write.
+	// What a chunk holds (documents, revisions) is freed before the next.
+	for start := 0; start < len(items); start += idChunk {
+		if err := applyChunk(ctx, p, k, items[start:min(start+idChunk, len(items))], upd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyChunk[T any](ctx context.Context, p *applier, k kind[T], items []T, upd *sql.Stmt) error {
 	copies := make([]T, len(items))
 	ids := make([]string, len(items))
 	for i, it := range items {
@@ -208,15 +229,6 @@ func applyKind[T any](ctx context.Context, p *applier, k kind[T], items []T) err
 	existing, err := getEntries(ctx, p.s, p.q, k, ids)
 	if err != nil {
 		return err
-	}
-	var upd *sql.Stmt
-	if p.w != nil {
-		upd, err = p.w.PrepareContext(ctx, p.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?
-			WHERE id = ? AND version = ?`))
-		if err != nil {
-			return translate(err, "prepare update of %s", k.table)
-		}
-		defer upd.Close()
 	}
 	var inserts, revisions [][]any
 	for i, v := range copies {
@@ -293,28 +305,59 @@ func applyKind[T any](ctx context.Context, p *applier, k kind[T], items []T) err
 }
 
 // insertRows inserts rows with multi-row INSERT statements of up to
-// idChunk rows.
+// idChunk rows; the statement of a full chunk is prepared once per
+// transaction (parsing a 500-row INSERT cost as much as running it).
 func (w *wtx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
-	row := "(" + placeholders(len(cols)) + ")"
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	for start := 0; start < len(rows); start += idChunk {
 		chunk := rows[start:min(start+idChunk, len(rows))]
-		var b strings.Builder
-		b.Grow(len(head) + len(chunk)*(len(row)+2))
-		b.WriteString(head)
 		args := make([]any, 0, len(chunk)*len(cols))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(row)
+		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		if _, err := w.ExecContext(ctx, w.s.q(b.String()), args...); err != nil {
+		stmt, err := w.insertStmt(ctx, table, cols, len(chunk))
+		if err != nil {
+			return err
+		}
+		_, err = stmt.ExecContext(ctx, args...)
+		if len(chunk) < idChunk {
+			stmt.Close()
+		}
+		if err != nil {
 			return translate(err, "insert into %s", table)
 		}
 	}
 	return nil
+}
+
+// insertStmt prepares an INSERT of n rows; full chunks' statements are
+// kept for the transaction.
+func (w *wtx) insertStmt(ctx context.Context, table string, cols []string, n int) (*sql.Stmt, error) {
+	key := table + "/" + strings.Join(cols, ",")
+	if n == idChunk {
+		if st, ok := w.stmts[key]; ok {
+			return st, nil
+		}
+	}
+	row := "(" + placeholders(len(cols)) + ")"
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	st, err := w.PrepareContext(ctx, w.s.q(b.String()))
+	if err != nil {
+		return nil, translate(err, "prepare insert into %s", table)
+	}
+	if n == idChunk {
+		if w.stmts == nil {
+			w.stmts = map[string]*sql.Stmt{}
+		}
+		w.stmts[key] = st
+	}
+	return st, nil
 }
 
 // planHeader compares (and with a write transaction saves) title and

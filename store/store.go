@@ -233,6 +233,7 @@ type wtx struct {
 	// counter moves on at commit.
 	changed bool
 	pos     map[string]int
+	stmts   map[string]*sql.Stmt // prepared for the transaction
 }
 
 // write runs fn in one write transaction on behalf of the context's
@@ -247,6 +248,11 @@ func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		at := s.now().UTC().Truncate(time.Microsecond)
 		w := &wtx{Tx: tx, s: s, actor: p.Actor, at: at, now: fmtTime(at)}
+		defer func() {
+			for _, st := range w.stmts {
+				st.Close()
+			}
+		}()
 		if err := fn(w); err != nil {
 			return err
 		}
