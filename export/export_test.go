@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"gopkg.in/yaml.v3"
 
 	demodata "gdpr/demo"
+
 	"gdpr/export"
 	"gdpr/importer"
 	"gdpr/locale"
@@ -155,6 +157,27 @@ func TestCSVFormulaInjection(t *testing.T) {
 	a := res.Register.Activities[0]
 	if a.Name != evil[0] || strings.Join(a.Purposes, "|") != strings.Join(evil[1:], "|") {
 		t.Fatalf("imported %q %q", a.Name, a.Purposes)
+	}
+}
+
+// TestYAMLPartsEqualWhole: the native YAML written entry by entry is the
+// bytes the encoder writes for the whole register, multi-line texts with
+// blank lines, quotes and lists included.
+func TestYAMLPartsEqualWhole(t *testing.T) {
+	r := demo(t)
+	r.Activities[0].Description = "erste Zeile\n\ndritte Zeile nach einer leeren\n  eingerückt: mit Doppelpunkt"
+	r.Activities[1].Notes = []string{"- wie eine Liste", "#kein Kommentar", "'quoted'", ""}
+	r.TOMs[0].Description = "a\n\n\nb"
+	var whole bytes.Buffer
+	enc := yaml.NewEncoder(&whole)
+	enc.SetIndent(2)
+	if err := enc.Encode(export.Native(r)); err != nil {
+		t.Fatal(err)
+	}
+	enc.Close()
+	parts := render(t, export.YAML, r, opts)
+	if !bytes.Equal(parts, whole.Bytes()) {
+		t.Fatalf("entry by entry:\n%s\nwhole:\n%s", parts, whole.Bytes())
 	}
 }
 

@@ -23,7 +23,7 @@ func writeMarkdown(w io.Writer, v *view) error {
 	b.WriteString("\n")
 	for _, a := range v.Activities {
 		fmt.Fprintf(b, "### <a id=\"%s\"></a>%d. %s\n\n", a.ID, a.Number, mdEscape(a.Name))
-		mdTable(b, a.Rows)
+		mdTable(b, a.Rows())
 	}
 	if len(v.Categories) > 0 {
 		fmt.Fprintf(b, "## %s\n\n%s\n\n", v.TOMTitle, v.TOMSubtitle)

@@ -30,15 +30,22 @@ var (
 	colAlarm  = [3]int{160, 0, 0}
 )
 
-// writePDF lays the register out twice: the first pass learns on which page
-// each section starts, the second prints the contents with those numbers
-// (the layout does not depend on them, so the pages stay where they were).
+// writePDF lays the register out twice. The first pass measures: it
+// breaks lines and pages as the second will, but draws nothing, so that
+// it costs little memory; it learns where each section starts and how
+// many pages there are. The second pass prints the contents and "page x
+// of y" with those numbers (the layout does not depend on them), so that
+// no page needs to be changed once it is finished: pages are compressed
+// then, and an activity's rows are made only for its page.
 func writePDF(w io.Writer, v *view, o Options) error {
 	pages := map[string]int{}
-	if _, err := renderPDF(v, o, pages); err != nil {
+	m, err := renderPDF(v, o, pages, true, 0)
+	if err != nil {
 		return err
 	}
-	doc, err := renderPDF(v, o, pages)
+	total := m.PageNo()
+	m = nil
+	doc, err := renderPDF(v, o, pages, false, total)
 	if err != nil {
 		return err
 	}
@@ -50,16 +57,24 @@ type pdfDoc struct {
 	v     *view
 	o     Options
 	pages map[string]int
+	// measure: lay out without drawing (the first pass).
+	measure bool
+	total   int // pages of the document, known in the second pass
+	// The colours last set, and on which page.
+	drawn, filled       [3]int
+	colorPage, fillPage int
 }
 
-func renderPDF(v *view, o Options, pages map[string]int) (*pdfDoc, error) {
+func renderPDF(v *view, o Options, pages map[string]int, measure bool, total int) (*pdfDoc, error) {
 	f := fpdf.New("P", "mm", "A4", "")
-	d := &pdfDoc{Fpdf: f, v: v, o: o, pages: pages}
+	// Each page is compressed when it is finished (third_party/fpdf):
+	// the document holds some 2 KB a page instead of 9.
+	f.CompressPagesEarly()
+	d := &pdfDoc{Fpdf: f, v: v, o: o, pages: pages, measure: measure, total: total}
 	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
 	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, bottom)
-	f.AliasNbPages("{nb}")
 	f.SetCreationDate(o.Now)
 	f.SetModificationDate(o.Now)
 	f.SetTitle(v.Title+" – "+v.Name, true)
@@ -73,14 +88,14 @@ func renderPDF(v *view, o Options, pages map[string]int) (*pdfDoc, error) {
 	for _, a := range v.Activities {
 		f.AddPage()
 		pages[a.ID] = f.PageNo()
-		f.Bookmark(fmt.Sprintf("%d. %s", a.Number, a.Name), 0, -1)
+		d.bookmark(fmt.Sprintf("%d. %s", a.Number, a.Name))
 		d.heading(fmt.Sprintf("%d. %s", a.Number, a.Name), 13)
-		d.table(a.Rows)
+		d.table(a.Rows())
 	}
 	if len(v.Categories) > 0 || len(v.Documents) > 0 {
 		f.AddPage()
 		pages["#toms"] = f.PageNo()
-		f.Bookmark(v.TOMTitle, 0, -1)
+		d.bookmark(v.TOMTitle)
 		d.heading(v.TOMTitle, 15)
 		d.text(v.TOMSubtitle, bodyFont, "", colMuted)
 		f.Ln(3)
@@ -88,7 +103,7 @@ func renderPDF(v *view, o Options, pages map[string]int) (*pdfDoc, error) {
 			d.keepSpace(3 * lineH * 2)
 			d.heading(c.Label, 11.5)
 			for _, m := range c.Measures {
-				d.measure(m)
+				d.measureBlock(m)
 			}
 			f.Ln(2)
 		}
@@ -103,8 +118,44 @@ func renderPDF(v *view, o Options, pages map[string]int) (*pdfDoc, error) {
 	return d, f.Error()
 }
 
+func (d *pdfDoc) bookmark(s string) {
+	if !d.measure {
+		d.Bookmark(s, 0, -1)
+	}
+}
+
+// cell is CellFormat, which the measuring pass does not draw: ln 0 keeps
+// the position (the callers set it), 1 moves to the next line.
+func (d *pdfDoc) cell(w, h float64, s string, ln int, align string) {
+	if !d.measure {
+		d.CellFormat(w, h, s, "", ln, align, false, 0, "")
+		return
+	}
+	if ln == 1 {
+		d.SetXY(margin, d.GetY()+h)
+	}
+}
+
+// lines prints s wrapped to width w, h millimetres a line, breaking pages
+// as CellFormat does (a line that does not fit goes to the next page), in
+// both passes alike.
+func (d *pdfDoc) lines(w, h float64, s string) {
+	for _, l := range d.wrap(s, w-2*d.GetCellMargin()) {
+		if d.GetY()+h > pageH-bottom {
+			d.AddPage()
+		}
+		y := d.GetY()
+		d.cell(w, h, l, 0, "L")
+		d.SetXY(margin, y+h)
+	}
+}
+
 func (d *pdfDoc) header() {
 	if d.PageNo() == 1 {
+		return
+	}
+	if d.measure {
+		d.SetXY(margin, margin)
 		return
 	}
 	d.SetFont("go", "", 8)
@@ -117,29 +168,33 @@ func (d *pdfDoc) header() {
 }
 
 func (d *pdfDoc) footer() {
+	if d.measure {
+		return
+	}
 	d.SetFont("go", "", 8)
 	d.setColor(colMuted)
 	d.setDraw(colRule)
 	d.Line(margin, pageH-16, pageW-margin, pageH-16)
 	d.SetXY(margin, pageH-15)
 	d.CellFormat((pageW-2*margin)/2, 4, pdfSafe(d.v.AsOf), "", 0, "L", false, 0, "")
-	d.CellFormat((pageW-2*margin)/2, 4, d.o.t("export.page", d.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	d.CellFormat((pageW-2*margin)/2, 4, d.o.t("export.page", d.PageNo(), fmt.Sprint(d.total)), "", 0, "R", false, 0, "")
 }
 
 func (d *pdfDoc) cover() {
 	d.AddPage()
 	d.SetY(45)
+	w := pageW - 2*margin
 	d.SetFont("go", "B", 22)
 	d.setColor(colAccent)
-	d.MultiCell(0, 10, pdfSafe(d.v.Title), "", "L", false)
+	d.lines(w, 10, d.v.Title)
 	d.SetFont("go", "", 11)
 	d.setColor([3]int{})
-	d.MultiCell(0, 6, pdfSafe(d.v.Subtitle), "", "L", false)
+	d.lines(w, 6, d.v.Subtitle)
 	if d.v.DocTitle != "" {
-		d.MultiCell(0, 6, pdfSafe(d.v.DocTitle), "", "L", false)
+		d.lines(w, 6, d.v.DocTitle)
 	}
 	d.setColor(colMuted)
-	d.MultiCell(0, 6, pdfSafe(d.v.AsOf), "", "L", false)
+	d.lines(w, 6, d.v.AsOf)
 	d.Ln(8)
 	d.heading(d.v.Labels["controller"], 12)
 	d.table(d.v.Controller)
@@ -152,9 +207,11 @@ func (d *pdfDoc) cover() {
 		if p := d.pages[key]; p > 0 {
 			page = fmt.Sprint(p)
 		}
-		w := pageW - 2*margin
-		d.CellFormat(w-15, lineH+1, pdfSafe(truncate(title, 95)), "", 0, "L", false, 0, "")
-		d.CellFormat(15, lineH+1, page, "", 1, "R", false, 0, "")
+		if d.GetY()+lineH+1 > pageH-bottom {
+			d.AddPage()
+		}
+		d.cell(w-15, lineH+1, pdfSafe(truncate(title, 95)), 0, "L")
+		d.cell(15, lineH+1, page, 1, "R")
 	}
 	for _, a := range d.v.Activities {
 		entry(fmt.Sprintf("%d. %s", a.Number, a.Name), a.ID)
@@ -167,14 +224,14 @@ func (d *pdfDoc) cover() {
 func (d *pdfDoc) heading(s string, size float64) {
 	d.SetFont("go", "B", size)
 	d.setColor(colAccent)
-	d.MultiCell(0, size*0.5, pdfSafe(s), "", "L", false)
+	d.lines(pageW-2*margin, size*0.5, s)
 	d.Ln(headerGapAfter * size / 13)
 }
 
 func (d *pdfDoc) text(s string, size float64, style string, c [3]int) {
 	d.SetFont("go", style, size)
 	d.setColor(c)
-	d.MultiCell(0, lineH, pdfSafe(s), "", "L", false)
+	d.lines(pageW-2*margin, lineH, s)
 }
 
 // keepSpace starts a new page when less than h millimetres are left, so
@@ -185,7 +242,7 @@ func (d *pdfDoc) keepSpace(h float64) {
 	}
 }
 
-func (d *pdfDoc) measure(m measureView) {
+func (d *pdfDoc) measureBlock(m measureView) {
 	d.keepSpace(2 * lineH)
 	d.text(m.Title, bodyFont, "B", [3]int{})
 	if m.Description != "" && m.Description != m.Title {
@@ -199,28 +256,62 @@ func (d *pdfDoc) measure(m measureView) {
 
 // table draws label/value rows with borders. A row that does not fit on the
 // rest of the page moves to the next; a row longer than a page is split.
+// Labels are wrapped in the bold font and values in the regular one before
+// anything is drawn; on a page, the rows' frames and values are drawn
+// first and their labels together at the page's end. Every change of font
+// is an instruction on the page (some 60 bytes with embedded fonts), and
+// fpdf keeps every page in memory until it writes the file: two changes a
+// page instead of four a row keep the export of a large register small.
 func (d *pdfDoc) table(rows []row) {
 	valueW := pageW - 2*margin - labelW
-	for _, r := range rows {
-		d.SetFont("go", "B", bodyFont)
-		labelLines := d.wrap(r.Label, labelW-2*cellPad)
-		d.SetFont("go", "", bodyFont)
-		var valLines []string
+	labels := make([][]string, len(rows))
+	values := make([][]string, len(rows))
+	d.SetFont("go", "B", bodyFont)
+	for i, r := range rows {
+		labels[i] = d.wrap(r.Label, labelW-2*cellPad)
+	}
+	d.SetFont("go", "", bodyFont)
+	for i, r := range rows {
 		for _, v := range r.Values {
 			if len(r.Values) > 1 && !r.Text {
 				v = "• " + v
 			}
-			valLines = append(valLines, d.wrap(v, valueW-2*cellPad)...)
+			values[i] = append(values[i], d.wrap(v, valueW-2*cellPad)...)
 		}
+	}
+	type label struct {
+		y    float64
+		text string
+	}
+	var pending []label
+	flush := func() {
+		if d.measure || len(pending) == 0 {
+			pending = pending[:0]
+			return
+		}
+		d.SetFont("go", "B", bodyFont)
+		d.setColor([3]int{})
+		for _, l := range pending {
+			d.SetXY(margin, l.y)
+			d.CellFormat(labelW, lineH, l.text, "", 0, "L", false, 0, "")
+		}
+		pending = pending[:0]
+	}
+	newPage := func() {
+		flush()
+		d.AddPage()
+	}
+	for ri, r := range rows {
+		labelLines, valLines := labels[ri], values[ri]
 		total := max(len(labelLines), len(valLines))
 		avail := func() int { return int((pageH - bottom - d.GetY() - 2*cellPad) / lineH) }
 		if total > avail() && float64(total) <= (pageH-bottom-margin-2*cellPad)/lineH {
-			d.AddPage()
+			newPage()
 		}
 		first := true
 		for first || len(valLines) > 0 {
 			if avail() < 1 {
-				d.AddPage()
+				newPage()
 			}
 			n := min(avail(), max(len(valLines), 1))
 			if first {
@@ -228,33 +319,35 @@ func (d *pdfDoc) table(rows []row) {
 			}
 			h := float64(n)*lineH + 2*cellPad
 			x, y := margin, d.GetY()
-			d.setFill(colLabel)
-			d.setDraw(colRule)
-			d.Rect(x, y, labelW, h, "FD")
-			d.Rect(x+labelW, y, valueW, h, "D")
-			if first {
-				d.SetFont("go", "B", bodyFont)
-				d.setColor([3]int{})
-				for i, l := range labelLines[:min(n, len(labelLines))] {
-					d.SetXY(x, y+cellPad+float64(i)*lineH)
-					d.CellFormat(labelW, lineH, l, "", 0, "L", false, 0, "")
-				}
-			}
-			d.SetFont("go", "", bodyFont)
-			d.setColor([3]int{})
-			if r.Missing {
-				d.setColor(colAlarm)
-			}
 			take := min(n, len(valLines))
-			for i, l := range valLines[:take] {
-				d.SetXY(x+labelW, y+cellPad+float64(i)*lineH)
-				d.CellFormat(valueW, lineH, l, "", 0, "L", false, 0, "")
+			if !d.measure {
+				d.setFill(colLabel)
+				d.setDraw(colRule)
+				d.Rect(x, y, labelW, h, "FD")
+				d.Rect(x+labelW, y, valueW, h, "D")
+				if first {
+					for i, l := range labelLines[:min(n, len(labelLines))] {
+						pending = append(pending, label{y + cellPad + float64(i)*lineH, l})
+					}
+				}
+				d.SetFont("go", "", bodyFont)
+				d.setColor([3]int{})
+				if r.Missing {
+					d.setColor(colAlarm)
+				}
+				for i, l := range valLines[:take] {
+					d.SetXY(x+labelW, y+cellPad+float64(i)*lineH)
+					d.CellFormat(valueW, lineH, l, "", 0, "L", false, 0, "")
+				}
 			}
 			valLines = valLines[take:]
 			d.SetXY(margin, y+h)
 			first = false
 		}
 	}
+	y := d.GetY()
+	flush()
+	d.SetXY(margin, y)
 }
 
 func (d *pdfDoc) wrap(s string, w float64) []string {
@@ -270,8 +363,24 @@ func (d *pdfDoc) wrap(s string, w float64) []string {
 }
 
 func (d *pdfDoc) setColor(c [3]int) { d.SetTextColor(c[0], c[1], c[2]) }
-func (d *pdfDoc) setDraw(c [3]int)  { d.SetDrawColor(c[0], c[1], c[2]) }
-func (d *pdfDoc) setFill(c [3]int)  { d.SetFillColor(c[0], c[1], c[2]) }
+
+// setDraw and setFill write a colour only when it changes on the page
+// (fpdf writes it each time).
+func (d *pdfDoc) setDraw(c [3]int) {
+	if d.drawn != c || d.colorPage != d.PageNo() {
+		d.SetDrawColor(c[0], c[1], c[2])
+		d.drawn = c
+	}
+	d.colorPage = d.PageNo()
+}
+
+func (d *pdfDoc) setFill(c [3]int) {
+	if d.filled != c || d.fillPage != d.PageNo() {
+		d.SetFillColor(c[0], c[1], c[2])
+		d.filled = c
+	}
+	d.fillPage = d.PageNo()
+}
 
 // pdfSafe replaces what the embedded font cannot show (characters outside
 // the Basic Multilingual Plane, control characters) so that the PDF shows a

@@ -17,9 +17,10 @@ import (
 var tableKeys = []string{"id", "name", "contact", "introduced", "department", "purposes", "legal_bases", "data_subjects",
 	"data_categories", "recipients", "third_country_transfers", "retention", "toms", "dpia", "status"}
 
-// tableRows returns the header and one row per activity; list values are
-// joined with newlines (multi-line cells).
-func tableRows(r *register.Register, o Options) [][]string {
+// tableRows calls emit with the header and then one row per activity
+// (list values joined with newlines: multi-line cells), a row at a time,
+// so that a large register is never held as one table.
+func tableRows(v *view, o Options, emit func([]string) error) error {
 	header := make([]string, len(tableKeys), len(tableKeys)+1)
 	for i, k := range tableKeys {
 		header[i] = o.t("label." + k)
@@ -27,14 +28,15 @@ func tableRows(r *register.Register, o Options) [][]string {
 	// The rule is derived from the statement: its own column, which the
 	// importer ignores, keeps the statement itself intact for re-import.
 	header = append(header, o.t("export.rule"))
-	out := [][]string{header}
-	v := build(r, o)
-	for i, a := range v.Activities {
+	if err := emit(header); err != nil {
+		return err
+	}
+	for _, a := range v.Activities {
 		byKey := map[string]row{}
-		for _, rw := range a.Rows {
+		for _, rw := range a.Rows() {
 			byKey[rw.Key] = rw
 		}
-		act := v.Activities[i].activity
+		act := a.activity
 		cells := make([]string, len(tableKeys), len(tableKeys)+1)
 		var rules []string
 		for j, k := range tableKeys {
@@ -59,10 +61,11 @@ func tableRows(r *register.Register, o Options) [][]string {
 				cells[j] = strings.Join(rw.Values, "\n")
 			}
 		}
-		cells = append(cells, strings.Join(rules, "\n"))
-		out = append(out, cells)
+		if err := emit(append(cells, strings.Join(rules, "\n"))); err != nil {
+			return err
+		}
 	}
-	return out
+	return nil
 }
 
 func writeCSV(w io.Writer, r *register.Register, o Options) error {
@@ -75,15 +78,15 @@ func writeCSV(w io.Writer, r *register.Register, o Options) error {
 	if o.Lang == locale.DE {
 		cw.Comma = ';'
 	}
-	rows := tableRows(r, o)
-	for _, row := range rows {
+	if err := tableRows(build(r, o), o, func(row []string) error {
 		for i, c := range row {
 			row[i] = CSVSafe(c)
 		}
-	}
-	if err := cw.WriteAll(rows); err != nil {
+		return cw.Write(row)
+	}); err != nil {
 		return err
 	}
+	cw.Flush()
 	return cw.Error()
 }
 
@@ -104,25 +107,30 @@ func CSVSafe(s string) string {
 	return s
 }
 
+// writeXLSX writes the workbook with excelize's stream writer: rows go
+// out as they are made (beyond 16 MB into a temporary file, which excelize
+// removes), not into a worksheet held in memory.
 func writeXLSX(w io.Writer, r *register.Register, o Options) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	v := build(r, o)
-	sheets := []struct {
-		name string
-		rows [][]string
-	}{
-		{o.t("export.activities"), tableRows(r, o)},
-		{o.t("export.controller"), rowsTable(v.Controller)},
-		{"TOM", tomTable(v, o)},
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"EEF2F6"}, Pattern: 1}})
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"EEF2F6"}, Pattern: 1},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	if err != nil {
 		return err
 	}
 	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	if err != nil {
 		return err
+	}
+	sheets := []struct {
+		name string
+		cols int
+		rows func(emit func([]string) error) error
+	}{
+		{o.t("export.activities"), len(tableKeys) + 1, func(emit func([]string) error) error { return tableRows(v, o, emit) }},
+		{o.t("export.controller"), 2, func(emit func([]string) error) error { return each(rowsTable(v.Controller), emit) }},
+		{"TOM", 7, func(emit func([]string) error) error { return each(tomTable(v, o), emit) }},
 	}
 	for i, s := range sheets {
 		name := sheetName(s.name)
@@ -131,27 +139,46 @@ func writeXLSX(w io.Writer, r *register.Register, o Options) error {
 		} else if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
-		for ri, cells := range s.rows {
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetColWidth(1, s.cols, 28); err != nil {
+			return err
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+		n := 0
+		if err := s.rows(func(cells []string) error {
+			n++
+			style := wrap
+			if n == 1 {
+				style = bold
+			}
 			vals := make([]any, len(cells))
 			for ci, c := range cells {
-				vals[ci] = c
+				vals[ci] = excelize.Cell{StyleID: style, Value: c}
 			}
-			cell, _ := excelize.CoordinatesToCellName(1, ri+1)
-			if err := f.SetSheetRow(name, cell, &vals); err != nil {
-				return err
-			}
+			cell, _ := excelize.CoordinatesToCellName(1, n)
+			return sw.SetRow(cell, vals)
+		}); err != nil {
+			return err
 		}
-		if len(s.rows) > 0 {
-			last, _ := excelize.CoordinatesToCellName(len(s.rows[0]), len(s.rows))
-			f.SetCellStyle(name, "A1", last, wrap)
-			lastHead, _ := excelize.CoordinatesToCellName(len(s.rows[0]), 1)
-			f.SetCellStyle(name, "A1", lastHead, bold)
-			endCol, _ := excelize.ColumnNumberToName(len(s.rows[0]))
-			f.SetColWidth(name, "A", endCol, 28)
-			f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+		if err := sw.Flush(); err != nil {
+			return err
 		}
 	}
 	return f.Write(w)
+}
+
+func each(rows [][]string, emit func([]string) error) error {
+	for _, r := range rows {
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func rowsTable(rows []row) [][]string {

@@ -54,9 +54,15 @@ type activityView struct {
 	Number   int
 	ID       string
 	Name     string
-	Rows     []row
 	activity *register.Activity
+	titles   map[string]string
+	o        Options
 }
+
+// Rows are the activity's fields, made when asked for: a document of
+// 10,000 activities needs one activity's rows at a time, not all of them
+// at once.
+func (a activityView) Rows() []row { return activityRows(a.activity, a.titles, a.o) }
 
 type measureView struct {
 	ID, Title, Description string
@@ -116,7 +122,7 @@ func build(r *register.Register, o Options) *view {
 			continue
 		}
 		n++
-		v.Activities = append(v.Activities, activityView{Number: n, ID: a.ID, Name: a.Name, Rows: activityRows(a, titles, o), activity: a})
+		v.Activities = append(v.Activities, activityView{Number: n, ID: a.ID, Name: a.Name, activity: a, titles: titles, o: o})
 	}
 	byCat := map[register.Category][]measureView{}
 	for _, m := range r.TOMs {
