@@ -581,6 +581,8 @@ type Fpdf struct {
 	pages            []*bytes.Buffer            // slice[page] of page content; 1-based
 	compressEarly    bool                       // gdpr patch: compress pages as they are finished
 	pagesZ           [][]byte                   // gdpr patch: compressed content of finished pages; 1-based
+	streamTo         io.Writer                  // gdpr patch: where Output streams the document, while it does
+	streamed         int                        // gdpr patch: bytes streamed out of buffer
 	state            int                        // current document state
 	compress         bool                       // compression flag
 	k                float64                    // scale factor (number of points in user unit)

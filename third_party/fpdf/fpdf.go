@@ -3735,13 +3735,35 @@ func (f *Fpdf) Output(w io.Writer) error {
 	}
 	// dbg("Output")
 	if f.state < 3 {
+		// gdpr patch: the document goes to w as it is written, a page at
+		// a time, instead of being built whole in memory first.
+		f.streamTo = w
 		f.Close()
+		f.streamTo = nil
 	}
 	_, err := f.buffer.WriteTo(w)
-	if err != nil {
+	if err != nil && f.err == nil {
 		f.err = err
 	}
 	return f.err
+}
+
+// offset is the position in the document where the next byte goes: what
+// was streamed out already and what the buffer holds (gdpr patch).
+func (f *Fpdf) offset() int { return f.streamed + f.buffer.Len() }
+
+// flushOut sends what the buffer holds to the writer Output streams to,
+// if any (gdpr patch).
+func (f *Fpdf) flushOut() {
+	if f.streamTo == nil || f.err != nil || f.buffer.Len() < 256<<10 {
+		return
+	}
+	n, err := f.streamTo.Write(f.buffer.Bytes())
+	f.streamed += n
+	f.buffer.Reset()
+	if err != nil {
+		f.err = err
+	}
 }
 
 func (f *Fpdf) getpagesizestr(sizeStr string) (size SizeType) {
@@ -3985,7 +4007,7 @@ func (f *Fpdf) newobj() {
 	for j := len(f.offsets); j <= f.n; j++ {
 		f.offsets = append(f.offsets, 0)
 	}
-	f.offsets[f.n] = f.buffer.Len()
+	f.offsets[f.n] = f.offset()
 	f.outf("%d 0 obj", f.n)
 }
 
@@ -4231,6 +4253,9 @@ func (f *Fpdf) putpages() {
 			f.outf("<</Filter /FlateDecode /Length %d>>", len(f.pagesZ[n]))
 			f.putstream(f.pagesZ[n])
 			f.pagesZ[n] = nil
+			f.out("endobj")
+			f.flushOut()
+			continue
 		} else if f.compress {
 			mem := xmem.compress(f.pages[n].Bytes())
 			data := mem.bytes()
@@ -4244,7 +4269,7 @@ func (f *Fpdf) putpages() {
 		f.out("endobj")
 	}
 	// Pages root
-	f.offsets[1] = f.buffer.Len()
+	f.offsets[1] = f.offset()
 	f.out("1 0 obj")
 	f.out("<</Type /Pages")
 	var kids fmtBuffer
@@ -4889,7 +4914,7 @@ func (f *Fpdf) putresources() {
 	f.putTemplates()
 	f.putImportedTemplates() // gofpdi
 	// 	Resource dictionary
-	f.offsets[2] = f.buffer.Len()
+	f.offsets[2] = f.offset()
 	f.out("2 0 obj")
 	f.out("<<")
 	f.putresourcedict()
@@ -5103,7 +5128,7 @@ func (f *Fpdf) enddoc() {
 	f.out(">>")
 	f.out("endobj")
 	// Cross-ref
-	o := f.buffer.Len()
+	o := f.offset()
 	f.out("xref")
 	f.outf("0 %d", f.n+1)
 	f.out("0000000000 65535 f ")
