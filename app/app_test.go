@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,5 +163,78 @@ func TestTokenUseRecordedOffThePath(t *testing.T) {
 	writes := app.TokenWrites(f.app)
 	if writes != 1 {
 		t.Fatalf("%d writes for 100 uses within a minute", writes)
+	}
+}
+
+// TestLintIncremental: the lint updated by what changed equals the lint
+// of the whole register, after every kind of change.
+func TestLintIncremental(t *testing.T) {
+	f := newApp(t, app.Config{})
+	ctx := editor()
+	r, _ := demo.Register()
+	if _, err := f.store.Apply(ctx, r, register.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string) {
+		t.Helper()
+		l, err := f.app.Lint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, _ := f.store.Register(ctx, false)
+		want := register.Check(reg, register.DateOf(f.app.Now()))
+		if !reflect.DeepEqual(l.Findings, want) && !(len(l.Findings) == 0 && len(want) == 0) {
+			t.Fatalf("%s: %d findings incrementally, %d from the whole register\n%+v\n%+v", step, len(l.Findings), len(want), l.Findings, want)
+		}
+		if l.Activities != len(reg.Activities) || l.Measures != len(reg.TOMs) {
+			t.Fatalf("%s: counts %d/%d, register %d/%d", step, l.Activities, l.Measures, len(reg.Activities), len(reg.TOMs))
+		}
+	}
+	check("start")
+	a, _ := f.app.Activity(ctx, "kundenverwaltung")
+	a.LegalBases = []string{"Art. 6 Abs. 1 lit. b DSGVO"}
+	a.TOMs = []string{"gibt-es-nicht"}
+	f.app.UpdateActivity(ctx, a, a.Version)
+	check("update")
+	f.app.CreateActivity(ctx, &register.Activity{Name: "Neu am Ende"})
+	check("create")
+	f.app.ArchiveActivity(ctx, "werbemassnahmen-zur-kundengewinnung", 0)
+	check("archive activity")
+	ms, _, _ := f.app.Measures(ctx, register.Filter{})
+	f.app.ArchiveMeasure(ctx, ms[0].ID, 0)
+	check("archive measure")
+	f.app.CreateMeasure(ctx, &register.Measure{ID: "gibt-es-nicht", Title: "Jetzt gibt es sie"})
+	check("a referenced measure appears")
+	f.app.ReviewMeasure(ctx, ms[1].ID, "Prüfung")
+	check("review")
+	h, _ := f.app.Header(ctx)
+	c := *h.Controller
+	c.DPO = nil
+	f.app.UpdateHeader(ctx, register.Header{Title: h.Title, Controller: &c}, h.Version, false)
+	check("controller")
+	f.app.Restore(ctx, "activity", "kundenverwaltung", 1)
+	check("restore")
+	f.now.Add(800 * 24 * 3600) // reviews fall due
+	check("two years later")
+}
+
+// TestLintSharedStore: two servers on one store: a change made through
+// one is in the other's next lint.
+func TestLintSharedStore(t *testing.T) {
+	f := newApp(t, app.Config{})
+	other := app.New(app.Config{Store: f.store, Now: f.app.Now})
+	defer other.Close()
+	ctx := editor()
+	r, _ := demo.Register()
+	f.store.Apply(ctx, r, register.ApplyOptions{})
+	before, _ := other.Lint(ctx)
+	a, _ := f.app.Activity(ctx, "kundenverwaltung")
+	a.DataSubjects = nil
+	if _, err := f.app.UpdateActivity(ctx, a, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := other.Lint(ctx)
+	if after.ByActivity["kundenverwaltung"].Errors != before.ByActivity["kundenverwaltung"].Errors+1 {
+		t.Fatalf("the other server did not see the change: %+v -> %+v", before.ByActivity["kundenverwaltung"], after.ByActivity["kundenverwaltung"])
 	}
 }

@@ -29,22 +29,37 @@ type Lint struct {
 	MeasureIDs map[string]bool
 }
 
-// lintCache keeps the last register-wide lint. A write to the register
-// changes its state and so the key; several servers on one database each
-// notice it by reading the state (one indexed row) per request.
+// lintCache keeps the register in force (as of a state) and the findings
+// of each of its entries. When the register changes, only what changed
+// since is read (register.Service.Changes) and linted again: a write of
+// one activity costs the lint of that activity, not of 10,000. Every
+// server on a shared database sees a change through the state, which it
+// reads (one row) per request.
 type lintCache struct {
-	mu   sync.Mutex
-	last *Lint
-	// ids are the measure ids of the last state seen, for pages that
-	// lint single activities without the whole register.
+	mu sync.Mutex
+	// The register as of state (-1: not loaded), entries in force.
+	state      int64
+	header     *register.Header
+	acts       map[string]*register.Activity
+	actPos     map[string]int
+	measures   map[string]*register.Measure
+	measurePos map[string]int
+	// Findings per entry; the measures' depend on the day.
+	ctrl        []register.Finding
+	actFindings map[string][]register.Finding
+	mFindings   map[string][]register.Finding
+	day         register.Date
+	last        *Lint
+	// ids and titles of the measures in force, for pages that lint
+	// single activities without the whole register.
 	ids      map[string]bool
 	titles   map[string]string
 	idsState int64
 }
 
 // Lint returns the register-wide lint, from the cache when the register
-// has not changed since (and the day is the same: reviews fall due).
-// Concurrent callers wait for one computation.
+// has not changed since (and the day is the same: reviews fall due), else
+// updated by what changed. Concurrent callers wait for one update.
 func (a *App) Lint(ctx context.Context) (*Lint, error) {
 	if _, err := auth.Require(ctx, auth.Read); err != nil {
 		return nil, err
@@ -54,35 +69,127 @@ func (a *App) Lint(ctx context.Context) (*Lint, error) {
 		return nil, err
 	}
 	day := register.DateOf(a.now())
-	a.lint.mu.Lock()
-	defer a.lint.mu.Unlock()
-	if l := a.lint.last; l != nil && l.State == state && l.Day == day {
+	c := &a.lint
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := c.last; l != nil && l.State == state && l.Day == day {
 		return l, nil
 	}
-	reg, err := a.store.Register(ctx, false)
+	since := int64(-1)
+	if c.acts != nil {
+		since = c.state
+	}
+	d, err := a.store.Changes(ctx, since)
 	if err != nil {
 		return nil, err
 	}
-	l := &Lint{State: state, Day: day, Findings: register.Check(reg, day), ByActivity: map[string]register.SeverityCounts{},
-		Activities: len(reg.Activities), Measures: len(reg.TOMs), ByStatus: map[register.Status]int{},
-		Names: make(map[string]string, len(reg.Activities)), MeasureIDs: make(map[string]bool, len(reg.TOMs))}
-	l.Counts = register.CountBySeverity(l.Findings)
-	for _, act := range reg.Activities {
-		l.ByStatus[act.Status]++
-		l.Names[act.ID] = act.Name
+	c.apply(d, day)
+	l := c.assemble(day)
+	c.last = l
+	return l, nil
+}
+
+// apply merges a delta into the cache and lints what it touched.
+func (c *lintCache) apply(d register.Delta, day register.Date) {
+	if c.acts == nil {
+		c.acts, c.actPos, c.actFindings = map[string]*register.Activity{}, map[string]int{}, map[string][]register.Finding{}
+		c.measures, c.measurePos, c.mFindings = map[string]*register.Measure{}, map[string]int{}, map[string][]register.Finding{}
+		c.ctrl = register.CheckController(nil)
 	}
-	for _, m := range reg.TOMs {
-		l.MeasureIDs[m.ID] = true
+	if d.Header != nil {
+		c.header = d.Header
+		c.ctrl = register.CheckController(d.Header.Controller)
 	}
-	for _, f := range l.Findings {
-		if f.Entity == "activity" {
-			c := l.ByActivity[f.EntityID]
-			c.Add(f.Severity)
-			l.ByActivity[f.EntityID] = c
+	measureSet := false
+	for _, m := range d.Measures {
+		_, had := c.measures[m.ID]
+		if m.Status == register.StatusArchived {
+			delete(c.measures, m.ID)
+			delete(c.mFindings, m.ID)
+			measureSet = measureSet || had
+			continue
+		}
+		measureSet = measureSet || !had
+		c.measures[m.ID], c.measurePos[m.ID] = m, d.MeasurePos[m.ID]
+		c.mFindings[m.ID] = register.CheckMeasure(m, day)
+	}
+	if day != c.day {
+		for id, m := range c.measures {
+			c.mFindings[id] = register.CheckMeasure(m, day)
+		}
+		c.day = day
+	}
+	ids := make(map[string]bool, len(c.measures))
+	for id := range c.measures {
+		ids[id] = true
+	}
+	for _, act := range d.Activities {
+		if act.Status == register.StatusArchived {
+			delete(c.acts, act.ID)
+			delete(c.actFindings, act.ID)
+			continue
+		}
+		c.acts[act.ID], c.actPos[act.ID] = act, d.ActivityPos[act.ID]
+		if !measureSet {
+			c.actFindings[act.ID] = register.CheckActivity(act, ids)
 		}
 	}
-	a.lint.last = l
-	return l, nil
+	if measureSet {
+		// Which references resolve changed: every activity again (from
+		// memory, no reading).
+		for id, act := range c.acts {
+			c.actFindings[id] = register.CheckActivity(act, ids)
+		}
+	}
+	c.state = d.State
+}
+
+// assemble lists the findings in register order, errors first, as
+// register.Check does for the whole register.
+func (c *lintCache) assemble(day register.Date) *Lint {
+	l := &Lint{State: c.state, Day: day, ByActivity: map[string]register.SeverityCounts{}, Activities: len(c.acts), Measures: len(c.measures),
+		ByStatus: map[register.Status]int{}, Names: make(map[string]string, len(c.acts)), MeasureIDs: make(map[string]bool, len(c.measures))}
+	acts := make([]string, 0, len(c.acts))
+	for id, act := range c.acts {
+		acts = append(acts, id)
+		l.ByStatus[act.Status]++
+		l.Names[id] = act.Name
+	}
+	byPos(acts, c.actPos)
+	ms := make([]string, 0, len(c.measures))
+	for id := range c.measures {
+		ms = append(ms, id)
+		l.MeasureIDs[id] = true
+	}
+	byPos(ms, c.measurePos)
+	fs := append([]register.Finding(nil), c.ctrl...)
+	for _, id := range acts {
+		fs = append(fs, c.actFindings[id]...)
+	}
+	for _, id := range ms {
+		fs = append(fs, c.mFindings[id]...)
+	}
+	register.SortFindings(fs)
+	l.Findings = fs
+	l.Counts = register.CountBySeverity(fs)
+	for _, f := range fs {
+		if f.Entity == "activity" {
+			n := l.ByActivity[f.EntityID]
+			n.Add(f.Severity)
+			l.ByActivity[f.EntityID] = n
+		}
+	}
+	return l
+}
+
+// byPos sorts ids by register position, then id (the store's order).
+func byPos(ids []string, pos map[string]int) {
+	slices.SortFunc(ids, func(a, b string) int {
+		if d := pos[a] - pos[b]; d != 0 {
+			return d
+		}
+		return cmpStr(a, b)
+	})
 }
 
 // measureIDs returns the ids of the measures in force, read again only

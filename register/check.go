@@ -172,6 +172,17 @@ func CheckMeasure(m *Measure, today Date) []Finding {
 	return l.out
 }
 
+// CheckController lints the controller block.
+func CheckController(c *Controller) []Finding {
+	l := &linter{}
+	checkController(l, c)
+	return l.out
+}
+
+// SortFindings orders findings by severity, errors first, keeping the
+// order within a severity (as Check does).
+func SortFindings(fs []Finding) { sortFindings(fs) }
+
 func sortFindings(fs []Finding) {
 	order := map[Severity]int{SevError: 0, SevWarning: 1, SevInfo: 2}
 	slices.SortStableFunc(fs, func(a, b Finding) int { return order[a.Severity] - order[b.Severity] })

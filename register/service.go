@@ -96,6 +96,20 @@ type Header struct {
 	Version int `json:"version,omitempty" schema:"readonly"`
 }
 
+// Delta is what changed in the register after a state, up to State:
+// every entry written since, archived ones included (an archive is a
+// change), in register order, with its position.
+type Delta struct {
+	State      int64
+	Header     *Header // nil when unchanged
+	Activities []*Activity
+	Measures   []*Measure
+	// ActivityPos and MeasurePos are the register positions of the
+	// entries in Activities and Measures, by id.
+	ActivityPos, MeasurePos map[string]int
+	Documents               bool // documents changed
+}
+
 // Facets are the values the activity list can be filtered by: those in
 // use by activities in force, sorted.
 type Facets struct {
@@ -121,6 +135,9 @@ type Service interface {
 	// State is a number that changes with every write to the register
 	// (entries and header): caches of derived data are keyed by it.
 	State(ctx context.Context) (int64, error)
+	// Changes returns what changed after state since (-1: everything), as
+	// of one snapshot.
+	Changes(ctx context.Context, since int64) (Delta, error)
 	// Apply merges r into the store in one transaction: new entries are
 	// created, changed ones updated, equal ones left alone (no revision).
 	// Title and controller are replaced only when r has them.

@@ -189,3 +189,34 @@ func TestSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestChanges: what changed after a state, on both engines; the state
+// moves only with changes of the register.
+func TestChanges(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := as("dpo")
+			if _, err := s.Apply(ctx, parseSeed(t, "seed000-allegro.txt"), register.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			all, err := s.Changes(ctx, -1)
+			if err != nil || len(all.Activities) != 4 || len(all.Measures) != 8 || all.Header == nil || all.State < 1 {
+				t.Fatalf("everything: %d activities, %d measures, header %v, state %d, %v", len(all.Activities), len(all.Measures), all.Header, all.State, err)
+			}
+			if d, _ := s.Changes(ctx, all.State); len(d.Activities)+len(d.Measures) != 0 || d.Header != nil || d.State != all.State {
+				t.Fatalf("nothing changed: %+v", d)
+			}
+			// A user's sign-in is no change of the register.
+			s.CreateUser(ctx, "erika", "editor", "h")
+			a, _ := s.FindActivityByID(ctx, "kundenverwaltung")
+			a.Description = "neu"
+			s.UpdateActivity(ctx, a, a.Version)
+			s.ArchiveActivity(ctx, "werbemassnahmen-zur-kundengewinnung")
+			d, err := s.Changes(ctx, all.State)
+			if err != nil || d.State != all.State+2 || len(d.Activities) != 2 || d.Activities[0].ID != "kundenverwaltung" || d.Activities[1].Status != register.StatusArchived ||
+				d.ActivityPos["kundenverwaltung"] == 0 || len(d.Measures) != 0 {
+				t.Fatalf("after two writes: %+v %v", d, err)
+			}
+		})
+	}
+}

@@ -300,22 +300,26 @@ func saveEntry[T any](ctx context.Context, w *wtx, k kind[T], v T, mode saveMode
 	}
 	c := k.cols(v)
 	version := old.version + 1
+	seq, err := w.next(ctx)
+	if err != nil {
+		return zero, false, err
+	}
 	if !exists {
 		action = register.ActionCreate
 		pos, err := w.nextPos(ctx, k.table)
 		if err != nil {
 			return zero, false, err
 		}
-		_, err = w.ExecContext(ctx, w.s.q(`INSERT INTO `+k.table+` (id, pos, name, status, facet, search, department, legal_bases, third_country, doc, version, created_at, changed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id, pos, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, w.now)
+		_, err = w.ExecContext(ctx, w.s.q(`INSERT INTO `+k.table+` (id, pos, name, status, facet, search, department, legal_bases, third_country, doc, version, created_at, changed_at, changed_state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, pos, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, w.now, seq)
 		if err != nil {
 			return zero, false, translate(err, "%s %q", k.entity, id)
 		}
 	} else {
-		res, err := w.ExecContext(ctx, w.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?
+		res, err := w.ExecContext(ctx, w.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?, changed_state = ?
 			WHERE id = ? AND version = ?`),
-			c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, id, old.version)
+			c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, seq, id, old.version)
 		if err != nil {
 			return zero, false, translate(err, "save %s %q", k.entity, id)
 		}
@@ -359,7 +363,6 @@ func (w *wtx) addRevision(ctx context.Context, entity, id string, version int, a
 	if err != nil {
 		return translate(err, "record revision of %s %s", entity, id)
 	}
-	w.changed = true
 	return nil
 }
 

@@ -67,6 +67,73 @@ func (s *Store) State(ctx context.Context) (int64, error) {
 	return n, translate(err, "register state")
 }
 
+// Changes implements register.Service: one read transaction (a snapshot
+// on both engines) reads the state and the rows marked after since up to
+// it; a row a later transaction writes meanwhile comes with the next call.
+func (s *Store) Changes(ctx context.Context, since int64) (register.Delta, error) {
+	d := register.Delta{ActivityPos: map[string]int{}, MeasurePos: map[string]int{}}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.r.BeginTx(ctx, opts)
+	if err != nil {
+		return d, translate(err, "begin")
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, "SELECT seq FROM register_state WHERE id = 1").Scan(&d.State); err != nil {
+		return d, translate(err, "register state")
+	}
+	var hs int64
+	err = tx.QueryRowContext(ctx, "SELECT changed_state FROM register_info WHERE id = 1").Scan(&hs)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return d, translate(err, "register header")
+	case hs > since && hs <= d.State:
+		h, v, err := s.getHeader(ctx, tx)
+		if err != nil {
+			return d, err
+		}
+		d.Header = &register.Header{Title: h.Title, Controller: h.Controller, Version: v}
+	}
+	if d.Activities, err = changedEntries(ctx, s, tx, activityKind, since, d.State, d.ActivityPos); err != nil {
+		return d, err
+	}
+	if d.Measures, err = changedEntries(ctx, s, tx, measureKind, since, d.State, d.MeasurePos); err != nil {
+		return d, err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM documents WHERE changed_state > ? AND changed_state <= ?"), since, d.State).Scan(&n); err != nil {
+		return d, translate(err, "changed documents")
+	}
+	d.Documents = n > 0
+	return d, nil
+}
+
+func changedEntries[T any](ctx context.Context, s *Store, q querier, k kind[T], since, upto int64, pos map[string]int) ([]T, error) {
+	rows, err := q.QueryContext(ctx, s.q("SELECT id, doc, version, created_at, changed_at, pos FROM "+k.table+" WHERE changed_state > ? AND changed_state <= ? ORDER BY pos, id"), since, upto)
+	if err != nil {
+		return nil, translate(err, "changed %s", k.table)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var id, doc, created, changed string
+		var version, p int
+		if err := rows.Scan(&id, &doc, &version, &created, &changed, &p); err != nil {
+			return nil, translate(err, "changed %s", k.table)
+		}
+		e, err := scanEntry(k, doc, version, created, changed)
+		if err != nil {
+			return nil, err
+		}
+		pos[id] = p
+		out = append(out, e.v)
+	}
+	return out, translate(rows.Err(), "changed %s", k.table)
+}
+
 // Header implements register.Service.
 func (s *Store) Header(ctx context.Context) (register.Header, error) {
 	h, v, err := s.getHeader(ctx, s.r)
@@ -133,13 +200,13 @@ func (s *Store) Apply(ctx context.Context, r *register.Register, o register.Appl
 			return err
 		}
 		sum = p.sum
+		if w.seq != 0 {
+			sum.State = w.seq // the state this import made
+		}
 		return w.audit(ctx, audit.RegisterImport, "register", fmt.Sprintf("created %d, updated %d, unchanged %d", sum.Created, sum.Updated, sum.Unchanged))
 	})
 	if err != nil {
 		return register.ApplySummary{}, err
-	}
-	if sum.Created+sum.Updated > 0 {
-		sum.State++ // the commit moved the state on
 	}
 	return sum, nil
 }
@@ -199,7 +266,7 @@ func applyKind[T any](ctx context.Context, p *applier, k kind[T], items []T) err
 	var upd *sql.Stmt
 	if p.w != nil {
 		var err error
-		upd, err = p.w.PrepareContext(ctx, p.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?
+		upd, err = p.w.PrepareContext(ctx, p.s.q(`UPDATE `+k.table+` SET name = ?, status = ?, facet = ?, search = ?, department = ?, legal_bases = ?, third_country = ?, doc = ?, version = ?, changed_at = ?, changed_state = ?
 			WHERE id = ? AND version = ?`))
 		if err != nil {
 			return translate(err, "prepare update of %s", k.table)
@@ -271,8 +338,12 @@ func applyChunk[T any](ctx context.Context, p *applier, k kind[T], items []T, up
 		}
 		w := p.w
 		version := old.version + 1
+		seq, err := w.next(ctx)
+		if err != nil {
+			return err
+		}
 		if exists {
-			res, err := upd.ExecContext(ctx, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, id, old.version)
+			res, err := upd.ExecContext(ctx, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, seq, id, old.version)
 			if err != nil {
 				return translate(err, "save %s %q", k.entity, id)
 			}
@@ -284,7 +355,7 @@ func applyChunk[T any](ctx context.Context, p *applier, k kind[T], items []T, up
 			if err != nil {
 				return err
 			}
-			inserts = append(inserts, []any{id, pos, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, w.now})
+			inserts = append(inserts, []any{id, pos, c.name, c.status, c.facet, c.search, c.department, c.legalBases, c.thirdCountry, string(doc), version, w.now, w.now, seq})
 		}
 		cj, err := json.Marshal(changes)
 		if err != nil {
@@ -295,11 +366,8 @@ func applyChunk[T any](ctx context.Context, p *applier, k kind[T], items []T, up
 	if p.w == nil {
 		return nil
 	}
-	if err := p.w.insertRows(ctx, k.table, []string{"id", "pos", "name", "status", "facet", "search", "department", "legal_bases", "third_country", "doc", "version", "created_at", "changed_at"}, inserts); err != nil {
+	if err := p.w.insertRows(ctx, k.table, []string{"id", "pos", "name", "status", "facet", "search", "department", "legal_bases", "third_country", "doc", "version", "created_at", "changed_at", "changed_state"}, inserts); err != nil {
 		return err
-	}
-	if len(revisions) > 0 {
-		p.w.changed = true
 	}
 	return p.w.insertRows(ctx, "revisions", []string{"entity", "entity_id", "version", "action", "actor", "at", "changes", "snapshot"}, revisions)
 }
@@ -423,13 +491,17 @@ func (s *Store) saveHeader(ctx context.Context, w *wtx, r *register.Register, re
 	if err != nil {
 		return "", err
 	}
+	seq, err := w.next(ctx)
+	if err != nil {
+		return "", err
+	}
 	action := register.ActionUpdate
 	if version == 0 {
 		action = register.ActionCreate
-		_, err = w.ExecContext(ctx, s.q("INSERT INTO register_info (id, doc, version, changed_at) VALUES (1, ?, 1, ?)"), string(doc), w.now)
+		_, err = w.ExecContext(ctx, s.q("INSERT INTO register_info (id, doc, version, changed_at, changed_state) VALUES (1, ?, 1, ?, ?)"), string(doc), w.now, seq)
 	} else {
 		var res sql.Result
-		res, err = w.ExecContext(ctx, s.q("UPDATE register_info SET doc = ?, version = ?, changed_at = ? WHERE id = 1 AND version = ?"), string(doc), version+1, w.now, version)
+		res, err = w.ExecContext(ctx, s.q("UPDATE register_info SET doc = ?, version = ?, changed_at = ?, changed_state = ? WHERE id = 1 AND version = ?"), string(doc), version+1, w.now, seq, version)
 		if err == nil {
 			if n, _ := res.RowsAffected(); n != 1 {
 				return "", staleVersion("controller", "controller", version, -1)

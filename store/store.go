@@ -229,11 +229,27 @@ type wtx struct {
 	actor string
 	at    time.Time
 	now   string // at, formatted
-	// changed is set when a register entry changed: the register's state
-	// counter moves on at commit.
-	changed bool
-	pos     map[string]int
+	// seq is the register state this transaction writes (0 until the
+	// first change of the register takes it; see next).
+	seq   int64
+	pos   map[string]int
 	stmts   map[string]*sql.Stmt // prepared for the transaction
+}
+
+// next takes the next register state for this transaction's changes, on
+// its first change of the register: the row stays locked until commit
+// (PostgreSQL), so that states are committed in their order.
+func (w *wtx) next(ctx context.Context) (int64, error) {
+	if w.seq != 0 {
+		return w.seq, nil
+	}
+	if _, err := w.ExecContext(ctx, "UPDATE register_state SET seq = seq + 1 WHERE id = 1"); err != nil {
+		return 0, translate(err, "register state")
+	}
+	if err := w.QueryRowContext(ctx, "SELECT seq FROM register_state WHERE id = 1").Scan(&w.seq); err != nil {
+		return 0, translate(err, "register state")
+	}
+	return w.seq, nil
 }
 
 // write runs fn in one write transaction on behalf of the context's
@@ -253,15 +269,7 @@ func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 				st.Close()
 			}
 		}()
-		if err := fn(w); err != nil {
-			return err
-		}
-		if w.changed {
-			if _, err := tx.ExecContext(ctx, "UPDATE register_state SET seq = seq + 1 WHERE id = 1"); err != nil {
-				return translate(err, "register state")
-			}
-		}
-		return nil
+		return fn(w)
 	})
 }
 
