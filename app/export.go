@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"gdpr"
@@ -21,6 +23,40 @@ const exportWait = 30 * time.Second
 // only ExportSlots of them run at once, so that many auditors clicking at
 // once cannot exhaust the server.
 func heavy(f export.Format) bool { return f == export.PDF || f == export.XLSX }
+
+// exportGC is the garbage collector's target while heavy exports run: the
+// collector runs when the heap grew by half instead of doubling. An
+// export's memory is mostly live (pages, rows), its garbage short-lived,
+// so collecting earlier costs little time and keeps the peak near what is
+// live (10,000 activities: 168 -> 139 MiB RSS of the server).
+const exportGC = 50
+
+var gcTight struct {
+	sync.Mutex
+	n   int
+	was int
+}
+
+// tightGC lowers the collector's target until the returned function is
+// called; nested and concurrent exports share one setting.
+func tightGC() func() {
+	gcTight.Lock()
+	defer gcTight.Unlock()
+	if gcTight.n == 0 {
+		gcTight.was = debug.SetGCPercent(exportGC)
+		if gcTight.was >= 0 && gcTight.was < exportGC {
+			debug.SetGCPercent(gcTight.was) // already tighter (GOGC)
+		}
+	}
+	gcTight.n++
+	return func() {
+		gcTight.Lock()
+		defer gcTight.Unlock()
+		if gcTight.n--; gcTight.n == 0 {
+			debug.SetGCPercent(gcTight.was)
+		}
+	}
+}
 
 // Export writes the register in format f to w and records the export in
 // the audit log (an export carries the contact persons of the register).
@@ -41,6 +77,9 @@ func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang loc
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	if heavy(f) {
+		defer tightGC()()
 	}
 	reg, err := a.store.Register(ctx, f == export.YAML || f == export.JSON)
 	if err != nil {
