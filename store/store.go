@@ -233,7 +233,7 @@ type wtx struct {
 	// first change of the register takes it; see next).
 	seq   int64
 	pos   map[string]int
-	stmts   map[string]*sql.Stmt // prepared for the transaction
+	stmts map[string]*sql.Stmt // prepared for the transaction
 }
 
 // next takes the next register state for this transaction's changes, on
