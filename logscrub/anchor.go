@@ -17,7 +17,8 @@ func anchorMaskGo(p *[64]byte) uint64 {
 	var m uint64
 	for k := 0; k < 64; k += 8 {
 		w := binary.LittleEndian.Uint64(p[k:])
-		z := zeroBytes(w^('.'*ones)) | zeroBytes(w^(':'*ones)) | zeroBytes(w^('@'*ones)) | zeroBytes(w^('%'*ones))
+		z := zeroBytes(w^('.'*ones)) | zeroBytes(w^(':'*ones)) | zeroBytes(w^('@'*ones)) | zeroBytes(w^('%'*ones)) |
+			zeroBytes(w^('&'*ones)) | zeroBytes(w^('\\'*ones))
 		// The lowest mark of a word is exact, marks above it may be
 		// spurious: take them one at a time, testing each byte.
 		for z != 0 {

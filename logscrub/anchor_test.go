@@ -5,19 +5,23 @@ import (
 	"testing"
 )
 
-// TestAnchorMask: the SSE2 mask is the portable one, for blocks of
+// TestAnchorMask: the assembly masks (SSE2, SSSE3) are the portable one, for blocks of
 // random bytes from a small alphabet that holds the anchors, of all
 // bytes, and of each byte value at each position.
 func TestAnchorMask(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var p [64]byte
+	impls := anchorImpls()
 	check := func() {
 		t.Helper()
-		if got, want := anchorMask64(&p), anchorMaskGo(&p); got != want {
-			t.Fatalf("%q: mask %064b, want %064b", p[:], got, want)
+		want := anchorMaskGo(&p)
+		for name, f := range impls {
+			if got := f(&p); got != want {
+				t.Fatalf("%s %q: mask %064b, want %064b", name, p[:], got, want)
+			}
 		}
 	}
-	const alphabet = ".:@%-/0aZ\x00\xff"
+	const alphabet = ".:@%&\\-/0aZ\x00\xff"
 	for range 20000 {
 		for k := range p {
 			if r.IntN(2) == 0 {
@@ -42,8 +46,11 @@ func FuzzAnchorMask(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var p [64]byte
 		copy(p[:], in)
-		if got, want := anchorMask64(&p), anchorMaskGo(&p); got != want {
-			t.Fatalf("%q: mask %064b, want %064b", p[:], got, want)
+		want := anchorMaskGo(&p)
+		for name, f := range anchorImpls() {
+			if got := f(&p); got != want {
+				t.Fatalf("%s %q: mask %064b, want %064b", name, p[:], got, want)
+			}
 		}
 	})
 }

@@ -16,7 +16,49 @@ var seps = []string{" ", ", ", " [", "] ", "=", "<", ">", "\"", "(", ") ", "; ",
 // addrText returns an address in one of its written forms and the bare
 // address that must not appear in the output.
 func addrText(r *rand.Rand) (string, string) {
-	switch r.IntN(9) {
+	switch r.IntN(13) {
+	case 9:
+		// An '@' encoded, or non-ASCII letters, or an address literal.
+		users := []string{"björn.schmidt", "søren", "иван", "erika"}
+		doms := []string{"müller.de", "bäckerei-müller.de", "пример.рф", "example.org", "xn--mller-kva.de"}
+		u, d := users[r.IntN(len(users))]+fmt.Sprint(r.IntN(100)), doms[r.IntN(len(doms))]
+		switch r.IntN(6) {
+		case 0:
+			return u + `\u0040` + d, u
+		case 1:
+			return u + "&#64;" + d, u
+		case 2:
+			return u + "%2540" + d, u
+		case 3:
+			return u + "&#x40;" + d, u
+		case 4:
+			ip := fmt.Sprintf("%d.%d.%d.%d", 11+r.IntN(200), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+			return u + "@[" + ip + "]", u
+		}
+		return u + "@" + d, u
+	case 10:
+		// Separators URL-encoded.
+		a := fmt.Sprintf("%d.%d.%d.%d", 11+r.IntN(200), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+		enc := []string{"%2E", "%2e", "%252E"}[r.IntN(3)]
+		text := strings.ReplaceAll(a, ".", enc)
+		return text, text
+	case 11:
+		// Reverse DNS.
+		o := [4]int{11 + r.IntN(200), r.IntN(256), r.IntN(256), 1 + r.IntN(254)}
+		rev := fmt.Sprintf("%d.%d.%d.%d", o[3], o[2], o[1], o[0])
+		return rev + ".in-addr.arpa", rev
+	case 12:
+		// An address in a host name.
+		o := [4]int{11 + r.IntN(200), r.IntN(256), r.IntN(256), 1 + r.IntN(254)}
+		if r.IntN(2) == 0 {
+			d := fmt.Sprintf("%d-%d-%d-%d", o[0], o[1], o[2], o[3])
+			return []string{"", "ip-", "host-"}[r.IntN(3)] + d + ".dyn.example.net", d
+		}
+		h := fmt.Sprintf("%02X%02X%02X%02X", o[0], o[1], o[2], o[3])
+		if !strings.ContainsAny(h, "0123456789") {
+			h = "1" + h[1:]
+		}
+		return "p" + h + ".dip0.t-ipconnect.de", h
 	case 0, 1, 2:
 		a := fmt.Sprintf("%d.%d.%d.%d", 11+r.IntN(200), r.IntN(256), r.IntN(256), 1+r.IntN(254))
 		switch r.IntN(4) {

@@ -15,15 +15,13 @@ func (s *scanner) refNext(i int) (span, bool) {
 	for ; i < len(line); i++ {
 		b := line[i]
 		switch {
-		case b == '@':
-			if sp, ok := s.email(i, 1, lo); ok {
+		case b == '@' || b == '%' || b == '&' || b == '\\':
+			if sp, ok := s.atEncoded(i, lo); ok {
 				return sp, true
 			}
-		case b == '%':
-			if i+2 < len(line) && line[i+1] == '4' && line[i+2] == '0' {
-				if sp, ok := s.email(i, 3, lo); ok {
-					return sp, true
-				}
+		case b == '.':
+			if sp, ok := s.dotForms(i, lo); ok {
+				return sp, true
 			}
 		case (isHex(b) || b == ':') && boundary(line, i):
 			if isDigit(b) {
@@ -84,7 +82,7 @@ func sameSpans(t *testing.T, line string) {
 // alphabet addresses are made of.
 func TestNextMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	const alphabet = "0123456789abcdefABCDEFxyz.:@%40_-/[]# "
+	const alphabet = "0123456789abcdefABCDEFxyz.:@%40_-/[]# &;\\u2E3A"
 	for n := 0; n < 50000; n++ {
 		var b strings.Builder
 		if n%2 == 0 {

@@ -67,14 +67,15 @@ func isAlnum(b byte) bool { return class[b]&(cDigit|cLetter) != 0 }
 func isHex(b byte) bool   { return class[b]&(cDigit|cHexLetter) != 0 }
 func isDigit(b byte) bool { return class[b]&cDigit != 0 }
 
-// anchor marks the bytes one of which every address contains: '.' (IPv4),
-// ':' (IPv6), '@' and '%' (e-mail, also as "%40"). The scanner jumps from
-// anchor to anchor and looks back for where a token would start, instead
-// of trying every word of the line.
+// anchor marks the bytes one of which every address contains: '.' (IPv4,
+// and the names that hold one), ':' (IPv6), '@' (e-mail), '%' (URL
+// encoding: "%40", "%2E", "%3A"), '&' and '\\' (an '@' as an HTML entity
+// or a JSON escape). The scanner jumps from anchor to anchor and looks back
+// for where a token would start, instead of trying every word of the line.
 var anchor [256]bool
 
 func init() {
-	for _, b := range ".:@%" {
+	for _, b := range ".:@%&\\" {
 		anchor[b] = true
 	}
 }
@@ -148,28 +149,30 @@ func (s *scanner) next(i int) (span, bool) {
 				return sp, true
 			}
 			continue
-		case '%':
-			if i+2 < n && line[i+1] == '4' && line[i+2] == '0' {
-				if sp, ok := s.email(i, 3, lo); ok {
+		case '%', '&', '\\':
+			if sp, ok := s.atEncoded(i, lo); ok {
+				return sp, true
+			}
+			continue
+		case '.':
+			// The hex digits before the dot: where a dotted quad would
+			// start, and what tells the forms (dashedQuad, hexLabel) from
+			// plain names without a look of their own.
+			st := i
+			for st > lo && isHex(line[st-1]) {
+				st--
+			}
+			if formGate(line, i, st, lo) {
+				if sp, ok := s.dotForms(i, lo); ok {
 					return sp, true
 				}
 			}
-			continue
-		}
-		if b == '.' && !s.maybeQuad(i) {
-			continue // the look-back would find no dotted quad either
-		}
-		st := i
-		for st > lo && isHex(line[st-1]) {
-			st--
-		}
-		if st == i && b == '.' || !boundary(line, st) {
-			continue
-		}
-		// Between st and the anchor are hex digits only. At a '.' only a
-		// dotted quad can start there: IPv6 text has no '.' before its
-		// first ':'. At a ':' no dotted quad can.
-		if b == '.' {
+			if st == i || !s.maybeQuad(i) || !boundary(line, st) {
+				continue
+			}
+			// Between st and the dot are hex digits only: only a dotted
+			// quad can start there, IPv6 text has no '.' before its first
+			// ':'.
 			if isDigit(line[st]) {
 				if sp, ok := s.ipv4(st); ok {
 					return sp, true
@@ -177,6 +180,16 @@ func (s *scanner) next(i int) (span, bool) {
 			}
 			continue
 		}
+		// A ':'.
+		st := i
+		for st > lo && isHex(line[st-1]) {
+			st--
+		}
+		if !boundary(line, st) {
+			continue
+		}
+		// Between st and the ':' are hex digits only: no dotted quad can
+		// start there.
 		if st < v6fail {
 			continue
 		}
@@ -188,6 +201,23 @@ func (s *scanner) next(i int) (span, bool) {
 		}
 		if sp, ok := s.ipv6(st, end); ok {
 			return sp, true
+		}
+	}
+	return span{}, false
+}
+
+// atEncoded tries the addresses an anchor other than '.' and ':' can
+// belong to: an e-mail address at an '@' or an encoded one, an IP address
+// with URL-encoded separators at a '%'.
+func (s *scanner) atEncoded(i, lo int) (span, bool) {
+	if w := encodedAt(s.line, i); w > 0 {
+		if sp, ok := s.email(i, w, lo); ok {
+			return sp, true
+		}
+	}
+	if s.line[i] == '%' {
+		if w, _ := encSep(s.line, i); w > 0 {
+			return s.pctAddr(i, lo)
 		}
 	}
 	return span{}, false
@@ -337,36 +367,38 @@ func (s *scanner) ipv6(i, j int) (span, bool) {
 	return span{}, false
 }
 
-// emailAhead reports whether, after optional dots at k, an '@' or "%40"
-// starts an e-mail address, and where its local part begins.
+// emailAhead reports whether, after optional dots at k, an '@' or an
+// encoded one starts an e-mail address, and where its local part begins.
 func (s *scanner) emailAhead(k int) (int, bool) {
 	line := s.line
 	n := len(line)
 	for k < n && line[k] == '.' {
 		k++
 	}
-	w := 0
-	switch {
-	case k < n && line[k] == '@':
-		w = 1
-	case k+2 < n && line[k] == '%' && line[k+1] == '4' && line[k+2] == '0':
-		w = 3
-	default:
+	if k >= n {
+		return 0, false
+	}
+	w := encodedAt(line, k)
+	if w == 0 {
 		return 0, false
 	}
 	sp, ok := s.email(k, w, 0)
 	return sp.start, ok
 }
 
-// email reads an e-mail address around an '@' at at (width 1) or a "%40"
-// (width 3): a local part before it (not before lo) and a domain with a dot
-// and a top-level domain of letters after it.
+// email reads an e-mail address around an '@' (or an encoded one, width
+// bytes) at at: a local part before it (not before lo) and, after it, a
+// domain with a dot and a top-level domain, or an address literal
+// ("[192.0.2.36]"). Non-ASCII letters count in both parts.
 func (s *scanner) email(at, width, lo int) (span, bool) {
 	line := s.line
 	n := len(line)
 	st := at
 	for st > lo && class[line[st-1]]&cLocal != 0 {
 		st--
+	}
+	if st > lo && line[st-1] >= 0x80 {
+		st = localBack(line, st, lo)
 	}
 	// A local part does not start with a dot, and "mailto:" is not in it.
 	for st < at && line[st] == '.' {
@@ -375,33 +407,32 @@ func (s *scanner) email(at, width, lo int) (span, bool) {
 	if st == at {
 		return span{}, false
 	}
-	e := at + width
-	lastDot := -1
-	for e < n && class[line[e]]&cDomain != 0 {
-		if line[e] == '.' {
-			lastDot = e
+	d := at + width
+	if d < n && line[d] == '[' {
+		if e := literalEnd(line, d); e > 0 {
+			return span{st, e, '@', netip.Addr{}}, true
 		}
-		e++
-	}
-	for e > at+width && (line[e-1] == '.' || line[e-1] == '-') {
-		e--
-		if e == lastDot {
-			lastDot = -1
-			for k := e - 1; k > at; k-- {
-				if line[k] == '.' {
-					lastDot = k
-					break
-				}
-			}
-		}
-	}
-	if lastDot < 0 || lastDot <= at+width || e-lastDot-1 < 2 {
 		return span{}, false
 	}
-	for k := lastDot + 1; k < e; k++ {
-		if class[line[k]]&cLetter == 0 {
-			return span{}, false
+	e := d
+	for e < n && class[line[e]]&cDomain != 0 {
+		e++
+	}
+	if e < n && line[e] >= 0x80 {
+		e = domainEnd(line, e)
+	}
+	for e > d && (line[e-1] == '.' || line[e-1] == '-') {
+		e--
+	}
+	lastDot := -1
+	for k := e - 1; k > d; k-- {
+		if line[k] == '.' {
+			lastDot = k
+			break
 		}
+	}
+	if lastDot < 0 || !tld(line, lastDot+1, e) {
+		return span{}, false
 	}
 	// A chain "a@b.de@c.de" (or "a@b.de.@c.de") shares its middle: it goes
 	// as a whole.
@@ -409,13 +440,11 @@ func (s *scanner) email(at, width, lo int) (span, bool) {
 	for k < n && line[k] == '.' {
 		k++
 	}
-	if k < n && (line[k] == '@' || k+2 < n && line[k] == '%' && line[k+1] == '4' && line[k+2] == '0') {
-		w := 1
-		if line[k] == '%' {
-			w = 3
-		}
-		if next, ok := s.email(k, w, st); ok {
-			e = next.end
+	if k < n {
+		if w := encodedAt(line, k); w > 0 {
+			if next, ok := s.email(k, w, st); ok {
+				e = next.end
+			}
 		}
 	}
 	return span{st, e, '@', netip.Addr{}}, true
