@@ -202,8 +202,8 @@ func lineOfOffset(data []byte, off int) int {
 }
 
 // ids hands out unique slugs within one document.
-type ids map[string]bool
+type ids struct{ s *register.Slugs }
 
-func newIDs() ids { return ids{} }
+func newIDs() ids { return ids{register.NewSlugs()} }
 
-func (m ids) next(name string) string { return register.UniqueSlug(name, m) }
+func (m ids) next(name string) string { return m.s.Unique(name) }

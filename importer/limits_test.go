@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+	"gopkg.in/yaml.v3"
 )
 
 // TestYAMLAliasBomb: a small file whose aliases repeat a long scalar is
@@ -127,5 +128,116 @@ func TestBudget(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "rows") {
 		t.Fatalf("rows: %v", err)
+	}
+}
+
+// TestYAMLNodeBound: a document of many small nodes and no alias (4
+// million one-letter list items, 8 MB, took 1.9 GB to decode) is refused
+// before it is parsed, naming its line; the count the refusal rests on is
+// never below the nodes the document holds, and near them.
+func TestYAMLNodeBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("title: x\nactivities:\n  - id: a\n    name: A\n    purposes: [a")
+	for range MaxNodes {
+		b.WriteString(",a")
+	}
+	b.WriteString("]\n")
+	_, err := Parse("nodes.yaml", []byte(b.String()))
+	if err == nil || !strings.HasPrefix(err.Error(), "nodes.yaml:5:") || !strings.Contains(err.Error(), "more than 1048576 nodes") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, doc := range []string{
+		"a: b",
+		"- a\n- b\n- - c\n  - d\n",
+		"- id: a-1\n  name: x\n  purposes: [a, b]\n- {id: b, name: y}\n",
+		"k:\n  ? complex\n  : value\nq: {\"a\":1}\nj: {\"a\":1,\"b\":[1,2]}\n",
+		"text: |\n  line one - not an item\n  line: two\nurl: https://example.org/a-b\n",
+		"- - - deep\n",
+		"[[[[a]]]]",
+		"title: Verzeichnis\ncontroller:\n  name: Muster GmbH\n  dpo: {name: Erika, email: dsb@example.org}\nactivities:\n  - id: a\n    name: A\n    recipients:\n      - {kind: processor, name: Host}\n",
+	} {
+		var root yaml.Node
+		if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
+			t.Fatalf("%q: %v", doc, err)
+		}
+		nodes := 0
+		var walk func(*yaml.Node)
+		walk = func(n *yaml.Node) {
+			if n.Kind != yaml.DocumentNode {
+				nodes++
+			}
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		walk(&root)
+		if got, _ := yamlNodeCount([]byte(doc), 1<<30); got < nodes || got > 3*nodes+3 {
+			t.Errorf("%q: counted %d, has %d nodes", doc, got, nodes)
+		}
+	}
+}
+
+// TestJSONValueBound: the native format as JSON is bounded alike, strings
+// with separators in them not counted.
+func TestJSONValueBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"title":"x","activities":[{"id":"a","name":"A","purposes":["a"`)
+	for range MaxNodes {
+		b.WriteString(`,"a"`)
+	}
+	b.WriteString("]}]}\n")
+	_, err := Parse("items.json", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "more than 1048576 values") {
+		t.Fatalf("err = %v", err)
+	}
+	p := &parser{file: "x.json"}
+	doc := strings.Repeat(`{"title":"a, [b]: {c}, \" d, e"},`, MaxNodes/4)
+	if err := p.checkJSONValues([]byte("[" + doc + "1]")); err != nil {
+		t.Fatalf("separators inside strings were counted: %v", err)
+	}
+}
+
+// FuzzYAMLNodeCount: the count the node bound rests on is never below
+// the nodes yaml.v3 parses, whatever the document.
+func FuzzYAMLNodeCount(f *testing.F) {
+	for _, seed := range []string{"a: b", "- a\n- [b, {c: d}]\n", "{a, b, c}", "[a: b, c: d]", "? a\n? b\n", "\"a\":1", "k: |\n  x, y\n", "- - - a: b\n  c: d\n", "[[a]: b]", "&x [*x]"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if len(doc) > 4096 {
+			return
+		}
+		var root yaml.Node
+		if yaml.Unmarshal([]byte(doc), &root) != nil {
+			return
+		}
+		nodes := 0
+		var walk func(*yaml.Node, int)
+		walk = func(n *yaml.Node, depth int) {
+			if n.Kind != yaml.DocumentNode {
+				nodes++
+			}
+			for _, c := range n.Content {
+				walk(c, depth+1)
+			}
+		}
+		walk(&root, 0)
+		if got, _ := yamlNodeCount([]byte(doc), 1<<30); got < nodes {
+			t.Fatalf("%q: counted %d, parsed %d nodes", doc, got, nodes)
+		}
+	})
+}
+
+// TestYAMLKeyBound: a mapping of many keys is refused before yaml.v3
+// compares them pairwise (40,000 keys took 3.6 s).
+func TestYAMLKeyBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("title: keys\n")
+	for k := range MaxKeys + 1 {
+		fmt.Fprintf(&b, "k%d: a\n", k)
+	}
+	_, err := Parse("keys.yaml", []byte(b.String()))
+	if err == nil || err.Error() != fmt.Sprintf("keys.yaml:%d: YAML: a mapping with more than %d keys", MaxKeys+1, MaxKeys) {
+		t.Fatalf("err = %v", err)
 	}
 }

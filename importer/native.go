@@ -19,28 +19,72 @@ var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // nativeYAML decodes the native format strictly: unknown keys are errors.
 // Validation errors are located through the YAML node tree.
+//
+// The bounds are checked before decoding: the count of nodes on the raw
+// bytes, then what aliases expand to, the number of keys of each mapping
+// and that each key is a field (checkYAMLKeys) on the node tree the
+// decoder parsed, before it decodes it (parsing is linear;
+// decoding is where aliases are expanded and keys compared pairwise). The
+// document is parsed once: a tree costs some 250 bytes a node.
 func (p *parser) nativeYAML(data []byte) (*register.Register, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, p.yamlErr(err)
-	}
-	if err := p.checkYAMLSize(&root); err != nil {
+	if err := p.checkYAMLNodes(data); err != nil {
 		return nil, err
 	}
+	doc := checkedYAML{p: p}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var r register.Register
-	if err := dec.Decode(&r); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		var ie *Error
+		if errors.As(err, &ie) {
+			return nil, ie
+		}
 		return nil, p.yamlErr(err)
 	}
+	r := &doc.r
 	if err := r.Validate(); err != nil {
 		var ge *gdpr.Error
 		if errors.As(err, &ge) {
-			return nil, p.errf(yamlPathLine(&root, ge.Field), ge.Field, "%s", ge.Message)
+			return nil, p.errf(yamlPathLine(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{&doc.root}}, ge.Field), ge.Field, "%s", ge.Message)
 		}
 		return nil, err
 	}
-	return &r, nil
+	return r, nil
+}
+
+// checkedYAML is the register as the decoder's hook sees it: yaml.v3
+// hands an unmarshaler of this form a function that decodes the parsed
+// node with the decoder's own settings (unknown fields refused), so the
+// node can be had first (through nodeOf) and checked, and then decoded,
+// from the one tree.
+type checkedYAML struct {
+	p    *parser
+	root yaml.Node
+	r    register.Register
+}
+
+func (c *checkedYAML) UnmarshalYAML(unmarshal func(any) error) error {
+	var n nodeOf
+	if err := unmarshal(&n); err != nil {
+		return err
+	}
+	if n.node != nil {
+		c.root = *n.node
+		if err := c.p.checkYAMLSize(n.node); err != nil {
+			return err
+		}
+		if err := c.p.checkYAMLKeys(n.node); err != nil {
+			return err
+		}
+	}
+	return unmarshal(&c.r)
+}
+
+// nodeOf takes the node it is decoded from, as it is.
+type nodeOf struct{ node *yaml.Node }
+
+func (n *nodeOf) UnmarshalYAML(node *yaml.Node) error {
+	n.node = node
+	return nil
 }
 
 func (p *parser) yamlErr(err error) error {
@@ -99,6 +143,9 @@ func yamlPathLine(root *yaml.Node, path string) int {
 // nativeJSON decodes the native format strictly, with line numbers for
 // syntax and type errors.
 func (p *parser) nativeJSON(data []byte) (*register.Register, error) {
+	if err := p.checkJSONValues(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
 	dec.DisallowUnknownFields()
 	var r register.Register

@@ -244,10 +244,10 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 	}
 	if a.ID == "" {
 		a.ID = taken.next(a.Name)
-	} else if taken[a.ID] {
+	} else if taken.s.Taken(a.ID) {
 		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colID)], "duplicate id %q", a.ID)
 	} else {
-		taken[a.ID] = true
+		taken.s.Take(a.ID)
 	}
 	return a, nil
 }

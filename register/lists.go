@@ -83,7 +83,11 @@ func unmarshalNoneJSON[T any](b []byte, none *bool, items *[]T) error {
 		return nil
 	}
 	*none = false
-	return json.Unmarshal(b, items)
+	// Unknown fields are refused here too: the caller's decoder setting
+	// does not reach a nested Unmarshal.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(items)
 }
 
 func marshalNoneYAML[T any](none bool, items []T) any {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -273,5 +274,30 @@ func TestNoneRoundTrip(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"recipients":"nobody"}`), &back); err == nil {
 		t.Error("accepted a string other than none")
+	}
+}
+
+// TestSlugs: Slugs hands out what UniqueSlug does, for names that repeat,
+// collide with suffixed slugs and with ids given in the document.
+func TestSlugs(t *testing.T) {
+	names := []string{"Backup", "Backup", "Backup 2", "Backup", "", "", "Lohn", "backup-4", "Backup", "Lohn"}
+	taken := map[string]bool{}
+	u := register.NewSlugs()
+	u.Take("lohn-2")
+	taken["lohn-2"] = true
+	for _, n := range names {
+		want := register.UniqueSlug(n, taken)
+		if got := u.Unique(n); got != want {
+			t.Fatalf("Unique(%q) = %q, UniqueSlug %q", n, got, want)
+		}
+	}
+	if !u.Taken("backup-5") || u.Taken("backup-9") {
+		t.Fatal("Taken")
+	}
+	// Many entries of one name: each gets the next suffix.
+	for i := 2; i < 5000; i++ {
+		if got := u.Unique("Gleich"); i > 2 && got != "gleich-"+strconv.Itoa(i-1) {
+			t.Fatalf("entry %d: %s", i, got)
+		}
 	}
 }

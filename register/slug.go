@@ -49,7 +49,8 @@ func Slug(name string) string {
 }
 
 // UniqueSlug returns Slug(name), or with a suffix -2, -3 ... when taken
-// already; it records the result in taken.
+// already; it records the result in taken. For one id among many; Slugs
+// hands out many.
 func UniqueSlug(name string, taken map[string]bool) string {
 	base := Slug(name)
 	if base == "" {
@@ -60,6 +61,41 @@ func UniqueSlug(name string, taken map[string]bool) string {
 		s = base + "-" + strconv.Itoa(i)
 	}
 	taken[s] = true
+	return s
+}
+
+// Slugs hands out unique slugs as UniqueSlug does, for a whole document:
+// each slug remembers the next suffix to try, so that n entries of one
+// name cost n steps instead of n²/2 (50,000 rows named alike took minutes).
+type Slugs struct {
+	taken map[string]bool
+	next  map[string]int // base slug -> the suffix to try first
+}
+
+// NewSlugs returns an empty set.
+func NewSlugs() *Slugs { return &Slugs{taken: map[string]bool{}, next: map[string]int{}} }
+
+// Taken reports whether id is handed out or taken.
+func (u *Slugs) Taken(id string) bool { return u.taken[id] }
+
+// Take records id, given in the document, as taken.
+func (u *Slugs) Take(id string) { u.taken[id] = true }
+
+// Unique returns Slug(name), or with the first free suffix -2, -3 ...,
+// and records it.
+func (u *Slugs) Unique(name string) string {
+	base := Slug(name)
+	if base == "" {
+		base = "entry"
+	}
+	s := base
+	i := max(u.next[base], 2)
+	for u.taken[s] {
+		s = base + "-" + strconv.Itoa(i)
+		i++
+	}
+	u.next[base] = i
+	u.taken[s] = true
 	return s
 }
 
