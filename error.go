@@ -58,12 +58,21 @@ func Keyed(code, field, key string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Key: key, Args: args, Message: locale.T(locale.EN, key, args...)}
 }
 
+// MessageKey names the catalogue entry of the error's message.
+func (e *Error) MessageKey() (string, []any) { return e.Key, e.Args }
+
+// keyer is an error whose message has a catalogue entry: *Error, and the
+// store's translated driver errors.
+type keyer interface{ MessageKey() (string, []any) }
+
 // Localized returns the user-facing message of err in lang: the
 // catalogue's text for keyed errors, else as ErrorMessage.
 func Localized(err error, lang locale.Lang) string {
-	var e *Error
-	if errors.As(err, &e) && e.Key != "" && e.Code != EINTERNAL {
-		return locale.T(lang, e.Key, e.Args...)
+	var k keyer
+	if errors.As(err, &k) && ErrorCode(err) != EINTERNAL {
+		if key, args := k.MessageKey(); key != "" {
+			return locale.T(lang, key, args...)
+		}
 	}
 	if ErrorCode(err) == EINTERNAL {
 		return locale.T(lang, "error.internal")

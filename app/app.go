@@ -64,6 +64,10 @@ type Config struct {
 	HashSlots int
 	// ExportSlots bounds the PDF and XLSX exports made at once; 0 means 2.
 	ExportSlots int
+	// ImportSlots bounds the imports read at once (a document at the
+	// importer's bounds costs up to some 300 MiB while it is decoded); 0
+	// means 1.
+	ImportSlots int
 	// Policy is the sign-in throttle; nil means auth.DefaultPolicy.
 	Policy auth.Policy
 }
@@ -76,6 +80,7 @@ type App struct {
 	policy  auth.Policy
 	hashes  chan struct{}
 	exports chan struct{}
+	imports chan struct{}
 	lint    lintCache
 	tokens  *tokenUse
 }
@@ -94,11 +99,14 @@ func New(c Config) *App {
 	if c.ExportSlots <= 0 {
 		c.ExportSlots = 2
 	}
+	if c.ImportSlots <= 0 {
+		c.ImportSlots = 1
+	}
 	if c.Policy == nil {
 		c.Policy = auth.DefaultPolicy
 	}
 	a := &App{store: c.Store, now: c.Now, log: c.Log, policy: c.Policy,
-		hashes: make(chan struct{}, c.HashSlots), exports: make(chan struct{}, c.ExportSlots)}
+		hashes: make(chan struct{}, c.HashSlots), exports: make(chan struct{}, c.ExportSlots), imports: make(chan struct{}, c.ImportSlots)}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
 	return a
 }

@@ -15,9 +15,24 @@ import (
 	"gdpr/locale"
 )
 
-// exportWait is how long an export waits for a free slot before it is
-// refused.
-const exportWait = 30 * time.Second
+// slotWait is how long an export or import waits for a free slot before
+// it is refused (a variable for tests).
+var slotWait = 30 * time.Second
+
+// slot takes one of slots, waiting at most slotWait; the error, an
+// ETHROTTLED under the catalogue key busy, says to try again later.
+func slot(ctx context.Context, slots chan struct{}, busy string) (release func(), err error) {
+	t := time.NewTimer(slotWait)
+	defer t.Stop()
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-t.C:
+		return nil, gdpr.Keyed(gdpr.ETHROTTLED, "", busy)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 // heavy formats are laid out in memory by their libraries (PDF, XLSX):
 // only ExportSlots of them run at once, so that many auditors clicking at
@@ -67,18 +82,11 @@ func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang loc
 		return err
 	}
 	if heavy(f) {
-		t := time.NewTimer(exportWait)
-		defer t.Stop()
-		select {
-		case a.exports <- struct{}{}:
-			defer func() { <-a.exports }()
-		case <-t.C:
-			return gdpr.Keyed(gdpr.ETHROTTLED, "", "export.busy")
-		case <-ctx.Done():
-			return ctx.Err()
+		release, err := slot(ctx, a.exports, "export.busy")
+		if err != nil {
+			return err
 		}
-	}
-	if heavy(f) {
+		defer release()
 		defer tightGC()()
 	}
 	reg, err := a.store.Register(ctx, f == export.YAML || f == export.JSON)

@@ -42,6 +42,15 @@ func (a *App) Import(ctx context.Context, files []File, o ImportOptions) ([]File
 	if _, err := a.require(ctx, auth.Write, audit.RegisterImport, "register"); err != nil {
 		return nil, sum, err
 	}
+	// Decoding a document costs memory in proportion to it (up to some
+	// 300 MiB at the importer's bounds): one import at a time, with the
+	// collector's tighter target, as for heavy exports.
+	release, err := slot(ctx, a.imports, "import.busy")
+	if err != nil {
+		return nil, sum, err
+	}
+	defer release()
+	defer tightGC()()
 	var results []*importer.Result
 	var out []FileSummary
 	for _, f := range files {

@@ -193,7 +193,7 @@ func (a *App) checkVersion(ctx context.Context, entity, id string, version int) 
 		cur = v.Version
 	}
 	if cur != version {
-		return gdpr.Errorf(gdpr.ECONFLICT, "%s %q was changed by someone else: you saw version %d, the current one is %d", entity, id, version, cur)
+		return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.stale."+entity, id, version, cur)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,5 +217,51 @@ func TestBrowserAuditorCannotEdit(t *testing.T) {
 	}
 	if !strings.Contains(newPage, "Ihre Rolle erlaubt diese Seite nicht") {
 		t.Errorf("new-activity page for an auditor: %q", newPage)
+	}
+}
+
+// TestBrowserEditConflict: an editor opens an activity's form; meanwhile
+// someone else saves the activity. Saving the form then shows the
+// conflict, keeps what was typed and links to the current version; the
+// other change is not overwritten.
+func TestBrowserEditConflict(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	editor := srv.tokens["editor"]
+	var alert, typed string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/activities/kundenverwaltung/edit"),
+		chromedp.WaitVisible(`#f-name`),
+		chromedp.ActionFunc(func(context.Context) error {
+			// The other editor, through the API, from the version read.
+			resp, body := call(t, "GET", srv.URL+"/api/v1/activities/kundenverwaltung", "", editor)
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("GET: %s", body)
+			}
+			changed := strings.Replace(string(body), `"name":"`, `"name":"Geändert: `, 1)
+			resp, body = call(t, "PUT", srv.URL+"/api/v1/activities/kundenverwaltung", changed, editor, "If-Match", resp.Header.Get("ETag"), "Content-Type", "application/json")
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("PUT: %d %s", resp.StatusCode, body)
+			}
+			return nil
+		}),
+		chromedp.SetValue(`#f-name`, "Kundenverwaltung (im Formular geändert)", chromedp.ByQuery),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#conflict`),
+		chromedp.Text(`#conflict`, &alert, chromedp.ByQuery),
+		chromedp.Value(`#f-name`, &typed, chromedp.ByQuery),
+		shot(t, "06-edit-conflict"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(alert, "wurde inzwischen von jemand anderem geändert") || !strings.Contains(alert, "Aktuellen Stand ansehen") || typed != "Kundenverwaltung (im Formular geändert)" {
+		t.Errorf("conflict %q, form keeps %q", alert, typed)
+	}
+	_, body := call(t, "GET", srv.URL+"/api/v1/activities/kundenverwaltung", "", editor)
+	if !strings.Contains(string(body), `"name":"Geändert: `) {
+		t.Errorf("the other change was overwritten: %.200s", body)
 	}
 }

@@ -20,7 +20,7 @@ func (s *Store) CreateUser(ctx context.Context, name string, role auth.Role, has
 			name, string(role), hash, w.now, w.now)
 		if err != nil {
 			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
-				return gdpr.Errorf(gdpr.ECONFLICT, "user %q exists already", name)
+				return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.exists.user", name)
 			}
 			return translate(err, "create user")
 		}
@@ -234,7 +234,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, role auth.Role, ha
 		_, err := w.ExecContext(ctx, s.q(`INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)`), name, string(role), hash, w.now)
 		if err != nil {
 			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
-				return gdpr.Errorf(gdpr.ECONFLICT, "token %q exists already", name)
+				return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.exists.token", name)
 			}
 			return translate(err, "create token")
 		}

@@ -274,7 +274,7 @@ func saveEntry[T any](ctx context.Context, w *wtx, k kind[T], v T, mode saveMode
 	}
 	switch {
 	case exists && mode == mustCreate:
-		return zero, false, gdpr.Errorf(gdpr.ECONFLICT, "%s %q exists already", k.entity, id)
+		return zero, false, gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.exists."+k.entity, id)
 	case !exists && mode == mustExist:
 		return zero, false, notFound(k.entity, id)
 	case exists && expect != old.version:
@@ -343,11 +343,13 @@ func saveEntry[T any](ctx context.Context, w *wtx, k kind[T], v T, mode saveMode
 	return v, true, nil
 }
 
+// staleVersion is the conflict of a write made from version expect when
+// the stored one is current (-1: changed by a concurrent transaction).
 func staleVersion(entity, id string, expect, current int) error {
 	if current < 0 {
-		return gdpr.Errorf(gdpr.ECONFLICT, "%s %q was changed by someone else at the same time (you edited version %d); reload it and make your change again", entity, id, expect)
+		return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.race."+entity, id, expect)
 	}
-	return gdpr.Errorf(gdpr.ECONFLICT, "%s %q was changed by someone else: you edited version %d, the current one is %d; reload it and make your change again", entity, id, expect, current)
+	return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.stale."+entity, id, expect, current)
 }
 
 func (w *wtx) addRevision(ctx context.Context, entity, id string, version int, action string, changes []register.Change, snapshot []byte) error {

@@ -45,11 +45,11 @@ func translate(err error, format string, args ...any) error {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case pgUniqueViolation:
-			return &codedError{gdpr.ECONFLICT, what + ": exists already", err}
+			return &codedError{gdpr.ECONFLICT, what + ": exists already", "store.exists", err}
 		case pgSerializationFailure, pgDeadlockDetected, pgLockNotAvailable:
-			return &codedError{gdpr.ECONFLICT, what + ": changed by someone else at the same time; try again", err}
+			return &codedError{gdpr.ECONFLICT, what + ": changed by someone else at the same time; try again", "store.race", err}
 		case pgForeignKeyViolation:
-			return &codedError{gdpr.EINVALID, what + ": refers to an entry that does not exist", err}
+			return &codedError{gdpr.EINVALID, what + ": refers to an entry that does not exist", "store.dangling", err}
 		case pgQueryCanceled:
 			return fmt.Errorf("%s: %w", what, context.Canceled)
 		}
@@ -58,13 +58,13 @@ func translate(err error, format string, args ...any) error {
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return &codedError{gdpr.ECONFLICT, what + ": exists already", err}
+			return &codedError{gdpr.ECONFLICT, what + ": exists already", "store.exists", err}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return &codedError{gdpr.EINVALID, what + ": refers to an entry that does not exist", err}
+			return &codedError{gdpr.EINVALID, what + ": refers to an entry that does not exist", "store.dangling", err}
 		}
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return &codedError{gdpr.ECONFLICT, what + ": the store is busy; try again", err}
+			return &codedError{gdpr.ECONFLICT, what + ": the store is busy; try again", "store.busy", err}
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
@@ -74,9 +74,11 @@ func translate(err error, format string, args ...any) error {
 // is safe to show; the driver's own error stays reachable for logs.
 type codedError struct {
 	code, msg string
+	key       string // the message in the catalogue, for the user's language
 	err       error
 }
 
-func (e *codedError) Error() string     { return e.msg }
-func (e *codedError) ErrorCode() string { return e.code }
-func (e *codedError) Unwrap() error     { return e.err }
+func (e *codedError) Error() string               { return e.msg }
+func (e *codedError) ErrorCode() string           { return e.code }
+func (e *codedError) MessageKey() (string, []any) { return e.key, nil }
+func (e *codedError) Unwrap() error               { return e.err }

@@ -226,7 +226,7 @@ func (p *applier) run(ctx context.Context, r *register.Register) error {
 		return translate(err, "register state")
 	}
 	if p.o.IfState != 0 && p.o.IfState != p.sum.State {
-		return gdpr.Errorf(gdpr.ECONFLICT, "the register was changed since the preview; look at the new preview before you import")
+		return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.preview")
 	}
 	if r.Title != "" || r.Controller != nil {
 		action, err := p.s.planHeader(ctx, p, r)
