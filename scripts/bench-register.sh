@@ -42,7 +42,7 @@ measure() {
 	printf "%-44s %8.2f s %8.0f MiB\n" "$name" "$secs" "$((kb / 1024))"
 }
 
-echo "register: $n activities, $(grep -c '^  - id: tom-' "$dir/register.yaml") measures, $(du -m "$dir/register.yaml" | cut -f1) MB of YAML; store: ${GDPR_BENCH_POSTGRES:+PostgreSQL}${GDPR_BENCH_POSTGRES:-SQLite}; $(nproc) CPUs"
+echo "register: $n activities, $(grep -c '^  - id: tom-' "$dir/register.yaml") measures, $(du -m "$dir/register.yaml" | cut -f1) MB of YAML; store: $([ -n "${GDPR_BENCH_POSTGRES:-}" ] && echo PostgreSQL || echo SQLite); $(nproc) CPUs"
 measure "gdpr import (new store)" "${G[@]}" import "$dir/register.yaml"
 measure "gdpr import (unchanged)" "${G[@]}" import "$dir/register.yaml"
 measure "gdpr import --dry-run (unchanged)" "${G[@]}" import --dry-run "$dir/register.yaml"
