@@ -156,10 +156,10 @@ func TestBrowserEditorFlow(t *testing.T) {
 	if !strings.Contains(findings, "Keine Rechtsgrundlage") {
 		t.Errorf("the new activity shows no legal-basis finding: %s", findings)
 	}
-	if !strings.Contains(history, "update") || !strings.Contains(history, "create") || !strings.Contains(history, "user:editor-user") {
+	if !strings.Contains(history, "geändert") || !strings.Contains(history, "angelegt") || !strings.Contains(history, "user:editor-user") {
 		t.Errorf("history: %s", history)
 	}
-	if !strings.Contains(revision, "legal_bases") || !strings.Contains(revision, "§ 26 BDSG") {
+	if !strings.Contains(revision, "Rechtsgrundlage") || !strings.Contains(revision, "§ 26 BDSG") {
 		t.Errorf("revision: %s", revision)
 	}
 	if english != "Record of processing activities" {
@@ -252,7 +252,7 @@ func TestBrowserEditConflict(t *testing.T) {
 		chromedp.WaitVisible(`#conflict`),
 		chromedp.Text(`#conflict`, &alert, chromedp.ByQuery),
 		chromedp.Value(`#f-name`, &typed, chromedp.ByQuery),
-		shot(t, "06-edit-conflict"),
+		shot(t, "09-edit-conflict"),
 	)
 	if err != nil {
 		t.Fatal(err)

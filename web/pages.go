@@ -67,7 +67,15 @@ func parsePages(funcs template.FuncMap) map[string]*template.Template {
 
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"t":     func(l locale.Lang, key string, args ...any) string { return locale.T(l, key, args...) },
+		"t": func(l locale.Lang, key string, args ...any) string { return locale.T(l, key, args...) },
+		// label names a register field ("legal_bases") as the forms do,
+		// the field itself where the catalogue has no label.
+		"label": func(l locale.Lang, field string) string {
+			if locale.Has("label." + field) {
+				return locale.T(l, "label."+field)
+			}
+			return field
+		},
 		"lines": func(xs []string) string { return strings.Join(xs, "\n") },
 		"join":  strings.Join,
 		"has":   func(xs []string, x string) bool { return slices.Contains(xs, x) },
