@@ -8,6 +8,7 @@ import (
 
 	"gdpr/auth"
 	"gdpr/register"
+	"strings"
 )
 
 // Lint is the register-wide lint as of one state of the register and one
@@ -188,7 +189,7 @@ func byPos(ids []string, pos map[string]int) {
 		if d := pos[a] - pos[b]; d != 0 {
 			return d
 		}
-		return cmpStr(a, b)
+		return strings.Compare(a, b)
 	})
 }
 
@@ -317,7 +318,7 @@ func (a *App) Dashboard(ctx context.Context) (*Dashboard, error) {
 		if c := (y.Errors*1000 + y.Warnings) - (x.Errors*1000 + x.Warnings); c != 0 {
 			return c
 		}
-		return cmpStr(x.Name, y.Name)
+		return strings.Compare(x.Name, y.Name)
 	})
 	if len(d.Worst) > topN {
 		d.Worst = d.Worst[:topN]
@@ -332,16 +333,6 @@ func (a *App) Dashboard(ctx context.Context) (*Dashboard, error) {
 	}
 	d.Recent, _, err = a.store.FindRevisions(ctx, register.RevisionFilter{Limit: 8})
 	return d, err
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // dueMeasures lists measures never reviewed, overdue, or due within days.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"gdpr"
@@ -41,22 +42,13 @@ func (a *App) Measures(ctx context.Context, f register.Filter) ([]*register.Meas
 }
 
 func validFilter(f register.Filter) error {
-	if f.ThirdCountry != "" && !contains(register.ThirdCountryValues, f.ThirdCountry) {
+	if f.ThirdCountry != "" && !slices.Contains(register.ThirdCountryValues, f.ThirdCountry) {
 		return gdpr.FieldErrorf("third_country", "unknown value %q (want yes, no or unstated)", f.ThirdCountry)
 	}
-	if f.Status != nil && !contains(register.Statuses, *f.Status) {
+	if f.Status != nil && !slices.Contains(register.Statuses, *f.Status) {
 		return gdpr.FieldErrorf("status", "unknown status %q", *f.Status)
 	}
 	return nil
-}
-
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // Activity returns one activity. Returns ENOTFOUND.

@@ -272,6 +272,27 @@ func hexMaybe(line []byte, i, lo int) bool {
 	return i-8 >= lo && isHex(line[i-1]) && isHex(line[i-8]) && (i-9 < lo || !isHex(line[i-9]))
 }
 
+// byteBefore reads the decimal number of one to three digits that ends at
+// j (not before lo, not part of a longer number) and is at most 255; k is
+// where it begins.
+func byteBefore(line []byte, j, lo int) (k int, v byte, ok bool) {
+	k = j
+	for k > lo && j-k < 3 && isDigit(line[k-1]) {
+		k--
+	}
+	if k == j || k > lo && isDigit(line[k-1]) {
+		return 0, 0, false
+	}
+	n := 0
+	for _, c := range line[k:j] {
+		n = n*10 + int(c-'0')
+	}
+	if n > 255 {
+		return 0, 0, false
+	}
+	return k, byte(n), true
+}
+
 // reverse4 reads the decimal labels before ".in-addr.arpa" (the '.' at i):
 // one to four labels of up to 255, the address backwards.
 func (s *scanner) reverse4(i, lo int) (span, bool) {
@@ -279,21 +300,11 @@ func (s *scanner) reverse4(i, lo int) (span, bool) {
 	var b [4]byte
 	n, j := 0, i // j: end of the label being read
 	for {
-		k := j
-		for k > lo && j-k < 3 && isDigit(line[k-1]) {
-			k--
-		}
-		if k == j || k > lo && isDigit(line[k-1]) {
+		k, v, ok := byteBefore(line, j, lo)
+		if !ok {
 			return span{}, false
 		}
-		v := 0
-		for _, c := range line[k:j] {
-			v = v*10 + int(c-'0')
-		}
-		if v > 255 {
-			return span{}, false
-		}
-		b[n] = byte(v) // the last label is the first byte
+		b[n] = v // the last label is the first byte
 		n++
 		j = k
 		if n < 4 && j-2 >= lo && line[j-1] == '.' && isDigit(line[j-2]) {
@@ -349,21 +360,11 @@ func (s *scanner) dashedQuad(i, lo int) (span, bool) {
 	var b [4]byte
 	j := i
 	for p := 3; p >= 0; p-- {
-		k := j
-		for k > lo && j-k < 3 && isDigit(line[k-1]) {
-			k--
-		}
-		if k == j || k > lo && isDigit(line[k-1]) {
+		k, v, ok := byteBefore(line, j, lo)
+		if !ok {
 			return span{}, false
 		}
-		v := 0
-		for _, c := range line[k:j] {
-			v = v*10 + int(c-'0')
-		}
-		if v > 255 {
-			return span{}, false
-		}
-		b[p] = byte(v)
+		b[p] = v
 		j = k
 		if p > 0 {
 			if j-1 < lo || line[j-1] != '-' {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 )
 
 // Change is one changed field of a revision, with the old and new values as
@@ -127,20 +128,10 @@ func DiffDocs(old, new []byte) ([]Change, error) {
 		}
 		out = append(out, Change{Field: k, Old: o, New: json.RawMessage("null")})
 	}
-	slices.SortFunc(out, func(a, b Change) int { return cmpString(a.Field, b.Field) })
+	slices.SortFunc(out, func(a, b Change) int { return strings.Compare(a.Field, b.Field) })
 	return out, nil
 }
 
 func bookkeeping(field string) bool {
 	return field == "created" || field == "changed" || field == "version"
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -549,8 +549,17 @@ func (s *server) refusedImport(name string, doc []byte) (string, error) {
 	return fmt.Sprintf("%s (answered in %.2f s)", answer, time.Since(start).Seconds()), err
 }
 
-// signIn returns a client with a session cookie of the web login page and
-// the form's CSRF token.
+// csrfOf reads the CSRF field of a page's form.
+func csrfOf(page []byte, path string) (string, error) {
+	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("no CSRF field on %s", path)
+	}
+	return string(m[1]), nil
+}
+
+// loginPage returns a client with the session cookie of the web login
+// page and the form's CSRF token.
 func (s *server) loginPage() (*http.Client, string, error) {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -560,11 +569,8 @@ func (s *server) loginPage() (*http.Client, string, error) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(body)
-	if m == nil {
-		return nil, "", errors.New("no CSRF field on /login")
-	}
-	return c, string(m[1]), nil
+	csrf, err := csrfOf(body, "/login")
+	return c, csrf, err
 }
 
 func guesses(s *server) (string, error) {
@@ -621,11 +627,8 @@ func (s *server) signIn() (*http.Client, string, error) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(body)
-	if m == nil {
-		return nil, "", errors.New("no CSRF field on /import")
-	}
-	return c, string(m[1]), nil
+	csrf, err = csrfOf(body, "/import")
+	return c, csrf, err
 }
 
 // hugeMultipart streams a multipart upload of 1 GiB without a declared
