@@ -65,13 +65,23 @@ func (e *Error) MessageKey() (string, []any) { return e.Key, e.Args }
 // store's translated driver errors.
 type keyer interface{ MessageKey() (string, []any) }
 
+// localizer is an error that renders itself in a language (the
+// importer's, which names file, line and field).
+type localizer interface{ Localize(locale.Lang) string }
+
 // Localized returns the user-facing message of err in lang: the
 // catalogue's text for keyed errors, else as ErrorMessage.
 func Localized(err error, lang locale.Lang) string {
-	var k keyer
-	if errors.As(err, &k) && ErrorCode(err) != EINTERNAL {
-		if key, args := k.MessageKey(); key != "" {
-			return locale.T(lang, key, args...)
+	if ErrorCode(err) != EINTERNAL {
+		var lz localizer
+		if errors.As(err, &lz) {
+			return lz.Localize(lang)
+		}
+		var k keyer
+		if errors.As(err, &k) {
+			if key, args := k.MessageKey(); key != "" {
+				return locale.T(lang, key, LocalArgs(lang, args)...)
+			}
 		}
 	}
 	if ErrorCode(err) == EINTERNAL {
@@ -110,4 +120,30 @@ func ErrorMessage(err error) string {
 		return "Internal error."
 	}
 	return err.Error()
+}
+
+// LocalArgs returns args with each coded error replaced by its message in lang,
+// so that a message that quotes another error (an unreadable workbook,
+// a rule in a field) is in one language.
+func LocalArgs(lang locale.Lang, args []any) []any {
+	var out []any
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			// A quoted error without a code (a library's, a date's) is
+			// quoted as it is; the message quoting it is the user-facing
+			// one.
+			if ErrorCode(err) == EINTERNAL {
+				out[i] = err.Error()
+			} else {
+				out[i] = Localized(err, lang)
+			}
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }

@@ -141,7 +141,7 @@ func TestImportIsAtomic(t *testing.T) {
 	bad := filepath.Join(dir, "kaputt.txt")
 	os.WriteFile(bad, bytes.Replace(b, []byte("19.03.2018"), []byte("31.02.2018"), 1), 0o600)
 	r := gdpr(t, db, "import", s002, s003, s004, bad)
-	if r.code != 2 || !strings.Contains(r.stderr, "kaputt.txt:19: field \"Datum der Einführung\"") {
+	if r.code != 2 || !strings.Contains(r.stderr, "kaputt.txt:19: Feld „Datum der Einführung“: ungültiges Datum „31.02.2018“: diesen Tag gibt es nicht") {
 		t.Fatalf("bad import: %+v", r)
 	}
 	if r := gdpr(t, db, "toms", "list", "--format", "json"); !strings.Contains(r.stdout, `"total": 0`) {

@@ -33,9 +33,9 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, p.errf(pe.Line, "", "CSV: %v", pe.Err)
+				return nil, p.errf(pe.Line, "", "import.csv", pe.Err)
 			}
-			return nil, p.errf(0, "", "CSV: %v", err)
+			return nil, p.errf(0, "", "import.csv", err)
 		}
 		lineNo, _ := rd.FieldPos(0)
 		for i, c := range rec {
@@ -54,7 +54,7 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 			continue
 		}
 		if len(rec) != headerLen {
-			return nil, p.errf(lineNo, "", "row has %d columns, the header has %d", len(rec), headerLen)
+			return nil, p.errf(lineNo, "", "import.columns", len(rec), headerLen)
 		}
 		at := loc{line: lineNo}
 		for _, c := range rec {
@@ -72,10 +72,10 @@ func (p *parser) csv(data []byte) (*register.Register, error) {
 		r.Activities = append(r.Activities, a)
 	}
 	if !found {
-		return nil, p.errf(0, "", "no header row with an activity-name column (e.g. \"Bezeichnung der Verarbeitungstätigkeit\")")
+		return nil, p.errf(0, "", "import.csv.noheader")
 	}
 	if len(r.Activities) == 0 {
-		return nil, p.errf(0, "", "the table has a header but no rows")
+		return nil, p.errf(0, "", "import.norows")
 	}
 	return r, nil
 }

@@ -2,8 +2,9 @@ package importer
 
 import (
 	"bytes"
-	"errors"
 	"strings"
+
+	"gdpr"
 )
 
 // Detect names the format of data from its content. It fails for binary
@@ -14,13 +15,13 @@ func Detect(data []byte) (Format, error) {
 	}
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
-		return "", errors.New("the file is empty")
+		return "", gdpr.Keyed(gdpr.EINVALID, "", "import.empty")
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
-		return "", errors.New("binary data: not a text document, an XLSX workbook or a native register")
+		return "", gdpr.Keyed(gdpr.EINVALID, "", "import.binary")
 	}
 	if badOffset(data) >= 0 {
-		return "", errors.New("the text is not UTF-8 (save the file as UTF-8, e.g. \"CSV UTF-8\" in Excel)")
+		return "", gdpr.Keyed(gdpr.EINVALID, "", "import.notutf8")
 	}
 	if trimmed[0] == '{' {
 		return FormatNativeJSON, nil
@@ -44,7 +45,7 @@ func Detect(data []byte) (Format, error) {
 	if countLegacyControls(lines) >= 2 {
 		return FormatTOMLegacy, nil
 	}
-	return "", errors.New("unrecognised document: expected a native register (YAML/JSON), a table with the columns of a Verzeichnis (CSV, XLSX, tab-separated), a numbered Art. 32 TOM document, a TOM list by BDSG controls, or a label-block Verfahrensverzeichnis")
+	return "", gdpr.Keyed(gdpr.EINVALID, "", "import.unknown")
 }
 
 var nativeKeys = map[string]bool{"title": true, "controller": true, "activities": true, "toms": true, "documents": true}

@@ -9,11 +9,13 @@ package importer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"gdpr"
+	"gdpr/locale"
 	"gdpr/register"
 )
 
@@ -50,28 +52,48 @@ type Error struct {
 	Sheet string
 	Row   int
 	Field string
-	Msg   string
+	// Key and Args name the message in the catalogue (package locale);
+	// Msg is a message without one.
+	Key  string
+	Args []any
+	Msg  string
 }
 
-// Error implements error as "file:line: field "X": message".
-func (e *Error) Error() string {
+// Error implements error as "file:line: field "X": message", in English.
+func (e *Error) Error() string { return e.Localize(locale.EN) }
+
+// Localize is the error in lang: "datei.csv:3: Feld „X“: …".
+func (e *Error) Localize(lang locale.Lang) string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	switch {
+	case e.Sheet != "" && e.Row > 0:
+		b.WriteString(": " + locale.T(lang, "import.at.row", e.Sheet, e.Row))
 	case e.Sheet != "":
-		fmt.Fprintf(&b, ": sheet %q row %d", e.Sheet, e.Row)
+		b.WriteString(": " + locale.T(lang, "import.at.sheet", e.Sheet))
 	case e.Line > 0:
 		fmt.Fprintf(&b, ":%d", e.Line)
 	}
 	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %q", e.Field)
+		b.WriteString(": " + locale.T(lang, "import.at.field", e.Field))
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	if e.Key != "" {
+		b.WriteString(locale.T(lang, e.Key, gdpr.LocalArgs(lang, e.Args)...))
+	} else {
+		b.WriteString(e.Msg)
+	}
 	return b.String()
 }
 
-// ErrorCode implements the code interface of package gdpr.
+// unfielded is a validation error without its field, which the import
+// error names itself.
+func unfielded(e *gdpr.Error) error {
+	c := *e
+	c.Field = ""
+	return &c
+}
+
 func (e *Error) ErrorCode() string { return gdpr.EINVALID }
 
 // maxInput bounds one document. Registers are small; a larger input is a
@@ -82,11 +104,11 @@ const maxInput = 64 << 20
 // The returned register is normalised and validated.
 func Parse(name string, data []byte) (*Result, error) {
 	if len(data) > maxInput {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; the limit is %d", len(data), maxInput)}
+		return nil, &Error{File: name, Key: "import.toolarge", Args: []any{len(data), maxInput}}
 	}
 	f, err := Detect(data)
 	if err != nil {
-		return nil, &Error{File: name, Line: lineOfOffset(data, badOffset(data)), Msg: err.Error()}
+		return nil, &Error{File: name, Line: lineOfOffset(data, badOffset(data)), Key: "import.wrap", Args: []any{err}}
 	}
 	res := &Result{File: name, Format: f}
 	p := &parser{file: name, res: res}
@@ -118,11 +140,10 @@ func Parse(name string, data []byte) (*Result, error) {
 	normalize(res.Register)
 	if err := res.Register.Validate(); err != nil {
 		var ge *gdpr.Error
-		if e, ok := err.(*gdpr.Error); ok {
-			ge = e
-			return nil, &Error{File: name, Field: ge.Field, Msg: ge.Message}
+		if errors.As(err, &ge) {
+			return nil, &Error{File: name, Field: ge.Field, Key: "import.wrap", Args: []any{unfielded(ge)}}
 		}
-		return nil, &Error{File: name, Msg: err.Error()}
+		return nil, &Error{File: name, Key: "import.wrap", Args: []any{err}}
 	}
 	return res, nil
 }
@@ -141,8 +162,10 @@ type parser struct {
 	res  *Result
 }
 
-func (p *parser) errf(line int, field, format string, args ...any) *Error {
-	return &Error{File: p.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
+// errf is an error at line naming field, its message the catalogue entry
+// key with args.
+func (p *parser) errf(line int, field, key string, args ...any) *Error {
+	return &Error{File: p.file, Line: line, Field: field, Key: key, Args: args}
 }
 
 func (p *parser) skip(line int, text string) {

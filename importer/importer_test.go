@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gdpr"
+	"gdpr/locale"
 	"gdpr/register"
 )
 
@@ -309,7 +310,23 @@ func TestMalformed(t *testing.T) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
 			}
+			germanMessage(t, err)
 		})
+	}
+}
+
+// germanMessage checks that err reads in German as a whole: a catalogue
+// text, not a key, not the English one, and no English location words.
+func germanMessage(t *testing.T, err error) {
+	t.Helper()
+	de, en := gdpr.Localized(err, locale.DE), gdpr.Localized(err, locale.EN)
+	if de == en && !strings.Contains(de, "YAML: ") && !strings.Contains(de, "JSON: ") && !strings.Contains(de, "CSV: ") {
+		t.Errorf("the German message is the English one: %q", de)
+	}
+	for _, w := range []string{"import.", "invalid.", "date.", ": field ", " row ", "%!"} {
+		if strings.Contains(de, w) {
+			t.Errorf("German message %q has %q", de, w)
+		}
 	}
 }
 
@@ -321,6 +338,9 @@ func TestXLSXMalformed(t *testing.T) {
 	_, err := Parse("r.xlsx", data)
 	if err == nil || !strings.Contains(err.Error(), `sheet "Verzeichnis" row 2`) || !strings.Contains(err.Error(), "Datum der Einführung") {
 		t.Fatalf("err = %v", err)
+	}
+	if de := gdpr.Localized(err, locale.DE); !strings.Contains(de, "Tabellenblatt „Verzeichnis“ Zeile 2: Feld „Datum der Einführung“: ungültiges Datum") {
+		t.Errorf("German: %s", de)
 	}
 	_, err = Parse("broken.xlsx", append([]byte("PK\x03\x04"), bytes.Repeat([]byte{1}, 50)...))
 	if err == nil || !strings.Contains(err.Error(), "broken.xlsx") {

@@ -218,7 +218,7 @@ func (p *parser) labelBlocks(lines []line) (*register.Register, error) {
 		}
 	}
 	if a.Name == "" {
-		return nil, p.errf(0, "Verfahrensname", "the document names no processing activity (a \"Verfahrensname:\" or \"Bezeichnung:\" label)")
+		return nil, p.errf(0, "Verfahrensname", "import.labels.noname")
 	}
 	if party != nil && party.Name != "" {
 		a.Contact = party

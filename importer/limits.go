@@ -43,7 +43,7 @@ const (
 // than MaxNodes nodes, without building the tree that costs the memory.
 func (p *parser) checkYAMLNodes(data []byte) error {
 	if n, line := yamlNodeCount(data, MaxNodes); n > MaxNodes {
-		return p.errf(line, "", "YAML: the document has more than %d nodes; split it", MaxNodes)
+		return p.errf(line, "", "import.yaml.nodes", MaxNodes)
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func (p *parser) checkJSONValues(data []byte) error {
 			inString = true
 		case ',', '[', '{', ':':
 			if n++; n > MaxNodes {
-				return p.errf(line, "", "JSON: the document has more than %d values; split it", MaxNodes)
+				return p.errf(line, "", "import.json.values", MaxNodes)
 			}
 		}
 	}
@@ -146,17 +146,17 @@ func (p *parser) checkYAMLSize(root *yaml.Node) error {
 			return yamlSize{}, nil
 		}
 		if depth > 1000 {
-			return yamlSize{}, p.errf(n.Line, "", "YAML: nested deeper than 1000 levels")
+			return yamlSize{}, p.errf(n.Line, "", "import.yaml.deep")
 		}
 		if s, ok := memo[n]; ok {
 			return s, nil
 		}
 		s := yamlSize{bytes: int64(len(n.Value)), nodes: 1}
 		if n.Kind == yaml.ScalarNode && len(n.Value) > MaxCell {
-			return s, p.errf(n.Line, "", "YAML: a value of %d bytes (at most %d)", len(n.Value), MaxCell)
+			return s, p.errf(n.Line, "", "import.yaml.value", len(n.Value), MaxCell)
 		}
 		if n.Kind == yaml.MappingNode && len(n.Content) > 2*MaxKeys {
-			return s, p.errf(n.Content[2*MaxKeys].Line, "", "YAML: a mapping with more than %d keys", MaxKeys)
+			return s, p.errf(n.Content[2*MaxKeys].Line, "", "import.yaml.keys", MaxKeys)
 		}
 		if n.Kind == yaml.AliasNode {
 			a, err := walk(n.Alias, depth+1)
@@ -173,7 +173,7 @@ func (p *parser) checkYAMLSize(root *yaml.Node) error {
 			s.bytes += cs.bytes
 			s.nodes += cs.nodes
 			if s.bytes > MaxDecoded || s.nodes > MaxNodes {
-				return s, p.errf(c.Line, "", "YAML: the document expands to more than %d MiB or %d nodes (aliases repeat what they refer to); split it or write the values out", MaxDecoded>>20, MaxNodes)
+				return s, p.errf(c.Line, "", "import.yaml.expands", MaxDecoded>>20, MaxNodes)
 			}
 		}
 		memo[n] = s
@@ -199,11 +199,11 @@ func (b *budget) cell(l loc, n int) error {
 	b.bytes += int64(n)
 	switch {
 	case n > MaxCell:
-		return b.p.cellErr(l, "", "a cell of %d bytes (at most %d)", n, MaxCell)
+		return b.p.cellErr(l, "", "import.cell.size", n, MaxCell)
 	case b.bytes > MaxDecoded:
-		return b.p.cellErr(l, "", "the table holds more than %d MiB of text (shared strings are counted for every cell that uses them)", MaxDecoded>>20)
+		return b.p.cellErr(l, "", "import.table.text", MaxDecoded>>20)
 	case b.cells > MaxCells:
-		return b.p.cellErr(l, "", "the table has more than %d filled cells", MaxCells)
+		return b.p.cellErr(l, "", "import.table.cells", MaxCells)
 	}
 	return nil
 }
@@ -212,7 +212,7 @@ func (b *budget) cell(l loc, n int) error {
 func (b *budget) row(l loc) error {
 	b.rows++
 	if b.rows > MaxRows {
-		return b.p.cellErr(l, "", "the table has more than %d rows; split it", MaxRows)
+		return b.p.cellErr(l, "", "import.table.rows", MaxRows)
 	}
 	return nil
 }

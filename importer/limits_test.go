@@ -146,6 +146,7 @@ func TestYAMLNodeBound(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "nodes.yaml:5:") || !strings.Contains(err.Error(), "more than 1048576 nodes") {
 		t.Fatalf("err = %v", err)
 	}
+	germanMessage(t, err)
 	for _, doc := range []string{
 		"a: b",
 		"- a\n- b\n- - c\n  - d\n",
@@ -190,6 +191,7 @@ func TestJSONValueBound(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "more than 1048576 values") {
 		t.Fatalf("err = %v", err)
 	}
+	germanMessage(t, err)
 	p := &parser{file: "x.json"}
 	doc := strings.Repeat(`{"title":"a, [b]: {c}, \" d, e"},`, MaxNodes/4)
 	if err := p.checkJSONValues([]byte("[" + doc + "1]")); err != nil {
@@ -240,4 +242,5 @@ func TestYAMLKeyBound(t *testing.T) {
 	if err == nil || err.Error() != fmt.Sprintf("keys.yaml:%d: YAML: a mapping with more than %d keys", MaxKeys+1, MaxKeys) {
 		t.Fatalf("err = %v", err)
 	}
+	germanMessage(t, err)
 }

@@ -26,7 +26,7 @@ func Merge(results []*Result) (*register.Register, error) {
 			if o.doc == string(b) {
 				return false, nil
 			}
-			return false, gdpr.Errorf(gdpr.EINVALID, "%s %q is defined differently in %s and %s", kind, id, o.file, file)
+			return false, gdpr.Keyed(gdpr.EINVALID, "", "import.merge."+kind, id, o.file, file)
 		}
 		seen[key] = origin{file, string(b)}
 		return true, nil

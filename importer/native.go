@@ -44,7 +44,7 @@ func (p *parser) nativeYAML(data []byte) (*register.Register, error) {
 	if err := r.Validate(); err != nil {
 		var ge *gdpr.Error
 		if errors.As(err, &ge) {
-			return nil, p.errf(yamlPathLine(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{&doc.root}}, ge.Field), ge.Field, "%s", ge.Message)
+			return nil, p.errf(yamlPathLine(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{&doc.root}}, ge.Field), ge.Field, "import.wrap", unfielded(ge))
 		}
 		return nil, err
 	}
@@ -95,9 +95,9 @@ func (p *parser) yamlErr(err error) error {
 	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
-		return p.errf(n, "", "YAML: %s", m[2])
+		return p.errf(n, "", "import.yaml", m[2])
 	}
-	return p.errf(0, "", "YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	return p.errf(0, "", "import.yaml", strings.TrimPrefix(msg, "yaml: "))
 }
 
 // yamlPathLine finds the line of a field path such as
@@ -154,20 +154,20 @@ func (p *parser) nativeJSON(data []byte) (*register.Register, error) {
 		var ue *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return nil, p.errf(lineOfOffset(data, int(se.Offset)), "", "JSON: %v", se)
+			return nil, p.errf(lineOfOffset(data, int(se.Offset)), "", "import.json", se)
 		case errors.As(err, &ue):
-			return nil, p.errf(lineOfOffset(data, int(ue.Offset)), ue.Field, "JSON: want %v, got %s", ue.Type, ue.Value)
+			return nil, p.errf(lineOfOffset(data, int(ue.Offset)), ue.Field, "import.json.type", ue.Type, ue.Value)
 		default:
-			return nil, p.errf(0, "", "JSON: %v", err)
+			return nil, p.errf(0, "", "import.json", err)
 		}
 	}
 	if dec.More() {
-		return nil, p.errf(0, "", "JSON: more than one document")
+		return nil, p.errf(0, "", "import.json.many")
 	}
 	if err := r.Validate(); err != nil {
 		var ge *gdpr.Error
 		if errors.As(err, &ge) {
-			return nil, p.errf(0, ge.Field, "%s", ge.Message)
+			return nil, p.errf(0, ge.Field, "import.wrap", unfielded(ge))
 		}
 		return nil, fmt.Errorf("%s: %w", p.file, err)
 	}

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"html"
 	"regexp"
 	"strconv"
@@ -146,8 +145,8 @@ type loc struct {
 	row   int
 }
 
-func (p *parser) cellErr(l loc, field, format string, args ...any) *Error {
-	return &Error{File: p.file, Line: l.line, Sheet: l.sheet, Row: l.row, Field: field, Msg: fmt.Sprintf(format, args...)}
+func (p *parser) cellErr(l loc, field, key string, args ...any) *Error {
+	return &Error{File: p.file, Line: l.line, Sheet: l.sheet, Row: l.row, Field: field, Key: key, Args: args}
 }
 
 // rowActivity builds an activity from one table row. cells may be shorter
@@ -168,7 +167,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		switch col {
 		case colID:
 			if !register.ValidID(val) {
-				return nil, p.cellErr(l, field, "invalid id %q: use lower-case letters, digits and hyphens", val)
+				return nil, p.cellErr(l, field, "invalid.id", val)
 			}
 			a.ID = val
 		case colName:
@@ -178,7 +177,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		case colIntroduced:
 			d, err := parseCellDate(val, l.sheet != "")
 			if err != nil {
-				return nil, p.cellErr(l, field, "%v", err)
+				return nil, p.cellErr(l, field, "import.wrap", err)
 			}
 			a.Introduced = &d
 		case colPurposes:
@@ -218,7 +217,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		case colStatus:
 			s, ok := parseStatus(val)
 			if !ok {
-				return nil, p.cellErr(l, field, "unknown status %q (want Entwurf/draft, In Prüfung/in review, Freigegeben/approved, Archiviert/archived)", val)
+				return nil, p.cellErr(l, field, "import.status", val)
 			}
 			a.Status = s
 		case colDPIA:
@@ -226,7 +225,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		case colRole:
 			r, ok := parseRole(val)
 			if !ok {
-				return nil, p.cellErr(l, field, "unknown role %q (want Verantwortlicher/controller or Auftragsverarbeiter/processor)", val)
+				return nil, p.cellErr(l, field, "import.role", val)
 			}
 			a.Role = r
 		case colControllers:
@@ -240,12 +239,12 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		}
 	}
 	if a.Name == "" {
-		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colName)], "the activity has no name")
+		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colName)], "import.noname")
 	}
 	if a.ID == "" {
 		a.ID = taken.next(a.Name)
 	} else if taken.s.Taken(a.ID) {
-		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colID)], "duplicate id %q", a.ID)
+		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colID)], "import.duplicate", a.ID)
 	} else {
 		taken.s.Take(a.ID)
 	}

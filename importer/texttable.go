@@ -51,7 +51,7 @@ func (p *parser) textTable(lines []line) (*register.Register, error) {
 			if len(cells) > len(headerCells) {
 				hint = "a tab inside a cell?"
 			}
-			return nil, p.errf(l.n, "", "row has %d columns, the header has %d (%s)", len(cells), len(headerCells), hint)
+			return nil, p.errf(l.n, "", "import.columns.hint", len(cells), len(headerCells), hint)
 		}
 		a, err := p.rowActivity(cols, cells, loc{line: l.n}, taken)
 		if err != nil {
@@ -60,7 +60,7 @@ func (p *parser) textTable(lines []line) (*register.Register, error) {
 		r.Activities = append(r.Activities, a)
 	}
 	if len(r.Activities) == 0 {
-		return nil, p.errf(lines[hi].n+1, "", "the table has a header but no rows")
+		return nil, p.errf(lines[hi].n+1, "", "import.norows")
 	}
 	return r, p.trailer(r, lines[end:])
 }

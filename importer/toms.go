@@ -161,7 +161,7 @@ func (p *parser) tomNumbered(lines []line, taken ids) (*register.Register, error
 		}
 	}
 	if len(r.TOMs) == 0 && len(r.Documents) == 0 {
-		return nil, p.errf(0, "", "the TOM document has numbered sections but no items (a., b., i., ...)")
+		return nil, p.errf(0, "", "import.tom.noitems")
 	}
 	return r, nil
 }
@@ -255,7 +255,7 @@ func (p *parser) tomLegacy(lines []line, taken ids) (*register.Register, error) 
 		p.skip(l.n, t)
 	}
 	if len(r.TOMs) == 0 {
-		return nil, p.errf(0, "", "no measures under the BDSG control headings")
+		return nil, p.errf(0, "", "import.tom.nolegacy")
 	}
 	return r, nil
 }

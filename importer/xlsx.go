@@ -10,6 +10,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gdpr/register"
+
+	"gdpr"
 )
 
 // maxUnzipped bounds what a workbook may unpack to. excelize allocates the
@@ -41,7 +43,7 @@ func checkZip(data []byte) error {
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if f.UncompressedSize64 > maxUnzipped || total > maxUnzipped {
-			return fmt.Errorf("the workbook unpacks to more than %d MiB", maxUnzipped>>20)
+			return gdpr.Keyed(gdpr.EINVALID, "", "import.xlsx.unpacks", maxUnzipped>>20)
 		}
 	}
 	for _, f := range zr.File {
@@ -54,10 +56,10 @@ func checkZip(data []byte) error {
 			return fmt.Errorf("%s: %v", f.Name, err)
 		}
 		if longest > MaxCell {
-			return fmt.Errorf("%s holds a value of more than %d bytes", f.Name, MaxCell)
+			return gdpr.Keyed(gdpr.EINVALID, "", "import.xlsx.longvalue", f.Name, MaxCell)
 		}
 		if strings.HasSuffix(name, "sharedstrings.xml") && strs > maxSharedStrings {
-			return fmt.Errorf("the workbook has more than %d different texts", maxSharedStrings)
+			return gdpr.Keyed(gdpr.EINVALID, "", "import.xlsx.strings", maxSharedStrings)
 		}
 	}
 	return nil
@@ -126,11 +128,11 @@ const maxHeaderRow = 20
 // at the first cell past a bound.
 func (p *parser) xlsx(data []byte) (*register.Register, error) {
 	if err := checkZip(data); err != nil {
-		return nil, p.errf(0, "", "not a readable XLSX workbook: %v", err)
+		return nil, p.errf(0, "", "import.xlsx.unreadable", err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: inMemoryXML})
 	if err != nil {
-		return nil, p.errf(0, "", "not a readable XLSX workbook: %v", err)
+		return nil, p.errf(0, "", "import.xlsx.unreadable", err)
 	}
 	defer f.Close()
 	r := &register.Register{}
@@ -142,7 +144,7 @@ func (p *parser) xlsx(data []byte) (*register.Register, error) {
 		}
 	}
 	if len(r.Activities) == 0 {
-		return nil, p.errf(0, "", "no sheet has a register table with rows (a header row naming e.g. \"Bezeichnung der Verarbeitungstätigkeit\" and \"Zwecke der Verarbeitung\")")
+		return nil, p.errf(0, "", "import.xlsx.notable")
 	}
 	return r, nil
 }
@@ -150,7 +152,7 @@ func (p *parser) xlsx(data []byte) (*register.Register, error) {
 func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register, taken ids, b *budget) error {
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		return &Error{File: p.file, Sheet: sheet, Msg: fmt.Sprintf("unreadable sheet: %v", err)}
+		return &Error{File: p.file, Sheet: sheet, Key: "import.xlsx.sheet", Args: []any{err}}
 	}
 	defer rows.Close()
 	var cols columns
@@ -158,7 +160,7 @@ func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register,
 	for i := 1; rows.Next(); i++ {
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return &Error{File: p.file, Sheet: sheet, Row: i, Msg: fmt.Sprintf("unreadable row: %v", err)}
+			return &Error{File: p.file, Sheet: sheet, Row: i, Key: "import.xlsx.row", Args: []any{err}}
 		}
 		at := loc{sheet: sheet, row: i}
 		for _, c := range cells {
@@ -181,7 +183,7 @@ func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register,
 		}
 		if len(cells) > len(cols.of) {
 			if extra := cells[len(cols.of):]; !blankRecord(extra) {
-				return &Error{File: p.file, Sheet: sheet, Row: i, Msg: fmt.Sprintf("row has %d cells, the header has %d", len(cells), len(cols.of))}
+				return &Error{File: p.file, Sheet: sheet, Row: i, Key: "import.xlsx.cells", Args: []any{len(cells), len(cols.of)}}
 			}
 		}
 		if err := b.row(at); err != nil {
@@ -194,7 +196,7 @@ func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register,
 		r.Activities = append(r.Activities, a)
 	}
 	if err := rows.Error(); err != nil {
-		return &Error{File: p.file, Sheet: sheet, Msg: fmt.Sprintf("unreadable sheet: %v", err)}
+		return &Error{File: p.file, Sheet: sheet, Key: "import.xlsx.sheet", Args: []any{err}}
 	}
 	if !header {
 		p.res.Skipped = append(p.res.Skipped, fmt.Sprintf("%s: sheet %q: no register table", p.file, sheet))

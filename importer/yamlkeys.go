@@ -47,7 +47,7 @@ func (p *parser) yamlKeys(n *yaml.Node, t reflect.Type, depth int) error {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return p.errf(k.Line, "", "YAML: field %s not found in type %s", k.Value, t)
+				return p.errf(k.Line, "", "import.yaml.field", k.Value, t.String())
 			}
 			if err := p.yamlKeys(n.Content[i+1], ft, depth+1); err != nil {
 				return err

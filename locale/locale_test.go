@@ -1,6 +1,9 @@
 package locale_test
 
 import (
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"gdpr/locale"
@@ -11,9 +14,23 @@ import (
 // TestCatalogueComplete: every text exists in both languages, and every
 // value the domain can produce has a label.
 func TestCatalogueComplete(t *testing.T) {
+	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
 	for _, k := range locale.Keys() {
-		if locale.T(locale.DE, k) == "" || locale.T(locale.EN, k) == "" {
+		de, en := locale.T(locale.DE, k), locale.T(locale.EN, k)
+		if de == "" || en == "" {
 			t.Errorf("%s: empty in a language", k)
+		}
+		// The same arguments in the same order; %q in English may be
+		// „%s“ in German.
+		norm := func(s string) []string {
+			var vs []string
+			for _, v := range verbs.FindAllString(strings.ReplaceAll(s, "%%", ""), -1) {
+				vs = append(vs, strings.NewReplacer("%q", "%s", "%v", "%s").Replace(v))
+			}
+			return vs
+		}
+		if d, e := norm(de), norm(en); !slices.Equal(d, e) {
+			t.Errorf("%s: arguments %v in German, %v in English", k, d, e)
 		}
 	}
 	var need []string

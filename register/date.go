@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"gdpr"
 )
 
 // Date is a calendar day without time or zone, as written in a register
@@ -40,10 +42,10 @@ func ParseDate(s string) (Date, error) {
 		err = fmt.Errorf("want YYYY-MM-DD or DD.MM.YYYY")
 	}
 	if err != nil {
-		return Date{}, fmt.Errorf("invalid date %q: %v", s, err)
+		return Date{}, gdpr.Keyed(gdpr.EINVALID, "", "date.format", s)
 	}
 	if y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
-		return Date{}, fmt.Errorf("invalid date %q: no such day", s)
+		return Date{}, gdpr.Keyed(gdpr.EINVALID, "", "date.noday", s)
 	}
 	return Date{y, time.Month(m), d}, nil
 }

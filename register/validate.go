@@ -25,42 +25,42 @@ func (a *Activity) Normalize() {
 // naming the field.
 func (a *Activity) Validate() error {
 	if !ValidID(a.ID) {
-		return gdpr.FieldErrorf("id", "invalid id %q: use lower-case letters, digits and hyphens", a.ID)
+		return gdpr.Keyed(gdpr.EINVALID, "id", "invalid.id", a.ID)
 	}
 	if strings.TrimSpace(a.Name) == "" {
-		return gdpr.FieldErrorf("name", "activity %s has no name", a.ID)
+		return gdpr.Keyed(gdpr.EINVALID, "name", "invalid.noname", a.ID)
 	}
 	if a.Role != "" && a.Role != RoleController && a.Role != RoleProcessor {
-		return gdpr.FieldErrorf("role", "invalid role %q (want controller or processor)", a.Role)
+		return gdpr.Keyed(gdpr.EINVALID, "role", "invalid.role", a.Role)
 	}
 	if a.Status != "" && !slices.Contains(Statuses, a.Status) {
-		return gdpr.FieldErrorf("status", "invalid status %q (want one of %s)", a.Status, joinAny(Statuses))
+		return gdpr.Keyed(gdpr.EINVALID, "status", "invalid.status", a.Status, joinAny(Statuses))
 	}
 	for i, r := range a.Recipients.Items {
 		if strings.TrimSpace(r.Name) == "" {
-			return gdpr.FieldErrorf(fmt.Sprintf("recipients[%d].name", i), "recipient without name")
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].name", i), "invalid.recipient")
 		}
 		if r.Kind != "" && !slices.Contains(RecipientKinds, r.Kind) {
-			return gdpr.FieldErrorf(fmt.Sprintf("recipients[%d].kind", i), "invalid recipient kind %q (want one of %s)", r.Kind, joinAny(RecipientKinds))
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].kind", i), "invalid.kind", r.Kind, joinAny(RecipientKinds))
 		}
 	}
 	for i, t := range a.ThirdCountryTransfers.Items {
 		if strings.TrimSpace(t.Country) == "" {
-			return gdpr.FieldErrorf(fmt.Sprintf("third_country_transfers[%d].country", i), "transfer without country")
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("third_country_transfers[%d].country", i), "invalid.country")
 		}
 	}
 	for i, r := range a.Retention {
 		if strings.TrimSpace(r.Text) == "" {
-			return gdpr.FieldErrorf(fmt.Sprintf("retention[%d].text", i), "empty retention statement")
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("retention[%d].text", i), "invalid.retention")
 		}
 		if r.Rule != nil {
 			if err := r.Rule.Validate(); err != nil {
-				return gdpr.FieldErrorf(fmt.Sprintf("retention[%d].rule", i), "%v", err)
+				return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("retention[%d].rule", i), "invalid.rule", err)
 			}
 		}
 	}
 	if a.DPIA != nil && !slices.Contains([]Tristate{Yes, No, Unknown}, a.DPIA.Required) {
-		return gdpr.FieldErrorf("dpia.required", "invalid value %q (want yes, no or unknown)", a.DPIA.Required)
+		return gdpr.Keyed(gdpr.EINVALID, "dpia.required", "invalid.dpia", a.DPIA.Required)
 	}
 	return nil
 }
@@ -76,19 +76,19 @@ func (m *Measure) Normalize() {
 // *gdpr.Error naming the field.
 func (m *Measure) Validate() error {
 	if !ValidID(m.ID) {
-		return gdpr.FieldErrorf("id", "invalid id %q: use lower-case letters, digits and hyphens", m.ID)
+		return gdpr.Keyed(gdpr.EINVALID, "id", "invalid.id", m.ID)
 	}
 	if strings.TrimSpace(m.Title) == "" {
-		return gdpr.FieldErrorf("title", "measure %s has no title", m.ID)
+		return gdpr.Keyed(gdpr.EINVALID, "title", "invalid.notitle", m.ID)
 	}
 	if m.Category != "" && !slices.Contains(Categories, m.Category) {
-		return gdpr.FieldErrorf("category", "invalid category %q (want one of %s)", m.Category, joinAny(Categories))
+		return gdpr.Keyed(gdpr.EINVALID, "category", "invalid.category", m.Category, joinAny(Categories))
 	}
 	if m.LegacyControl != "" && !slices.Contains(LegacyControls, m.LegacyControl) {
-		return gdpr.FieldErrorf("legacy_control", "invalid legacy control %q (want one of %s)", m.LegacyControl, joinAny(LegacyControls))
+		return gdpr.Keyed(gdpr.EINVALID, "legacy_control", "invalid.legacy", m.LegacyControl, joinAny(LegacyControls))
 	}
 	if m.Status != "" && !slices.Contains(Statuses, m.Status) {
-		return gdpr.FieldErrorf("status", "invalid status %q (want one of %s)", m.Status, joinAny(Statuses))
+		return gdpr.Keyed(gdpr.EINVALID, "status", "invalid.status", m.Status, joinAny(Statuses))
 	}
 	return nil
 }
@@ -96,7 +96,7 @@ func (m *Measure) Validate() error {
 // Validate checks the controller block. Returns an EINVALID *gdpr.Error.
 func (c *Controller) Validate() error {
 	if strings.TrimSpace(c.Name) == "" {
-		return gdpr.FieldErrorf("controller.name", "controller without name")
+		return gdpr.Keyed(gdpr.EINVALID, "controller.name", "invalid.controller")
 	}
 	return nil
 }
@@ -112,36 +112,36 @@ func (r *Register) Validate() error {
 	seen := map[string]bool{}
 	for i, a := range r.Activities {
 		if a == nil {
-			return gdpr.FieldErrorf(fmt.Sprintf("activities[%d]", i), "empty entry")
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("activities[%d]", i), "invalid.empty")
 		}
 		if err := a.Validate(); err != nil {
 			return prefixField(fmt.Sprintf("activities[%d]", i), err)
 		}
 		if seen[a.ID] {
-			return gdpr.FieldErrorf(fmt.Sprintf("activities[%d].id", i), "duplicate activity id %q", a.ID)
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("activities[%d].id", i), "invalid.dup.activity", a.ID)
 		}
 		seen[a.ID] = true
 	}
 	seen = map[string]bool{}
 	for i, m := range r.TOMs {
 		if m == nil {
-			return gdpr.FieldErrorf(fmt.Sprintf("toms[%d]", i), "empty entry")
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("toms[%d]", i), "invalid.empty")
 		}
 		if err := m.Validate(); err != nil {
 			return prefixField(fmt.Sprintf("toms[%d]", i), err)
 		}
 		if seen[m.ID] {
-			return gdpr.FieldErrorf(fmt.Sprintf("toms[%d].id", i), "duplicate measure id %q", m.ID)
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("toms[%d].id", i), "invalid.dup.measure", m.ID)
 		}
 		seen[m.ID] = true
 	}
 	seen = map[string]bool{}
 	for i, d := range r.Documents {
 		if d == nil || !ValidID(d.ID) || strings.TrimSpace(d.Title) == "" {
-			return gdpr.FieldErrorf(fmt.Sprintf("documents[%d]", i), "document needs a valid id and a title")
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("documents[%d]", i), "invalid.document")
 		}
 		if seen[d.ID] {
-			return gdpr.FieldErrorf(fmt.Sprintf("documents[%d].id", i), "duplicate document id %q", d.ID)
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("documents[%d].id", i), "invalid.dup.document", d.ID)
 		}
 		seen[d.ID] = true
 	}

@@ -253,6 +253,8 @@ func TestBrowserEditConflict(t *testing.T) {
 		chromedp.Text(`#conflict`, &alert, chromedp.ByQuery),
 		chromedp.Value(`#f-name`, &typed, chromedp.ByQuery),
 		shot(t, "09-edit-conflict"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "10-edit-conflict-phone"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -263,5 +265,46 @@ func TestBrowserEditConflict(t *testing.T) {
 	_, body := call(t, "GET", srv.URL+"/api/v1/activities/kundenverwaltung", "", editor)
 	if !strings.Contains(string(body), `"name":"Geändert: `) {
 		t.Errorf("the other change was overwritten: %.200s", body)
+	}
+}
+
+// TestBrowserLogoutConfirm: a sign-out sent without the form's CSRF token
+// (from another site) ends nothing and asks to confirm; confirming signs
+// out, and the session is gone.
+func TestBrowserLogoutConfirm(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var confirm, after string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.EmulateViewport(1400, 900),
+		// A form as another site would post it: no CSRF field.
+		chromedp.Evaluate(`(() => { const f = document.createElement("form"); f.method = "post"; f.action = "/logout"; document.body.appendChild(f); f.submit(); })()`, nil),
+		chromedp.WaitVisible(`#logout-confirm`),
+		chromedp.Text(`main`, &confirm, chromedp.ByQuery),
+		shot(t, "11-logout-confirm"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "12-logout-confirm-phone"),
+		// Still signed in: the dashboard opens.
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`.exports`),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Evaluate(`(() => { const f = document.createElement("form"); f.method = "post"; f.action = "/logout"; document.body.appendChild(f); f.submit(); })()`, nil),
+		chromedp.WaitVisible(`#logout-confirm`),
+		chromedp.Click(`#logout-confirm`),
+		chromedp.WaitVisible(`input[name="password"]`),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`input[name="password"]`),
+		chromedp.Location(&after),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(confirm, "Abmelden") {
+		t.Errorf("confirm page: %s", confirm)
+	}
+	if !strings.Contains(after, "/login") {
+		t.Errorf("after confirming, / led to %s, not the sign-in", after)
 	}
 }

@@ -205,7 +205,7 @@ func TestAPI(t *testing.T) {
 		{"GET", "/api/v1/activities/newsletter", "", 404, nil, ""},
 		{"POST", "/api/v1/import?name=liste.csv", "Bezeichnung;Zweck\nNewsletter;Versand\n", 200, []string{`"dry_run":false`, `"created":1`}, ""},
 		{"GET", "/api/v1/activities/newsletter", "", 200, nil, ""},
-		{"POST", "/api/v1/import?name=kaputt.csv", "Bezeichnung;Zweck;Datum der Einführung\nA;B;gestern\n", 400, []string{`kaputt.csv:2: field \"Datum der Einführung\"`}, ""},
+		{"POST", "/api/v1/import?name=kaputt.csv", "Bezeichnung;Zweck;Datum der Einführung\nA;B;gestern\n", 400, []string{`kaputt.csv:2: Feld „Datum der Einführung“`}, ""},
 		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it","dpo":{"name":"Dr. D. Schutz"}}}`, 428, nil, ""},
 		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it","dpo":{"name":"Dr. D. Schutz"}}}`, 200, []string{`"dpo":{"name":"Dr. D. Schutz"}`, `"version":2`}, `"1"`},
 		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it"}}`, 409, []string{`"current":{"controller":{"name":"allegro:it","dpo"`}, `"1"`},

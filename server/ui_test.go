@@ -164,7 +164,7 @@ func TestUIImport(t *testing.T) {
 		t.Fatal("not imported")
 	}
 	resp, page = upload(t, c, srv.URL+"/import", csrf, "kaputt.csv", "Bezeichnung;Zweck;Datum der Einführung\nA;B;31.02.2024\n")
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "kaputt.csv:2: field &#34;Datum der Einführung&#34;") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "kaputt.csv:2: Feld „Datum der Einführung“: ungültiges Datum „31.02.2024“") {
 		t.Errorf("bad file: %d %s", resp.StatusCode, page)
 	}
 }
