@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gdpr"
 	"gdpr/app"
@@ -154,6 +156,21 @@ type formData struct {
 	Roles    []register.Role
 	Kinds    []register.RecipientKind
 	Conflict string
+	// Picks are the catalogue's measures for the picker, grouped by
+	// Art. 32 category; OtherTOMs the references that name no measure.
+	Picks     []pickGroup
+	OtherTOMs string
+}
+
+type pickGroup struct {
+	Label string
+	Items []pick
+}
+
+type pick struct {
+	ID, Title string
+	Checked   bool
+	Archived  bool
 }
 
 func (h *Handler) formPage(w http.ResponseWriter, r *http.Request, id session.Identity, status int, isNew bool, f activityForm, errs fieldErrors) {
@@ -162,6 +179,12 @@ func (h *Handler) formPage(w http.ResponseWriter, r *http.Request, id session.Id
 	if status == http.StatusConflict {
 		d.Conflict = errs["version"]
 	}
+	ms, _, err := h.App.Measures(r.Context(), register.Filter{IncludeArchived: true})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Picks, d.OtherTOMs = picksOf(ms, f.TOMs, lang(r))
 	h.render(w, r, status, "activity_form.html", d)
 }
 
@@ -233,4 +256,42 @@ func (h *Handler) archiveActivity(w http.ResponseWriter, r *http.Request, id ses
 		return
 	}
 	http.Redirect(w, r, "/activities?done=archived&lang="+string(lang(r)), http.StatusSeeOther)
+}
+
+// picksOf groups the measures for the picker, ticking those refs names;
+// archived measures are shown only when ticked. The refs that are no
+// measure's id come back one a line.
+func picksOf(ms []*register.Measure, refs []string, l locale.Lang) ([]pickGroup, string) {
+	known := map[string]bool{}
+	groups := map[register.Category]*pickGroup{}
+	for _, m := range ms {
+		known[m.ID] = true
+		checked := slices.Contains(refs, m.ID)
+		archived := m.Status == register.StatusArchived
+		if archived && !checked {
+			continue
+		}
+		g := groups[m.Category]
+		if g == nil {
+			g = &pickGroup{Label: locale.T(l, "export.uncategorised")}
+			if m.Category != "" {
+				g.Label = locale.T(l, "value.category."+string(m.Category))
+			}
+			groups[m.Category] = g
+		}
+		g.Items = append(g.Items, pick{ID: m.ID, Title: m.Title, Checked: checked, Archived: archived})
+	}
+	var out []pickGroup
+	for _, c := range append(slices.Clone(register.Categories), "") {
+		if g := groups[c]; g != nil {
+			out = append(out, *g)
+		}
+	}
+	var other []string
+	for _, x := range refs {
+		if !known[x] {
+			other = append(other, x)
+		}
+	}
+	return out, strings.Join(other, "\n")
 }

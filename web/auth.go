@@ -158,7 +158,7 @@ func (h *Handler) page(perm auth.Permission, fn pageFn) http.HandlerFunc {
 			return
 		}
 		if !id.Role.Allows(perm) {
-			h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.forbidden")})
+			h.errorPage(w, r, http.StatusForbidden, locale.T(lang(r), "ui.forbidden"))
 			return
 		}
 		fn(w, session.WithPrincipal(r, id), id)
@@ -176,7 +176,7 @@ func (h *Handler) form(perm auth.Permission, action string, limit int64, fn page
 		h.page(perm, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
 			if !session.CSRFValid(r, id.Session) {
 				h.App.Denied(r.Context(), action, r.PathValue("id"), "csrf")
-				h.render(w, r, http.StatusForbidden, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.login.expired")})
+				h.errorPage(w, r, http.StatusForbidden, locale.T(lang(r), "ui.login.expired"))
 				return
 			}
 			fn(w, r, id)
@@ -214,7 +214,24 @@ func (h *Handler) readForm(w http.ResponseWriter, r *http.Request, limit int64) 
 
 type errorData struct {
 	Lang    locale.Lang
+	Heading string
 	Message string
+}
+
+// errorPage answers with the error page: a heading naming the kind of
+// error in the page's language, and the message.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	l := lang(r)
+	key := fmt.Sprintf("ui.error.%d", status)
+	if !locale.Has(key) {
+		key = "ui.error.other"
+	}
+	h.render(w, r, status, "error.html", errorData{Lang: l, Heading: locale.T(l, key), Message: msg})
+}
+
+// notFound answers every path no page or endpoint has.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.errorPage(w, r, http.StatusNotFound, locale.T(lang(r), "ui.notfound"))
 }
 
 // render executes a template completely before answering, so that a

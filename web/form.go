@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,10 @@ type activityForm struct {
 	RecipientsNone                                                                   bool
 	Recipients                                                                       string
 	TransfersNone                                                                    bool
-	Transfers, Retention, DataLocation, TOMs, DPIARequired, DPIAReason, Status       string
+	Transfers, Retention, DataLocation, DPIARequired, DPIAReason, Status             string
+	// TOMs are the activity's measure references in their order: ids
+	// picked from the catalogue and references as written.
+	TOMs []string
 	Notes                                                                            string
 	// Version is the version the form was loaded with (a hidden field):
 	// the update must be made from it.
@@ -33,7 +37,7 @@ func formOf(a *register.Activity) activityForm {
 		Department: a.Department, Description: a.Description, Purposes: strings.Join(a.Purposes, "\n"),
 		LegalBases: strings.Join(a.LegalBases, "\n"), DataSubjects: strings.Join(a.DataSubjects, "\n"),
 		DataCategories: strings.Join(a.DataCategories, "\n"), RecipientsNone: a.Recipients.None,
-		TransfersNone: a.ThirdCountryTransfers.None, DataLocation: a.DataLocation, TOMs: strings.Join(a.TOMs, "\n"),
+		TransfersNone: a.ThirdCountryTransfers.None, DataLocation: a.DataLocation, TOMs: a.TOMs,
 		Status: string(a.Status), Notes: strings.Join(a.Notes, "\n"), Version: a.Version}
 	if a.Contact != nil {
 		f.ContactName, f.ContactPhone, f.ContactEmail = a.Contact.Name, a.Contact.Phone, a.Contact.Email
@@ -100,14 +104,14 @@ func activityFromForm(r *http.Request, old *register.Activity, l locale.Lang) (a
 		Description: v("description"), Purposes: v("purposes"), LegalBases: v("legal_bases"), DataSubjects: v("data_subjects"),
 		DataCategories: v("data_categories"), RecipientsNone: r.PostFormValue("recipients_none") == "on", Recipients: v("recipients"),
 		TransfersNone: r.PostFormValue("transfers_none") == "on", Transfers: v("transfers"), Retention: v("retention"),
-		DataLocation: v("data_location"), TOMs: v("toms"), DPIARequired: v("dpia_required"), DPIAReason: v("dpia_reason"),
+		DataLocation: v("data_location"), TOMs: tomRefs(r, old), DPIARequired: v("dpia_required"), DPIAReason: v("dpia_reason"),
 		Status: v("status"), Notes: v("notes")}
 	f.Version, _ = strconv.Atoi(v("version"))
 	errs := fieldErrors{}
 	a := &register.Activity{ID: f.ID, Name: f.Name, Role: register.Role(f.Role), Controllers: lines(f.Controllers),
 		Department: f.Department, Description: f.Description, Purposes: lines(f.Purposes), LegalBases: lines(f.LegalBases),
 		DataSubjects: lines(f.DataSubjects), DataCategories: lines(f.DataCategories), DataLocation: f.DataLocation,
-		TOMs: lines(f.TOMs), Status: register.Status(f.Status), Notes: lines(f.Notes)}
+		TOMs: f.TOMs, Status: register.Status(f.Status), Notes: lines(f.Notes)}
 	if old != nil {
 		a.ID = old.ID
 		f.ID = old.ID
@@ -184,4 +188,38 @@ func fieldOf(path string) string {
 		return "transfers"
 	}
 	return path
+}
+
+// tomRefs merges the measures ticked in the picker ("tom") and the
+// references written out ("toms_other", one a line) into the activity's
+// list. References it had keep their places, so that saving an unchanged
+// form changes nothing; new ones follow in the form's order.
+func tomRefs(r *http.Request, old *register.Activity) []string {
+	picked := r.PostForm["tom"]
+	other := lines(r.PostFormValue("toms_other"))
+	want := map[string]bool{}
+	for _, x := range append(slices.Clone(picked), other...) {
+		want[strings.TrimSpace(x)] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(x string) {
+		x = strings.TrimSpace(x)
+		if x != "" && want[x] && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	if old != nil {
+		for _, x := range old.TOMs {
+			add(x)
+		}
+	}
+	for _, x := range picked {
+		add(x)
+	}
+	for _, x := range other {
+		add(x)
+	}
+	return out
 }

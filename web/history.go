@@ -73,7 +73,7 @@ func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Id
 		}
 	}
 	if rev == nil {
-		h.render(w, r, http.StatusNotFound, "error.html", errorData{Lang: lang(r), Message: locale.T(lang(r), "ui.notfound")})
+		h.errorPage(w, r, http.StatusNotFound, locale.T(lang(r), "ui.notfound"))
 		return
 	}
 	d := revisionData{base: h.base(r, id, "history"), Rev: rev,

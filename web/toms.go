@@ -11,6 +11,7 @@ import (
 
 type tomGroup struct {
 	Label    string
+	Category register.Category
 	Measures []tomItem
 }
 
@@ -20,12 +21,20 @@ type tomItem struct {
 	Overdue  bool
 	Never    bool
 	Findings []export.FindingView
+	// Reviewed is the last review's day as the page's language writes it.
+	Reviewed string
+	// Suggest is the category the measure's BDSG-alt control maps to,
+	// preselected when it is filed from the list.
+	Suggest string
 }
 
 type tomsData struct {
 	base
 	Groups    []tomGroup
 	Documents []*register.Document
+	// Cats are the Art. 32 categories an uncategorised measure can be
+	// filed under from the list.
+	Cats []option
 }
 
 func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Identity) {
@@ -43,8 +52,11 @@ func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Ide
 	today := register.DateOf(h.App.Now())
 	fs := h.App.MeasureFindings(ms)
 	d := tomsData{base: h.base(r, id, "toms"), Documents: docs}
+	for _, c := range register.Categories {
+		d.Cats = append(d.Cats, option{string(c), locale.T(l, "value.category."+string(c))})
+	}
 	for _, c := range append(append([]register.Category{}, register.Categories...), "") {
-		g := tomGroup{Label: locale.T(l, "export.uncategorised")}
+		g := tomGroup{Label: locale.T(l, "export.uncategorised"), Category: c}
 		if c != "" {
 			g.Label = locale.T(l, "value.category."+string(c))
 		}
@@ -52,7 +64,10 @@ func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Ide
 			if m.Category != c {
 				continue
 			}
-			it := tomItem{M: m, Findings: export.Describe(fs[m.ID], l)}
+			it := tomItem{M: m, Findings: export.Describe(fs[m.ID], l), Suggest: string(m.LegacyControl.Category())}
+			if m.LastReviewed != nil {
+				it.Reviewed = dateText(*m.LastReviewed, l)
+			}
 			if due, ok := m.ReviewDue(); !ok {
 				it.Never = true
 			} else {

@@ -52,6 +52,7 @@ const (
 // Routes registers the pages on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.FileServerFS(static))
+	mux.HandleFunc("/", h.notFound)
 	mux.HandleFunc("GET /login", h.getLogin)
 	mux.HandleFunc("POST /login", h.postLogin)
 	mux.HandleFunc("POST /logout", h.postLogout)
@@ -62,8 +63,16 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /activities/{id}", h.page(auth.Read, h.activityDetail))
 	mux.HandleFunc("GET /activities/{id}/edit", h.page(auth.Write, h.editActivity))
 	mux.HandleFunc("POST /activities/{id}/edit", h.form(auth.Write, audit.ActivityUpdate, httpx.MaxForm, h.saveActivity))
+	mux.HandleFunc("GET /activities/{id}/archive", h.page(auth.Write, h.confirmArchiveActivity))
 	mux.HandleFunc("POST /activities/{id}/archive", h.form(auth.Write, audit.ActivityArchive, httpx.MaxForm, h.archiveActivity))
 	mux.HandleFunc("GET /toms", h.page(auth.Read, h.tomList))
+	mux.HandleFunc("GET /toms/new", h.page(auth.Write, h.newTom))
+	mux.HandleFunc("POST /toms/new", h.form(auth.Write, audit.MeasureCreate, httpx.MaxForm, h.saveTom))
+	mux.HandleFunc("GET /toms/{id}/edit", h.page(auth.Write, h.editTom))
+	mux.HandleFunc("POST /toms/{id}/edit", h.form(auth.Write, audit.MeasureUpdate, httpx.MaxForm, h.saveTom))
+	mux.HandleFunc("POST /toms/{id}/category", h.form(auth.Write, audit.MeasureUpdate, httpx.MaxForm, h.assignCategory))
+	mux.HandleFunc("GET /toms/{id}/archive", h.page(auth.Write, h.confirmArchiveTom))
+	mux.HandleFunc("POST /toms/{id}/archive", h.form(auth.Write, audit.MeasureArchive, httpx.MaxForm, h.archiveTom))
 	mux.HandleFunc("POST /toms/{id}/review", h.form(auth.Write, audit.MeasureReview, httpx.MaxForm, h.markReviewed))
 	mux.HandleFunc("GET /history", h.page(auth.Read, h.history))
 	mux.HandleFunc("GET /history/{entity}/{id}/{version}", h.page(auth.Read, h.revision))
@@ -112,7 +121,7 @@ func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.Log.Error("page failed", "route", httpx.Route(r), "err", err)
-	h.render(w, r, http.StatusInternalServerError, "error.html", errorData{Lang: lang(r), Message: gdpr.Localized(err, lang(r))})
+	h.errorPage(w, r, http.StatusInternalServerError, gdpr.Localized(err, lang(r)))
 }
 
 // problem shows an error as a page with the status of its code; internal
@@ -128,5 +137,5 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, err error) {
 		msg = locale.T(lang(r), "error.toolarge")
 	}
 	httpx.SetRetryAfter(w, err)
-	h.render(w, r, httpx.StatusOf(code), "error.html", errorData{Lang: lang(r), Message: msg})
+	h.errorPage(w, r, httpx.StatusOf(code), msg)
 }

@@ -1,0 +1,151 @@
+package server_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserTOMFlow: an editor creates a measure, edits it, files an
+// uncategorised measure of the demo under an Art. 32 category from the
+// list, links the new measure to an activity with the picker's search,
+// and archives a measure after confirming.
+func TestBrowserTOMFlow(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	const id = "festplattenverschluesselung-der-notebooks"
+	var checked, list, edited, uncatBefore, uncatAfter, visible, detail, question, afterArchive string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/toms"),
+		chromedp.WaitVisible(`#new-tom`),
+		chromedp.Text(`#uncategorised h2 .count`, &uncatBefore, chromedp.ByQuery),
+		shot(t, "20-toms"),
+		chromedp.Click(`#new-tom`),
+		chromedp.WaitVisible(`#m-title`),
+		chromedp.SendKeys(`#m-title`, "Festplattenverschlüsselung der Notebooks"),
+		chromedp.SendKeys(`#m-description`, "Alle Notebooks sind mit BitLocker (XTS-AES 256) verschlüsselt."),
+		chromedp.SetValue(`#m-category`, "encryption", chromedp.ByQuery),
+		chromedp.SetValue(`#m-legacy`, "zugangskontrolle", chromedp.ByQuery),
+		chromedp.SendKeys(`#m-owner`, "IT-Leitung"),
+		chromedp.SetValue(`#m-interval`, "P1Y", chromedp.ByQuery),
+		shot(t, "21-tom-new"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "21-tom-new-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#tom-`+id),
+		chromedp.Text(`#tom-`+id, &list, chromedp.ByQuery),
+		chromedp.Click(`#edit-`+id),
+		chromedp.WaitVisible(`#m-owner`),
+		chromedp.SetValue(`#m-owner`, "Geschäftsführung", chromedp.ByQuery),
+		chromedp.SendKeys(`#m-evidence`, "Intune-Bericht vom Quartal"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#tom-`+id),
+		chromedp.Text(`#tom-`+id, &edited, chromedp.ByQuery),
+		// File the first uncategorised measure of the demo.
+		chromedp.SetValue(`#cat-automatische-updates-aktivieren`, "integrity", chromedp.ByQuery),
+		chromedp.Submit(`#cat-automatische-updates-aktivieren`),
+		chromedp.WaitVisible(`.flash`),
+		chromedp.Text(`#uncategorised h2 .count`, &uncatAfter, chromedp.ByQuery),
+		// Link the new measure to an activity with the picker.
+		chromedp.Navigate(srv.URL+"/activities/kundenverwaltung/edit"),
+		chromedp.WaitVisible(`#tom-filter`),
+		chromedp.SendKeys(`#tom-filter`, "festplatten"),
+		chromedp.Evaluate(`String([...document.querySelectorAll('#tom-picker .pick')].filter(e => !e.hidden).map(e => e.textContent.trim()).join("|"))`, &visible),
+		shot(t, "22-tom-picker"),
+		chromedp.Click(`#tom-picker label.pick:not([hidden])`, chromedp.ByQuery),
+		chromedp.Evaluate(`String(document.querySelector('#tom-picker input[value="`+id+`"]').checked)`, &checked),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#edit`),
+		chromedp.Text(`main`, &detail, chromedp.ByQuery),
+		// Archive, after the question.
+		chromedp.Navigate(srv.URL+"/toms"),
+		chromedp.WaitVisible(`#tom-standard-gruppenverwaltung`),
+		chromedp.Click(`#tom-standard-gruppenverwaltung a[href$="/archive?lang=de"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#question`),
+		chromedp.Text(`#question`, &question, chromedp.ByQuery),
+		shot(t, "23-tom-archive-confirm"),
+		chromedp.Click(`#confirm`),
+		chromedp.WaitVisible(`.flash`),
+		chromedp.Text(`main`, &afterArchive, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "Festplattenverschlüsselung der Notebooks") || !strings.Contains(list, "IT-Leitung") || !strings.Contains(list, "Zugangskontrolle") {
+		t.Errorf("new measure in the list: %q", list)
+	}
+	if !strings.Contains(edited, "Geschäftsführung") || !strings.Contains(edited, "Intune-Bericht") {
+		t.Errorf("edited measure: %q", edited)
+	}
+	if uncatBefore != "8" || uncatAfter != "7" {
+		t.Errorf("uncategorised measures: %s before, %s after filing one", uncatBefore, uncatAfter)
+	}
+	if visible != "Festplattenverschlüsselung der Notebooks" {
+		t.Errorf("the picker's search shows %q", visible)
+	}
+	if checked != "true" {
+		t.Errorf("the picked measure is not ticked: %s", checked)
+	}
+	if !strings.Contains(detail, "Festplattenverschlüsselung der Notebooks") {
+		t.Errorf("the activity does not list the linked measure: %.500s", detail)
+	}
+	if !strings.Contains(question, "Standard-Gruppenverwaltung") {
+		t.Errorf("archive question: %q", question)
+	}
+	if strings.Contains(afterArchive, "Standard-Gruppenverwaltung") || !strings.Contains(afterArchive, "Archiviert.") {
+		t.Errorf("after archiving: %.300s", afterArchive)
+	}
+	// The link is the measure's id, stored once, in the activity.
+	_, body := call(t, "GET", srv.URL+"/api/v1/activities/kundenverwaltung", "", srv.tokens["auditor"])
+	if !strings.Contains(string(body), `"`+id+`"`) {
+		t.Errorf("activity toms: %.600s", body)
+	}
+	_, body = call(t, "GET", srv.URL+"/api/v1/toms/automatische-updates-aktivieren", "", srv.tokens["auditor"])
+	if !strings.Contains(string(body), `"category":"integrity"`) {
+		t.Errorf("filed measure: %.300s", body)
+	}
+}
+
+// workbenchPages are the pages a signed-in editor can open, with the
+// demo's entries: the phone and language walks go over all of them.
+var workbenchPages = []string{
+	"/", "/activities", "/activities?q=kunden&status=draft", "/activities/new", "/activities/kundenverwaltung",
+	"/activities/kundenverwaltung/edit", "/activities/kundenverwaltung/archive", "/toms", "/toms/new",
+	"/toms/automatische-updates-aktivieren/edit", "/toms/automatische-updates-aktivieren/archive",
+	"/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
+	"/activities/gibt-es-nicht",
+}
+
+// TestBrowserPhoneNoSideways: at 390 px no page is wider than the
+// screen (long German words wrap or hyphenate; stacked tables fit).
+func TestBrowserPhoneNoSideways(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	if err := chromedp.Run(ctx, login(srv.URL, "editor-user", srv.pw), chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range workbenchPages {
+		var width, wide string
+		err := chromedp.Run(ctx,
+			chromedp.Navigate(srv.URL+p),
+			chromedp.WaitVisible(`main h1`),
+			chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &width),
+			// What sticks out, for the message.
+			chromedp.Evaluate(`[...document.querySelectorAll("main *")].filter(e => e.getBoundingClientRect().right > 391).slice(0, 3).map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 40)).join(" | ")`, &wide),
+			shot(t, fmt.Sprintf("30-phone-%02d", i)),
+		)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if width != "390" {
+			t.Errorf("%s is %s px wide at 390 px: %s", p, width, wide)
+		}
+	}
+}
