@@ -25,8 +25,8 @@ type activityForm struct {
 	Transfers, Retention, DataLocation, DPIARequired, DPIAReason, Status             string
 	// TOMs are the activity's measure references in their order: ids
 	// picked from the catalogue and references as written.
-	TOMs []string
-	Notes                                                                            string
+	TOMs  []string
+	Notes string
 	// Version is the version the form was loaded with (a hidden field):
 	// the update must be made from it.
 	Version int
