@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"gdpr/locale"
+
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/importer"
@@ -32,6 +34,39 @@ type ImportOptions struct {
 	// IfState refuses the import (ECONFLICT) when the register changed
 	// since the preview that showed this state.
 	IfState int64
+	// Selective applies, of the entries the files hold, only those named
+	// in Take ("activity/ID", "measure/ID", "document/ID", and
+	// "controller/controller" for title and controller): the entries a
+	// user left ticked in a preview. The others are left as stored.
+	Selective bool
+	Take      map[string]bool
+}
+
+// EntryKey names an entry of a preview, as ImportOptions.Take does.
+func EntryKey(entity, id string) string { return entity + "/" + id }
+
+// only keeps the entries of r that take names.
+func only(r *register.Register, take map[string]bool) *register.Register {
+	out := &register.Register{}
+	if take[EntryKey("controller", "controller")] {
+		out.Title, out.Controller = r.Title, r.Controller
+	}
+	for _, a := range r.Activities {
+		if take[EntryKey("activity", a.ID)] {
+			out.Activities = append(out.Activities, a)
+		}
+	}
+	for _, m := range r.TOMs {
+		if take[EntryKey("measure", m.ID)] {
+			out.TOMs = append(out.TOMs, m)
+		}
+	}
+	for _, d := range r.Documents {
+		if take[EntryKey("document", d.ID)] {
+			out.Documents = append(out.Documents, d)
+		}
+	}
+	return out
 }
 
 // Import parses files (all or nothing: the first error names file, line
@@ -70,6 +105,9 @@ func (a *App) Import(ctx context.Context, files []File, o ImportOptions) ([]File
 	if err != nil {
 		return nil, sum, a.record(ctx, audit.RegisterImport, "register", err)
 	}
+	if o.Selective {
+		merged = only(merged, o.Take)
+	}
 	ao := register.ApplyOptions{Details: o.Details, IfState: o.IfState}
 	if o.DryRun {
 		sum, err = a.store.Plan(ctx, merged, ao)
@@ -77,4 +115,11 @@ func (a *App) Import(ctx context.Context, files []File, o ImportOptions) ([]File
 	}
 	sum, err = a.store.Apply(ctx, merged, ao)
 	return out, sum, a.record(ctx, audit.RegisterImport, "register", err)
+}
+
+// Summary is the line that says what a file held, in the language l:
+// "kunden.xlsx: 1 Tätigkeit, 3 Maßnahmen, 0 Dokumente gelesen (Excel-Tabelle)."
+func (f FileSummary) Summary(l locale.Lang) string {
+	return locale.T(l, "cli.import.summary", f.File, locale.N(l, "count.activity", f.Activities),
+		locale.N(l, "count.measure", f.Measures), locale.N(l, "count.document", f.Documents), locale.T(l, "value.format."+string(f.Format)))
 }

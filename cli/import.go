@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"gdpr/app"
+	"gdpr/export"
 	"gdpr/importer"
+	"gdpr/locale"
+	"gdpr/register"
 	"gdpr/store"
 )
 
@@ -28,7 +32,7 @@ func storeExists(dsn string) bool {
 }
 
 func newImport(e *env) *cobra.Command {
-	var dryRun, verbose bool
+	var dryRun, verbose, diff bool
 	cmd := &cobra.Command{
 		Use:   "import [--dry-run] FILE...",
 		Short: "Import registers and TOM documents into the store",
@@ -46,7 +50,7 @@ verzeichnisse ("Verfahrensname:", "Daten:", ...).
 Importing the same file twice changes nothing; an edited file updates the
 entries and records a revision per change. Lines that carry no register
 content (titles, prose) are counted; --verbose lists them.`,
-		Example: "  gdpr import verzeichnis.txt toms.txt\n  gdpr import --dry-run register.xlsx",
+		Example: "  gdpr import verzeichnis.txt toms.txt\n  gdpr import --dry-run register.xlsx\n  gdpr import --dry-run --diff register.xlsx",
 		Args:    minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var files []app.File
@@ -59,9 +63,9 @@ content (titles, prose) are counted; --verbose lists them.`,
 			}
 			report := func(fs []app.FileSummary) {
 				for _, f := range fs {
-					fmt.Fprintln(e.stdout, e.t("cli.import.summary", f.File, f.Activities, f.Measures, f.Documents, f.Format))
+					fmt.Fprintln(e.stdout, f.Summary(e.lang))
 					if len(f.Skipped) > 0 {
-						fmt.Fprintf(e.stdout, "  %d %s\n", len(f.Skipped), e.t("cli.import.skipped"))
+						fmt.Fprintln(e.stdout, "  "+e.t("cli.import.skipped", locale.N(e.lang, "count.line", len(f.Skipped))))
 						if verbose {
 							for _, s := range f.Skipped {
 								fmt.Fprintln(e.stdout, "    "+s)
@@ -92,11 +96,18 @@ content (titles, prose) are counted; --verbose lists them.`,
 				return nil
 			}
 			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
-				fs, sum, err := a.Import(ctx, files, app.ImportOptions{DryRun: dryRun})
+				fs, sum, err := a.Import(ctx, files, app.ImportOptions{DryRun: dryRun, Details: diff})
 				if err != nil {
 					return err
 				}
 				report(fs)
+				if diff {
+					titles, err := a.MeasureTitles(ctx)
+					if err != nil {
+						return err
+					}
+					printPlan(e, sum.Items, titles)
+				}
 				if dryRun {
 					fmt.Fprintln(e.stdout, e.t("cli.import.planned", sum.Created, sum.Updated, sum.Unchanged))
 					fmt.Fprintln(e.stdout, e.t("cli.import.dryrun"))
@@ -109,7 +120,41 @@ content (titles, prose) are counted; --verbose lists them.`,
 	}
 	cmd.Flags().BoolVarP(&dryRun, "dry-run", "n", false, "parse and report, write nothing")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list the skipped lines")
+	cmd.Flags().BoolVar(&diff, "diff", false, "list each entry created or changed, with its changed fields")
 	return cmd
+}
+
+// printPlan lists the entries an import creates or changes, with the
+// field changes of the changed ones, as the web preview shows them.
+func printPlan(e *env, items []register.PlanItem, titles map[string]string) {
+	all := maps.Clone(titles)
+	for _, it := range items {
+		if it.Entity == "measure" {
+			all[it.ID] = it.Name
+		}
+	}
+	for _, it := range items {
+		if it.Action == register.PlanUnchanged {
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s %s %s „%s“\n", e.t("ui.import.action."+it.Action), e.t("value.entity."+it.Entity), it.ID, it.Name)
+		for _, r := range export.ChangeRows(it.Entity, it.Changes, all, e.lang) {
+			if !r.List {
+				fmt.Fprintf(e.stdout, "    %s: %s → %s\n", r.Label, r.Old, r.New)
+				continue
+			}
+			fmt.Fprintf(e.stdout, "    %s:\n", r.Label)
+			for _, x := range r.Removed {
+				fmt.Fprintf(e.stdout, "      - %s\n", x)
+			}
+			for _, x := range r.Added {
+				fmt.Fprintf(e.stdout, "      + %s\n", x)
+			}
+			if r.Reordered {
+				fmt.Fprintf(e.stdout, "      %s\n", e.t("ui.reordered"))
+			}
+		}
+	}
 }
 
 // maxRead bounds what one input may be: the importer's own limit plus one,

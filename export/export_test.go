@@ -186,7 +186,7 @@ func TestXLSXSheets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.GetSheetList(), ","); got != "Verarbeitungstätigkeiten,Verantwortlicher,TOM" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "Verarbeitungstätigkeiten,Verantwortlicher,TOM,Dokumente" {
 		t.Fatalf("sheets = %s", got)
 	}
 	rows, _ := f.GetRows("TOM")

@@ -11,57 +11,58 @@ import (
 	"gdpr/register"
 )
 
-// tableKeys are the activity columns of the tabular exports, in the order of
-// the DSK Muster. Their labels are the catalogue's, which the importer's
-// header mapping recognises: a CSV or XLSX export imports again.
-var tableKeys = []string{"id", "name", "contact", "introduced", "department", "purposes", "legal_bases", "data_subjects",
-	"data_categories", "recipients", "third_country_transfers", "retention", "toms", "dpia", "status"}
+// tableKeys are the activity columns of the tabular exports: every field
+// of an activity, in the order of Art. 30(1) (the DSK Muster's). Their
+// labels are the catalogue's, which the importer's header mapping
+// recognises, and the cells are written as it reads them (cells.go): a
+// CSV or XLSX export imports again without a change.
+var tableKeys = []string{"id", "name", "role", "controllers", "contact", "introduced", "department", "description", "purposes",
+	"legal_bases", "data_subjects", "data_categories", "recipients", "third_country_transfers", "retention", "data_location",
+	"toms", "dpia", "status", "notes"}
 
 // tableRows calls emit with the header and then one row per activity
 // (list values joined with newlines: multi-line cells), a row at a time,
 // so that a large register is never held as one table.
 func tableRows(v *view, o Options, emit func([]string) error) error {
-	header := make([]string, len(tableKeys), len(tableKeys)+1)
+	header := make([]string, len(tableKeys), len(tableKeys)+2)
 	for i, k := range tableKeys {
 		header[i] = o.t("label." + k)
 	}
-	// The rule is derived from the statement: its own column, which the
-	// importer ignores, keeps the statement itself intact for re-import.
+	// The rule as the engine reads the statement, for the reader: the
+	// importer ignores this column. A rule stated explicitly (not parsed
+	// from the text) is kept in a column of its own that the importer
+	// reads back; it is there only when some activity has one.
 	header = append(header, o.t("export.rule"))
+	explicit := false
+	for _, a := range v.Activities {
+		for _, r := range a.activity.Retention {
+			explicit = explicit || r.Rule != nil
+		}
+	}
+	if explicit {
+		header = append(header, o.t("export.rulejson"))
+	}
 	if err := emit(header); err != nil {
 		return err
 	}
 	for _, a := range v.Activities {
-		byKey := map[string]row{}
-		for _, rw := range a.Rows() {
-			byKey[rw.Key] = rw
-		}
 		act := a.activity
-		cells := make([]string, len(tableKeys), len(tableKeys)+1)
-		var rules []string
+		byKey := activityCells(act, o)
+		cells := make([]string, len(tableKeys), len(tableKeys)+2)
 		for j, k := range tableKeys {
-			rw, ok := byKey[k]
-			switch {
-			case k == "name":
-				cells[j] = act.Name
-			case k == "retention":
-				var texts []string
-				for _, r := range act.Retention {
-					s := r.Text
-					if r.DataCategory != "" {
-						s = r.DataCategory + ": " + s
-					}
-					texts = append(texts, s)
-					for _, rule := range r.Rules(act).Rules {
-						rules = append(rules, RuleText(rule, o.Lang))
-					}
-				}
-				cells[j] = strings.Join(texts, "\n")
-			case ok && !rw.Missing:
-				cells[j] = strings.Join(rw.Values, "\n")
+			cells[j] = byKey[k]
+		}
+		var rules []string
+		for _, r := range act.Retention {
+			for _, rule := range r.Rules(act).Rules {
+				rules = append(rules, RuleText(rule, o.Lang))
 			}
 		}
-		if err := emit(append(cells, strings.Join(rules, "\n"))); err != nil {
+		cells = append(cells, strings.Join(rules, "\n"))
+		if explicit {
+			cells = append(cells, byKey["rule_json"])
+		}
+		if err := emit(cells); err != nil {
 			return err
 		}
 	}
@@ -128,9 +129,10 @@ func writeXLSX(w io.Writer, r *register.Register, o Options) error {
 		cols int
 		rows func(emit func([]string) error) error
 	}{
-		{o.t("export.activities"), len(tableKeys) + 1, func(emit func([]string) error) error { return tableRows(v, o, emit) }},
-		{o.t("export.controller"), 2, func(emit func([]string) error) error { return each(rowsTable(v.Controller), emit) }},
-		{"TOM", 7, func(emit func([]string) error) error { return each(tomTable(v, o), emit) }},
+		{o.t("export.activities"), len(tableKeys) + 2, func(emit func([]string) error) error { return tableRows(v, o, emit) }},
+		{o.t("export.controller"), 2, func(emit func([]string) error) error { return each(controllerTable(r, o), emit) }},
+		{"TOM", len(measureKeys), func(emit func([]string) error) error { return each(tomTable(r, o), emit) }},
+		{o.t("export.documents.sheet"), 3, func(emit func([]string) error) error { return each(documentTable(r, o), emit) }},
 	}
 	for i, s := range sheets {
 		name := sheetName(s.name)
@@ -181,25 +183,44 @@ func each(rows [][]string, emit func([]string) error) error {
 	return nil
 }
 
-func rowsTable(rows []row) [][]string {
-	out := [][]string{}
-	for _, r := range rows {
-		out = append(out, []string{r.Label, strings.Join(r.Values, "\n")})
+// controllerTable is the controller sheet: a header row, then label and
+// value of the register's title and each controller field.
+func controllerTable(r *register.Register, o Options) [][]string {
+	out := [][]string{{o.t("export.field"), o.t("export.value")}}
+	cells := controllerCells(r.Title, r.Controller)
+	for _, k := range controllerKeys {
+		out = append(out, []string{o.t("label." + k), cells[k]})
 	}
 	return out
 }
 
-func tomTable(v *view, o Options) [][]string {
-	out := [][]string{{o.t("label.id"), o.t("label.category"), o.t("label.title"), o.t("label.description"), o.t("label.group"),
-		o.t("label.legacy_control"), o.t("label.last_reviewed")}}
-	for _, c := range v.Categories {
-		for _, m := range c.Measures {
-			extra := map[string]string{}
-			for _, r := range m.Rows {
-				extra[r.Key] = strings.Join(r.Values, "; ")
-			}
-			out = append(out, []string{m.ID, c.Label, m.Title, m.Description, extra["group"], extra["legacy_control"], extra["last_reviewed"]})
+// tomTable is the TOM sheet: every field of every measure in force, in
+// register order.
+func tomTable(r *register.Register, o Options) [][]string {
+	header := make([]string, len(measureKeys))
+	for i, k := range measureKeys {
+		header[i] = o.t("label." + k)
+	}
+	out := [][]string{header}
+	for _, m := range r.TOMs {
+		if m.Status == register.StatusArchived {
+			continue
 		}
+		cells := measureCells(m, o)
+		row := make([]string, len(measureKeys))
+		for i, k := range measureKeys {
+			row[i] = cells[k]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// documentTable is the sheet of the documents the measures rely on.
+func documentTable(r *register.Register, o Options) [][]string {
+	out := [][]string{{o.t("label.id"), o.t("label.doc_title"), o.t("label.description")}}
+	for _, d := range r.Documents {
+		out = append(out, []string{d.ID, d.Title, d.Description})
 	}
 	return out
 }

@@ -71,6 +71,15 @@ var (
 // SCC" into a transfer. The safeguard is recognised by its usual names; the
 // text in brackets is kept as recipient when it names no safeguard.
 func ParseTransfer(s string) register.Transfer {
+	// "country | recipient | safeguard": the exports' and the form's
+	// form, read exactly.
+	if strings.Contains(s, "|") {
+		parts := strings.SplitN(s, "|", 3)
+		for len(parts) < 3 {
+			parts = append(parts, "")
+		}
+		return register.Transfer{Country: strings.TrimSpace(parts[0]), Recipient: strings.TrimSpace(parts[1]), Safeguard: strings.TrimSpace(parts[2])}
+	}
 	t := register.Transfer{Country: s}
 	m := countryPrefix.FindStringSubmatch(s)
 	head, rest := s, ""

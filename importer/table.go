@@ -35,7 +35,9 @@ const (
 	colRole
 	colControllers
 	colDataLocation
-	colIgnore // row numbers: carry no content
+	colNotes
+	colRuleJSON // the exports' explicit rules, a line per statement
+	colIgnore   // row numbers: carry no content
 )
 
 // headerNames maps normalised header texts (see normHeader) to columns: the
@@ -58,12 +60,14 @@ func init() {
 		colTOMs:           {"technische und organisatorische maßnahmen", "tom", "toms", "maßnahmen", "technische und organisatorische maßnahmen tom", "technical and organisational measures", "technical and organizational measures", "security measures"},
 		colTransfers:      {"drittlandstransfer", "drittlandtransfer", "drittlandsübermittlung", "übermittlung an drittländer", "übermittlung in drittländer", "übermittlungen an drittländer", "übermittlung an drittländer oder internationale organisationen", "drittland", "drittländer", "third country transfers", "transfers to third countries", "third countries", "international transfers"},
 		colLegalBases:     {"rechtsgrundlage", "rechtsgrundlagen", "rechtsgrundlage der verarbeitung", "legal basis", "legal bases", "lawful basis"},
-		colDepartment:     {"abteilung", "fachabteilung", "verantwortliche fachabteilung", "organisationseinheit", "bereich", "department", "business unit"},
+		colDepartment:     {"abteilung", "fachabteilung", "verantwortliche fachabteilung", "responsible department", "organisationseinheit", "bereich", "department", "business unit"},
 		colStatus:         {"status"},
 		colDPIA:           {"dsfa", "datenschutz folgenabschätzung", "dsfa erforderlich", "dpia", "dpia required", "data protection impact assessment"},
 		colRole:           {"rolle", "role"},
 		colControllers:    {"auftraggeber", "im auftrag von", "on behalf of", "controllers"},
 		colDataLocation:   {"datenstandort", "speicherort", "data location", "location of data"},
+		colNotes:          {"anmerkungen", "anmerkung", "bemerkungen", "bemerkung", "notes", "remarks"},
+		colRuleJSON:       {"gespeicherte regel", "stored rule"},
 	} {
 		for _, n := range names {
 			headerNames[normHeader(n)] = col
@@ -154,6 +158,7 @@ func (p *parser) cellErr(l loc, field, key string, args ...any) *Error {
 // cells); the text table and CSV check the count before.
 func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*register.Activity, error) {
 	a := &register.Activity{}
+	var rules, ruleField string
 	for i, col := range cols.of {
 		if i >= len(cells) {
 			break
@@ -194,7 +199,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 				continue
 			}
 			for _, it := range SplitList(raw) {
-				a.Recipients.Items = append(a.Recipients.Items, register.Recipient{Name: it, Kind: RecipientKind(it)})
+				a.Recipients.Items = append(a.Recipients.Items, ParseRecipient(it))
 			}
 		case colTransfers:
 			if IsNone(val) {
@@ -221,7 +226,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 			}
 			a.Status = s
 		case colDPIA:
-			a.DPIA = parseDPIA(val)
+			a.DPIA = parseDPIACell(val)
 		case colRole:
 			r, ok := parseRole(val)
 			if !ok {
@@ -232,6 +237,10 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 			a.Controllers = append(a.Controllers, SplitList(raw)...)
 		case colDataLocation:
 			a.DataLocation = val
+		case colNotes:
+			a.Notes = append(a.Notes, splitListOn(raw, false)...)
+		case colRuleJSON:
+			rules, ruleField = val, field
 		case colNone:
 			if field != "" {
 				a.Notes = append(a.Notes, field+": "+val)
@@ -240,6 +249,11 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 	}
 	if a.Name == "" {
 		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colName)], "import.noname")
+	}
+	if rules != "" {
+		if key, args := parseRuleColumn(a, rules); key != "" {
+			return nil, p.cellErr(l, ruleField, key, args...)
+		}
 	}
 	if a.ID == "" {
 		a.ID = taken.next(a.Name)

@@ -143,7 +143,7 @@ func (p *parser) xlsx(data []byte) (*register.Register, error) {
 			return nil, err
 		}
 	}
-	if len(r.Activities) == 0 {
+	if len(r.Activities) == 0 && len(r.TOMs) == 0 && r.Controller == nil {
 		return nil, p.errf(0, "", "import.xlsx.notable")
 	}
 	return r, nil
@@ -155,8 +155,19 @@ func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register,
 		return &Error{File: p.file, Sheet: sheet, Key: "import.xlsx.sheet", Args: []any{err}}
 	}
 	defer rows.Close()
+	// What the sheet holds is told by its header row: activities, the
+	// measures of the TOM sheet, or the controller sheet's label rows.
+	const (
+		unknown = iota
+		activities
+		measures
+		controller
+		documents
+	)
+	kind := unknown
 	var cols columns
-	header := false
+	var mfields, mheader []string
+	mtaken, dtaken := newIDs(), newIDs()
 	for i := 1; rows.Next(); i++ {
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
@@ -168,9 +179,21 @@ func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register,
 				return err
 			}
 		}
-		if !header {
+		if kind == unknown {
 			if c, _ := mapHeader(cells); c.has(colName) && c.count() >= 2 {
-				cols, header = c, true
+				cols, kind = c, activities
+				continue
+			}
+			if mf, ok := measureColumns(cells); ok {
+				mfields, mheader, kind = mf, cells, measures
+				continue
+			}
+			if isControllerHeader(cells) {
+				kind = controller
+				continue
+			}
+			if isDocumentHeader(cells) {
+				mheader, kind = cells, documents
 				continue
 			}
 			if i >= maxHeaderRow {
@@ -181,24 +204,43 @@ func (p *parser) xlsxSheet(f *excelize.File, sheet string, r *register.Register,
 		if blankRecord(cells) {
 			continue
 		}
-		if len(cells) > len(cols.of) {
-			if extra := cells[len(cols.of):]; !blankRecord(extra) {
-				return &Error{File: p.file, Sheet: sheet, Row: i, Key: "import.xlsx.cells", Args: []any{len(cells), len(cols.of)}}
-			}
-		}
 		if err := b.row(at); err != nil {
 			return err
 		}
-		a, err := p.rowActivity(cols, cells, at, taken)
-		if err != nil {
-			return err
+		switch kind {
+		case controller:
+			if err := p.controllerRow(r, cells, at); err != nil {
+				return err
+			}
+		case documents:
+			d, err := p.rowDocument(mheader, cells, at, dtaken)
+			if err != nil {
+				return err
+			}
+			r.Documents = append(r.Documents, d)
+		case measures:
+			m, err := p.rowMeasure(mfields, mheader, cells, at, mtaken)
+			if err != nil {
+				return err
+			}
+			r.TOMs = append(r.TOMs, m)
+		default:
+			if len(cells) > len(cols.of) {
+				if extra := cells[len(cols.of):]; !blankRecord(extra) {
+					return &Error{File: p.file, Sheet: sheet, Row: i, Key: "import.xlsx.cells", Args: []any{len(cells), len(cols.of)}}
+				}
+			}
+			a, err := p.rowActivity(cols, cells, at, taken)
+			if err != nil {
+				return err
+			}
+			r.Activities = append(r.Activities, a)
 		}
-		r.Activities = append(r.Activities, a)
 	}
 	if err := rows.Error(); err != nil {
 		return &Error{File: p.file, Sheet: sheet, Key: "import.xlsx.sheet", Args: []any{err}}
 	}
-	if !header {
+	if kind == unknown {
 		p.res.Skipped = append(p.res.Skipped, fmt.Sprintf("%s: sheet %q: no register table", p.file, sheet))
 	}
 	return nil

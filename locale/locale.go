@@ -73,3 +73,12 @@ func Keys() []string {
 }
 
 type text struct{ de, en string }
+
+// N returns the counted phrase for n: key+".one" for 1, key+".other"
+// otherwise ("1 Tätigkeit", "3 Tätigkeiten"), formatted with n.
+func N(lang Lang, key string, n int) string {
+	if n == 1 {
+		return T(lang, key+".one", n)
+	}
+	return T(lang, key+".other", n)
+}

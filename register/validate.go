@@ -41,7 +41,7 @@ func (a *Activity) Validate() error {
 			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].name", i), "invalid.recipient")
 		}
 		if r.Kind != "" && !slices.Contains(RecipientKinds, r.Kind) {
-			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].kind", i), "invalid.kind", r.Kind, joinAny(RecipientKinds))
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].kind", i), "invalid.kind", r.Kind)
 		}
 	}
 	for i, t := range a.ThirdCountryTransfers.Items {

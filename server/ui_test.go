@@ -146,7 +146,7 @@ func TestUIImport(t *testing.T) {
 	c, csrf := signIn(t, srv, "editor-user")
 	csv := "Bezeichnung;Zwecke der Verarbeitung;Fristen für die Löschung\nNewsletter;Versand;bis zum Widerruf\n"
 	resp, page := upload(t, c, srv.URL+"/import", csrf, "liste.csv", csv)
-	if resp.StatusCode != 200 || !strings.Contains(page, "Angelegt: 1, geändert: 0, unverändert: 0") {
+	if resp.StatusCode != 200 || !strings.Contains(page, "Würde anlegen: 1, ändern: 0, unverändert lassen: 0") {
 		t.Fatalf("preview: %d %s", resp.StatusCode, page)
 	}
 	if _, err := srv.store.FindActivityByID(t.Context(), "newsletter"); err == nil {

@@ -198,7 +198,7 @@ func (h *Handler) editActivity(w http.ResponseWriter, r *http.Request, id sessio
 		h.problem(w, r, err)
 		return
 	}
-	h.formPage(w, r, id, http.StatusOK, false, formOf(a), nil)
+	h.formPage(w, r, id, http.StatusOK, false, formOf(a, lang(r)), nil)
 }
 
 func (h *Handler) saveActivity(w http.ResponseWriter, r *http.Request, id session.Identity) {

@@ -32,7 +32,7 @@ type activityForm struct {
 	Version int
 }
 
-func formOf(a *register.Activity) activityForm {
+func formOf(a *register.Activity, l locale.Lang) activityForm {
 	f := activityForm{ID: a.ID, Name: a.Name, Role: string(a.Role), Controllers: strings.Join(a.Controllers, "\n"),
 		Department: a.Department, Description: a.Description, Purposes: strings.Join(a.Purposes, "\n"),
 		LegalBases: strings.Join(a.LegalBases, "\n"), DataSubjects: strings.Join(a.DataSubjects, "\n"),
@@ -47,7 +47,11 @@ func formOf(a *register.Activity) activityForm {
 	}
 	var ls []string
 	for _, r := range a.Recipients.Items {
-		ls = append(ls, strings.TrimSuffix(r.Name+" | "+string(r.Kind), " | "))
+		kind := ""
+		if r.Kind != "" {
+			kind = locale.T(l, "value.kind."+string(r.Kind))
+		}
+		ls = append(ls, strings.TrimSuffix(r.Name+" | "+kind, " | "))
 	}
 	f.Recipients = strings.Join(ls, "\n")
 	ls = nil
@@ -135,7 +139,13 @@ func activityFromForm(r *http.Request, old *register.Activity, l locale.Lang) (a
 	default:
 		for _, line := range lines(f.Recipients) {
 			c := cells(line, 2)
-			a.Recipients.Items = append(a.Recipients.Items, register.Recipient{Name: c[0], Kind: register.RecipientKind(c[1])})
+			// The kind as the page writes it, in either language, or
+			// its code; anything else is kept for Validate to name.
+			kind, ok := importer.KindOf(c[1])
+			if !ok {
+				kind = register.RecipientKind(c[1])
+			}
+			a.Recipients.Items = append(a.Recipients.Items, register.Recipient{Name: c[0], Kind: kind})
 		}
 	}
 	switch {

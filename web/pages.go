@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"gdpr/auth"
+	"gdpr/export"
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/session"
@@ -82,6 +83,8 @@ func funcs() template.FuncMap {
 		"str":   func(v any) string { return fmt.Sprint(v) },
 		"itoa":  strconv.Itoa,
 		"list":  func(xs ...string) []string { return xs },
+		// rowsArgs passes readable changes to the "changerows" template.
+		"rowsArgs": func(l locale.Lang, rows []export.ChangeRow) changeRowsArgs { return changeRowsArgs{l, rows} },
 		// args passes a page and one form field to the field templates.
 		"args": func(page any, name, label, value, extra string) fieldArgs {
 			return fieldArgs{Page: page.(formData), Name: name, Label: label, Value: value, Extra: extra}
@@ -107,6 +110,11 @@ type severityCounts struct{ Errors, Warnings, Infos int }
 
 func countsOf(m map[register.Severity]int) severityCounts {
 	return severityCounts{m[register.SevError], m[register.SevWarning], m[register.SevInfo]}
+}
+
+type changeRowsArgs struct {
+	Lang locale.Lang
+	Rows []export.ChangeRow
 }
 
 // fieldArgs is one form field for the "field" and "area" templates.
