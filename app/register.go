@@ -241,6 +241,14 @@ func (a *App) Revisions(ctx context.Context, f register.RevisionFilter) ([]*regi
 	return a.store.FindRevisions(ctx, f)
 }
 
+// RevisionActors lists who has made changes, for the history's filter.
+func (a *App) RevisionActors(ctx context.Context) ([]string, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.RevisionActors(ctx)
+}
+
 // Restore makes an earlier revision of an activity or measure current
 // again and returns the new revision.
 func (a *App) Restore(ctx context.Context, entity, id string, version int) (*register.Revision, error) {

@@ -291,3 +291,36 @@ func (p presenter) text(field string, v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// ActorText names who made a change as a reader knows them: a person by
+// their user name, an API token, the command line, a job of the engine.
+func ActorText(actor string, l locale.Lang) string {
+	kind, name, ok := strings.Cut(actor, ":")
+	if !ok || !locale.Has("actor."+kind) {
+		return actor
+	}
+	return locale.T(l, "actor."+kind, name)
+}
+
+// EntryName is the name an entry had in a revision's snapshot: an
+// activity's name, a measure's or document's title, the controller's
+// name.
+func EntryName(entity string, snapshot []byte, l locale.Lang) string {
+	var s struct {
+		Name       string `json:"name"`
+		Title      string `json:"title"`
+		Controller *struct {
+			Name string `json:"name"`
+		} `json:"controller"`
+	}
+	_ = json.Unmarshal(snapshot, &s)
+	switch {
+	case entity == "controller" && s.Controller != nil && s.Controller.Name != "":
+		return s.Controller.Name
+	case entity == "controller":
+		return locale.T(l, "value.entity.controller")
+	case s.Name != "":
+		return s.Name
+	}
+	return s.Title
+}

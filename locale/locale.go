@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
+	// The zone database in the binary: the pages show times in
+	// Europe/Berlin on any machine, also one without /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 // Lang is a supported language.
@@ -81,4 +85,44 @@ func N(lang Lang, key string, n int) string {
 		return T(lang, key+".one", n)
 	}
 	return T(lang, key+".other", n)
+}
+
+// Berlin is the zone the users' times are shown in: the register's users
+// are German, and so is the supervisory authority reading its history.
+var Berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err) // the zone database is embedded
+	}
+	return l
+}()
+
+// Time writes a moment in Europe/Berlin with its zone, as a German reader
+// expects it ("02.12.2026, 14:05 MEZ") or in English ("2026-12-02 14:05
+// CET").
+func Time(lang Lang, t time.Time) string {
+	b := t.In(Berlin)
+	zone, _ := b.Zone()
+	if lang == EN {
+		return b.Format("2006-01-02 15:04") + " " + zone
+	}
+	switch zone {
+	case "CET":
+		zone = "MEZ"
+	case "CEST":
+		zone = "MESZ"
+	}
+	return b.Format("02.01.2006, 15:04") + " " + zone
+}
+
+// Day parses a date as the date inputs send it (YYYY-MM-DD) or as German
+// readers write it (TT.MM.JJJJ), as the start of that day in Berlin.
+func Day(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", "02.01.2006", "2.1.2006"} {
+		if t, err := time.ParseInLocation(layout, s, Berlin); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

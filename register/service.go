@@ -49,10 +49,17 @@ type Filter struct {
 // ThirdCountryValues are the values Filter.ThirdCountry accepts.
 var ThirdCountryValues = []string{"yes", "no", "unstated"}
 
-// RevisionFilter selects revisions, newest first.
+// RevisionFilter selects revisions, newest first. Zero fields do not
+// filter.
 type RevisionFilter struct {
+	// Entity is the kind of entry ("activity", "measure", "controller",
+	// "document"), EntityID its id.
 	Entity, EntityID string
-	Offset, Limit    int
+	// Actor is who made the change, as recorded ("user:erika").
+	Actor string
+	// From and To bound the time of the change: From <= at < To.
+	From, To      time.Time
+	Offset, Limit int
 }
 
 // PlanItem is what an import does to one entry.
@@ -180,6 +187,9 @@ type Service interface {
 	IDs(ctx context.Context, entity string) (map[string]bool, error)
 
 	FindRevisions(ctx context.Context, f RevisionFilter) ([]*Revision, int, error)
+	// RevisionActors lists everyone who has made a change, sorted, for
+	// the history's filter.
+	RevisionActors(ctx context.Context) ([]string, error)
 	// RestoreRevision makes a revision of an activity or measure current
 	// again (as a new revision).
 	RestoreRevision(ctx context.Context, entity, id string, version int) error

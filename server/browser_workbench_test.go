@@ -1,11 +1,17 @@
 package server_test
 
 import (
+	"bytes"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"gdpr/register"
 )
 
 // TestBrowserTOMFlow: an editor creates a measure, edits it, files an
@@ -147,5 +153,141 @@ func TestBrowserPhoneNoSideways(t *testing.T) {
 		if width != "390" {
 			t.Errorf("%s is %s px wide at 390 px: %s", p, width, wide)
 		}
+	}
+}
+
+// editWorkbook exports the register as XLSX and changes cells: for each
+// sheet, the row whose first column is key gets value in the column
+// headed header.
+func editWorkbook(t *testing.T, srv *fixture, path string, edits ...[4]string) {
+	t.Helper()
+	resp, body := call(t, "GET", srv.URL+"/api/v1/export?format=xlsx&lang=de", "", srv.tokens["auditor"])
+	if resp.StatusCode != 200 {
+		t.Fatalf("export: %d", resp.StatusCode)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range edits {
+		sheet, key, header, value := e[0], e[1], e[2], e[3]
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := slices.Index(rows[0], header)
+		row := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == key })
+		if col < 0 || row < 0 {
+			t.Fatalf("no cell %s/%s/%s", sheet, key, header)
+		}
+		cell, _ := excelize.CoordinatesToCellName(col+1, row+1)
+		if err := f.SetCellStr(sheet, cell, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserReviewedImport: a workbook exported, one cell changed in
+// Excel, uploaded: the preview shows exactly that change in German, the
+// confirmation writes only it, and the history tells it in German. A
+// second upload with two changes, one unticked, writes the other only.
+func TestBrowserReviewedImport(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	dir := t.TempDir()
+	one := filepath.Join(dir, "verzeichnis.xlsx")
+	editWorkbook(t, srv, one, [4]string{"Verarbeitungstätigkeiten", "kundenverwaltung", "Zwecke der Verarbeitung", "Verwaltung von Kundendaten\nKundenbetreuung per Telefon"})
+	_, before, _ := srv.store.FindRevisions(t.Context(), register.RevisionFilter{})
+	var items, preview, counts, revision, history string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/import"),
+		chromedp.WaitVisible(`#file`),
+		chromedp.SetUploadFiles(`#file`, []string{one}, chromedp.ByQuery),
+		chromedp.Submit(`#file`),
+		chromedp.WaitVisible(`#confirm`),
+		chromedp.Evaluate(`String(document.querySelectorAll("ul.preview > li").length)`, &items),
+		chromedp.Text(`ul.preview`, &preview, chromedp.ByQuery),
+		chromedp.Text(`#counts`, &counts, chromedp.ByQuery),
+		shot(t, "40-import-preview"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "40-import-preview-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#confirm`),
+		chromedp.WaitVisible(`.flash`),
+		chromedp.Navigate(srv.URL+"/history?entity=activity&id=kundenverwaltung"),
+		chromedp.WaitVisible(`table.history`),
+		chromedp.Text(`main`, &history, chromedp.ByQuery),
+		shot(t, "41-history"),
+		chromedp.Click(`table.history tbody tr:first-child a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#rev-meta`),
+		chromedp.Text(`main`, &revision, chromedp.ByQuery),
+		shot(t, "42-revision"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "42-revision-phone"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items != "1" || !strings.Contains(preview, "Kundenverwaltung") || !strings.Contains(preview, "Zwecke der Verarbeitung") ||
+		!strings.Contains(preview, "Kundenbetreuung per Telefon") || strings.Contains(preview, "Verwaltung von Kundendaten") {
+		t.Errorf("preview (%s entries): %s", items, preview)
+	}
+	if counts != "Würde anlegen: 0, ändern: 1, unverändert lassen: 40" {
+		t.Errorf("counts: %q", counts)
+	}
+	_, after, _ := srv.store.FindRevisions(t.Context(), register.RevisionFilter{})
+	if after != before+1 {
+		t.Errorf("the confirmation wrote %d revisions, want 1", after-before)
+	}
+	a, _ := srv.store.FindActivityByID(t.Context(), "kundenverwaltung")
+	if strings.Join(a.Purposes, "|") != "Verwaltung von Kundendaten|Kundenbetreuung per Telefon" {
+		t.Errorf("purposes: %q", a.Purposes)
+	}
+	for _, want := range []string{"Verarbeitungstätigkeit: Kundenverwaltung", "geändert", "editor-user", "Zwecke der Verarbeitung", "Kundenbetreuung per Telefon", "MEZ"} {
+		if !strings.Contains(revision, want) {
+			t.Errorf("revision page lacks %q: %s", want, revision)
+		}
+	}
+	for _, raw := range []string{"purposes", "update", "[", "{", "user:"} {
+		if strings.Contains(revision, raw) || strings.Contains(history, raw) {
+			t.Errorf("raw %q on the history pages: %s\n%s", raw, history, revision)
+		}
+	}
+
+	// Two changes, one of them unticked.
+	two := filepath.Join(dir, "zwei.xlsx")
+	editWorkbook(t, srv, two,
+		[4]string{"Verarbeitungstätigkeiten", "werbemassnahmen-zur-kundengewinnung", "Verantwortliche Fachabteilung", "Marketing"},
+		[4]string{"TOM", "kundendatenbank-absichern", "Verantwortlich", "IT-Dienstleister"})
+	err = chromedp.Run(ctx,
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/import"),
+		chromedp.WaitVisible(`#file`),
+		chromedp.SetUploadFiles(`#file`, []string{two}, chromedp.ByQuery),
+		chromedp.Submit(`#file`),
+		chromedp.WaitVisible(`#confirm`),
+		chromedp.Evaluate(`String(document.querySelectorAll("ul.preview > li").length)`, &items),
+		chromedp.Click(`input[value="measure/kundendatenbank-absichern"]`, chromedp.ByQuery),
+		shot(t, "43-import-untick"),
+		chromedp.Click(`#confirm`),
+		chromedp.WaitVisible(`.flash`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items != "2" {
+		t.Errorf("second preview lists %s entries, want 2", items)
+	}
+	if a, _ := srv.store.FindActivityByID(t.Context(), "werbemassnahmen-zur-kundengewinnung"); a.Department != "Marketing" {
+		t.Errorf("the ticked change was not written: %q", a.Department)
+	}
+	if m, _ := srv.store.FindMeasureByID(t.Context(), "kundendatenbank-absichern"); m.Owner != "" || m.Version != 1 {
+		t.Errorf("the unticked change was written: %q v%d", m.Owner, m.Version)
 	}
 }

@@ -702,6 +702,17 @@ func (s *Store) FindRevisions(ctx context.Context, f register.RevisionFilter) ([
 	if f.EntityID != "" {
 		where, args = append(where, "entity_id = ?"), append(args, f.EntityID)
 	}
+	if f.Actor != "" {
+		where, args = append(where, "actor = ?"), append(args, f.Actor)
+	}
+	// Times are stored in one fixed-width UTC layout: they compare as
+	// text, and the index on at serves the range.
+	if !f.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, fmtTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "at < ?"), append(args, fmtTime(f.To))
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -736,4 +747,22 @@ func (s *Store) FindRevisions(ctx context.Context, f register.RevisionFilter) ([
 		out = append(out, &rv)
 	}
 	return out, total, translate(rows.Err(), "list revisions")
+}
+
+// RevisionActors implements register.Service.
+func (s *Store) RevisionActors(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT actor FROM revisions ORDER BY actor")
+	if err != nil {
+		return nil, translate(err, "revision actors")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, translate(err, "revision actors")
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "revision actors")
 }

@@ -220,6 +220,33 @@ var storeCases = []struct {
 			t.Fatalf("stale preview applied: %v", err)
 		}
 	}},
+	{"the history filters by who and when", func(t *testing.T, s *store.Store) {
+		ctx := as("test")
+		all, total, err := s.FindRevisions(ctx, register.RevisionFilter{})
+		if err != nil || total < 2 {
+			t.Fatalf("revisions = %d, %v", total, err)
+		}
+		actors, err := s.RevisionActors(ctx)
+		if err != nil || strings.Join(actors, ",") != "editor,test" {
+			t.Fatalf("actors = %v, %v", actors, err)
+		}
+		revs, n, _ := s.FindRevisions(ctx, register.RevisionFilter{Actor: "editor"})
+		if n != 1 || revs[0].EntityID != "kundenverwaltung" || revs[0].Version != 2 {
+			t.Fatalf("by actor: %d %+v", n, revs)
+		}
+		// The edit is the newest revision: a range starting at it holds
+		// it alone, one ending at it holds everything else.
+		at := all[0].At
+		if _, n, _ := s.FindRevisions(ctx, register.RevisionFilter{From: at}); n != 1 {
+			t.Errorf("from the edit: %d", n)
+		}
+		if _, n, _ := s.FindRevisions(ctx, register.RevisionFilter{To: at}); n != total-1 {
+			t.Errorf("up to the edit: %d of %d", n, total)
+		}
+		if _, n, _ := s.FindRevisions(ctx, register.RevisionFilter{From: at.Add(time.Hour)}); n != 0 {
+			t.Errorf("after everything: %d", n)
+		}
+	}},
 	{"a failing import writes nothing", func(t *testing.T, s *store.Store) {
 		ctx := as("test")
 		before, _ := s.Register(ctx, true)

@@ -1,67 +1,117 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
+	"gdpr/export"
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/session"
 )
 
-type historyData struct {
-	base
-	Items        []*register.Revision
-	Total        int
-	Entity       string
-	ID           string
-	Offset, Next int
+// historyRow is one revision as the history lists it.
+type historyRow struct {
+	Rev                             *register.Revision
+	Name, When, Kind, Action, Actor string
+	Fields                          string
 }
 
+type historyData struct {
+	base
+	Items                       []historyRow
+	Total                       int
+	Entity, ID, Actor, From, To string
+	Kinds, Actors               []option
+	Prev, Next, Offset          int
+	HasPrev                     bool
+	// Err names a filter value that could not be read.
+	Err string
+}
+
+// historyKinds are the kinds of entries with a history.
+var historyKinds = []string{"activity", "measure", "controller", "document"}
+
 func (h *Handler) history(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
 	q := r.URL.Query()
 	offset, _ := strconv.Atoi(q.Get("offset"))
-	d := historyData{base: h.base(r, id, "history"), Entity: q.Get("entity"), ID: q.Get("id"), Offset: max(offset, 0)}
-	items, total, err := h.App.Revisions(r.Context(), register.RevisionFilter{Entity: d.Entity, EntityID: d.ID, Limit: 50, Offset: d.Offset})
+	d := historyData{base: h.base(r, id, "history"), Entity: q.Get("entity"), ID: strings.TrimSpace(q.Get("id")), Actor: q.Get("actor"),
+		From: q.Get("from"), To: q.Get("to"), Offset: max(offset, 0)}
+	f := register.RevisionFilter{EntityID: d.ID, Actor: d.Actor, Limit: pageSize, Offset: d.Offset}
+	if slices.Contains(historyKinds, d.Entity) {
+		f.Entity = d.Entity
+	} else {
+		d.Entity = ""
+	}
+	if d.From != "" {
+		t, ok := locale.Day(d.From)
+		if !ok {
+			d.Err = locale.T(l, "ui.err.date")
+		}
+		f.From = t
+	}
+	if d.To != "" {
+		t, ok := locale.Day(d.To)
+		if !ok {
+			d.Err = locale.T(l, "ui.err.date")
+		}
+		f.To = t.AddDate(0, 0, 1) // the whole day named
+	}
+	for _, k := range historyKinds {
+		d.Kinds = append(d.Kinds, option{k, locale.T(l, "value.entity."+k)})
+	}
+	actors, err := h.App.RevisionActors(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d.Items, d.Total = items, total
-	if d.Offset+50 < total {
-		d.Next = d.Offset + 50
+	for _, a := range actors {
+		d.Actors = append(d.Actors, option{a, export.ActorText(a, l)})
+	}
+	items, total, err := h.App.Revisions(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Total = total
+	for _, rv := range items {
+		row := historyRow{Rev: rv, Name: export.EntryName(rv.Entity, rv.Snapshot, l), When: locale.Time(l, rv.At),
+			Kind: locale.T(l, "value.entity."+rv.Entity), Action: locale.T(l, "value.revision."+rv.Action), Actor: export.ActorText(rv.Actor, l)}
+		var fields []string
+		for _, c := range export.ChangeRows(rv.Entity, rv.Changes, nil, l) {
+			if lbl, _, _ := strings.Cut(c.Label, ":"); !slices.Contains(fields, lbl) {
+				fields = append(fields, lbl)
+			}
+		}
+		row.Fields = strings.Join(fields, ", ")
+		d.Items = append(d.Items, row)
+	}
+	if d.Offset+pageSize < total {
+		d.Next = d.Offset + pageSize
+	}
+	if d.Offset > 0 {
+		d.HasPrev, d.Prev = true, max(d.Offset-pageSize, 0)
 	}
 	h.render(w, r, http.StatusOK, "history.html", d)
 }
 
-// change is one changed field, readable: old and new as indented JSON.
-type change struct {
-	Field, Old, New string
-}
-
 type revisionData struct {
 	base
-	Rev        *register.Revision
-	Changes    []change
-	Restorable bool
-}
-
-func pretty(raw json.RawMessage) string {
-	if string(raw) == "null" || len(raw) == 0 {
-		return "–"
-	}
-	var buf bytes.Buffer
-	if json.Indent(&buf, raw, "", "  ") != nil {
-		return string(raw)
-	}
-	return buf.String()
+	Rev                       *register.Revision
+	Name, When, Action, Actor string
+	Kind                      string
+	Rows                      []export.ChangeRow
+	Restorable                bool
 }
 
 func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
 	version, _ := strconv.Atoi(r.PathValue("version"))
-	items, _, err := h.App.Revisions(r.Context(), register.RevisionFilter{Entity: r.PathValue("entity"), EntityID: r.PathValue("id")})
+	entity, eid := r.PathValue("entity"), r.PathValue("id")
+	items, _, err := h.App.Revisions(r.Context(), register.RevisionFilter{Entity: entity, EntityID: eid})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -73,14 +123,18 @@ func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Id
 		}
 	}
 	if rev == nil {
-		h.errorPage(w, r, http.StatusNotFound, locale.T(lang(r), "ui.notfound"))
+		h.errorPage(w, r, http.StatusNotFound, locale.T(l, "ui.notfound.revision"))
 		return
 	}
-	d := revisionData{base: h.base(r, id, "history"), Rev: rev,
-		Restorable: (rev.Entity == "activity" || rev.Entity == "measure") && version < len(items)}
-	for _, c := range rev.Changes {
-		d.Changes = append(d.Changes, change{Field: c.Field, Old: pretty(c.Old), New: pretty(c.New)})
+	titles, err := h.App.MeasureTitles(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
+	d := revisionData{base: h.base(r, id, "history"), Rev: rev, Name: export.EntryName(rev.Entity, rev.Snapshot, l),
+		When: locale.Time(l, rev.At), Action: locale.T(l, "value.revision."+rev.Action), Actor: export.ActorText(rev.Actor, l),
+		Kind: locale.T(l, "value.entity."+rev.Entity), Rows: export.ChangeRows(rev.Entity, rev.Changes, titles, l),
+		Restorable: (rev.Entity == "activity" || rev.Entity == "measure") && version < len(items)}
 	h.render(w, r, http.StatusOK, "revision.html", d)
 }
 

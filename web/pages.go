@@ -69,6 +69,8 @@ func parsePages(funcs template.FuncMap) map[string]*template.Template {
 func funcs() template.FuncMap {
 	return template.FuncMap{
 		"t": func(l locale.Lang, key string, args ...any) string { return locale.T(l, key, args...) },
+		// n is the counted phrase: "1 Änderung", "3 Änderungen".
+		"n": func(l locale.Lang, key string, count int) string { return locale.N(l, key, count) },
 		// label names a register field ("legal_bases") as the forms do,
 		// the field itself where the catalogue has no label.
 		"label": func(l locale.Lang, field string) string {
