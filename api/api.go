@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"gdpr"
 	"gdpr/app"
@@ -175,26 +176,14 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.App.Lint(r.Context())
+	q := r.URL.Query()
+	p, err := s.App.Findings(r.Context(), app.FindingFilter{Severity: register.Severity(q.Get("severity")), Code: q.Get("rule"),
+		Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Offset: offset, Limit: limit})
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	sel := l.Findings
-	if sev, entity, id := q.Get("severity"), q.Get("entity"), q.Get("entity_id"); sev != "" || entity != "" || id != "" {
-		sel = nil
-		for _, f := range l.Findings {
-			if (sev == "" || string(f.Severity) == sev) && (entity == "" || f.Entity == entity) && (id == "" || f.EntityID == id) {
-				sel = append(sel, f)
-			}
-		}
-	}
-	page := sel[min(offset, len(sel)):min(offset+limit, len(sel))]
-	items := export.Describe(page, langOf(r))
-	if items == nil {
-		items = []export.FindingView{}
-	}
-	httpx.JSON(w, http.StatusOK, FindingList{Items: items, Total: len(sel), Limit: limit, Offset: offset, Counts: l.Counts, State: l.State})
+	items := export.Describe(p.Items, langOf(r))
+	httpx.JSON(w, http.StatusOK, FindingList{Items: items, Total: p.Total, Limit: limit, Offset: offset, Counts: p.Counts, State: p.State})
 	return nil
 }
 
@@ -204,7 +193,20 @@ func (s *Server) revisions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	items, total, err := s.App.Revisions(r.Context(), register.RevisionFilter{Entity: q.Get("entity"), EntityID: q.Get("id"), Limit: limit, Offset: offset})
+	f := register.RevisionFilter{Entity: q.Get("entity"), EntityID: q.Get("id"), Actor: q.Get("actor"), Limit: limit, Offset: offset}
+	for _, b := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(b.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return gdpr.FieldErrorf(b.name, "want a time in RFC 3339, e.g. 2026-12-01T00:00:00+01:00")
+			}
+			*b.t = t
+		}
+	}
+	items, total, err := s.App.Revisions(r.Context(), f)
 	if err != nil {
 		return err
 	}

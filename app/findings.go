@@ -360,3 +360,50 @@ func (a *App) Facets(ctx context.Context) (register.Facets, error) {
 	}
 	return a.store.Facets(ctx)
 }
+
+// FindingFilter selects findings; zero fields do not filter.
+type FindingFilter struct {
+	Severity register.Severity
+	// Code is the rule ("legal-basis-missing").
+	Code             string
+	Entity, EntityID string
+	Offset, Limit    int // Limit 0: all
+}
+
+// FindingPage is one page of findings, with the total that matched, the
+// register-wide counts per severity and per rule (for the filters) and
+// the state the lint is of.
+type FindingPage struct {
+	Items  []register.Finding
+	Total  int
+	Counts map[register.Severity]int
+	ByCode map[string]int
+	Names  map[string]string // activity names by id
+	State  int64
+}
+
+// Findings returns the register-wide findings the filter selects, a page
+// at a time, in register order (controller, activities, measures).
+func (a *App) Findings(ctx context.Context, f FindingFilter) (FindingPage, error) {
+	l, err := a.Lint(ctx)
+	if err != nil {
+		return FindingPage{}, err
+	}
+	p := FindingPage{Counts: l.Counts, ByCode: map[string]int{}, Names: l.Names, State: l.State}
+	var sel []register.Finding
+	for _, x := range l.Findings {
+		p.ByCode[x.Code]++
+		if (f.Severity == "" || x.Severity == f.Severity) && (f.Code == "" || x.Code == f.Code) &&
+			(f.Entity == "" || x.Entity == f.Entity) && (f.EntityID == "" || x.EntityID == f.EntityID) {
+			sel = append(sel, x)
+		}
+	}
+	p.Total = len(sel)
+	start := min(max(f.Offset, 0), len(sel))
+	end := len(sel)
+	if f.Limit > 0 {
+		end = min(start+f.Limit, len(sel))
+	}
+	p.Items = sel[start:end]
+	return p, nil
+}

@@ -10,6 +10,10 @@ import (
 type FindingView struct {
 	register.Finding
 	Message string `json:"message"`
+	// Rule names the rule in a few words ("Rechtsgrundlage fehlt"),
+	// Citation the legal reference in the language's citation form.
+	Rule     string `json:"rule"`
+	Citation string `json:"citation"`
 }
 
 // Describe adds the catalogue message to each finding; never nil.
@@ -20,7 +24,8 @@ func Describe(fs []register.Finding, lang locale.Lang) []FindingView {
 		for j, a := range f.Args {
 			args[j] = a
 		}
-		out[i] = FindingView{Finding: f, Message: locale.T(lang, "finding."+f.Code, args...)}
+		out[i] = FindingView{Finding: f, Message: locale.T(lang, "finding."+f.Code, args...), Rule: locale.T(lang, "rule."+f.Code),
+			Citation: locale.Cite(lang, f.Ref)}
 	}
 	return out
 }

@@ -35,7 +35,7 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	var need []string
 	for _, r := range register.Rules {
-		need = append(need, "finding."+r.Code)
+		need = append(need, "finding."+r.Code, "rule."+r.Code)
 	}
 	for _, c := range register.Categories {
 		need = append(need, "value.category."+string(c))

@@ -156,7 +156,7 @@ func TestBrowserEditorFlow(t *testing.T) {
 	if !strings.Contains(findings, "Keine Rechtsgrundlage") {
 		t.Errorf("the new activity shows no legal-basis finding: %s", findings)
 	}
-	if !strings.Contains(history, "geändert") || !strings.Contains(history, "angelegt") || !strings.Contains(history, "user:editor-user") {
+	if !strings.Contains(history, "geändert") || !strings.Contains(history, "angelegt") || !strings.Contains(history, "editor-user") {
 		t.Errorf("history: %s", history)
 	}
 	if !strings.Contains(revision, "Rechtsgrundlage") || !strings.Contains(revision, "§ 26 BDSG") {

@@ -124,7 +124,7 @@ var workbenchPages = []string{
 	"/", "/activities", "/activities?q=kunden&status=draft", "/activities/new", "/activities/kundenverwaltung",
 	"/activities/kundenverwaltung/edit", "/activities/kundenverwaltung/archive", "/toms", "/toms/new",
 	"/toms/automatische-updates-aktivieren/edit", "/toms/automatische-updates-aktivieren/archive",
-	"/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
+	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
 	"/activities/gibt-es-nicht",
 }
 
@@ -289,5 +289,63 @@ func TestBrowserReviewedImport(t *testing.T) {
 	}
 	if m, _ := srv.store.FindMeasureByID(t.Context(), "kundendatenbank-absichern"); m.Owner != "" || m.Version != 1 {
 		t.Errorf("the unticked change was written: %q v%d", m.Owner, m.Version)
+	}
+}
+
+// TestBrowserFindings: the dashboard's warning count opens the findings
+// page with exactly those findings; a rule filter narrows them; "Beheben"
+// leads to the field on the form; the missing DPO is on the dashboard.
+func TestBrowserFindings(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var filtered, dash, cardNum, count, rules, fixURL, focused string
+	var sevs []string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`#card-warnings`),
+		chromedp.Text(`main`, &dash, chromedp.ByQuery),
+		chromedp.Text(`#card-warnings .num`, &cardNum, chromedp.ByQuery),
+		chromedp.Click(`#card-warnings`),
+		chromedp.WaitVisible(`#fs-count`),
+		chromedp.Text(`#fs-count`, &count, chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll(".findlist > li .badge")].map(e => e.textContent)`, &sevs),
+		shot(t, "50-findings"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "50-findings-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.SetValue(`#fs-rule`, "legal-basis-missing", chromedp.ByQuery),
+		chromedp.Click(`#fs-filter`),
+		// The filtered page marks the rule chosen (the old page had it
+		// only set by script).
+		chromedp.WaitReady(`#fs-rule option[selected][value="legal-basis-missing"]`),
+		chromedp.Location(&filtered),
+		chromedp.Evaluate(`[...new Set([...document.querySelectorAll(".findlist > li strong")].map(e => e.textContent))].join("|")`, &rules),
+		chromedp.Click(`.findlist a.fix`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-legal_bases`),
+		chromedp.Location(&fixURL),
+		chromedp.Evaluate(`document.querySelector(location.hash) ? location.hash : "none"`, &focused),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dash, "Kein DSB benannt") {
+		t.Errorf("the dashboard does not say that no DPO is named: %.600s", dash)
+	}
+	if count != cardNum+" Befunde" {
+		t.Errorf("the card says %s warnings, the page %q", cardNum, count)
+	}
+	for _, s := range sevs {
+		if s != "Warnung" {
+			t.Errorf("a %q on the page of warnings", s)
+		}
+	}
+	if rules != "Rechtsgrundlage fehlt" {
+		t.Errorf("rule filter (%s) shows %q", filtered, rules)
+	}
+	if !strings.Contains(fixURL, "/edit") || focused != "#f-legal_bases" {
+		t.Errorf("Beheben led to %s (%s)", fixURL, focused)
 	}
 }

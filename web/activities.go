@@ -18,6 +18,9 @@ import (
 type dashboardData struct {
 	base
 	*app.Dashboard
+	// Controller are the findings about the controller's details (no DPO
+	// named, no address), shown first: they concern the whole register.
+	Controller []findingRow
 	Counts  severityCounts
 	Due     []dueMeasure
 	Formats []export.Format
@@ -37,8 +40,17 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id session.I
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "dashboard.html", dashboardData{base: h.base(r, id, "dashboard"), Dashboard: d,
-		Counts: countsOf(d.Lint.Counts), Due: dueView(d.Due, l), Formats: export.Formats})
+	cf, err := h.App.Findings(r.Context(), app.FindingFilter{Entity: "controller"})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	dd := dashboardData{base: h.base(r, id, "dashboard"), Dashboard: d,
+		Counts: countsOf(d.Lint.Counts), Due: dueView(d.Due, l), Formats: export.Formats}
+	for _, f := range export.Describe(cf.Items, l) {
+		dd.Controller = append(dd.Controller, findingRow{FindingView: f, Fix: fixLink(f.Finding, l)})
+	}
+	h.render(w, r, http.StatusOK, "dashboard.html", dd)
 }
 
 func dueView(ds []app.DueMeasure, l locale.Lang) []dueMeasure {

@@ -74,6 +74,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /toms/{id}/archive", h.page(auth.Write, h.confirmArchiveTom))
 	mux.HandleFunc("POST /toms/{id}/archive", h.form(auth.Write, audit.MeasureArchive, httpx.MaxForm, h.archiveTom))
 	mux.HandleFunc("POST /toms/{id}/review", h.form(auth.Write, audit.MeasureReview, httpx.MaxForm, h.markReviewed))
+	mux.HandleFunc("GET /findings", h.page(auth.Read, h.findingsPage))
 	mux.HandleFunc("GET /history", h.page(auth.Read, h.history))
 	mux.HandleFunc("GET /history/{entity}/{id}/{version}", h.page(auth.Read, h.revision))
 	mux.HandleFunc("POST /history/{entity}/{id}/{version}/restore", h.form(auth.Write, audit.RevisionRestore, httpx.MaxForm, h.restore))
