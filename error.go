@@ -6,6 +6,7 @@ package gdpr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"gdpr/locale"
 )
@@ -135,7 +136,9 @@ func LocalArgs(lang locale.Lang, args []any) []any {
 			// A quoted error without a code (a library's, a date's) is
 			// quoted as it is; the message quoting it is the user-facing
 			// one.
-			if ErrorCode(err) == EINTERNAL {
+			if k := osKey(err); k != "" {
+				out[i] = locale.T(lang, k)
+			} else if ErrorCode(err) == EINTERNAL {
 				out[i] = err.Error()
 			} else {
 				out[i] = Localized(err, lang)
@@ -146,4 +149,18 @@ func LocalArgs(lang locale.Lang, args []any) []any {
 		return args
 	}
 	return out
+}
+
+// osKey names the catalogue text of the file errors a user meets (a file
+// named on the command line that is not there, not readable).
+func osKey(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "error.file.notexist"
+	case errors.Is(err, fs.ErrPermission):
+		return "error.file.permission"
+	case errors.Is(err, fs.ErrExist):
+		return "error.file.exist"
+	}
+	return ""
 }

@@ -148,7 +148,7 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 // Logout ends the session with that cookie value and records it.
 func (a *App) Logout(ctx context.Context, sessionID string) error {
 	if _, ok := auth.PrincipalFrom(ctx); !ok {
-		return gdpr.Errorf(gdpr.EUNAUTHORIZED, "not signed in")
+		return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.signedout")
 	}
 	return a.store.EndSession(ctx, auth.HashSecret(sessionID))
 }
@@ -157,7 +157,7 @@ func (a *App) Logout(ctx context.Context, sessionID string) error {
 // EUNAUTHORIZED.
 func (a *App) IdentifySession(ctx context.Context, cookie string) (auth.Session, error) {
 	if cookie == "" {
-		return auth.Session{}, gdpr.Errorf(gdpr.EUNAUTHORIZED, "not signed in")
+		return auth.Session{}, gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.signedout")
 	}
 	return a.store.FindSession(ctx, auth.HashSecret(cookie))
 }
@@ -188,7 +188,7 @@ func (a *App) ChangePassword(ctx context.Context, current, next, repeat, keepSes
 	}
 	name, ok := userName(p)
 	if !ok {
-		return a.record(ctx, audit.PasswordChange, "", gdpr.Errorf(gdpr.EFORBIDDEN, "only a signed-in user changes a password"))
+		return a.record(ctx, audit.PasswordChange, "", gdpr.Keyed(gdpr.EFORBIDDEN, "", "auth.password.user"))
 	}
 	if next != repeat {
 		return a.record(ctx, audit.PasswordChange, name, gdpr.Keyed(gdpr.EINVALID, "repeat", "ui.account.differ"))

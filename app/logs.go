@@ -21,11 +21,11 @@ var MaxAttackRetention = period.MustParse("P7D")
 func AttackRetention(s string, now time.Time) (time.Duration, error) {
 	p, err := period.Parse(s)
 	if err != nil {
-		return 0, gdpr.Errorf(gdpr.EINVALID, "--attack-retention: %v", err)
+		return 0, gdpr.Keyed(gdpr.EINVALID, "attack-retention", "cli.wrap", "--attack-retention", err)
 	}
 	d := p.AddTo(now).Sub(now)
 	if limit := MaxAttackRetention.AddTo(now).Sub(now); d > limit {
-		return 0, gdpr.Errorf(gdpr.EINVALID, "--attack-retention %s: attack lines are kept at most %s", p, MaxAttackRetention)
+		return 0, gdpr.Keyed(gdpr.EINVALID, "attack-retention", "logs.retention.max", p, MaxAttackRetention)
 	}
 	return d, nil
 }

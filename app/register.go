@@ -43,10 +43,10 @@ func (a *App) Measures(ctx context.Context, f register.Filter) ([]*register.Meas
 
 func validFilter(f register.Filter) error {
 	if f.ThirdCountry != "" && !slices.Contains(register.ThirdCountryValues, f.ThirdCountry) {
-		return gdpr.FieldErrorf("third_country", "unknown value %q (want yes, no or unstated)", f.ThirdCountry)
+		return gdpr.Keyed(gdpr.EINVALID, "third_country", "filter.third_country", f.ThirdCountry)
 	}
 	if f.Status != nil && !slices.Contains(register.Statuses, *f.Status) {
-		return gdpr.FieldErrorf("status", "unknown status %q", *f.Status)
+		return gdpr.Keyed(gdpr.EINVALID, "status", "cli.status", *f.Status)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func create[T any](ctx context.Context, a *App, action, entity string, v T, id *
 		if entity == "measure" {
 			field = "title"
 		}
-		return zero, a.record(ctx, action, "", gdpr.FieldErrorf(field, "a %s needs a name", entity))
+		return zero, a.record(ctx, action, "", gdpr.Keyed(gdpr.EINVALID, field, "invalid.noname."+entity))
 	}
 	for attempt := 1; ; attempt++ {
 		if derive {
@@ -216,7 +216,7 @@ func (a *App) UpdateHeader(ctx context.Context, h register.Header, version int, 
 		return register.Header{}, err
 	}
 	if h.Controller == nil {
-		return register.Header{}, a.record(ctx, audit.ControllerUpdate, "controller", gdpr.FieldErrorf("controller", "the controller is missing"))
+		return register.Header{}, a.record(ctx, audit.ControllerUpdate, "controller", gdpr.Keyed(gdpr.EINVALID, "controller", "invalid.controller"))
 	}
 	if keepJoint {
 		cur, err := a.store.Header(ctx)

@@ -14,7 +14,7 @@ import (
 // ParseRetention reads a retention statement into rules with warnings.
 func (a *App) ParseRetention(text, topic string) (retention.Result, error) {
 	if text == "" {
-		return retention.Result{}, gdpr.FieldErrorf("text", "the retention statement is empty")
+		return retention.Result{}, gdpr.Keyed(gdpr.EINVALID, "text", "retention.empty")
 	}
 	return retention.Parse(text, retention.Context{Topic: topic}), nil
 }
@@ -25,11 +25,11 @@ func Events(in map[string]string) (map[retention.Event]time.Time, error) {
 	out := make(map[retention.Event]time.Time, len(in))
 	for name, val := range in {
 		if !retention.ValidEvent(retention.Event(name)) {
-			return nil, gdpr.FieldErrorf("events."+name, "unknown event %q (see gdpr retention events)", name)
+			return nil, gdpr.Keyed(gdpr.EINVALID, "events."+name, "retention.event.unknown", name)
 		}
 		t, err := retention.ParseEventDate(val)
 		if err != nil {
-			return nil, gdpr.FieldErrorf("events."+name, "%v", err)
+			return nil, gdpr.Keyed(gdpr.EINVALID, "events."+name, "cli.wrap", name, err)
 		}
 		out[retention.Event(name)] = t
 	}

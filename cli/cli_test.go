@@ -42,8 +42,13 @@ func TestImportCheckExport(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "4 Tätigkeiten, 8 Maßnahmen") || !strings.Contains(r.stdout, "Probelauf") {
 		t.Fatalf("dry run: %+v", r)
 	}
-	if r := gdpr(t, db, "activities", "list", "--format", "json"); !strings.Contains(r.stdout, `"total": 0`) {
-		t.Fatalf("dry run wrote: %+v", r)
+	// The dry run made no store, and reading one that is not there is
+	// refused, not answered with an empty list from a new empty store.
+	if r := gdpr(t, db, "activities", "list", "--format", "json"); r.code != 4 || !strings.Contains(r.stderr, "Kein Speicher unter "+db) {
+		t.Fatalf("dry run wrote, or a missing store was read: %+v", r)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("reading a missing store created it")
 	}
 	r = gdpr(t, db, "import", s000, s002)
 	if r.code != 0 || !strings.Contains(r.stdout, "Angelegt: 41, geändert: 0, unverändert: 0") {

@@ -39,10 +39,10 @@ Without --format the format follows the extension of -o, else yaml.`,
 			}
 			f, err := export.ParseFormat(format)
 			if err != nil {
-				return gdpr.Errorf(gdpr.EINVALID, "--format: %v", err)
+				return gdpr.Keyed(gdpr.EINVALID, "format", "cli.wrap", "--format", err)
 			}
 			if out == "" && (f == export.PDF || f == export.XLSX) && isTerminal(e.stdout) {
-				return gdpr.Errorf(gdpr.EINVALID, "%s is binary: write it to a file with -o FILE", f)
+				return gdpr.Keyed(gdpr.EINVALID, "output", "cli.export.binary", f)
 			}
 			if out == "" || out == "-" {
 				// Standard output gets the document only when it is

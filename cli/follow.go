@@ -39,7 +39,7 @@ It runs until interrupted.`,
 			if f.out != "-" {
 				file, err := os.OpenFile(f.out, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 				if err != nil {
-					return gdpr.Errorf(gdpr.EINVALID, "-o %s: %v", f.out, err)
+					return gdpr.Keyed(gdpr.EINVALID, "output", "cli.wrap", "-o "+f.out, err)
 				}
 				defer file.Close()
 				w = file
@@ -127,7 +127,7 @@ func (fl *follower) run(ctx context.Context, emit func(block []byte) error) erro
 			case errors.Is(err, fs.ErrNotExist):
 				f = nil
 			case err != nil:
-				return gdpr.Errorf(gdpr.EINVALID, "%s: %v", fl.path, err)
+				return gdpr.Keyed(gdpr.EINVALID, "input", "cli.wrap", fl.path, err)
 			case first && !fl.fromStart:
 				if _, err := f.Seek(0, io.SeekEnd); err != nil {
 					return err

@@ -34,8 +34,9 @@ func storeExists(dsn string) bool {
 func newImport(e *env) *cobra.Command {
 	var dryRun, verbose, diff bool
 	cmd := &cobra.Command{
-		Use:   "import [--dry-run] FILE...",
-		Short: "Import registers and TOM documents into the store",
+		Annotations: createsStore,
+		Use:         "import [--dry-run] FILE...",
+		Short:       "Import registers and TOM documents into the store",
 		Long: `Import reads each FILE (- for standard input), detects its format from the
 content and merges everything into the store in one transaction: either all
 files are imported or nothing is written.

@@ -12,6 +12,7 @@ import (
 
 	"gdpr"
 	"gdpr/app"
+	"gdpr/locale"
 	"gdpr/register"
 )
 
@@ -35,7 +36,7 @@ func (l *listFlags) filter() (register.Filter, error) {
 	if l.status != "" {
 		s := register.Status(l.status)
 		if !contains(register.Statuses, s) {
-			return f, gdpr.Errorf(gdpr.EINVALID, "--status: unknown status %q", l.status)
+			return f, gdpr.Keyed(gdpr.EINVALID, "status", "cli.status", l.status)
 		}
 		f.Status = &s
 	}
@@ -151,9 +152,9 @@ func newActivities(e *env) *cobra.Command {
 			return a.Activity(ctx, id)
 		},
 		func(a *register.Activity) []string {
-			return []string{a.ID, string(a.Status), e.t("value.role." + string(a.Role)), a.Name}
+			return []string{a.ID, e.t("value.status." + string(a.Status)), e.t("value.role." + string(a.Role)), a.Name}
 		},
-		[]string{"ID", "STATUS", "ROLE", "NAME"})
+		[]string{e.t("cli.col.id"), e.t("cli.col.status"), e.t("cli.col.role"), e.t("cli.col.name")})
 }
 
 func newTOMs(e *env) *cobra.Command {
@@ -165,13 +166,16 @@ func newTOMs(e *env) *cobra.Command {
 		func(m *register.Measure) []string {
 			cat := "-"
 			if m.Category != "" {
-				cat = string(m.Category)
+				cat = e.t("value.category." + string(m.Category))
 			}
 			reviewed := "-"
 			if m.LastReviewed != nil {
 				reviewed = m.LastReviewed.String()
+				if e.lang == locale.DE {
+					reviewed = m.LastReviewed.German()
+				}
 			}
 			return []string{m.ID, cat, reviewed, m.Title}
 		},
-		[]string{"ID", "CATEGORY", "REVIEWED", "TITLE"})
+		[]string{e.t("cli.col.id"), e.t("cli.col.category"), e.t("cli.col.reviewed"), e.t("cli.col.title")})
 }

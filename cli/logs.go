@@ -108,7 +108,7 @@ func readKey(path string, create bool) ([]byte, error) {
 	}
 	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(k) != seal.KeySize {
-		return nil, gdpr.Errorf(gdpr.EINVALID, "%s: not a key of %d hex-encoded bytes", path, seal.KeySize)
+		return nil, gdpr.Keyed(gdpr.EINVALID, "key", "cli.logs.key", path, seal.KeySize)
 	}
 	return k, nil
 }
@@ -129,19 +129,19 @@ type detectorFile struct {
 func loadDetectors(path string) ([]logscrub.Detector, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, gdpr.Errorf(gdpr.EINVALID, "--detectors: %v", err)
+		return nil, gdpr.Keyed(gdpr.EINVALID, "detectors", "cli.wrap", "--detectors", err)
 	}
 	var df detectorFile
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&df); err != nil {
-		return nil, gdpr.Errorf(gdpr.EINVALID, "%s: %v", path, err)
+		return nil, gdpr.Keyed(gdpr.EINVALID, "detectors", "cli.wrap", path, err)
 	}
 	var out []logscrub.Detector
 	for i, d := range df.Detectors {
 		det, err := logscrub.NewRegexDetector(d.Name, d.Pattern)
 		if err != nil {
-			return nil, gdpr.Errorf(gdpr.EINVALID, "%s: detectors[%d]: %v", path, i, err)
+			return nil, gdpr.Keyed(gdpr.EINVALID, "detectors", "cli.wrap", fmt.Sprintf("%s: detectors[%d]", path, i), err)
 		}
 		out = append(out, det)
 	}
@@ -167,7 +167,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 		m.Write([]byte(e.now().In(time.UTC).Format("2006-01-02")))
 		opts.Key = m.Sum(nil)
 	default:
-		return gdpr.Errorf(gdpr.EINVALID, "--mode: want zero, truncate or pseudonym, got %q", f.mode)
+		return gdpr.Keyed(gdpr.EINVALID, "mode", "cli.oneof", "mode", "zero, truncate, pseudonym", f.mode)
 	}
 	sc, err := logscrub.New(opts)
 	if err != nil {
@@ -249,7 +249,7 @@ func openLogInput(e *env, name string) (io.Reader, int64, func(), error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, 0, nil, gdpr.Errorf(gdpr.EINVALID, "-i %s: %v", name, unwrapPath(err))
+			return nil, 0, nil, gdpr.Keyed(gdpr.EINVALID, "input", "cli.wrap", "-i "+name, unwrapPath(err))
 		}
 		if fi, err := f.Stat(); err == nil {
 			size = fi.Size()
@@ -260,7 +260,7 @@ func openLogInput(e *env, name string) (io.Reader, int64, func(), error) {
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, 0, nil, gdpr.Errorf(gdpr.EINVALID, "%s: %v", name, err)
+			return nil, 0, nil, gdpr.Keyed(gdpr.EINVALID, "input", "cli.wrap", name, err)
 		}
 		return zr, 0, closeFn, nil
 	}
@@ -276,7 +276,7 @@ func openLogOutput(e *env, name string, gz bool) (io.Writer, func() error, error
 		var err error
 		file, err = os.CreateTemp(filepath.Dir(name), ".gdpr-logs-*")
 		if err != nil {
-			return nil, nil, gdpr.Errorf(gdpr.EINVALID, "-o %s: %v", name, err)
+			return nil, nil, gdpr.Keyed(gdpr.EINVALID, "output", "cli.wrap", "-o "+name, err)
 		}
 		w = file
 		gz = gz || strings.HasSuffix(name, ".gz")

@@ -95,7 +95,7 @@ still pending (exit 0): the pending branch can only end it earlier. See
 			for _, kv := range events {
 				name, val, ok := strings.Cut(kv, "=")
 				if !ok {
-					return gdpr.Errorf(gdpr.EINVALID, "--event %q: want NAME=YYYY-MM-DD", kv)
+					return gdpr.Keyed(gdpr.EINVALID, "event", "cli.retention.event", kv)
 				}
 				raw[name] = val
 			}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -83,8 +85,16 @@ func (e *env) open(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, e.db, store.WithClock(e.now))
 }
 
+// createsStore marks the commands that may make a new store (import, the
+// first user or token): every other command refuses to read a store that
+// is not there, rather than make an empty one and report nothing.
+var createsStore = map[string]string{"store": "create"}
+
 // withStore runs fn with the opened store and closes it afterwards.
 func (e *env) withStore(cmd *cobra.Command, fn func(s *store.Store) error) error {
+	if cmd.Annotations["store"] != "create" && !storeExists(e.db) {
+		return gdpr.Keyed(gdpr.ENOTFOUND, "db", "cli.nostore", strings.TrimPrefix(e.db, "sqlite:"))
+	}
 	s, err := e.open(cmd.Context())
 	if err != nil {
 		return err
@@ -123,7 +133,7 @@ func oneOf(flag, value string, allowed ...string) error {
 			return nil
 		}
 	}
-	return gdpr.Errorf(gdpr.EINVALID, "--%s: want %s, got %q", flag, strings.Join(allowed, " or "), value)
+	return gdpr.Keyed(gdpr.EINVALID, flag, "cli.oneof", flag, strings.Join(allowed, ", "), value)
 }
 
 func (e *env) t(key string, args ...any) string { return locale.T(e.lang, key, args...) }
@@ -168,7 +178,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			l, ok := locale.Parse(e.langFlag)
 			if !ok {
-				return gdpr.Errorf(gdpr.EINVALID, "--lang: unsupported language %q (want de or en)", e.langFlag)
+				return gdpr.Keyed(gdpr.EINVALID, "lang", "cli.lang", e.langFlag)
 			}
 			e.lang = l
 			return nil
@@ -212,31 +222,86 @@ func Run(ctx context.Context, o Options, args []string, stdin io.Reader, stdout,
 	if l == "" {
 		l, _ = locale.Parse(e.langFlag)
 	}
-	fmt.Fprintln(stderr, "gdpr:", gdpr.Localized(err, l))
 	if strings.HasPrefix(err.Error(), "unknown command") {
+		// cobra's own words; the command named is the first argument
+		// that is no flag.
+		word := ""
+		for _, a := range args {
+			if !strings.HasPrefix(a, "-") {
+				word = a
+				break
+			}
+		}
+		fmt.Fprintln(stderr, "gdpr:", locale.T(l, "cli.unknown.command", word))
 		return ExitInvalid
 	}
+	fmt.Fprintln(stderr, "gdpr:", gdpr.Localized(err, l))
 	return exitCode(err)
 }
 
-// usageErr marks cobra's flag and argument errors as invalid input.
+// flagErrors read pflag's messages, which carry no codes, into catalogue
+// keys: the user reads them in the chosen language.
+var flagErrors = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^unknown flag: (\S+)`), "cli.flag.unknown"},
+	{regexp.MustCompile(`^unknown shorthand flag: '(.)'`), "cli.flag.unknown"},
+	{regexp.MustCompile(`^flag needs an argument: (?:'(.)' in -\S+|(\S+))`), "cli.flag.noarg"},
+	{regexp.MustCompile(`^invalid argument "(.*)" for "(\S+)`), "cli.flag.bad"},
+}
+
+// usageErr marks cobra's flag errors as invalid input, in the catalogue's
+// words where the message is one it knows.
 func usageErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &gdpr.Error{Code: gdpr.EINVALID, Message: err.Error()}
+	msg := err.Error()
+	for _, f := range flagErrors {
+		m := f.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		var args []any
+		for _, a := range m[1:] {
+			if a != "" {
+				args = append(args, a)
+			}
+		}
+		if f.key == "cli.flag.bad" && len(args) == 2 {
+			args[0], args[1] = args[1], args[0] // flag first
+		}
+		return gdpr.Keyed(gdpr.EINVALID, "", f.key, args...)
+	}
+	return &gdpr.Error{Code: gdpr.EINVALID, Message: msg}
 }
 
-// nArgs is cobra.ExactArgs with an invalid-input error.
+// nArgs accepts exactly n arguments.
 func nArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error { return usageErr(cobra.ExactArgs(n)(cmd, args)) }
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return gdpr.Keyed(gdpr.EINVALID, "", "cli.args.exact", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
 }
 
 func minArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error { return usageErr(cobra.MinimumNArgs(n)(cmd, args)) }
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return gdpr.Keyed(gdpr.EINVALID, "", "cli.args.min", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
 }
 
-func noArgs(cmd *cobra.Command, args []string) error { return usageErr(cobra.NoArgs(cmd, args)) }
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return gdpr.Keyed(gdpr.EINVALID, "", "cli.args.none", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
 
 func newVersion(e *env) *cobra.Command {
 	return &cobra.Command{
@@ -244,8 +309,46 @@ func newVersion(e *env) *cobra.Command {
 		Short: "Print the version",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(e.stdout, "gdpr", Version)
+			fmt.Fprintln(e.stdout, versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine is "gdpr VERSION (commit COMMIT[, changed], go GO)" from the
+// build information: the module version of an installed release, the VCS
+// revision of a build from a checkout. Version, when set at build time,
+// comes first.
+func versionLine() string {
+	v, commit, dirty, goVer := Version, "", false, ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVer = bi.GoVersion
+		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	line := "gdpr " + v
+	var parts []string
+	if commit != "" {
+		c := "commit " + commit[:min(12, len(commit))]
+		if dirty {
+			c += "+"
+		}
+		parts = append(parts, c)
+	}
+	if goVer != "" {
+		parts = append(parts, goVer)
+	}
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return line
 }

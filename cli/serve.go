@@ -94,7 +94,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return gdpr.Errorf(gdpr.EINVALID, "--addr %s: %v", addr, err)
+				return gdpr.Keyed(gdpr.EINVALID, "addr", "cli.wrap", "--addr "+addr, err)
 			}
 			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted})
 			defer handler.Close()
@@ -140,7 +140,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 func loopbackOnly(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return gdpr.Errorf(gdpr.EINVALID, "--addr %q: %v", addr, err)
+		return gdpr.Keyed(gdpr.EINVALID, "addr", "cli.wrap", "--addr "+addr, err)
 	}
 	if host == "localhost" {
 		return nil
@@ -148,7 +148,7 @@ func loopbackOnly(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return gdpr.Errorf(gdpr.EINVALID, "--addr %q: gdpr speaks plain HTTP and so serves on loopback addresses only (127.0.0.1, ::1, localhost); put a TLS reverse proxy in front if others must reach it", addr)
+	return gdpr.Keyed(gdpr.EINVALID, "addr", "cli.serve.loopback", addr)
 }
 
 // loadDemo loads the demo register into an empty store.
@@ -158,7 +158,7 @@ func loadDemo(ctx context.Context, s *store.Store) error {
 		return err
 	}
 	if n > 0 {
-		return gdpr.Errorf(gdpr.ECONFLICT, "--demo loads into an empty store, but %s holds %d activities; leave out --db to use a temporary demo store", s.Redacted(), n)
+		return gdpr.Keyed(gdpr.ECONFLICT, "db", "cli.serve.notempty", s.Redacted(), n)
 	}
 	r, err := demo.Register()
 	if err != nil {
@@ -235,7 +235,7 @@ func applyMemoryLimit(s string, explicit bool) error {
 	}
 	n, err := parseBytes(s)
 	if err != nil {
-		return gdpr.Errorf(gdpr.EINVALID, "--memory-limit %q: %v", s, err)
+		return gdpr.Keyed(gdpr.EINVALID, "memory-limit", "cli.wrap", "--memory-limit "+s, err)
 	}
 	if n == 0 {
 		n = math.MaxInt64 // none

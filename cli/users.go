@@ -21,8 +21,9 @@ func newUsers(e *env) *cobra.Command {
 	var role string
 	var fromStdin bool
 	add := &cobra.Command{
-		Use:   "add NAME --role admin|editor|auditor [--password-stdin]",
-		Short: "Add a user; the password is asked for, or read from standard input",
+		Annotations: createsStore,
+		Use:         "add NAME --role admin|editor|auditor [--password-stdin]",
+		Short:       "Add a user; the password is asked for, or read from standard input",
 		Long: `Add creates a user with a role: admin (users, tokens, settings and all an
 editor may), editor (the data-protection officer: edits the register) or
 auditor (reads and exports). The password (at least 12 characters, not a
@@ -81,7 +82,7 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 	} else {
 		f, ok := e.stdin.(*os.File)
 		if !ok || !term.IsTerminal(int(f.Fd())) {
-			return "", gdpr.Errorf(gdpr.EINVALID, "no terminal to ask for the password: use --password-stdin")
+			return "", gdpr.Keyed(gdpr.EINVALID, "password", "cli.password.noterm")
 		}
 		fmt.Fprint(e.stderr, e.t("cli.users.password"))
 		a, err := term.ReadPassword(int(f.Fd()))
@@ -96,7 +97,7 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 			return "", err
 		}
 		if string(a) != string(b) {
-			return "", gdpr.Errorf(gdpr.EINVALID, "the passwords differ")
+			return "", gdpr.Keyed(gdpr.EINVALID, "password", "cli.password.differ")
 		}
 		pw = string(a)
 	}
@@ -107,9 +108,10 @@ func newTokens(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "tokens", Short: "Manage API tokens for scripts (Authorization: Bearer TOKEN)"}
 	var role string
 	create := &cobra.Command{
-		Use:   "create NAME --role admin|editor|auditor",
-		Short: "Create an API token; it is printed once and stored only as a hash",
-		Args:  nArgs(1),
+		Annotations: createsStore,
+		Use:         "create NAME --role admin|editor|auditor",
+		Short:       "Create an API token; it is printed once and stored only as a hash",
+		Args:        nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := auth.ParseRole(role)
 			if err != nil {
