@@ -56,7 +56,7 @@ Exit status: 0 without errors, 1 with errors.`,
 					if f.EntityID != "" {
 						entry += " " + f.EntityID
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s [%s]\n", e.t("value.severity."+string(f.Severity)), entry, f.Code, f.Message, f.Ref)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s [%s]\n", e.t("value.severity."+string(f.Severity)), entry, f.Rule, f.Message, f.Citation)
 				}
 				tw.Flush()
 				fmt.Fprintln(e.stdout, e.t("cli.check.summary", n[register.SevError], n[register.SevWarning], n[register.SevInfo]))

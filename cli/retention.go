@@ -11,6 +11,8 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/export"
+	"gdpr/locale"
+	"gdpr/register"
 	"gdpr/retention"
 )
 
@@ -54,12 +56,14 @@ statutory duty claimed for marketing data is recognised.`,
 				fmt.Fprintln(e.stdout, e.t("cli.retention.norule"))
 			}
 			for _, r := range v.Rules {
-				fmt.Fprintf(e.stdout, "%s\n  %s\n", r.Description, r.Rule.String())
+				// The rule in words; its compact form (event ids) is in
+				// --format json.
+				fmt.Fprintln(e.stdout, r.Description)
 			}
 			fmt.Fprintln(e.stdout, e.t("cli.retention.confidence", v.Confidence*100))
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			for _, w := range v.Warnings {
-				fmt.Fprintf(tw, "%s\t%s\t%s [%s]\n", e.t("value.severity."+string(w.Severity)), w.Code, w.Message, w.Ref)
+				fmt.Fprintf(tw, "%s\t%s\t%s [%s]\n", e.t("value.severity."+string(w.Severity)), e.t("rule."+register.RetentionCodePrefix+w.Code), w.Message, locale.Cite(e.lang, w.Ref))
 			}
 			return tw.Flush()
 		},

@@ -301,3 +301,22 @@ func TestSlugs(t *testing.T) {
 		}
 	}
 }
+
+func TestValidEmailPhone(t *testing.T) {
+	for _, c := range []struct {
+		s          string
+		email, tel bool
+	}{
+		{"info@allegro-it.de", true, false}, {"hans@müller.de", true, false}, {"info(at)firma.de", false, false},
+		{"a b@firma.de", false, false}, {"name@localhost", false, false},
+		{"02951-9336991", false, true}, {"+49 5251 123456", false, true}, {"(0521) 1 23 45", false, true},
+		{"05251/12345 Durchwahl 12", false, true}, {"bitte anrufen", false, false}, {"123", false, false},
+	} {
+		if got := register.ValidEmail(c.s); got != c.email {
+			t.Errorf("ValidEmail(%q) = %v", c.s, got)
+		}
+		if got := register.ValidPhone(c.s); got != c.tel {
+			t.Errorf("ValidPhone(%q) = %v", c.s, got)
+		}
+	}
+}

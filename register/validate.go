@@ -2,6 +2,7 @@ package register
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -24,45 +25,82 @@ func (a *Activity) Normalize() {
 // may be incomplete, the lint reports it. Returns an EINVALID *gdpr.Error
 // naming the field.
 func (a *Activity) Validate() error {
-	if !ValidID(a.ID) {
-		return gdpr.Keyed(gdpr.EINVALID, "id", "invalid.id", a.ID)
+	if ps := a.Problems(); len(ps) > 0 {
+		return ps[0]
+	}
+	return nil
+}
+
+// Problems returns every structural problem of the activity, each an
+// EINVALID *gdpr.Error naming its field, in field order: a form shows
+// them all at once. Validate returns the first.
+func (a *Activity) Problems() []*gdpr.Error {
+	var out []*gdpr.Error
+	add := func(field, key string, args ...any) {
+		out = append(out, gdpr.Keyed(gdpr.EINVALID, field, key, args...))
 	}
 	if strings.TrimSpace(a.Name) == "" {
-		return gdpr.Keyed(gdpr.EINVALID, "name", "invalid.noname", a.ID)
+		add("name", "invalid.noname", a.ID)
+	}
+	if !ValidID(a.ID) {
+		add("id", "invalid.id", a.ID)
 	}
 	if a.Role != "" && a.Role != RoleController && a.Role != RoleProcessor {
-		return gdpr.Keyed(gdpr.EINVALID, "role", "invalid.role", a.Role)
+		add("role", "invalid.role", a.Role)
 	}
 	if a.Status != "" && !slices.Contains(Statuses, a.Status) {
-		return gdpr.Keyed(gdpr.EINVALID, "status", "invalid.status", a.Status, joinAny(Statuses))
+		add("status", "invalid.status", a.Status, joinAny(Statuses))
 	}
 	for i, r := range a.Recipients.Items {
 		if strings.TrimSpace(r.Name) == "" {
-			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].name", i), "invalid.recipient")
+			add(fmt.Sprintf("recipients[%d].name", i), "invalid.recipient")
 		}
 		if r.Kind != "" && !slices.Contains(RecipientKinds, r.Kind) {
-			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("recipients[%d].kind", i), "invalid.kind", r.Kind)
+			add(fmt.Sprintf("recipients[%d].kind", i), "invalid.kind", r.Kind)
 		}
 	}
 	for i, t := range a.ThirdCountryTransfers.Items {
 		if strings.TrimSpace(t.Country) == "" {
-			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("third_country_transfers[%d].country", i), "invalid.country")
+			add(fmt.Sprintf("third_country_transfers[%d].country", i), "invalid.country")
 		}
 	}
 	for i, r := range a.Retention {
 		if strings.TrimSpace(r.Text) == "" {
-			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("retention[%d].text", i), "invalid.retention")
+			add(fmt.Sprintf("retention[%d].text", i), "invalid.retention")
 		}
 		if r.Rule != nil {
 			if err := r.Rule.Validate(); err != nil {
-				return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("retention[%d].rule", i), "invalid.rule", err)
+				add(fmt.Sprintf("retention[%d].rule", i), "invalid.rule", err)
 			}
 		}
 	}
 	if a.DPIA != nil && !slices.Contains([]Tristate{Yes, No, Unknown}, a.DPIA.Required) {
-		return gdpr.Keyed(gdpr.EINVALID, "dpia.required", "invalid.dpia", a.DPIA.Required)
+		add("dpia.required", "invalid.dpia", a.DPIA.Required)
 	}
-	return nil
+	return out
+}
+
+var (
+	emailForm = regexp.MustCompile(`^[^\s@<>()\[\],;:"]+@[^\s@<>()\[\],;:"]+\.[^\s@<>()\[\],;:".]{2,}$`)
+	phoneForm = regexp.MustCompile(`^\+?[0-9 ()/.\-–]+(\s*(ext\.?|Durchwahl|DW|x)\s*[0-9]+)?$`)
+)
+
+// ValidEmail reports whether s has the form of an e-mail address
+// (local@domain.tld, no spaces): what a form can check without sending.
+func ValidEmail(s string) bool { return emailForm.MatchString(strings.TrimSpace(s)) }
+
+// ValidPhone reports whether s has the form of a telephone number: digits
+// with the usual separators (+49 5251 123-45, 05251/12345, (0521) 1 23),
+// at least five digits.
+func ValidPhone(s string) bool {
+	s = strings.TrimSpace(s)
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return digits >= 5 && phoneForm.MatchString(s)
 }
 
 // Normalize fills defaults: a measure is in force (approved) unless stated.

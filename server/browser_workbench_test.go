@@ -349,3 +349,54 @@ func TestBrowserFindings(t *testing.T) {
 		t.Errorf("Beheben led to %s (%s)", fixURL, focused)
 	}
 }
+
+// TestBrowserFormErrors: the browser refuses an activity without a name;
+// the server, asked anyway, reports every problem of the submit at once,
+// each beside its field, the missing name on the name field, and a
+// malformed e-mail and phone.
+func TestBrowserFormErrors(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var missing, summary, nameErr, mailErr, phoneErr, kindErr, url string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/activities/new"),
+		chromedp.WaitVisible(`#f-name`),
+		chromedp.Click(`#save`),
+		chromedp.Evaluate(`String(document.querySelector("#f-name").validity.valueMissing)`, &missing),
+		chromedp.Location(&url),
+		// Past the browser's check, as a client without one would post.
+		chromedp.Evaluate(`document.querySelector("form.artform").noValidate = true`, nil),
+		chromedp.SetValue(`#f-contact_phone`, "bitte anrufen", chromedp.ByQuery),
+		chromedp.SetValue(`#f-recipients`, "Steuerbüro | Steuerberater", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("#f-contact_email").type = "text"`, nil),
+		chromedp.SetValue(`#f-contact_email`, "info(at)firma.de", chromedp.ByQuery),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#errors`),
+		chromedp.Text(`#errors`, &summary, chromedp.ByQuery),
+		chromedp.Text(`#e-name`, &nameErr, chromedp.ByQuery),
+		chromedp.Text(`#e-contact_email`, &mailErr, chromedp.ByQuery),
+		chromedp.Text(`#e-contact_phone`, &phoneErr, chromedp.ByQuery),
+		chromedp.Text(`#e-recipients`, &kindErr, chromedp.ByQuery),
+		shot(t, "60-form-errors"),
+		chromedp.EmulateViewport(390, 844),
+		shot(t, "60-form-errors-phone"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing != "true" || !strings.HasSuffix(url, "/activities/new") {
+		t.Errorf("the browser let an activity without a name go (%s, at %s)", missing, url)
+	}
+	if !strings.Contains(nameErr, "Bezeichnung") || !strings.Contains(mailErr, "E-Mail-Adresse") || !strings.Contains(phoneErr, "Telefonnummer") ||
+		!strings.Contains(kindErr, "Art des Empfängers") {
+		t.Errorf("field errors: name %q, e-mail %q, phone %q, recipients %q", nameErr, mailErr, phoneErr, kindErr)
+	}
+	for _, want := range []string{"Bezeichnung der Verarbeitungstätigkeit", "Telefon", "E-Mail", "Kategorien von Empfängern"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q: %s", want, summary)
+		}
+	}
+}

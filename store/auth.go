@@ -36,7 +36,7 @@ func (s *Store) FindUser(ctx context.Context, name string) (auth.User, string, e
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT name, role, password_hash, disabled, created_at FROM users WHERE name = ?`), name).
 		Scan(&u.Name, &role, &hash, &disabled, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, "", gdpr.Errorf(gdpr.ENOTFOUND, "user %q not found", name)
+		return u, "", notFound("user", name)
 	}
 	if err != nil {
 		return u, "", translate(err, "find user")
@@ -90,7 +90,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, name string, disabled bool)
 			return translate(err, "disable user")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return gdpr.Errorf(gdpr.ENOTFOUND, "user %q not found", name)
+			return notFound("user", name)
 		}
 		if disabled {
 			for _, q := range []string{`DELETE FROM sessions WHERE user_name = ?`, `DELETE FROM login_devices WHERE user_name = ?`} {
@@ -116,7 +116,7 @@ func (s *Store) SetPassword(ctx context.Context, name, hash, keep string) error 
 			return translate(err, "set password")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return gdpr.Errorf(gdpr.ENOTFOUND, "user %q not found", name)
+			return notFound("user", name)
 		}
 		if _, err = w.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_name = ? AND id_hash <> ?`), name, keep); err != nil {
 			return translate(err, "end sessions")
@@ -325,7 +325,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 			return translate(err, "revoke token")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return gdpr.Errorf(gdpr.ENOTFOUND, "token %q not found or revoked already", name)
+			return gdpr.Keyed(gdpr.ENOTFOUND, "", "notfound.token", name)
 		}
 		return w.audit(ctx, audit.TokenRevoke, name, "")
 	})

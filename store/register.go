@@ -521,7 +521,7 @@ func (s *Store) RestoreRevision(ctx context.Context, entity, id string, version 
 	var snap string
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT snapshot FROM revisions WHERE entity = ? AND entity_id = ? AND version = ?`), entity, id, version).Scan(&snap)
 	if errors.Is(err, sql.ErrNoRows) {
-		return gdpr.Errorf(gdpr.ENOTFOUND, "no revision %d of %s %q", version, entity, id)
+		return gdpr.Keyed(gdpr.ENOTFOUND, "", "notfound.revision", version, id)
 	}
 	if err != nil {
 		return translate(err, "restore")

@@ -280,5 +280,5 @@ func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
 
 func notFound(kind, id string) error {
-	return gdpr.Errorf(gdpr.ENOTFOUND, "%s %q not found", kind, id)
+	return gdpr.Keyed(gdpr.ENOTFOUND, "", "notfound."+kind, id)
 }

@@ -21,6 +21,8 @@ type dashboardData struct {
 	// Controller are the findings about the controller's details (no DPO
 	// named, no address), shown first: they concern the whole register.
 	Controller []findingRow
+	// Recent are the latest changes as the history lists them.
+	Recent  []historyRow
 	Counts  severityCounts
 	Due     []dueMeasure
 	Formats []export.Format
@@ -47,6 +49,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id session.I
 	}
 	dd := dashboardData{base: h.base(r, id, "dashboard"), Dashboard: d,
 		Counts: countsOf(d.Lint.Counts), Due: dueView(d.Due, l), Formats: export.Formats}
+	for _, rv := range d.Recent {
+		dd.Recent = append(dd.Recent, historyRow{Rev: rv, Name: export.EntryName(rv.Entity, rv.Snapshot, l), When: locale.Time(l, rv.At),
+			Kind: locale.T(l, "value.entity."+rv.Entity), Action: locale.T(l, "value.revision."+rv.Action), Actor: export.ActorText(rv.Actor, l)})
+	}
 	for _, f := range export.Describe(cf.Items, l) {
 		dd.Controller = append(dd.Controller, findingRow{FindingView: f, Fix: fixLink(f.Finding, l)})
 	}
@@ -172,7 +178,22 @@ type formData struct {
 	// Art. 32 category; OtherTOMs the references that name no measure.
 	Picks     []pickGroup
 	OtherTOMs string
+	// ErrorList is Errors in the form's order, for the summary above it.
+	ErrorList []formError
 }
+
+// formError is one entry of the error summary: the field, its label and
+// what is wrong.
+type formError struct{ Field, Label, Message string }
+
+// activityFields are the form's fields in its order (Art. 30(1) a to g),
+// with their labels, for the error summary.
+var activityFields = [][2]string{{"name", "label.name"}, {"id", "label.id"}, {"role", "label.role"}, {"controllers", "label.controllers"},
+	{"contact_name", "ui.contact.name"}, {"contact_phone", "label.phone"}, {"contact_email", "label.email"}, {"introduced", "label.introduced"},
+	{"department", "label.department"}, {"description", "label.description"}, {"purposes", "label.purposes"}, {"legal_bases", "label.legal_bases"},
+	{"data_subjects", "label.data_subjects"}, {"data_categories", "label.data_categories"}, {"recipients", "label.recipients"},
+	{"transfers", "label.third_country_transfers"}, {"retention", "label.retention"}, {"toms_other", "label.toms"},
+	{"data_location", "label.data_location"}, {"dpia_required", "label.dpia"}, {"dpia_reason", "ui.dpia.reason"}, {"status", "label.status"}, {"notes", "label.notes"}}
 
 type pickGroup struct {
 	Label string
@@ -197,6 +218,11 @@ func (h *Handler) formPage(w http.ResponseWriter, r *http.Request, id session.Id
 		return
 	}
 	d.Picks, d.OtherTOMs = picksOf(ms, f.TOMs, lang(r))
+	for _, fl := range activityFields {
+		if msg := errs[fl[0]]; msg != "" && status != http.StatusConflict {
+			d.ErrorList = append(d.ErrorList, formError{fl[0], locale.T(lang(r), fl[1]), msg})
+		}
+	}
 	h.render(w, r, status, "activity_form.html", d)
 }
 

@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+
+	"gdpr/audit"
+	"gdpr/locale"
 	"strconv"
 	"strings"
 
@@ -45,9 +48,28 @@ func (h *Handler) saveController(w http.ResponseWriter, r *http.Request, id sess
 		c.DPO = &dpo
 	}
 	version, _ := strconv.Atoi(v("version"))
+	d := controllerData{base: h.base(r, id, "dashboard"), Title: v("title"), C: c, DPO: dpo, Version: version}
+	l := lang(r)
+	// The form's own checks, all at once, beside their fields.
+	errs := fieldErrors{}
+	if c.Name == "" {
+		errs["name"] = gdpr.Localized(gdpr.Keyed(gdpr.EINVALID, "name", "invalid.controller"), l)
+	}
+	for _, f := range []struct{ field, value, key string }{{"email", c.Email, "ui.err.email"}, {"phone", c.Phone, "ui.err.phone"},
+		{"dpo_email", dpo.Email, "ui.err.email"}, {"dpo_phone", dpo.Phone, "ui.err.phone"}} {
+		ok := f.value == "" || (f.key == "ui.err.email" && register.ValidEmail(f.value)) || (f.key == "ui.err.phone" && register.ValidPhone(f.value))
+		if !ok {
+			errs[f.field] = locale.T(l, f.key)
+		}
+	}
+	if len(errs) > 0 {
+		h.App.Failed(r.Context(), audit.ControllerUpdate, "controller", gdpr.EINVALID)
+		d.Errors = errs
+		h.render(w, r, http.StatusUnprocessableEntity, "controller.html", d)
+		return
+	}
 	// Joint controllers are kept; this form does not edit them.
 	_, err := h.App.UpdateHeader(r.Context(), register.Header{Title: v("title"), Controller: &c}, version, true)
-	d := controllerData{base: h.base(r, id, "dashboard"), Title: v("title"), C: c, DPO: dpo, Version: version}
 	switch gdpr.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/?done=saved&lang="+string(lang(r)), http.StatusSeeOther)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -177,13 +176,18 @@ func activityFromForm(r *http.Request, old *register.Activity, l locale.Lang) (a
 		}
 		a.DPIA = &register.DPIA{Required: req, Reason: f.DPIAReason}
 	}
+	if f.ContactEmail != "" && !register.ValidEmail(f.ContactEmail) {
+		errs["contact_email"] = locale.T(l, "ui.err.email")
+	}
+	if f.ContactPhone != "" && !register.ValidPhone(f.ContactPhone) {
+		errs["contact_phone"] = locale.T(l, "ui.err.phone")
+	}
 	a.Normalize()
-	if err := a.Validate(); err != nil {
-		var ge *gdpr.Error
-		if errors.As(err, &ge) {
-			errs[fieldOf(ge.Field)] = ge.Message
-		} else {
-			errs["name"] = err.Error()
+	// Every problem at once, each beside its field; the first of a field
+	// wins.
+	for _, p := range a.Problems() {
+		if k := fieldOf(p.Field); errs[k] == "" {
+			errs[k] = gdpr.Localized(p, l)
 		}
 	}
 	return f, a, errs
@@ -194,8 +198,11 @@ func fieldOf(path string) string {
 	if i := strings.IndexAny(path, "[."); i > 0 {
 		path = path[:i]
 	}
-	if path == "third_country_transfers" {
+	switch path {
+	case "third_country_transfers":
 		return "transfers"
+	case "dpia":
+		return "dpia_required"
 	}
 	return path
 }

@@ -79,12 +79,14 @@ func funcs() template.FuncMap {
 			}
 			return field
 		},
-		"lines": func(xs []string) string { return strings.Join(xs, "\n") },
-		"join":  strings.Join,
-		"has":   func(xs []string, x string) bool { return slices.Contains(xs, x) },
-		"str":   func(v any) string { return fmt.Sprint(v) },
-		"itoa":  strconv.Itoa,
-		"list":  func(xs ...string) []string { return xs },
+		"lines":      func(xs []string) string { return strings.Join(xs, "\n") },
+		"join":       strings.Join,
+		"hasSuffix":  strings.HasSuffix,
+		"trimSuffix": strings.TrimSuffix,
+		"has":        func(xs []string, x string) bool { return slices.Contains(xs, x) },
+		"str":        func(v any) string { return fmt.Sprint(v) },
+		"itoa":       strconv.Itoa,
+		"list":       func(xs ...string) []string { return xs },
 		// rowsArgs passes readable changes to the "changerows" template.
 		"rowsArgs": func(l locale.Lang, rows []export.ChangeRow) changeRowsArgs { return changeRowsArgs{l, rows} },
 		// args passes a page and one form field to the field templates.

@@ -1,0 +1,57 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"gdpr/internal/textcheck"
+)
+
+// TestGermanThroughout walks every page a DPO opens, the answers to
+// forms that fail (validation, conflict, a broken upload), the error
+// pages and the sign-in, in German: none may show an English word, a raw
+// catalogue key or an internal name.
+func TestGermanThroughout(t *testing.T) {
+	srv := newServer(t)
+	c, csrf := signIn(t, srv, "editor-user")
+	check := func(what, page string) {
+		t.Helper()
+		if probs := textcheck.Check(textcheck.PageText(page)); len(probs) > 0 {
+			t.Errorf("%s: %s", what, strings.Join(probs, "; "))
+		}
+	}
+	pages := append(append([]string{}, workbenchPages...), "/findings?entity=measure", "/history?entity=measure&from=2026-11-01&to=2026-11-30",
+		"/nothing-here", "/history/activity/kundenverwaltung/99", "/toms/gibt-es-nicht/edit")
+	for _, p := range pages {
+		resp, err := c.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(p, readAll(resp))
+	}
+	// Forms that fail.
+	_, page := postForm(t, c, srv.URL+"/activities/new", url.Values{"csrf": {csrf}, "contact_email": {"kein-at"}, "introduced": {"31.02.2024"}, "recipients": {"Bank | irgendwas"}})
+	check("invalid new activity", page)
+	_, page = postForm(t, c, srv.URL+"/activities/kundenverwaltung/edit", url.Values{"csrf": {csrf}, "name": {"Kundenverwaltung"}, "version": {"99"}})
+	check("conflict", page)
+	_, page = postForm(t, c, srv.URL+"/toms/new", url.Values{"csrf": {csrf}, "last_reviewed": {"gestern"}})
+	check("invalid new measure", page)
+	_, page = postForm(t, c, srv.URL+"/activities/kundenverwaltung/edit", url.Values{"name": {"ohne Token"}})
+	check("form without CSRF token", page)
+	_, page = upload(t, c, srv.URL+"/import", csrf, "kaputt.csv", "Bezeichnung;Zweck;Datum der Einführung\nA;B;31.02.2024\n")
+	check("broken upload", page)
+	_, page = upload(t, c, srv.URL+"/import", csrf, "liste.csv", "Bezeichnung;Zwecke der Verarbeitung;Kategorien von Empfängern\nNewsletter;Versand;Versanddienstleister (Auftragsverarbeiter)\nKundenverwaltung;Verwaltung von Kundendaten\n")
+	check("import preview", page)
+	_, page = upload(t, c, srv.URL+"/import", csrf, "leer.bin", "\x00\x01\x02")
+	check("unreadable upload", page)
+	// Another role, and no session.
+	a, _ := signIn(t, srv, "auditor-user")
+	resp, _ := a.Get(srv.URL + "/toms/new")
+	check("forbidden page", readAll(resp))
+	resp, _ = http.Get(srv.URL + "/login")
+	check("sign-in", readAll(resp))
+	resp, _ = http.PostForm(srv.URL+"/login", url.Values{"name": {"editor-user"}, "password": {"falsch"}})
+	check("failed sign-in", readAll(resp))
+}
