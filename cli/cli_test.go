@@ -119,7 +119,7 @@ func TestImportCheckExport(t *testing.T) {
 			t.Errorf("%s: %v %v", name, fi, err)
 		}
 	}
-	if r := gdpr(t, db, "export", "--format", "docx"); r.code != 2 || !strings.Contains(r.stderr, "unknown export format") {
+	if r := gdpr(t, db, "export", "--format", "docx"); r.code != 2 || !strings.Contains(r.stderr, "unbekanntes Format „docx“") {
 		t.Errorf("bad format: %+v", r)
 	}
 

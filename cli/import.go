@@ -169,14 +169,14 @@ func readInput(e *env, name string) ([]byte, error) {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, &importer.Error{File: name, Msg: fmt.Sprintf("cannot read: %v", unwrapPath(err))}
+			return nil, &importer.Error{File: name, Key: "import.read", Args: []any{unwrapPath(err)}}
 		}
 		defer f.Close()
 		r = f
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxRead))
 	if err != nil {
-		return nil, &importer.Error{File: name, Msg: fmt.Sprintf("cannot read: %v", err)}
+		return nil, &importer.Error{File: name, Key: "import.read", Args: []any{err}}
 	}
 	return b, nil
 }

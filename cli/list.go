@@ -12,6 +12,7 @@ import (
 
 	"gdpr"
 	"gdpr/app"
+	"gdpr/importer"
 	"gdpr/locale"
 	"gdpr/register"
 )
@@ -23,7 +24,7 @@ type listFlags struct {
 
 func (l *listFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&l.format, "format", "f", "text", "text or json")
-	cmd.Flags().StringVar(&l.status, "status", "", "only entries with this status (draft, in_review, approved, archived)")
+	cmd.Flags().StringVar(&l.status, "status", "", "only entries with this status (draft, in_review, approved, archived, or Entwurf, In Prüfung, Freigegeben, Archiviert)")
 	cmd.Flags().StringVarP(&l.query, "query", "q", "", "only entries whose name, id, purposes or description contain this text (case-folded, literal)")
 	cmd.Flags().BoolVar(&l.all, "all", false, "include archived entries")
 }
@@ -34,8 +35,8 @@ func (l *listFlags) filter() (register.Filter, error) {
 		return f, err
 	}
 	if l.status != "" {
-		s := register.Status(l.status)
-		if !contains(register.Statuses, s) {
+		s, ok := importer.ParseStatus(l.status)
+		if !ok {
 			return f, gdpr.Keyed(gdpr.EINVALID, "status", "cli.status", l.status)
 		}
 		f.Status = &s

@@ -6,7 +6,7 @@
 package export
 
 import (
-	"fmt"
+	"gdpr"
 	"slices"
 	"strings"
 	"time"
@@ -370,7 +370,7 @@ func ParseFormat(s string) (Format, error) {
 	}
 	f := Format(strings.ToLower(s))
 	if !slices.Contains(Formats, f) {
-		return "", fmt.Errorf("unknown export format %q (want one of pdf, html, md, csv, xlsx, json, yaml)", s)
+		return "", gdpr.Keyed(gdpr.EINVALID, "format", "export.format.unknown", s)
 	}
 	return f, nil
 }

@@ -91,7 +91,7 @@ func (p *parser) rowMeasure(fields, header, cells []string, l loc, taken ids) (*
 		case "evidence":
 			m.Evidence = val
 		case "status":
-			s, ok := parseStatus(val)
+			s, ok := ParseStatus(val)
 			if !ok {
 				return nil, p.cellErr(l, field, "import.status", val)
 			}

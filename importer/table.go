@@ -220,7 +220,7 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 		case colDepartment:
 			a.Department = oneLine(val)
 		case colStatus:
-			s, ok := parseStatus(val)
+			s, ok := ParseStatus(val)
 			if !ok {
 				return nil, p.cellErr(l, field, "import.status", val)
 			}
@@ -384,7 +384,9 @@ func ParseRetention(s string) register.Retention {
 	return register.Retention{Text: s}
 }
 
-func parseStatus(s string) (register.Status, bool) {
+// ParseStatus reads a status as people write it: the code, the German or
+// English label, or a usual synonym ("aktiv", "in Bearbeitung").
+func ParseStatus(s string) (register.Status, bool) {
 	switch normHeader(s) {
 	case "entwurf", "draft", "neu", "new":
 		return register.StatusDraft, true

@@ -33,7 +33,7 @@ var (
 	words    = regexp.MustCompile(`[\p{L}][\p{L}'-]*`)
 	rawKey   = regexp.MustCompile(`\b(ui|label|value|export|finding|rule|cli|import|invalid|conflict|count|actor|notfound|error|store|auth|retention|filter|logs|api|event)\.[a-z0-9_-]+(\.[a-z0-9_-]+)*\b`)
 	snake    = regexp.MustCompile(`\b[a-z]+(_[a-z]+)+\b`)
-	urlish   = regexp.MustCompile(`\S+@\S+|https?://\S+|/[a-z0-9/_.?=&%-]+`)
+	urlish   = regexp.MustCompile(`\S+@\S+|https?://\S+|/[a-z0-9/_.?=&%-]+|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
 	internal = func() []string {
 		var out []string
 		for _, r := range register.Rules {
