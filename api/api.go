@@ -79,6 +79,7 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "GET", Path: "/api/v1/revisions", Perm: Read, Summary: "Change history, newest first", Response: List[register.Revision]{}}, s.revisions)
 	add(Route{Method: "POST", Path: "/api/v1/revisions/{entity}/{id}/{version}/restore", Perm: Write, Action: audit.RevisionRestore, Summary: "Make an earlier revision current again", Response: register.Revision{}}, s.restore)
 	add(Route{Method: "GET", Path: "/api/v1/export", Perm: Read, Summary: "Export the register (format=pdf|html|md|csv|xlsx|json|yaml)"}, s.export)
+	add(Route{Method: "GET", Path: "/api/v1/report", Perm: Read, Summary: "The audit report (Prüfbericht): every finding, dated, with rule, legal reference and the entry's status (format=pdf|md)"}, s.report)
 	add(Route{Method: "GET", Path: "/api/v1/me", Perm: Read, Summary: "The signed-in user or token", Response: Me{}}, s.me)
 	add(Route{Method: "GET", Path: "/api/v1/users", Perm: Manage, Summary: "List users", Response: List[auth.User]{}}, s.listUsers)
 	add(Route{Method: "GET", Path: "/api/v1/tokens", Perm: Manage, Summary: "List API tokens (never their secrets)", Response: List[auth.Token]{}}, s.listTokens)
@@ -233,10 +234,28 @@ func (l *lazyHeaders) Write(b []byte) (int, error) {
 	return l.ResponseWriter.Write(b)
 }
 
+func (s *Server) report(w http.ResponseWriter, r *http.Request) error {
+	f, err := export.ParseFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		return err
+	}
+	now := s.App.Now()
+	lw := &lazyHeaders{ResponseWriter: w, set: func() {
+		w.Header().Set("Content-Type", f.ContentType())
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"pruefbericht-%s.%s\"", now.Format("2006-01-02"), f))
+	}}
+	err = s.App.Report(r.Context(), lw, f, langOf(r))
+	if err != nil && lw.started {
+		s.Log.Error("report failed after it started", "format", string(f), "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
 func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	f, err := export.ParseFormat(r.URL.Query().Get("format"))
 	if err != nil {
-		return gdpr.FieldErrorf("format", "%v", err)
+		return err
 	}
 	now := s.App.Now()
 	lw := &lazyHeaders{ResponseWriter: w, set: func() {

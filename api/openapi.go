@@ -21,6 +21,7 @@ var queryParams = map[string][]string{
 	"GET /api/v1/findings":          {"lang", "severity", "rule", "entity", "entity_id", "limit", "offset"},
 	"GET /api/v1/revisions":         {"entity", "id", "actor", "from", "to", "limit", "offset"},
 	"GET /api/v1/export":            {"format", "lang"},
+	"GET /api/v1/report":            {"format", "lang"},
 	"GET /api/v1/audit":             {"actor", "action", "outcome", "limit", "offset"},
 	"POST /api/v1/import":           {"name", "dry_run", "details", "if_state"},
 	"POST /api/v1/retention/parse":  {"lang"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,5 +104,40 @@ func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang loc
 		return a.record(ctx, audit.RegisterExport, string(f), fmt.Errorf("export %s: %w", f, err))
 	}
 	a.audit(ctx, audit.Entry{Action: audit.RegisterExport, Target: string(f), Outcome: audit.OK})
+	return nil
+}
+
+// Report writes the audit report (Prüfbericht): every finding of the
+// register's lint, dated, with rule, legal reference and the entry's
+// status, as PDF or Markdown. Recorded like an export (target
+// "report.<format>").
+func (a *App) Report(ctx context.Context, w io.Writer, f export.Format, lang locale.Lang) error {
+	target := "report." + string(f)
+	if _, err := a.require(ctx, auth.Read, audit.RegisterExport, target); err != nil {
+		return err
+	}
+	if !slices.Contains(export.ReportFormats, f) {
+		return a.record(ctx, audit.RegisterExport, target, gdpr.Keyed(gdpr.EINVALID, "format", "report.format", string(f)))
+	}
+	if heavy(f) {
+		release, err := slot(ctx, a.exports, "export.busy")
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	reg, err := a.store.Register(ctx, false)
+	if err != nil {
+		return err
+	}
+	l, err := a.Lint(ctx)
+	if err != nil {
+		return err
+	}
+	o := export.Options{Lang: lang, Now: a.now()}
+	if err := export.WriteReport(w, f, export.BuildReport(reg, l.Findings, o), o); err != nil {
+		return a.record(ctx, audit.RegisterExport, target, fmt.Errorf("report %s: %w", f, err))
+	}
+	a.audit(ctx, audit.Entry{Action: audit.RegisterExport, Target: target, Outcome: audit.OK})
 	return nil
 }

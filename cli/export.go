@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 func newExport(e *env) *cobra.Command {
 	var format, out string
+	var report bool
 	cmd := &cobra.Command{
 		Use:   "export [--format pdf|html|md|csv|xlsx|json|yaml] [--lang de|en] [-o FILE]",
 		Short: "Export the register (Art. 30(4): for the supervisory authority)",
@@ -27,8 +29,12 @@ activity) followed by the TOM document grouped by Art. 32 category.
 
 pdf, html, md, csv and xlsx show the entries in force (not archived); yaml
 and json are the native format with every entry and import again unchanged.
-Without --format the format follows the extension of -o, else yaml.`,
-		Example: "  gdpr export --format pdf -o verzeichnis.pdf\n  gdpr export --format md --lang en\n  gdpr export > register.yaml",
+Without --format the format follows the extension of -o, else yaml.
+
+--report writes the audit report (Prüfbericht) instead, as pdf or md:
+every finding of the check, dated, with rule, legal reference and the
+entry's status. The register itself carries none of them.`,
+		Example: "  gdpr export --format pdf -o verzeichnis.pdf\n  gdpr export --report -o pruefbericht.pdf\n  gdpr export --format md --lang en\n  gdpr export > register.yaml",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format == "" {
@@ -38,6 +44,10 @@ Without --format the format follows the extension of -o, else yaml.`,
 				}
 			}
 			f, err := export.ParseFormat(format)
+			write := func(ctx context.Context, a *app.App, w io.Writer) error { return a.Export(ctx, w, f, e.lang) }
+			if report {
+				write = func(ctx context.Context, a *app.App, w io.Writer) error { return a.Report(ctx, w, f, e.lang) }
+			}
 			if err != nil {
 				return gdpr.Keyed(gdpr.EINVALID, "format", "cli.wrap", "--format", err)
 			}
@@ -48,7 +58,7 @@ Without --format the format follows the extension of -o, else yaml.`,
 				// Standard output gets the document only when it is
 				// complete: a failed export writes nothing.
 				var buf bytes.Buffer
-				if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error { return a.Export(ctx, &buf, f, e.lang) }); err != nil {
+				if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error { return write(ctx, a, &buf) }); err != nil {
 					return err
 				}
 				_, err = e.stdout.Write(buf.Bytes())
@@ -62,7 +72,7 @@ Without --format the format follows the extension of -o, else yaml.`,
 			}
 			defer os.Remove(tmp.Name())
 			bw := bufio.NewWriterSize(tmp, 256<<10)
-			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error { return a.Export(ctx, bw, f, e.lang) }); err != nil {
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error { return write(ctx, a, bw) }); err != nil {
 				tmp.Close()
 				return err
 			}
@@ -81,6 +91,7 @@ Without --format the format follows the extension of -o, else yaml.`,
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "pdf, html, md, csv, xlsx, json or yaml")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().BoolVar(&report, "report", false, "write the audit report (Prüfbericht) of the check instead of the register: pdf or md")
 	cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var s []string
 		for _, f := range export.Formats {

@@ -73,3 +73,21 @@ func PeriodText(p period.Period, lang locale.Lang) string {
 	}
 	return strings.Join(parts, locale.T(lang, "rule.and"))
 }
+
+// Complete reports whether a rule says all the engine needs to apply it:
+// every leaf a period and the event it runs from (a period of zero, "on
+// the event", needs the event too).
+func Complete(r retention.Rule) bool {
+	if r.Combine != "" {
+		if len(r.Branches) == 0 {
+			return false
+		}
+		for _, b := range r.Branches {
+			if !Complete(b) {
+				return false
+			}
+		}
+		return true
+	}
+	return r.Period != nil && r.Event != ""
+}

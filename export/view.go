@@ -129,7 +129,8 @@ func build(r *register.Register, o Options) *view {
 		if m.Status == register.StatusArchived {
 			continue
 		}
-		mv := measureView{ID: m.ID, Title: m.Title, Description: m.Description, Rows: measureRows(m, o)}
+		title, desc := m.Display()
+		mv := measureView{ID: m.ID, Title: title, Description: desc, Rows: measureRows(m, o)}
 		// A title cut from the description ("… so …") would only repeat it.
 		if cut := strings.TrimSuffix(m.Title, " …"); cut != m.Title && strings.HasPrefix(m.Description, cut) {
 			mv.Title, mv.Description = m.Description, ""
@@ -248,13 +249,20 @@ func activityRows(a *register.Activity, tomTitles map[string]string, o Options) 
 			s = r.DataCategory + ": " + s
 		}
 		// The structured rule beside the original text, so that a reader
-		// sees how the engine will apply the statement.
+		// sees how the engine will apply the statement; only a complete
+		// one (a period from a named event): what the engine could not
+		// read is a finding of the audit report, not part of the
+		// controller's record.
 		var rules []string
-		for _, rule := range r.Rules(a).Rules {
+		res := r.Rules(a)
+		complete := len(res.Rules) > 0
+		for _, rule := range res.Rules {
+			complete = complete && Complete(rule)
 			rules = append(rules, RuleText(rule, o.Lang))
 		}
-		if len(rules) == 0 {
-			rules = []string{o.t("rule.none")}
+		if !complete {
+			ret = append(ret, s)
+			continue
 		}
 		ret = append(ret, s+" → "+strings.Join(rules, "; "))
 	}

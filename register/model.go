@@ -257,3 +257,19 @@ type Document struct {
 	Title       string `json:"title" yaml:"title"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 }
+
+// Display returns the measure's title and the text to show below it,
+// without saying a thing twice: a description equal to the title, or one
+// that begins with it (the importers take a measure's first sentence, or
+// its shortened start "Daten, die nur … dass …", as its title), is shown
+// once, as the title.
+func (m *Measure) Display() (title, description string) {
+	t, d := strings.TrimSpace(m.Title), strings.TrimSpace(m.Description)
+	if d == "" || d == t {
+		return t, ""
+	}
+	if head := strings.TrimSpace(strings.TrimSuffix(t, "…")); head != "" && strings.HasPrefix(d, head) {
+		return d, ""
+	}
+	return t, d
+}

@@ -320,3 +320,18 @@ func TestValidEmailPhone(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasureDisplay(t *testing.T) {
+	for _, c := range []struct{ title, desc, wantT, wantD string }{
+		{"Backup", "", "Backup", ""},
+		{"Backup", "Backup", "Backup", ""},
+		{"Die Kommunikation ist verschlüsselt.", "Die Kommunikation ist verschlüsselt. Jede Präsenz hat ein Zertifikat.", "Die Kommunikation ist verschlüsselt. Jede Präsenz hat ein Zertifikat.", ""},
+		{"Daten, die nur statistischen …", "Daten, die nur statistischen Zwecken dienen.", "Daten, die nur statistischen Zwecken dienen.", ""},
+		{"Tägliche Sicherung", "Verschlüsselt in ein zweites Rechenzentrum", "Tägliche Sicherung", "Verschlüsselt in ein zweites Rechenzentrum"},
+	} {
+		m := &register.Measure{Title: c.title, Description: c.desc}
+		if gt, gd := m.Display(); gt != c.wantT || gd != c.wantD {
+			t.Errorf("Display(%q, %q) = %q, %q", c.title, c.desc, gt, gd)
+		}
+	}
+}

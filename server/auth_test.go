@@ -36,6 +36,7 @@ var sample = map[string]struct{ path, body string }{
 	"GET /api/v1/findings":                                   {"/api/v1/findings", ""},
 	"GET /api/v1/revisions":                                  {"/api/v1/revisions", ""},
 	"GET /api/v1/export":                                     {"/api/v1/export?format=md", ""},
+	"GET /api/v1/report":                                     {"/api/v1/report?format=md", ""},
 	"GET /api/v1/me":                                         {"/api/v1/me", ""},
 	"GET /api/v1/users":                                      {"/api/v1/users", ""},
 	"GET /api/v1/tokens":                                     {"/api/v1/tokens", ""},

@@ -22,10 +22,10 @@ type dashboardData struct {
 	// named, no address), shown first: they concern the whole register.
 	Controller []findingRow
 	// Recent are the latest changes as the history lists them.
-	Recent  []historyRow
-	Counts  severityCounts
-	Due     []dueMeasure
-	Formats []export.Format
+	Recent                 []historyRow
+	Counts                 severityCounts
+	Due                    []dueMeasure
+	Formats, ReportFormats []export.Format
 }
 
 type dueMeasure struct {
@@ -48,7 +48,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id session.I
 		return
 	}
 	dd := dashboardData{base: h.base(r, id, "dashboard"), Dashboard: d,
-		Counts: countsOf(d.Lint.Counts), Due: dueView(d.Due, l), Formats: export.Formats}
+		Counts: countsOf(d.Lint.Counts), Due: dueView(d.Due, l), Formats: export.Formats, ReportFormats: export.ReportFormats}
 	for _, rv := range d.Recent {
 		dd.Recent = append(dd.Recent, historyRow{Rev: rv, Name: export.EntryName(rv.Entity, rv.Snapshot, l), When: locale.Time(l, rv.At),
 			Kind: locale.T(l, "value.entity."+rv.Entity), Action: locale.T(l, "value.revision."+rv.Action), Actor: export.ActorText(rv.Actor, l)})

@@ -23,6 +23,8 @@ type tomItem struct {
 	Findings []export.FindingView
 	// Reviewed is the last review's day as the page's language writes it.
 	Reviewed string
+	// Title and Description say the measure once (register.Measure.Display).
+	Title, Description string
 	// Suggest is the category the measure's BDSG-alt control maps to,
 	// preselected when it is filed from the list.
 	Suggest string
@@ -68,6 +70,7 @@ func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Ide
 			if m.LastReviewed != nil {
 				it.Reviewed = dateText(*m.LastReviewed, l)
 			}
+			it.Title, it.Description = m.Display()
 			if due, ok := m.ReviewDue(); !ok {
 				it.Never = true
 			} else {
