@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -503,5 +505,28 @@ func TestLogsFollow(t *testing.T) {
 	cli.Run(context.Background(), opts, []string{"--db", filepath.Join(dir, "g.db"), "logs", "attacks", "list", "--show", "--attack-key", filepath.Join(dir, "k")}, nil, &list, &errb)
 	if !strings.Contains(list.String(), "sshd") || !strings.Contains(list.String(), "203.0.113.9") {
 		t.Errorf("follow stored no attack line: %s", list.String())
+	}
+}
+
+// TestServeChecksTheAddressFirst: a taken address is reported before a
+// demo is loaded or a sign-in printed that would lead nowhere.
+func TestServeChecksTheAddressFirst(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r := gdpr(t, filepath.Join(t.TempDir(), "gdpr.db"), "serve", "--demo", "--addr", ln.Addr().String())
+	if r.code != 2 || strings.Contains(r.stdout, "Demo") || !strings.Contains(r.stderr, "--addr "+ln.Addr().String()) {
+		t.Errorf("serve on a taken address: %+v", r)
+	}
+}
+
+// TestVersion: the version line names the Go release it was built with
+// (from the build information, not a constant).
+func TestVersion(t *testing.T) {
+	r := gdpr(t, filepath.Join(t.TempDir(), "gdpr.db"), "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "gdpr ") || !strings.Contains(r.stdout, runtime.Version()) {
+		t.Errorf("version: %+v", r)
 	}
 }

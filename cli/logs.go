@@ -171,7 +171,7 @@ func anonymize(cmd *cobra.Command, e *env, f logFlags) error {
 	}
 	sc, err := logscrub.New(opts)
 	if err != nil {
-		return gdpr.Errorf(gdpr.EINVALID, "%v", err)
+		return gdpr.Keyed(gdpr.EINVALID, "", "cli.wrap", "logs", err)
 	}
 	st := &logscrub.Stream{Scrubber: sc, Workers: f.workers}
 	in, size, closeIn, err := openLogInput(e, f.in)

@@ -56,12 +56,19 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			}
 			trusted, err := httpx.ParseProxies(proxies)
 			if err != nil {
-				return gdpr.Errorf(gdpr.EINVALID, "%v", err)
+				return gdpr.Keyed(gdpr.EINVALID, "trusted-proxy", "cli.wrap", "--trusted-proxy", err)
 			}
 			if err := applyMemoryLimit(memLimit, cmd.Flags().Changed("memory-limit") || os.Getenv("GDPR_MEMORY_LIMIT") != ""); err != nil {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			// The address first: a port in use is reported before a demo
+			// is loaded or a sign-in printed that would not work.
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return gdpr.Keyed(gdpr.EINVALID, "addr", "cli.wrap", "--addr "+addr, err)
+			}
+			defer ln.Close()
 			dbExplicit := cmd.Flags().Changed("db") || os.Getenv("GDPR_DB") != ""
 			if withDemo && !dbExplicit {
 				dir, err := os.MkdirTemp("", "gdpr-demo-")
@@ -91,10 +98,6 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 				return err
 			} else if n == 0 {
 				fmt.Fprintln(e.stdout, e.t("cli.users.none"))
-			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return gdpr.Keyed(gdpr.EINVALID, "addr", "cli.wrap", "--addr "+addr, err)
 			}
 			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted})
 			defer handler.Close()

@@ -223,3 +223,16 @@ func TestUIController(t *testing.T) {
 		t.Error("the DPO finding is still there")
 	}
 }
+
+// TestUILanguageSwitchKeepsQuery: switching the language keeps the
+// filter and page of a list.
+func TestUILanguageSwitchKeepsQuery(t *testing.T) {
+	srv := newServer(t)
+	c, _ := signIn(t, srv, "editor-user")
+	resp, _ := c.Get(srv.URL + "/activities?q=kunden&status=draft&offset=0")
+	page := readAll(resp)
+	if !strings.Contains(page, `id="lang-switch"`) || !strings.Contains(page, `href="/activities?lang=en&amp;offset=0&amp;q=kunden&amp;status=draft"`) {
+		i := strings.Index(page, "lang-switch")
+		t.Errorf("switch: %s", page[max(0, i-200):i])
+	}
+}

@@ -27,13 +27,20 @@ type base struct {
 	IsAdmin bool
 	CSRF    string
 	Nav     string
-	Path    string // the page's path, for the language switch
+	Path    string // the page's path
+	// Switch is the page in the other language: its path and query (a
+	// filter, a page of a list) with only the language changed.
+	Switch string
 	Flash   string
 }
 
 func (h *Handler) base(r *http.Request, id session.Identity, nav string) base {
 	l := lang(r)
 	b := base{Lang: l, Other: other(l), Nav: nav, Path: r.URL.Path, Flash: flash(r, l)}
+	q := r.URL.Query()
+	q.Set("lang", string(b.Other))
+	q.Del("done") // a message of the last form is not shown again
+	b.Switch = r.URL.Path + "?" + q.Encode()
 	if id.Session != nil {
 		b.User, b.CSRF = id.Session.User.Name, id.Session.CSRF
 	}
