@@ -226,3 +226,14 @@ func (s *Server) measures() entity[*register.Measure] {
 		version: func(m *register.Measure) *int { return &m.Version },
 	}
 }
+
+func (s *Server) documents() entity[*register.Document] {
+	return entity[*register.Document]{
+		noun: "document", path: "/api/v1/documents",
+		actions: [3]string{audit.DocumentCreate, audit.DocumentUpdate, audit.DocumentArchive},
+		find:    s.App.DocumentsBy, get: s.App.Document, create: s.App.CreateDocument,
+		update: s.App.UpdateDocument, archive: s.App.ArchiveDocument,
+		id:      func(d *register.Document) *string { return &d.ID },
+		version: func(d *register.Document) *int { return &d.Version },
+	}
+}

@@ -17,6 +17,7 @@ var Version = "dev"
 var queryParams = map[string][]string{
 	"GET /api/v1/activities":        {"q", "status", "archived", "department", "legal_basis", "third_country", "limit", "offset"},
 	"GET /api/v1/toms":              {"q", "status", "archived", "limit", "offset"},
+	"GET /api/v1/documents":         {"q", "status", "archived", "limit", "offset"},
 	"GET /api/v1/register":          {"archived"},
 	"GET /api/v1/findings":          {"lang", "severity", "rule", "entity", "entity_id", "limit", "offset"},
 	"GET /api/v1/revisions":         {"entity", "id", "actor", "from", "to", "limit", "offset"},

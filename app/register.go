@@ -95,7 +95,7 @@ func create[T any](ctx context.Context, a *App, action, entity string, v T, id *
 	derive := *id == ""
 	if derive && strings.TrimSpace(name) == "" {
 		field := "name"
-		if entity == "measure" {
+		if entity != "activity" {
 			field = "title"
 		}
 		return zero, a.record(ctx, action, "", gdpr.Keyed(gdpr.EINVALID, field, "invalid.noname."+entity))
@@ -173,6 +173,12 @@ func (a *App) checkVersion(ctx context.Context, entity, id string, version int) 
 	switch entity {
 	case "activity":
 		v, err := a.store.FindActivityByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur = v.Version
+	case "document":
+		v, err := a.store.FindDocumentByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -264,6 +270,54 @@ func (a *App) Restore(ctx context.Context, entity, id string, version int) (*reg
 		return nil, err
 	}
 	return items[0], nil
+}
+
+// DocumentsBy lists documents by the filter, a page at a time.
+func (a *App) DocumentsBy(ctx context.Context, f register.Filter) ([]*register.Document, int, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, 0, err
+	}
+	if err := validFilter(f); err != nil {
+		return nil, 0, err
+	}
+	return a.store.FindDocumentsBy(ctx, f)
+}
+
+// Document returns one document. Returns ENOTFOUND.
+func (a *App) Document(ctx context.Context, id string) (*register.Document, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.FindDocumentByID(ctx, id)
+}
+
+// CreateDocument stores a new document, with an id derived from its
+// title when it has none.
+func (a *App) CreateDocument(ctx context.Context, d *register.Document) (*register.Document, error) {
+	c := *d
+	return create(ctx, a, audit.DocumentCreate, "document", &c, &c.ID, c.Title, a.store.CreateDocument)
+}
+
+// UpdateDocument replaces a document, if version is the stored one.
+func (a *App) UpdateDocument(ctx context.Context, d *register.Document, version int) (*register.Document, error) {
+	if _, err := a.require(ctx, auth.Write, audit.DocumentUpdate, d.ID); err != nil {
+		return nil, err
+	}
+	out, err := a.store.UpdateDocument(ctx, d, version)
+	return out, a.record(ctx, audit.DocumentUpdate, d.ID, err)
+}
+
+// ArchiveDocument archives a document. With version > 0 the stored
+// version must be it.
+func (a *App) ArchiveDocument(ctx context.Context, id string, version int) (*register.Document, error) {
+	if _, err := a.require(ctx, auth.Write, audit.DocumentArchive, id); err != nil {
+		return nil, err
+	}
+	if err := a.checkVersion(ctx, "document", id, version); err != nil {
+		return nil, a.record(ctx, audit.DocumentArchive, id, err)
+	}
+	out, err := a.store.ArchiveDocument(ctx, id)
+	return out, a.record(ctx, audit.DocumentArchive, id, err)
 }
 
 // Documents returns the register's documents.

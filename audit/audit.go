@@ -56,6 +56,9 @@ const (
 	MeasureUpdate    = "measure.update"
 	MeasureArchive   = "measure.archive"
 	MeasureReview    = "measure.review"
+	DocumentCreate   = "document.create"
+	DocumentUpdate   = "document.update"
+	DocumentArchive  = "document.archive"
 	ControllerUpdate = "controller.update"
 	RegisterImport   = "register.import"
 	RegisterExport   = "register.export"
@@ -66,7 +69,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

@@ -23,6 +23,7 @@ func TestGermanCLI(t *testing.T) {
 		{"import", "--dry-run", "--diff", s000},
 		{"activities", "list"},
 		{"toms", "list"},
+		{"documents", "list"},
 		{"toms", "list", "--status", "approved"},
 		{"check"},
 		{"export", "--format", "md"},

@@ -180,3 +180,15 @@ func newTOMs(e *env) *cobra.Command {
 		},
 		[]string{e.t("cli.col.id"), e.t("cli.col.category"), e.t("cli.col.reviewed"), e.t("cli.col.title")})
 }
+
+func newDocuments(e *env) *cobra.Command {
+	return entityCmd(e, "documents", "List and show the documents the measures rely on",
+		func(ctx context.Context, a *app.App, f register.Filter) ([]*register.Document, int, error) {
+			return a.DocumentsBy(ctx, f)
+		},
+		func(ctx context.Context, a *app.App, id string) (*register.Document, error) {
+			return a.Document(ctx, id)
+		},
+		func(d *register.Document) []string { return []string{d.ID, d.Title} },
+		[]string{e.t("cli.col.id"), e.t("cli.col.doctitle")})
+}

@@ -190,7 +190,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
-	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e))
+	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e))
 	return root, e
 }
 

@@ -5,6 +5,7 @@
 package register
 
 import (
+	"gdpr"
 	"strings"
 	"time"
 
@@ -256,6 +257,27 @@ type Document struct {
 	ID          string `json:"id" yaml:"id"`
 	Title       string `json:"title" yaml:"title"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// Status is empty (in force) or archived.
+	Status Status `json:"status,omitempty" yaml:"status,omitempty" doc:"empty (in force) or archived."`
+
+	Created *time.Time `json:"created,omitempty" yaml:"-" schema:"readonly"`
+	Changed *time.Time `json:"changed,omitempty" yaml:"-" schema:"readonly"`
+	Version int        `json:"version,omitempty" yaml:"-" schema:"readonly"`
+}
+
+// Validate checks a document: a valid id and a title. Returns an
+// EINVALID *gdpr.Error naming the field.
+func (d *Document) Validate() error {
+	if strings.TrimSpace(d.Title) == "" {
+		return gdpr.Keyed(gdpr.EINVALID, "title", "invalid.notitle.document", d.ID)
+	}
+	if !ValidID(d.ID) {
+		return gdpr.Keyed(gdpr.EINVALID, "id", "invalid.id", d.ID)
+	}
+	if d.Status != "" && d.Status != StatusArchived {
+		return gdpr.Keyed(gdpr.EINVALID, "status", "invalid.status", d.Status, string(StatusArchived))
+	}
+	return nil
 }
 
 // Display returns the measure's title and the text to show below it,

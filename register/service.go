@@ -179,8 +179,15 @@ type Service interface {
 	// version of a measure, read and written in one transaction.
 	ReviewMeasure(ctx context.Context, id string, day Date, evidence string) (*Measure, error)
 
-	// FindDocuments returns the documents in register order.
+	// FindDocuments returns the documents in force in register order.
 	FindDocuments(ctx context.Context) ([]*Document, error)
+	// FindDocumentsBy lists documents by the filter (status, query,
+	// paging).
+	FindDocumentsBy(ctx context.Context, f Filter) ([]*Document, int, error)
+	FindDocumentByID(ctx context.Context, id string) (*Document, error)
+	CreateDocument(ctx context.Context, d *Document) (*Document, error)
+	UpdateDocument(ctx context.Context, d *Document, version int) (*Document, error)
+	ArchiveDocument(ctx context.Context, id string) (*Document, error)
 
 	// IDs returns the ids of every entry of a kind ("activity",
 	// "measure"), archived ones included.

@@ -23,7 +23,7 @@ func TestBrowserTOMFlow(t *testing.T) {
 	ctx, cancel := newBrowser(t)
 	defer cancel()
 	const id = "festplattenverschluesselung-der-notebooks"
-	var checked, list, edited, uncatBefore, uncatAfter, visible, detail, question, afterArchive string
+	var doc, checked, list, edited, uncatBefore, uncatAfter, visible, detail, question, afterArchive string
 	err := chromedp.Run(ctx,
 		login(srv.URL, "editor-user", srv.pw),
 		chromedp.EmulateViewport(1400, 900),
@@ -69,6 +69,21 @@ func TestBrowserTOMFlow(t *testing.T) {
 		chromedp.Click(`#save`),
 		chromedp.WaitVisible(`#edit`),
 		chromedp.Text(`main`, &detail, chromedp.ByQuery),
+		// A document the measures rely on: created, then renamed.
+		chromedp.Navigate(srv.URL+"/toms"),
+		chromedp.WaitVisible(`#new-doc`),
+		chromedp.Click(`#new-doc`),
+		chromedp.WaitVisible(`#d-title`),
+		chromedp.SendKeys(`#d-title`, "Richtlinie mobile Geräte"),
+		chromedp.SendKeys(`#d-description`, "Verschlüsselung und Sperre aller Notebooks und Smartphones"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#doc-richtlinie-mobile-geraete`),
+		chromedp.Click(`#edit-doc-richtlinie-mobile-geraete`),
+		chromedp.WaitVisible(`#d-title`),
+		chromedp.SetValue(`#d-title`, "Richtlinie für mobile Geräte", chromedp.ByQuery),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#doc-richtlinie-mobile-geraete`),
+		chromedp.Text(`#doc-richtlinie-mobile-geraete`, &doc, chromedp.ByQuery),
 		// Archive, after the question.
 		chromedp.Navigate(srv.URL+"/toms"),
 		chromedp.WaitVisible(`#tom-standard-gruppenverwaltung`),
@@ -101,6 +116,9 @@ func TestBrowserTOMFlow(t *testing.T) {
 	if !strings.Contains(detail, "Festplattenverschlüsselung der Notebooks") {
 		t.Errorf("the activity does not list the linked measure: %.500s", detail)
 	}
+	if !strings.Contains(doc, "Richtlinie für mobile Geräte") || !strings.Contains(doc, "Smartphones") {
+		t.Errorf("document: %q", doc)
+	}
 	if !strings.Contains(question, "Standard-Gruppenverwaltung") {
 		t.Errorf("archive question: %q", question)
 	}
@@ -124,6 +142,7 @@ var workbenchPages = []string{
 	"/", "/activities", "/activities?q=kunden&status=draft", "/activities/new", "/activities/kundenverwaltung",
 	"/activities/kundenverwaltung/edit", "/activities/kundenverwaltung/archive", "/toms", "/toms/new",
 	"/toms/automatische-updates-aktivieren/edit", "/toms/automatische-updates-aktivieren/archive",
+	"/documents/new", "/documents/notfallanweisungen-fuer-webserver/edit", "/documents/notfallanweisungen-fuer-webserver/archive",
 	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
 	"/activities/gibt-es-nicht",
 }

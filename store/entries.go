@@ -69,15 +69,11 @@ var documentKind = kind[*register.Document]{
 	id:   func(d *register.Document) string { return d.ID },
 	copy: func(d *register.Document) *register.Document { c := *d; return &c },
 	cols: func(d *register.Document) entryCols {
-		return entryCols{name: d.Title, search: register.Fold(d.Title + "\n" + d.ID + "\n" + d.Description)}
+		return entryCols{name: d.Title, status: string(d.Status), search: register.Fold(d.Title + "\n" + d.ID + "\n" + d.Description)}
 	},
-	stamp: func(*register.Document, *time.Time, *time.Time, int) {},
-	validate: func(d *register.Document) error {
-		if !register.ValidID(d.ID) || strings.TrimSpace(d.Title) == "" {
-			return gdpr.FieldErrorf("id", "document needs a valid id and a title")
-		}
-		return nil
-	},
+	stamp:    func(d *register.Document, c, ch *time.Time, v int) { d.Created, d.Changed, d.Version = c, ch, v },
+	validate: func(d *register.Document) error { return d.Validate() },
+	create:   audit.DocumentCreate, update: audit.DocumentUpdate, archive: audit.DocumentArchive,
 }
 
 // listColumn keeps a list in one column so that a filter finds an item

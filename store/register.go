@@ -664,6 +664,34 @@ func (s *Store) ReviewMeasure(ctx context.Context, id string, day register.Date,
 	}, day.String())
 }
 
+// FindDocumentsBy implements register.Service.
+func (s *Store) FindDocumentsBy(ctx context.Context, f register.Filter) ([]*register.Document, int, error) {
+	return findEntries(ctx, s, documentKind, f)
+}
+
+// FindDocumentByID implements register.Service.
+func (s *Store) FindDocumentByID(ctx context.Context, id string) (*register.Document, error) {
+	return getByID(ctx, s, documentKind, id)
+}
+
+// CreateDocument implements register.Service.
+func (s *Store) CreateDocument(ctx context.Context, d *register.Document) (*register.Document, error) {
+	return writeOne(ctx, s, documentKind, d, mustCreate, 0)
+}
+
+// UpdateDocument implements register.Service.
+func (s *Store) UpdateDocument(ctx context.Context, d *register.Document, version int) (*register.Document, error) {
+	return writeOne(ctx, s, documentKind, d, mustExist, version)
+}
+
+// ArchiveDocument implements register.Service.
+func (s *Store) ArchiveDocument(ctx context.Context, id string) (*register.Document, error) {
+	return modifyEntry(ctx, s, documentKind, id, audit.DocumentArchive, register.ActionArchive, func(d *register.Document) error {
+		d.Status = register.StatusArchived
+		return nil
+	}, "")
+}
+
 // FindDocuments implements register.Service.
 func (s *Store) FindDocuments(ctx context.Context) ([]*register.Document, error) {
 	ds, _, err := findEntries(ctx, s, documentKind, register.Filter{})

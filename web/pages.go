@@ -31,7 +31,7 @@ type base struct {
 	// Switch is the page in the other language: its path and query (a
 	// filter, a page of a list) with only the language changed.
 	Switch string
-	Flash   string
+	Flash  string
 }
 
 func (h *Handler) base(r *http.Request, id session.Identity, nav string) base {
