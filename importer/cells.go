@@ -27,18 +27,6 @@ func valueOf[T ~string](prefix string, values []T) map[string]T {
 }
 
 var (
-	kindNames = func() map[string]register.RecipientKind {
-		m := valueOf("value.kind.", register.RecipientKinds)
-		for k, v := range map[string]register.RecipientKind{
-			"av": register.RecipientProcessor, "auftragsverarbeitung": register.RecipientProcessor,
-			"öffentliche stelle": register.RecipientAuthority, "behörden": register.RecipientAuthority,
-			"interner empfänger": register.RecipientInternal, "externer empfänger": register.RecipientExternal,
-			"dritter": register.RecipientExternal, "third party": register.RecipientExternal,
-		} {
-			m[k] = v
-		}
-		return m
-	}()
 	categoryNames = valueOf("value.category.", register.Categories)
 	legacyLabels  = valueOf("value.legacy.", register.LegacyControls)
 	dpiaNames     = valueOf("value.dpia.", []register.Tristate{register.Yes, register.No, register.Unknown})
@@ -54,10 +42,7 @@ var (
 // KindOf reads a recipient kind as a person writes it: the code
 // ("processor"), its German or English label ("Auftragsverarbeiter",
 // "Behörde", "intern", "extern") or a usual synonym ("AV").
-func KindOf(s string) (register.RecipientKind, bool) {
-	k, ok := kindNames[normHeader(s)]
-	return k, ok
-}
+func KindOf(s string) (register.RecipientKind, bool) { return register.ParseRecipientKind(s) }
 
 // ParseRecipient reads one recipient. A trailing "(kind)" that names a
 // kind sets it ("Steuerbüro (extern)"), as the exports write it;

@@ -6,9 +6,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
+	"gdpr"
 	"gdpr/importer"
 	"gdpr/locale"
 	"gdpr/period"
@@ -333,5 +337,27 @@ func TestMeasureDisplay(t *testing.T) {
 		if gt, gd := m.Display(); gt != c.wantT || gd != c.wantD {
 			t.Errorf("Display(%q, %q) = %q, %q", c.title, c.desc, gt, gd)
 		}
+	}
+}
+
+func TestRecipientKindNames(t *testing.T) {
+	var r register.Register
+	doc := "activities:\n  - id: a\n    name: A\n    recipients:\n      - {name: Hoster, kind: Auftragsverarbeiter}\n      - {name: Finanzamt, kind: Behörde}\n      - {name: IT, kind: intern}\n      - {name: Bank, kind: external}\n      - {name: X, kind: irgendwas}\n"
+	if err := yaml.Unmarshal([]byte(doc), &r); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range r.Activities[0].Recipients.Items {
+		got = append(got, string(x.Kind))
+	}
+	if strings.Join(got, ",") != "processor,authority,internal,external,irgendwas" {
+		t.Errorf("kinds = %v", got)
+	}
+	if err := r.Activities[0].Validate(); err == nil || !strings.Contains(gdpr.Localized(err, locale.DE), "irgendwas") {
+		t.Errorf("an unknown kind passed: %v", err)
+	}
+	var j register.Recipient
+	if err := json.Unmarshal([]byte(`{"name":"H","kind":"Auftragsverarbeiter"}`), &j); err != nil || j.Kind != register.RecipientProcessor {
+		t.Errorf("JSON: %+v %v", j, err)
 	}
 }
