@@ -44,15 +44,6 @@ func (l *listFlags) filter() (register.Filter, error) {
 	return f, nil
 }
 
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
-
 // entityCmd builds "list" and "show" for one kind of entry; activities and
 // measures differ only in how a row is printed.
 func entityCmd[T any](e *env, use, short string, find func(context.Context, *app.App, register.Filter) ([]T, int, error),

@@ -39,9 +39,7 @@ var (
 		for _, r := range register.Rules {
 			out = append(out, r.Code)
 		}
-		for _, a := range audit.Actions {
-			out = append(out, a)
-		}
+		out = append(out, audit.Actions...)
 		for _, e := range retention.Events {
 			out = append(out, string(e.Event))
 		}
