@@ -81,6 +81,13 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, id session.Ide
 		row := historyRow{Rev: rv, Name: export.EntryName(rv.Entity, rv.Snapshot, l), When: locale.Time(l, rv.At),
 			Kind: locale.T(l, "value.entity."+rv.Entity), Action: locale.T(l, "value.revision."+rv.Action), Actor: export.ActorText(rv.Actor, l)}
 		var fields []string
+		if rv.Action == register.ActionCreate {
+			// A new entry changes every field it has: the list says
+			// nothing the action does not.
+			row.Fields = "–"
+			d.Items = append(d.Items, row)
+			continue
+		}
 		for _, c := range export.ChangeRows(rv.Entity, rv.Changes, nil, l) {
 			if lbl, _, _ := strings.Cut(c.Label, ":"); !slices.Contains(fields, lbl) {
 				fields = append(fields, lbl)
