@@ -31,6 +31,7 @@ var messages = map[string]text{
 	"notfound.user":             {"Einen Benutzer „%s“ gibt es nicht.", "There is no user %q."},
 	"notfound.token":            {"Ein Token „%s“ gibt es nicht, oder es ist schon widerrufen.", "There is no token %q, or it is revoked already."},
 	"notfound.revision":         {"Einen Stand %d von „%s“ gibt es nicht.", "There is no revision %d of %q."},
+	"restore.entity":            {"Frühere Stände von „%s“ lassen sich nicht wiederherstellen.", "revisions of %s cannot be restored"},
 	"store.exists":              {"Diesen Eintrag gibt es schon.", "The entry exists already."},
 	"store.race":                {"Der Eintrag wurde gleichzeitig von jemand anderem geändert. Bitte versuchen Sie es erneut.", "The entry was changed by someone else at the same time; try again."},
 	"store.busy":                {"Der Speicher ist gerade beschäftigt. Bitte versuchen Sie es erneut.", "The store is busy; try again."},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -529,27 +530,24 @@ func (s *Store) RestoreRevision(ctx context.Context, entity, id string, version 
 	detail := fmt.Sprintf("%s %s version %d", entity, id, version)
 	switch entity {
 	case "activity":
-		_, err = modifyEntry(ctx, s, activityKind, id, audit.RevisionRestore, register.ActionRestore, func(a *register.Activity) error {
-			var v register.Activity
-			if err := json.Unmarshal([]byte(snap), &v); err != nil {
-				return err
-			}
-			*a = v
-			return nil
-		}, detail)
-		return err
+		return restoreEntry(ctx, s, activityKind, id, snap, detail)
 	case "measure":
-		_, err = modifyEntry(ctx, s, measureKind, id, audit.RevisionRestore, register.ActionRestore, func(m *register.Measure) error {
-			var v register.Measure
-			if err := json.Unmarshal([]byte(snap), &v); err != nil {
-				return err
-			}
-			*m = v
-			return nil
-		}, detail)
-		return err
+		return restoreEntry(ctx, s, measureKind, id, snap, detail)
+	case "document":
+		return restoreEntry(ctx, s, documentKind, id, snap, detail)
 	}
-	return gdpr.Errorf(gdpr.EINVALID, "revisions of %s cannot be restored", entity)
+	return gdpr.Keyed(gdpr.EINVALID, "entity", "restore.entity", entity)
+}
+
+// restoreEntry makes the snapshot the entry's current state, as a new
+// revision. The entry (a pointer) is emptied before the snapshot is read
+// into it, so that no field of the newer state survives.
+func restoreEntry[T any](ctx context.Context, s *Store, k kind[T], id, snap, detail string) error {
+	_, err := modifyEntry(ctx, s, k, id, audit.RevisionRestore, register.ActionRestore, func(cur T) error {
+		reflect.ValueOf(cur).Elem().SetZero()
+		return json.Unmarshal([]byte(snap), cur)
+	}, detail)
+	return err
 }
 
 func getByID[T any](ctx context.Context, s *Store, k kind[T], id string) (T, error) {

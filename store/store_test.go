@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -379,6 +380,40 @@ var storeCases = []struct {
 		}
 		if _, err := s.UpdateHeader(ctx, register.Header{Title: "Alt", Controller: &c}, h.Version); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
 			t.Fatalf("stale header update: %v", err)
+		}
+	}},
+	{"documents are written, versioned, archived and restored", func(t *testing.T, s *store.Store) {
+		ctx := as("editor")
+		d, err := s.CreateDocument(ctx, &register.Document{ID: "richtlinie", Title: "Richtlinie"})
+		if err != nil || d.Version != 1 {
+			t.Fatalf("create: %+v %v", d, err)
+		}
+		if _, err := s.CreateDocument(ctx, &register.Document{ID: "richtlinie", Title: "Noch eine"}); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("a taken id: %v", err)
+		}
+		d2, err := s.UpdateDocument(ctx, &register.Document{ID: "richtlinie", Title: "Richtlinie für mobile Geräte"}, 1)
+		if err != nil || d2.Version != 2 {
+			t.Fatalf("update: %+v %v", d2, err)
+		}
+		if _, err := s.UpdateDocument(ctx, &register.Document{ID: "richtlinie", Title: "Veraltet"}, 1); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("a stale update: %v", err)
+		}
+		if _, err := s.ArchiveDocument(ctx, "richtlinie"); err != nil {
+			t.Fatal(err)
+		}
+		if ds, _ := s.FindDocuments(ctx); slices.ContainsFunc(ds, func(x *register.Document) bool { return x.ID == "richtlinie" }) {
+			t.Fatal("an archived document is listed")
+		}
+		if err := s.RestoreRevision(ctx, "document", "richtlinie", 2); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.FindDocumentByID(ctx, "richtlinie")
+		if got.Status != "" || got.Title != "Richtlinie für mobile Geräte" || got.Version != 4 {
+			t.Fatalf("restored: %+v", got)
+		}
+		revs, _, _ := s.FindRevisions(ctx, register.RevisionFilter{Entity: "document", EntityID: "richtlinie"})
+		if len(revs) != 4 || revs[0].Action != register.ActionRestore {
+			t.Fatalf("revisions: %d, newest %+v", len(revs), revs[0])
 		}
 	}},
 }

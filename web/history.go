@@ -141,7 +141,7 @@ func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Id
 	d := revisionData{base: h.base(r, id, "history"), Rev: rev, Name: export.EntryName(rev.Entity, rev.Snapshot, l),
 		When: locale.Time(l, rev.At), Action: locale.T(l, "value.revision."+rev.Action), Actor: export.ActorText(rev.Actor, l),
 		Kind: locale.T(l, "value.entity."+rev.Entity), Rows: export.ChangeRows(rev.Entity, rev.Changes, titles, l),
-		Restorable: (rev.Entity == "activity" || rev.Entity == "measure") && version < len(items)}
+		Restorable: (rev.Entity == "activity" || rev.Entity == "measure" || rev.Entity == "document") && version < len(items)}
 	h.render(w, r, http.StatusOK, "revision.html", d)
 }
 
@@ -155,8 +155,11 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request, id session.Ide
 		return
 	}
 	target := "/activities/" + r.PathValue("id") + "?done=restored&lang=" + string(lang(r))
-	if r.PathValue("entity") == "measure" {
+	switch r.PathValue("entity") {
+	case "measure":
 		target = "/toms?done=restored&lang=" + string(lang(r)) + "#tom-" + r.PathValue("id")
+	case "document":
+		target = "/toms?done=restored&lang=" + string(lang(r)) + "#doc-" + r.PathValue("id")
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
