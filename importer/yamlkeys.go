@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"gdpr"
+	"gdpr/locale"
 	"reflect"
 	"strings"
 	"sync"
@@ -47,7 +49,7 @@ func (p *parser) yamlKeys(n *yaml.Node, t reflect.Type, depth int) error {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return p.errf(k.Line, "", "import.yaml.field", k.Value, t.String())
+				return p.errf(k.Line, "", "import.yaml.field", k.Value, typeName(t))
 			}
 			if err := p.yamlKeys(n.Content[i+1], ft, depth+1); err != nil {
 				return err
@@ -106,4 +108,14 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	}
 	fieldsCache.Store(t, m)
 	return m
+}
+
+// typeName names a type of the native format for a reader, by the
+// catalogue ("einer Verarbeitungstätigkeit"); as an error argument it is
+// rendered in the message's language.
+func typeName(t reflect.Type) any {
+	if key := "yamltype." + t.Name(); locale.Has(key) {
+		return gdpr.Keyed(gdpr.EINVALID, "", key)
+	}
+	return t.String()
 }
