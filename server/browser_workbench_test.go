@@ -419,3 +419,30 @@ func TestBrowserFormErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPhoneTablesKeepLabels: on a phone, tables stack their cells
+// and every cell says what it is.
+func TestBrowserPhoneTablesKeepLabels(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	if err := chromedp.Run(ctx, login(srv.URL, "editor-user", srv.pw), chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/activities", "/history", "/history/activity/kundenverwaltung/1"} {
+		var unlabelled string
+		err := chromedp.Run(ctx,
+			chromedp.Navigate(srv.URL+p),
+			chromedp.WaitVisible(`main h1`),
+			// A stacked body cell without a label of its own (its
+			// column heading is hidden on a phone).
+			chromedp.Evaluate(`[...document.querySelectorAll("main tbody td")].filter(td => getComputedStyle(td).display === "block" && !td.dataset.label && !td.closest("table.record")).length + ""`, &unlabelled),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unlabelled != "0" {
+			t.Errorf("%s: %s stacked cells without a label", p, unlabelled)
+		}
+	}
+}

@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 
+	"gdpr/app"
+	"gdpr/export"
+
 	"gdpr/audit"
 	"gdpr/locale"
 	"strconv"
@@ -21,6 +24,8 @@ type controllerData struct {
 	Version  int
 	Errors   fieldErrors
 	Conflict string
+	// Findings are the lint's findings about these details.
+	Findings []findingRow
 }
 
 func (h *Handler) controllerPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
@@ -30,6 +35,14 @@ func (h *Handler) controllerPage(w http.ResponseWriter, r *http.Request, id sess
 		return
 	}
 	d := controllerData{base: h.base(r, id, "dashboard"), Title: hd.Title, Version: hd.Version}
+	cf, err := h.App.Findings(r.Context(), app.FindingFilter{Entity: "controller"})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, f := range export.Describe(cf.Items, lang(r)) {
+		d.Findings = append(d.Findings, findingRow{FindingView: f})
+	}
 	if hd.Controller != nil {
 		d.C = *hd.Controller
 		if hd.Controller.DPO != nil {
