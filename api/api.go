@@ -118,7 +118,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		})
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.Error(w, r, s.Log, gdpr.Errorf(gdpr.ENOTFOUND, "no such API route"), langOf(r))
+		httpx.Error(w, r, s.Log, gdpr.Keyed(gdpr.ENOTFOUND, "", "api.noroute"), langOf(r))
 	})
 }
 
@@ -203,7 +203,7 @@ func (s *Server) revisions(w http.ResponseWriter, r *http.Request) error {
 		if v := q.Get(b.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return gdpr.FieldErrorf(b.name, "want a time in RFC 3339, e.g. 2026-12-01T00:00:00+01:00")
+				return gdpr.Keyed(gdpr.EINVALID, b.name, "api.time", b.name)
 			}
 			*b.t = t
 		}

@@ -148,14 +148,14 @@ func (e entity[T]) put(w http.ResponseWriter, r *http.Request) error {
 	case *id == "":
 		*id = r.PathValue("id")
 	case *id != r.PathValue("id"):
-		return gdpr.FieldErrorf("id", "the body's id %q differs from the path's %q", *id, r.PathValue("id"))
+		return gdpr.Keyed(gdpr.EINVALID, "id", "api.id.differs", *id, r.PathValue("id"))
 	}
 	version, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
 	if body := *e.version(v); body != 0 && version != 0 && body != version {
-		return gdpr.FieldErrorf("version", "the body's version %d differs from If-Match %d", body, version)
+		return gdpr.Keyed(gdpr.EINVALID, "version", "api.version.differs", body, version)
 	} else if version == 0 {
 		version = body
 	}

@@ -33,7 +33,7 @@ func (s *Server) importDoc(w http.ResponseWriter, r *http.Request) error {
 	var ifState int64
 	if v := q.Get("if_state"); v != "" {
 		if ifState, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return gdpr.FieldErrorf("if_state", "not a number")
+			return gdpr.Keyed(gdpr.EINVALID, "if_state", "api.number", "if_state")
 		}
 	}
 	dry := q.Get("dry_run") == "true"
@@ -48,7 +48,7 @@ func (s *Server) importDoc(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) restore(w http.ResponseWriter, r *http.Request) error {
 	version, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil {
-		return gdpr.FieldErrorf("version", "not a number")
+		return gdpr.Keyed(gdpr.EINVALID, "version", "api.number", "version")
 	}
 	rev, err := s.App.Restore(r.Context(), r.PathValue("entity"), r.PathValue("id"), version)
 	if err != nil {

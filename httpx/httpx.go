@@ -134,10 +134,10 @@ func Decode(r *http.Request, v any) error {
 		if errors.As(err, &mb) {
 			return err
 		}
-		return gdpr.Errorf(gdpr.EINVALID, "invalid JSON body: %v", err)
+		return gdpr.Keyed(gdpr.EINVALID, "", "api.json", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return gdpr.Errorf(gdpr.EINVALID, "invalid JSON body: more than one value")
+		return gdpr.Keyed(gdpr.EINVALID, "", "api.json.many")
 	}
 	return nil
 }
@@ -163,12 +163,12 @@ func Page(r *http.Request) (limit, offset int, err error) {
 	limit, offset = 100, 0
 	if s := r.URL.Query().Get("limit"); s != "" {
 		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 1000 {
-			return 0, 0, gdpr.FieldErrorf("limit", "want 1 to 1000")
+			return 0, 0, gdpr.Keyed(gdpr.EINVALID, "limit", "api.limit")
 		}
 	}
 	if s := r.URL.Query().Get("offset"); s != "" {
 		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
-			return 0, 0, gdpr.FieldErrorf("offset", "want a number from 0")
+			return 0, 0, gdpr.Keyed(gdpr.EINVALID, "offset", "api.offset")
 		}
 	}
 	return limit, offset, nil

@@ -58,7 +58,7 @@ func (a Authenticator) Identify(r *http.Request) (Identity, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || !strings.HasPrefix(tok, auth.TokenPrefix) {
-			return Identity{}, gdpr.Errorf(gdpr.EUNAUTHORIZED, "use Authorization: Bearer %s…", auth.TokenPrefix)
+			return Identity{}, gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.bearer", auth.TokenPrefix)
 		}
 		t, err := a.ID.IdentifyToken(r.Context(), tok)
 		if err != nil {
@@ -68,7 +68,7 @@ func (a Authenticator) Identify(r *http.Request) (Identity, error) {
 	}
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
-		return Identity{}, gdpr.Errorf(gdpr.EUNAUTHORIZED, "sign in or send an API token")
+		return Identity{}, gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.required")
 	}
 	ses, err := a.ID.IdentifySession(r.Context(), c.Value)
 	if err != nil {
@@ -87,10 +87,10 @@ func (a Authenticator) Authorize(r *http.Request, p auth.Permission) (Identity, 
 		return id, err
 	}
 	if id.Session != nil && !safeMethod(r.Method) && !CSRFValid(r, id.Session) {
-		return id, gdpr.Errorf(gdpr.EFORBIDDEN, "missing or wrong CSRF token")
+		return id, gdpr.Keyed(gdpr.EFORBIDDEN, "", "auth.csrf")
 	}
 	if !id.Role.Allows(p) {
-		return id, gdpr.Errorf(gdpr.EFORBIDDEN, "the role %s may not do this", id.Role)
+		return id, gdpr.Keyed(gdpr.EFORBIDDEN, "", "auth.role", gdpr.Keyed(gdpr.EFORBIDDEN, "", "value.role."+string(id.Role)))
 	}
 	return id, nil
 }

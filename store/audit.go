@@ -41,7 +41,7 @@ func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
 	if e.Actor == "" {
 		p, ok := auth.PrincipalFrom(ctx)
 		if !ok {
-			return gdpr.Errorf(gdpr.EUNAUTHORIZED, "no principal for the audit entry")
+			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
 		}
 		e.Actor = p.Actor
 	}

@@ -182,7 +182,7 @@ func (s *Store) FindSession(ctx context.Context, idHash string) (auth.Session, e
 		WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled = 0`), idHash, fmtTime(s.now())).
 		Scan(&ses.User.Name, &role, &created, &ses.CSRF, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ses, gdpr.Errorf(gdpr.EUNAUTHORIZED, "not signed in")
+		return ses, gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.signedout")
 	}
 	if err != nil {
 		return ses, translate(err, "find session")
@@ -252,7 +252,7 @@ func (s *Store) FindToken(ctx context.Context, hash string) (auth.Token, error) 
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT name, role, created_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`), hash).
 		Scan(&t.Name, &role, &created, &used)
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, gdpr.Errorf(gdpr.EUNAUTHORIZED, "invalid or revoked token")
+		return t, gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.token")
 	}
 	if err != nil {
 		return t, translate(err, "find token")

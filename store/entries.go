@@ -414,7 +414,7 @@ func writeOne[T any](ctx context.Context, s *Store, k kind[T], v T, mode saveMod
 	if mode == mustExist {
 		action, revAction = k.update, register.ActionUpdate
 		if expect < 1 {
-			return out, gdpr.Errorf(gdpr.EINVALID, "an update of %s %q must name the version it was made from", k.entity, k.id(v))
+			return out, gdpr.Keyed(gdpr.EINVALID, "version", "store.noversion", k.id(v))
 		}
 	}
 	err := s.write(ctx, func(w *wtx) error {

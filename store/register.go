@@ -144,7 +144,7 @@ func (s *Store) Header(ctx context.Context) (register.Header, error) {
 // UpdateHeader implements register.Service.
 func (s *Store) UpdateHeader(ctx context.Context, h register.Header, version int) (register.Header, error) {
 	if h.Controller == nil {
-		return register.Header{}, gdpr.FieldErrorf("controller", "the controller is missing")
+		return register.Header{}, gdpr.Keyed(gdpr.EINVALID, "controller", "invalid.controller")
 	}
 	var out register.Header
 	err := s.write(ctx, func(w *wtx) error {
@@ -700,7 +700,7 @@ func (s *Store) FindDocuments(ctx context.Context) ([]*register.Document, error)
 func (s *Store) IDs(ctx context.Context, entity string) (map[string]bool, error) {
 	table := map[string]string{"activity": "activities", "measure": "measures", "document": "documents"}[entity]
 	if table == "" {
-		return nil, gdpr.Errorf(gdpr.EINVALID, "unknown kind of entry %q", entity)
+		return nil, gdpr.Keyed(gdpr.EINVALID, "entity", "store.entity", entity)
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT id FROM "+table)
 	if err != nil {

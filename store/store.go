@@ -259,7 +259,7 @@ func (w *wtx) next(ctx context.Context) (int64, error) {
 func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 	p, ok := auth.PrincipalFrom(ctx)
 	if !ok {
-		return gdpr.Errorf(gdpr.EUNAUTHORIZED, "no principal: every write names who makes it")
+		return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		at := s.now().UTC().Truncate(time.Microsecond)

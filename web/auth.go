@@ -207,7 +207,7 @@ func (h *Handler) readForm(w http.ResponseWriter, r *http.Request, limit int64) 
 	case asMaxBytes(err, &mb):
 		h.problem(w, r, httpx.TooLarge)
 	default:
-		h.problem(w, r, gdpr.Errorf(gdpr.EINVALID, "the form could not be read: %v", err))
+		h.problem(w, r, gdpr.Keyed(gdpr.EINVALID, "", "ui.form.unreadable", err))
 	}
 	return false
 }
