@@ -49,7 +49,15 @@ func (a *App) RetentionDue(text, topic string, events map[retention.Event]time.T
 	o, err := retention.Due(res, events, nil, a.now())
 	var de *retention.DueError
 	if errors.As(err, &de) {
-		return res, o, gdpr.FieldErrorf("text", "%s", de.Reason)
+		switch de.Key {
+		case "due.notrule":
+			// The warning by its rule's name, in the message's language.
+			code, _ := de.Arg.(string)
+			return res, o, gdpr.Keyed(gdpr.EINVALID, "text", de.Key, gdpr.Keyed(gdpr.EINVALID, "", "rule."+register.RetentionCodePrefix+code))
+		case "due.many":
+			return res, o, gdpr.Keyed(gdpr.EINVALID, "text", de.Key, de.Arg)
+		}
+		return res, o, gdpr.Keyed(gdpr.EINVALID, "text", de.Key)
 	}
 	return res, o, err
 }

@@ -43,7 +43,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", gdpr.Errorf(gdpr.EINVALID, "unknown role %q (want admin, editor or auditor)", s)
+	return "", gdpr.Keyed(gdpr.EINVALID, "role", "auth.role.unknown", s)
 }
 
 // Permission is what a route or command needs.
@@ -232,11 +232,11 @@ type User struct {
 // hyphen, underscore, @. Returns EINVALID.
 func ValidName(name string) error {
 	if name == "" || len(name) > 64 {
-		return gdpr.Errorf(gdpr.EINVALID, "a name needs 1 to 64 characters")
+		return gdpr.Keyed(gdpr.EINVALID, "name", "auth.name.length")
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_@", r)) {
-			return gdpr.Errorf(gdpr.EINVALID, "invalid character %q in name %q (letters, digits, . - _ @)", r, name)
+			return gdpr.Keyed(gdpr.EINVALID, "name", "auth.name.char", string(r), name)
 		}
 	}
 	return nil

@@ -37,10 +37,10 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 func Require(ctx context.Context, perm Permission) (Principal, error) {
 	p, ok := PrincipalFrom(ctx)
 	if !ok {
-		return p, gdpr.Errorf(gdpr.EUNAUTHORIZED, "sign in or send an API token")
+		return p, gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "auth.required")
 	}
 	if !p.Role.Allows(perm) {
-		return p, gdpr.Errorf(gdpr.EFORBIDDEN, "the role %s may not do this", p.Role)
+		return p, gdpr.Keyed(gdpr.EFORBIDDEN, "", "auth.role", gdpr.Keyed(gdpr.EFORBIDDEN, "", "value.role."+string(p.Role)))
 	}
 	return p, nil
 }

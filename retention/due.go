@@ -146,6 +146,11 @@ func appendNew(xs []Event, ys ...Event) []Event {
 // DueError says why a statement yields no end of retention.
 type DueError struct {
 	Reason string
+	// Key names the case for the message catalogue ("due.noperiod",
+	// "due.notrule" with the warning code, "due.many" with the number of
+	// rules, "due.nostart"); Arg is its argument.
+	Key string
+	Arg any
 }
 
 func (e *DueError) Error() string { return e.Reason }
@@ -156,18 +161,17 @@ func (e *DueError) Error() string { return e.Reason }
 func Due(res Result, events map[Event]time.Time, holds []Hold, today time.Time) (Outcome, error) {
 	switch len(res.Rules) {
 	case 0:
-		reason := "the statement names no period"
 		if len(res.Warnings) > 0 {
-			reason = "the statement is not an executable rule (" + res.Warnings[0].Code + ")"
+			return Outcome{}, &DueError{Reason: "the statement is not an executable rule (" + res.Warnings[0].Code + ")", Key: "due.notrule", Arg: res.Warnings[0].Code}
 		}
-		return Outcome{}, &DueError{reason}
+		return Outcome{}, &DueError{Reason: "the statement names no period", Key: "due.noperiod"}
 	case 1:
 	default:
-		return Outcome{}, &DueError{fmt.Sprintf("the statement holds %d rules; give one per data type (DIN 66398)", len(res.Rules))}
+		return Outcome{}, &DueError{Reason: fmt.Sprintf("the statement holds %d rules; give one per data type (DIN 66398)", len(res.Rules)), Key: "due.many", Arg: len(res.Rules)}
 	}
 	o := Evaluate(res.Rules[0], events, holds, today)
 	if !o.Known && o.NoStart && len(o.Pending) == 0 {
-		return o, &DueError{"the statement names no start event (from when does the period run?)"}
+		return o, &DueError{Reason: "the statement names no start event (from when does the period run?)", Key: "due.nostart"}
 	}
 	return o, nil
 }

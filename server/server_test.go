@@ -219,7 +219,7 @@ func TestAPI(t *testing.T) {
 		{"POST", "/api/v1/retention/due", `{"text":"IP-Adressen nach 30 Tagen","events":{"collected":"2024-03-15"}}`, 200, []string{`"end":"2024-04-14"`, `"rule":"30 Tage nach Erhebung"`}, ""},
 		{"POST", "/api/v1/retention/due?lang=en", `{"text":"2 Jahre nach Vertragsende"}`, 200, []string{`"pending":["contract_end"]`, `"rule":"2 years after end of contract"`}, ""},
 		{"POST", "/api/v1/retention/due", `{"text":"30 Tage nach Erhebung oder 7 Tage nach Kontolöschung, je nachdem was zuerst eintritt","events":{"collected":"2024-01-01"}}`, 200, []string{`"end":"2024-01-31"`, `"latest":true`, `"pending":["account_closed"]`}, ""},
-		{"POST", "/api/v1/retention/due", `{"text":"solange erforderlich"}`, 400, []string{`not an executable rule`}, ""},
+		{"POST", "/api/v1/retention/due", `{"text":"solange erforderlich"}`, 400, []string{`keine ausführbare Regel (Löschfrist unbestimmt)`}, ""},
 		{"POST", "/api/v1/retention/due", `{"text":"3 Tage nach Erhebung","events":{"birthday":"2024-01-01"}}`, 400, []string{`"field":"events.birthday"`}, ""},
 		{"POST", "/api/v1/retention/due", `{"text":"3 Tage nach Erhebung","events":{"collected":"gestern"}}`, 400, []string{`invalid date`}, ""},
 		{"GET", "/api/v1/retention/classes", "", 200, []string{`"id":"L1"`, `"entries":["betrieb-der-website-und-des-onlineshops"]`}, ""},
