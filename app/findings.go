@@ -28,6 +28,9 @@ type Lint struct {
 	// MeasureIDs are the ids of the measures in force (for the lint of
 	// single activities).
 	MeasureIDs map[string]bool
+	// UsedBy lists, per measure id, the activities in force that name
+	// it, in register order.
+	UsedBy map[string][]string
 }
 
 // lintCache keeps the register in force (as of a state) and the findings
@@ -157,6 +160,14 @@ func (c *lintCache) assemble(day register.Date) *Lint {
 		l.Names[id] = act.Name
 	}
 	byPos(acts, c.actPos)
+	l.UsedBy = map[string][]string{}
+	for _, id := range acts {
+		for _, ref := range c.acts[id].TOMs {
+			if _, ok := c.measures[ref]; ok && !slices.Contains(l.UsedBy[ref], id) {
+				l.UsedBy[ref] = append(l.UsedBy[ref], id)
+			}
+		}
+	}
 	ms := make([]string, 0, len(c.measures))
 	for id := range c.measures {
 		ms = append(ms, id)

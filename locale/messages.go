@@ -633,6 +633,8 @@ var messages = map[string]text{
 	"ui.doc.none":                  {"Noch keine Dokumente.", "No documents yet."},
 	"ui.archive.doc.heading":       {"Dokument archivieren", "Archive document"},
 	"ui.archive.doc.question":      {"Soll das Dokument „%s“ archiviert werden?", "Archive the document %q?"},
+	"ui.tom.usedby":                {"Verwendet in", "Used in"},
+	"ui.tom.unused":                {"Noch keiner Verarbeitungstätigkeit zugeordnet.", "Not linked to any activity yet."},
 	"ui.err.fix":                   {"Bitte korrigieren Sie die markierten Felder.", "Please correct the marked fields."},
 	"ui.err.date":                  {"Bitte ein Datum als TT.MM.JJJJ oder JJJJ-MM-TT angeben.", "Please give a date as DD.MM.YYYY or YYYY-MM-DD."},
 	"ui.err.noneandlist":           {"Entweder „keine“ ankreuzen oder Einträge angeben, nicht beides.", "Either tick \"none\" or list entries, not both."},

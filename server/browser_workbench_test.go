@@ -23,7 +23,7 @@ func TestBrowserTOMFlow(t *testing.T) {
 	ctx, cancel := newBrowser(t)
 	defer cancel()
 	const id = "festplattenverschluesselung-der-notebooks"
-	var doc, checked, list, edited, uncatBefore, uncatAfter, visible, detail, question, afterArchive string
+	var usedIn, doc, checked, list, edited, uncatBefore, uncatAfter, visible, detail, question, afterArchive string
 	err := chromedp.Run(ctx,
 		login(srv.URL, "editor-user", srv.pw),
 		chromedp.EmulateViewport(1400, 900),
@@ -69,6 +69,9 @@ func TestBrowserTOMFlow(t *testing.T) {
 		chromedp.Click(`#save`),
 		chromedp.WaitVisible(`#edit`),
 		chromedp.Text(`main`, &detail, chromedp.ByQuery),
+		chromedp.Navigate(srv.URL+"/toms"),
+		chromedp.WaitVisible(`#tom-`+id),
+		chromedp.Text(`#tom-`+id+` .usedby`, &usedIn, chromedp.ByQuery),
 		// A document the measures rely on: created, then renamed.
 		chromedp.Navigate(srv.URL+"/toms"),
 		chromedp.WaitVisible(`#new-doc`),
@@ -118,6 +121,9 @@ func TestBrowserTOMFlow(t *testing.T) {
 	}
 	if !strings.Contains(doc, "Richtlinie für mobile Geräte") || !strings.Contains(doc, "Smartphones") {
 		t.Errorf("document: %q", doc)
+	}
+	if usedIn != "Verwendet in: Kundenverwaltung" {
+		t.Errorf("the measure's list entry says %q", usedIn)
 	}
 	if !strings.Contains(question, "Standard-Gruppenverwaltung") {
 		t.Errorf("archive question: %q", question)

@@ -25,10 +25,15 @@ type tomItem struct {
 	Reviewed string
 	// Title and Description say the measure once (register.Measure.Display).
 	Title, Description string
+	// UsedBy are the activities that name the measure.
+	UsedBy []usedBy
 	// Suggest is the category the measure's BDSG-alt control maps to,
 	// preselected when it is filed from the list.
 	Suggest string
 }
+
+// usedBy is an activity that names a measure.
+type usedBy struct{ ID, Name string }
 
 type tomsData struct {
 	base
@@ -47,6 +52,11 @@ func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Ide
 		return
 	}
 	docs, err := h.App.Documents(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	lint, err := h.App.Lint(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -71,6 +81,9 @@ func (h *Handler) tomList(w http.ResponseWriter, r *http.Request, id session.Ide
 				it.Reviewed = dateText(*m.LastReviewed, l)
 			}
 			it.Title, it.Description = m.Display()
+			for _, aid := range lint.UsedBy[m.ID] {
+				it.UsedBy = append(it.UsedBy, usedBy{aid, lint.Names[aid]})
+			}
 			if due, ok := m.ReviewDue(); !ok {
 				it.Never = true
 			} else {
