@@ -55,3 +55,29 @@ func TestGermanThroughout(t *testing.T) {
 	resp, _ = http.PostForm(srv.URL+"/login", url.Values{"name": {"editor-user"}, "password": {"falsch"}})
 	check("failed sign-in", readAll(resp))
 }
+
+// TestEnglishPagesNoRawNames: the English pages show no raw catalogue key
+// or internal name either.
+func TestEnglishPagesNoRawNames(t *testing.T) {
+	srv := newServer(t)
+	c, _ := signIn(t, srv, "editor-user")
+	for _, p := range workbenchPages {
+		sep := "?"
+		if strings.Contains(p, "?") {
+			sep = "&"
+		}
+		resp, err := c.Get(srv.URL + p + sep + "lang=en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var probs []string
+		for _, pr := range textcheck.Check(textcheck.PageText(readAll(resp))) {
+			if !strings.HasPrefix(pr, "English word") {
+				probs = append(probs, pr)
+			}
+		}
+		if len(probs) > 0 {
+			t.Errorf("%s (English): %s", p, strings.Join(probs, "; "))
+		}
+	}
+}
