@@ -70,6 +70,9 @@ type Config struct {
 	ImportSlots int
 	// Policy is the sign-in throttle; nil means auth.DefaultPolicy.
 	Policy auth.Policy
+	// Vault holds the vault's keys; without them the subject use cases
+	// refuse (vault.nokeys).
+	Vault VaultKeys
 }
 
 // App is the use-case layer. Its methods are safe for concurrent use.
@@ -83,6 +86,7 @@ type App struct {
 	imports chan struct{}
 	lint    lintCache
 	tokens  *tokenUse
+	vault   VaultKeys
 }
 
 // New returns an App. Close it to record pending token use.
@@ -105,7 +109,7 @@ func New(c Config) *App {
 	if c.Policy == nil {
 		c.Policy = auth.DefaultPolicy
 	}
-	a := &App{store: c.Store, now: c.Now, log: c.Log, policy: c.Policy,
+	a := &App{store: c.Store, now: c.Now, log: c.Log, policy: c.Policy, vault: c.Vault,
 		hashes: make(chan struct{}, c.HashSlots), exports: make(chan struct{}, c.ExportSlots), imports: make(chan struct{}, c.ImportSlots)}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
 	return a

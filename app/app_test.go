@@ -26,10 +26,15 @@ type fixture struct {
 
 func newApp(t *testing.T, c app.Config) *fixture {
 	t.Helper()
+	return newAppAt(t, filepath.Join(t.TempDir(), "gdpr.db"), c)
+}
+
+func newAppAt(t *testing.T, path string, c app.Config) *fixture {
+	t.Helper()
 	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	var secs atomic.Int64
 	clock := func() time.Time { return start.Add(time.Duration(secs.Load()) * time.Second) }
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "gdpr.db"), store.WithClock(clock))
+	s, err := store.Open(context.Background(), path, store.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +43,10 @@ func newApp(t *testing.T, c app.Config) *fixture {
 	a := app.New(c)
 	t.Cleanup(a.Close)
 	return &fixture{app: a, store: s, now: &secs}
+}
+
+func auditor() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Principal{Actor: "user:paul", Role: auth.Auditor})
 }
 
 func editor() context.Context {

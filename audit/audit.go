@@ -59,6 +59,11 @@ const (
 	DocumentCreate   = "document.create"
 	DocumentUpdate   = "document.update"
 	DocumentArchive  = "document.archive"
+	SubjectCreate    = "subject.create"
+	SubjectRead      = "subject.read"
+	SubjectUpdate    = "subject.update"
+	SubjectShred     = "subject.shred"
+	SubjectLookup    = "subject.lookup"
 	ControllerUpdate = "controller.update"
 	RegisterImport   = "register.import"
 	RegisterExport   = "register.export"
@@ -69,7 +74,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

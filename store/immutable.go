@@ -75,10 +75,11 @@ func (s *Store) goMigrations() []*goose.Migration {
 			return nil
 		}}
 	}
-	m, a := immutableRevisions[s.dialect], attackBatches[s.dialect]
+	m, a, v := immutableRevisions[s.dialect], attackBatches[s.dialect], vaultTables[s.dialect]
 	return []*goose.Migration{
 		goose.NewGoMigration(2, run(m.up), run(m.down)),
 		goose.NewGoMigration(5, run(a.up), run(a.down)),
 		goose.NewGoMigration(7, &goose.GoFunc{RunTx: s.migrate7Up}, &goose.GoFunc{RunTx: migrate7Down}),
+		goose.NewGoMigration(10, run(v.up), run(v.down)),
 	}
 }

@@ -180,3 +180,24 @@ func (x *Indexer) Hash(k Kind, value string) ([]byte, error) {
 	m.Write([]byte(string(k) + "\x00" + n))
 	return m.Sum(nil)[:16], nil
 }
+
+// Stored is a subject as the store keeps it: the wrapped data key (nil
+// once shredded) with the id of the KEK that wrapped it, and the sealed
+// values by field.
+type Stored struct {
+	ID         string
+	KEKID      string
+	WrappedKey []byte
+	Values     map[string][]byte
+	Shredded   bool
+	Version    int
+}
+
+// IndexEntry is one blind-index row: the hash of a field's value of a
+// kind under the index key KeyID.
+type IndexEntry struct {
+	KeyID string
+	Kind  Kind
+	Hash  []byte
+	Field string
+}

@@ -1,0 +1,280 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/vault"
+)
+
+// VaultKeys are the keys of the vault: the KEK that wraps the subjects'
+// data keys, the KEKs of earlier epochs still needed to unwrap (by id),
+// and the blind-index key. None of them is stored in the database.
+type VaultKeys struct {
+	KEK   vault.KEK
+	Older []vault.KEK
+	Index *vault.Indexer
+}
+
+// VaultStore is what the vault use cases need of storage.
+type VaultStore interface {
+	CreateSubject(ctx context.Context, v vault.Stored, idx []vault.IndexEntry) error
+	FindSubject(ctx context.Context, id string) (vault.Stored, error)
+	UpdateSubject(ctx context.Context, id string, version int, values map[string][]byte, idx []vault.IndexEntry) error
+	ShredSubject(ctx context.Context, id string) error
+	LookupSubjects(ctx context.Context, keyID string, kind vault.Kind, hash []byte) ([]string, error)
+}
+
+// Record is a subject's personal data by field: "email", "phone", "iban",
+// "customer_id" are indexed for lookups (normalised by their kind), any
+// other field ("name", "address") is only stored.
+type Record map[string]string
+
+// indexedFields are the fields found again by lookups, with their kinds.
+var indexedFields = map[string]vault.Kind{
+	"email": vault.KindEmail, "phone": vault.KindPhone, "iban": vault.KindIBAN,
+	"customer_id": vault.KindID, "employee_id": vault.KindID,
+}
+
+// Bounds of a record: a person's data, not a document store.
+const (
+	maxFields     = 32
+	maxFieldValue = 4 << 10
+)
+
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// Subject is a person's record as a use case returns it.
+type Subject struct {
+	ID       string `json:"id"`
+	Record   Record `json:"record"`
+	Shredded bool   `json:"shredded,omitempty"`
+	Version  int    `json:"version"`
+}
+
+func (a *App) vaultReady() (VaultStore, VaultKeys, error) {
+	vs, ok := a.store.(VaultStore)
+	if !ok || a.vault.KEK == nil || a.vault.Index == nil {
+		return nil, VaultKeys{}, gdpr.Keyed(gdpr.EINVALID, "", "vault.nokeys")
+	}
+	return vs, a.vault, nil
+}
+
+// checkRecord refuses malformed field names, oversized values, and
+// indexed values that are not of their kind (a phone field that holds no
+// number would never be found).
+func checkRecord(r Record) error {
+	if len(r) > maxFields {
+		return gdpr.Keyed(gdpr.EINVALID, "record", "vault.fields", maxFields)
+	}
+	for f, v := range r {
+		if !fieldName.MatchString(f) {
+			return gdpr.Keyed(gdpr.EINVALID, f, "vault.fieldname", f)
+		}
+		if len(v) > maxFieldValue {
+			return gdpr.Keyed(gdpr.EINVALID, f, "vault.value.size", f, maxFieldValue)
+		}
+		if k, ok := indexedFields[f]; ok && v != "" {
+			if _, err := vault.Normalise(k, v); err != nil {
+				return gdpr.Keyed(gdpr.EINVALID, f, "vault.value.kind", f, gdpr.Keyed(gdpr.EINVALID, "", "vault.kind."+string(k)))
+			}
+		}
+	}
+	return nil
+}
+
+func newSubjectID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return "s-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// sealRecord seals the fields of r with the box and makes their index rows.
+func sealRecord(box *vault.Box, ix *vault.Indexer, r Record) (map[string][]byte, []vault.IndexEntry, error) {
+	values := map[string][]byte{}
+	var idx []vault.IndexEntry
+	for _, f := range slices.Sorted(maps.Keys(r)) {
+		v := r[f]
+		if v == "" {
+			values[f] = nil // an empty value removes the field
+			continue
+		}
+		values[f] = box.Seal(f, v)
+		if k, ok := indexedFields[f]; ok {
+			h, err := ix.Hash(k, v)
+			if err != nil {
+				return nil, nil, err
+			}
+			idx = append(idx, vault.IndexEntry{KeyID: ix.ID(), Kind: k, Hash: h, Field: f})
+		}
+	}
+	return values, idx, nil
+}
+
+// CreateSubject stores a new person with a data key of its own and
+// returns its id. The audit entry names the fields, never the values.
+func (a *App) CreateSubject(ctx context.Context, r Record) (string, error) {
+	if _, err := a.require(ctx, auth.Write, audit.SubjectCreate, ""); err != nil {
+		return "", err
+	}
+	vs, keys, err := a.vaultReady()
+	if err != nil {
+		return "", err
+	}
+	if err := checkRecord(r); err != nil {
+		return "", a.record(ctx, audit.SubjectCreate, "", err)
+	}
+	id := newSubjectID()
+	dek := vault.NewDataKey()
+	wrapped, err := keys.KEK.Wrap(dek, id)
+	if err != nil {
+		return "", err
+	}
+	box, err := vault.NewBox(id, dek)
+	if err != nil {
+		return "", err
+	}
+	values, idx, err := sealRecord(box, keys.Index, r)
+	if err != nil {
+		return "", a.record(ctx, audit.SubjectCreate, "", gdpr.Keyed(gdpr.EINVALID, "record", "cli.wrap", "record", err))
+	}
+	for f, v := range values {
+		if v == nil {
+			delete(values, f)
+		}
+	}
+	if err := vs.CreateSubject(ctx, vault.Stored{ID: id, KEKID: keys.KEK.ID(), WrappedKey: wrapped, Values: values}, idx); err != nil {
+		return "", a.record(ctx, audit.SubjectCreate, id, err)
+	}
+	return id, nil
+}
+
+// box unwraps a stored subject's data key with the KEK that wrapped it.
+func (keys VaultKeys) box(v vault.Stored) (*vault.Box, error) {
+	for _, k := range append([]vault.KEK{keys.KEK}, keys.Older...) {
+		if k != nil && k.ID() == v.KEKID {
+			dek, err := k.Unwrap(v.WrappedKey, v.ID)
+			if err != nil {
+				return nil, err
+			}
+			return vault.NewBox(v.ID, dek)
+		}
+	}
+	return nil, gdpr.Keyed(gdpr.EINVALID, "", "vault.kek.missing", v.KEKID)
+}
+
+// GetSubject returns a person's record, opened. The read is recorded
+// (who, which subject, which fields) before the data is returned: a read
+// whose audit entry cannot be written returns nothing.
+func (a *App) GetSubject(ctx context.Context, id string) (Subject, error) {
+	if _, err := a.require(ctx, auth.Write, audit.SubjectRead, id); err != nil {
+		return Subject{}, err
+	}
+	vs, keys, err := a.vaultReady()
+	if err != nil {
+		return Subject{}, err
+	}
+	v, err := vs.FindSubject(ctx, id)
+	if err != nil {
+		return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+	}
+	out := Subject{ID: id, Record: Record{}, Shredded: v.Shredded, Version: v.Version}
+	if !v.Shredded {
+		box, err := keys.box(v)
+		if err != nil {
+			return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+		}
+		for f, sealed := range v.Values {
+			if out.Record[f], err = box.Open(f, sealed); err != nil {
+				return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+			}
+		}
+	}
+	fields := slices.Sorted(maps.Keys(out.Record))
+	if err := a.store.Audit(ctx, audit.Entry{Action: audit.SubjectRead, Target: id, Outcome: audit.OK, Detail: "fields " + strings.Join(fields, ",")}); err != nil {
+		return Subject{}, err
+	}
+	return out, nil
+}
+
+// UpdateSubject changes the given fields of a person (an empty value
+// removes a field), if version is the stored one. Returns ECONFLICT for
+// another version or an erased person.
+func (a *App) UpdateSubject(ctx context.Context, id string, version int, r Record) error {
+	if _, err := a.require(ctx, auth.Write, audit.SubjectUpdate, id); err != nil {
+		return err
+	}
+	vs, keys, err := a.vaultReady()
+	if err != nil {
+		return err
+	}
+	if err := checkRecord(r); err != nil {
+		return a.record(ctx, audit.SubjectUpdate, id, err)
+	}
+	v, err := vs.FindSubject(ctx, id)
+	if err != nil {
+		return a.record(ctx, audit.SubjectUpdate, id, err)
+	}
+	if v.Shredded {
+		return a.record(ctx, audit.SubjectUpdate, id, gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.shredded", id))
+	}
+	box, err := keys.box(v)
+	if err != nil {
+		return a.record(ctx, audit.SubjectUpdate, id, err)
+	}
+	values, idx, err := sealRecord(box, keys.Index, r)
+	if err != nil {
+		return a.record(ctx, audit.SubjectUpdate, id, err)
+	}
+	return a.record(ctx, audit.SubjectUpdate, id, vs.UpdateSubject(ctx, id, version, values, idx))
+}
+
+// ShredSubject erases a person: the data key is destroyed, so that every
+// sealed copy of the values (free pages, the WAL, backups) can no longer
+// be opened; the id stays so that references say "[gelöscht]".
+func (a *App) ShredSubject(ctx context.Context, id string) error {
+	if _, err := a.require(ctx, auth.Write, audit.SubjectShred, id); err != nil {
+		return err
+	}
+	vs, _, err := a.vaultReady()
+	if err != nil {
+		return err
+	}
+	return a.record(ctx, audit.SubjectShred, id, vs.ShredSubject(ctx, id))
+}
+
+// LookupSubjects finds the people whose indexed field of a kind has the
+// value (as normalised: "Hans@Müller.de" finds "hans@xn--mller-kva.de").
+// The lookup is recorded with the kind, never the value.
+func (a *App) LookupSubjects(ctx context.Context, kind vault.Kind, value string) ([]string, error) {
+	if _, err := a.require(ctx, auth.Write, audit.SubjectLookup, string(kind)); err != nil {
+		return nil, err
+	}
+	vs, keys, err := a.vaultReady()
+	if err != nil {
+		return nil, err
+	}
+	h, err := keys.Index.Hash(kind, value)
+	if err != nil {
+		return nil, a.record(ctx, audit.SubjectLookup, string(kind), gdpr.Keyed(gdpr.EINVALID, "value", "vault.value.kind", string(kind), gdpr.Keyed(gdpr.EINVALID, "", "vault.kind."+string(kind))))
+	}
+	ids, err := vs.LookupSubjects(ctx, keys.Index.ID(), kind, h)
+	if err != nil {
+		return nil, err
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	if err := a.store.Audit(ctx, audit.Entry{Action: audit.SubjectLookup, Target: string(kind), Outcome: audit.OK, Detail: "found " + strings.Join(ids, ",")}); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}

@@ -1,0 +1,146 @@
+package app_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gdpr"
+	"gdpr/app"
+	"gdpr/audit"
+	"gdpr/vault"
+)
+
+func vaultKeys(t *testing.T) app.VaultKeys {
+	t.Helper()
+	kek, err := vault.NewLocalKEK(bytes.Repeat([]byte{0x11}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := vault.NewIndexer(bytes.Repeat([]byte{0x22}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.VaultKeys{KEK: kek, Index: ix}
+}
+
+// TestVaultSubjects: a person is stored, found by a differently written
+// e-mail and phone number, read, changed, and shredded; every access is
+// audited with field names and ids, never values.
+func TestVaultSubjects(t *testing.T) {
+	f := newApp(t, app.Config{Vault: vaultKeys(t)})
+	ctx := editor()
+	id, err := f.app.CreateSubject(ctx, app.Record{"email": "Hans.Mueller@Müller.de", "phone": "0521 123456", "name": "Hans Müller", "customer_id": "K-10023"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		kind  vault.Kind
+		value string
+	}{{vault.KindEmail, "hans.mueller@xn--mller-kva.de"}, {vault.KindPhone, "+49 521 123 456"}, {vault.KindID, " K-10023"}} {
+		ids, err := f.app.LookupSubjects(ctx, q.kind, q.value)
+		if err != nil || len(ids) != 1 || ids[0] != id {
+			t.Errorf("lookup %s %q: %v %v", q.kind, q.value, ids, err)
+		}
+	}
+	if ids, _ := f.app.LookupSubjects(ctx, vault.KindEmail, "someone@else.de"); len(ids) != 0 {
+		t.Errorf("a stranger found: %v", ids)
+	}
+	s, err := f.app.GetSubject(ctx, id)
+	if err != nil || s.Record["name"] != "Hans Müller" || s.Record["email"] != "Hans.Mueller@Müller.de" || s.Version != 1 {
+		t.Fatalf("get: %+v %v", s, err)
+	}
+	if err := f.app.UpdateSubject(ctx, id, 1, app.Record{"email": "hans@neu.de", "phone": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.app.UpdateSubject(ctx, id, 1, app.Record{"name": "X"}); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+		t.Errorf("a stale update: %v", err)
+	}
+	if ids, _ := f.app.LookupSubjects(ctx, vault.KindEmail, "Hans.Mueller@Müller.de"); len(ids) != 0 {
+		t.Errorf("the old address still finds the person: %v", ids)
+	}
+	if ids, _ := f.app.LookupSubjects(ctx, vault.KindPhone, "0521 123456"); len(ids) != 0 {
+		t.Errorf("the removed phone still finds the person: %v", ids)
+	}
+	s, _ = f.app.GetSubject(ctx, id)
+	if s.Record["email"] != "hans@neu.de" || s.Record["phone"] != "" || s.Record["name"] != "Hans Müller" {
+		t.Errorf("after the update: %+v", s.Record)
+	}
+	if _, err := f.app.CreateSubject(ctx, app.Record{"phone": "bitte anrufen"}); gdpr.ErrorCode(err) != gdpr.EINVALID {
+		t.Errorf("a phone field without a number: %v", err)
+	}
+	if err := f.app.ShredSubject(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	s, err = f.app.GetSubject(ctx, id)
+	if err != nil || !s.Shredded || len(s.Record) != 0 {
+		t.Errorf("after shredding: %+v %v", s, err)
+	}
+	if ids, _ := f.app.LookupSubjects(ctx, vault.KindEmail, "hans@neu.de"); len(ids) != 0 {
+		t.Errorf("a shredded person is found: %v", ids)
+	}
+	if err := f.app.UpdateSubject(ctx, id, 3, app.Record{"name": "wieder da"}); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+		t.Errorf("a shredded person was changed: %v", err)
+	}
+	es, _, _ := f.store.FindAudit(ctx, audit.Filter{})
+	var actions []string
+	for _, e := range es {
+		if strings.HasPrefix(e.Action, "subject.") {
+			actions = append(actions, e.Action)
+		}
+		for _, v := range []string{"Hans", "Müller", "mueller", "123456", "K-10023", "neu.de"} {
+			if strings.Contains(e.Detail+e.Target, v) {
+				t.Errorf("audit entry %s holds %q: %+v", e.Action, v, e)
+			}
+		}
+	}
+	for _, want := range []string{audit.SubjectCreate, audit.SubjectLookup, audit.SubjectRead, audit.SubjectUpdate, audit.SubjectShred} {
+		if !strings.Contains(strings.Join(actions, " "), want) {
+			t.Errorf("no %s in the audit log: %v", want, actions)
+		}
+	}
+	// An auditor reads no one's data.
+	if _, err := f.app.GetSubject(auditor(), id); gdpr.ErrorCode(err) != gdpr.EFORBIDDEN {
+		t.Errorf("an auditor read a subject: %v", err)
+	}
+}
+
+// TestVaultNoPlaintextOnDisk: the values of people never reach the
+// database file or its write-ahead log in plaintext.
+func TestVaultNoPlaintextOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	f := newAppAt(t, filepath.Join(dir, "gdpr.db"), app.Config{Vault: vaultKeys(t)})
+	ctx := editor()
+	values := []string{"Gisela Beispielfrau", "gisela.beispielfrau@example.org", "+49 5251 998877", "DE89 3704 0044 0532 0130 00", "Heidestraße 17, 51147 Köln"}
+	for i := range 50 {
+		if _, err := f.app.CreateSubject(ctx, app.Record{"name": values[0], "email": values[1], "phone": values[2], "iban": values[3], "address": values[4], "customer_id": "K-" + string(rune('A'+i%26))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "gdpr.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database files")
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range append(values, "gisela", "Beispielfrau", "998877", "370400440532013000") {
+			if bytes.Contains(bytes.ToLower(b), bytes.ToLower([]byte(v))) {
+				t.Errorf("%s holds %q in plaintext", filepath.Base(p), v)
+			}
+		}
+	}
+}
+
+// TestVaultWithoutKeys: without keys the vault refuses, saying how to
+// give them.
+func TestVaultWithoutKeys(t *testing.T) {
+	f := newApp(t, app.Config{})
+	if _, err := f.app.CreateSubject(editor(), app.Record{"name": "X"}); !strings.Contains(gdpr.Localized(err, "de"), "GDPR_VAULT_KEK") {
+		t.Errorf("without keys: %v", err)
+	}
+}

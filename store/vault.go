@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/vault"
+)
+
+// Migration 10: the vault's tables. The wrapped data key lives with the
+// subject; erasure sets it to NULL and deletes the values and index rows
+// (crypto-shredding: sealed copies elsewhere no longer open). Binary
+// columns are BLOB in SQLite and BYTEA in PostgreSQL.
+var vaultTables = map[dialect]struct{ up, down []string }{
+	sqlite:   vaultDDL("BLOB"),
+	postgres: vaultDDL("BYTEA"),
+}
+
+func vaultDDL(blob string) struct{ up, down []string } {
+	return struct{ up, down []string }{
+		up: []string{
+			`CREATE TABLE vault_subjects (
+				id          TEXT PRIMARY KEY,
+				kek_id      TEXT NOT NULL,
+				wrapped_key ` + blob + `,
+				created_at  TEXT NOT NULL,
+				changed_at  TEXT NOT NULL,
+				shredded_at TEXT,
+				version     INTEGER NOT NULL
+			)`,
+			`CREATE TABLE vault_values (
+				subject_id TEXT NOT NULL REFERENCES vault_subjects (id),
+				field      TEXT NOT NULL,
+				sealed     ` + blob + ` NOT NULL,
+				PRIMARY KEY (subject_id, field)
+			)`,
+			`CREATE TABLE vault_index (
+				key_id     TEXT NOT NULL,
+				kind       TEXT NOT NULL,
+				hash       ` + blob + ` NOT NULL,
+				subject_id TEXT NOT NULL REFERENCES vault_subjects (id),
+				field      TEXT NOT NULL,
+				PRIMARY KEY (key_id, kind, hash, subject_id, field)
+			)`,
+			`CREATE INDEX vault_index_subject ON vault_index (subject_id)`,
+		},
+		down: []string{`DROP TABLE vault_index`, `DROP TABLE vault_values`, `DROP TABLE vault_subjects`},
+	}
+}
+
+// CreateSubject stores a new subject with its values and index rows, and
+// the audit entry (field names only), in one transaction. Returns
+// ECONFLICT for a taken id.
+func (s *Store) CreateSubject(ctx context.Context, v vault.Stored, idx []vault.IndexEntry) error {
+	return s.write(ctx, func(w *wtx) error {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO vault_subjects (id, kek_id, wrapped_key, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, 1)`),
+			v.ID, v.KEKID, v.WrappedKey, w.now, w.now); err != nil {
+			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
+				return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.exists.subject", v.ID)
+			}
+			return translate(err, "create subject")
+		}
+		if err := putValues(ctx, w, v.ID, v.Values, idx); err != nil {
+			return err
+		}
+		return w.audit(ctx, audit.SubjectCreate, v.ID, fieldList(v.Values))
+	})
+}
+
+func putValues(ctx context.Context, w *wtx, id string, values map[string][]byte, idx []vault.IndexEntry) error {
+	for field, sealed := range values {
+		if _, err := w.ExecContext(ctx, w.s.q(`DELETE FROM vault_values WHERE subject_id = ? AND field = ?`), id, field); err != nil {
+			return translate(err, "replace value")
+		}
+		if _, err := w.ExecContext(ctx, w.s.q(`DELETE FROM vault_index WHERE subject_id = ? AND field = ?`), id, field); err != nil {
+			return translate(err, "replace index")
+		}
+		if sealed == nil {
+			continue // the field is removed
+		}
+		if _, err := w.ExecContext(ctx, w.s.q(`INSERT INTO vault_values (subject_id, field, sealed) VALUES (?, ?, ?)`), id, field, sealed); err != nil {
+			return translate(err, "store value")
+		}
+	}
+	for _, x := range idx {
+		if _, err := w.ExecContext(ctx, w.s.q(`INSERT INTO vault_index (key_id, kind, hash, subject_id, field) VALUES (?, ?, ?, ?, ?)`),
+			x.KeyID, string(x.Kind), x.Hash, id, x.Field); err != nil {
+			return translate(err, "store index")
+		}
+	}
+	return nil
+}
+
+// fieldList names the fields of a write for its audit entry: names,
+// never values.
+func fieldList(values map[string][]byte) string {
+	var fs []string
+	for f := range values {
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return "fields " + strings.Join(fs, ",")
+}
+
+// FindSubject returns a subject with its sealed values. Returns ENOTFOUND
+// for an unknown id; a shredded subject comes back with Shredded set and
+// no key or values.
+func (s *Store) FindSubject(ctx context.Context, id string) (vault.Stored, error) {
+	v := vault.Stored{ID: id, Values: map[string][]byte{}}
+	var shredded sql.NullString
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT kek_id, wrapped_key, shredded_at, version FROM vault_subjects WHERE id = ?`), id).
+		Scan(&v.KEKID, &v.WrappedKey, &shredded, &v.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound("subject", id)
+	}
+	if err != nil {
+		return v, translate(err, "find subject")
+	}
+	v.Shredded = shredded.Valid
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT field, sealed FROM vault_values WHERE subject_id = ?`), id)
+	if err != nil {
+		return v, translate(err, "subject values")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f string
+		var b []byte
+		if err := rows.Scan(&f, &b); err != nil {
+			return v, translate(err, "subject values")
+		}
+		v.Values[f] = b
+	}
+	return v, translate(rows.Err(), "subject values")
+}
+
+// UpdateSubject replaces the given fields (a nil value removes one) and
+// their index rows, if the stored version is version. Returns ENOTFOUND,
+// ECONFLICT for another version or a shredded subject.
+func (s *Store) UpdateSubject(ctx context.Context, id string, version int, values map[string][]byte, idx []vault.IndexEntry) error {
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE vault_subjects SET version = version + 1, changed_at = ? WHERE id = ? AND version = ? AND shredded_at IS NULL`),
+			w.now, id, version)
+		if err != nil {
+			return translate(err, "update subject")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			var cur int
+			var shredded sql.NullString
+			err := w.QueryRowContext(ctx, s.q(`SELECT version, shredded_at FROM vault_subjects WHERE id = ?`), id).Scan(&cur, &shredded)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return notFound("subject", id)
+			case err != nil:
+				return translate(err, "update subject")
+			case shredded.Valid:
+				return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.shredded", id)
+			}
+			return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.stale.subject", id, version, cur)
+		}
+		if err := putValues(ctx, w, id, values, idx); err != nil {
+			return err
+		}
+		return w.audit(ctx, audit.SubjectUpdate, id, fieldList(values))
+	})
+}
+
+// ShredSubject erases a subject: its wrapped data key, values and index
+// rows go, in one transaction with the audit entry; the id stays, marked
+// shredded, so that references to it say "[gelöscht]". Returns ENOTFOUND.
+// Shredding twice is no error (the second changes nothing).
+func (s *Store) ShredSubject(ctx context.Context, id string) error {
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE vault_subjects SET wrapped_key = NULL, shredded_at = COALESCE(shredded_at, ?), changed_at = ?, version = version + 1 WHERE id = ?`),
+			w.now, w.now, id)
+		if err != nil {
+			return translate(err, "shred subject")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return notFound("subject", id)
+		}
+		for _, q := range []string{`DELETE FROM vault_index WHERE subject_id = ?`, `DELETE FROM vault_values WHERE subject_id = ?`} {
+			if _, err := w.ExecContext(ctx, s.q(q), id); err != nil {
+				return translate(err, "shred subject")
+			}
+		}
+		return w.audit(ctx, audit.SubjectShred, id, "")
+	})
+}
+
+// LookupSubjects returns the ids of the subjects whose field of a kind
+// has the blind index hash under the index key keyID, sorted.
+func (s *Store) LookupSubjects(ctx context.Context, keyID string, kind vault.Kind, hash []byte) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT DISTINCT subject_id FROM vault_index WHERE key_id = ? AND kind = ? AND hash = ? ORDER BY subject_id`),
+		keyID, string(kind), hash)
+	if err != nil {
+		return nil, translate(err, "lookup subject")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err, "lookup subject")
+		}
+		out = append(out, id)
+	}
+	return out, translate(rows.Err(), "lookup subject")
+}
