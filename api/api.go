@@ -27,9 +27,10 @@ type Permission = auth.Permission
 
 // Permissions, re-exported for the route table.
 const (
-	Read   = auth.Read
-	Write  = auth.Write
-	Manage = auth.Manage
+	Read     = auth.Read
+	Write    = auth.Write
+	Manage   = auth.Manage
+	Subjects = auth.Subjects
 )
 
 // Server serves the API.
@@ -81,6 +82,11 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "POST", Path: "/api/v1/revisions/{entity}/{id}/{version}/restore", Perm: Write, Action: audit.RevisionRestore, Summary: "Make an earlier revision current again", Response: register.Revision{}}, s.restore)
 	add(Route{Method: "GET", Path: "/api/v1/export", Perm: Read, Summary: "Export the register (format=pdf|html|md|csv|xlsx|json|yaml)"}, s.export)
 	add(Route{Method: "GET", Path: "/api/v1/report", Perm: Read, Summary: "The audit report (Prüfbericht): every finding, dated, with rule, legal reference and the entry's status (format=pdf|md)"}, s.report)
+	add(Route{Method: "POST", Path: "/api/v1/subjects", Perm: Subjects, Action: audit.SubjectCreate, Summary: "Store a person's data in the vault under a key of its own", Request: SubjectWrite{}, Response: SubjectRef{}}, s.createSubject)
+	add(Route{Method: "GET", Path: "/api/v1/subjects/{id}", Perm: Subjects, Action: audit.SubjectRead, Summary: "A person's data (the read is audited)", Response: app.Subject{}}, s.getSubject)
+	add(Route{Method: "PUT", Path: "/api/v1/subjects/{id}", Perm: Subjects, Action: audit.SubjectUpdate, Summary: "Change fields of a person (If-Match; an empty value removes a field)", Request: SubjectWrite{}, Response: SubjectRef{}}, s.updateSubject)
+	add(Route{Method: "DELETE", Path: "/api/v1/subjects/{id}", Perm: Subjects, Action: audit.SubjectShred, Summary: "Erase a person: the data key is destroyed (crypto-shredding)"}, s.shredSubject)
+	add(Route{Method: "POST", Path: "/api/v1/subjects/lookup", Perm: Subjects, Action: audit.SubjectLookup, Summary: "Find people by e-mail, phone, IBAN or id through the blind index", Request: LookupRequest{}, Response: LookupAnswer{}}, s.lookupSubjects)
 	add(Route{Method: "GET", Path: "/api/v1/me", Perm: Read, Summary: "The signed-in user or token", Response: Me{}}, s.me)
 	add(Route{Method: "GET", Path: "/api/v1/users", Perm: Manage, Summary: "List users", Response: List[auth.User]{}}, s.listUsers)
 	add(Route{Method: "GET", Path: "/api/v1/tokens", Perm: Manage, Summary: "List API tokens (never their secrets)", Response: List[auth.Token]{}}, s.listTokens)

@@ -122,7 +122,7 @@ func sealRecord(box *vault.Box, ix *vault.Indexer, r Record) (map[string][]byte,
 // CreateSubject stores a new person with a data key of its own and
 // returns its id. The audit entry names the fields, never the values.
 func (a *App) CreateSubject(ctx context.Context, r Record) (string, error) {
-	if _, err := a.require(ctx, auth.Write, audit.SubjectCreate, ""); err != nil {
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectCreate, ""); err != nil {
 		return "", err
 	}
 	vs, keys, err := a.vaultReady()
@@ -175,7 +175,7 @@ func (keys VaultKeys) box(v vault.Stored) (*vault.Box, error) {
 // (who, which subject, which fields) before the data is returned: a read
 // whose audit entry cannot be written returns nothing.
 func (a *App) GetSubject(ctx context.Context, id string) (Subject, error) {
-	if _, err := a.require(ctx, auth.Write, audit.SubjectRead, id); err != nil {
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectRead, id); err != nil {
 		return Subject{}, err
 	}
 	vs, keys, err := a.vaultReady()
@@ -209,7 +209,7 @@ func (a *App) GetSubject(ctx context.Context, id string) (Subject, error) {
 // removes a field), if version is the stored one. Returns ECONFLICT for
 // another version or an erased person.
 func (a *App) UpdateSubject(ctx context.Context, id string, version int, r Record) error {
-	if _, err := a.require(ctx, auth.Write, audit.SubjectUpdate, id); err != nil {
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectUpdate, id); err != nil {
 		return err
 	}
 	vs, keys, err := a.vaultReady()
@@ -241,7 +241,7 @@ func (a *App) UpdateSubject(ctx context.Context, id string, version int, r Recor
 // sealed copy of the values (free pages, the WAL, backups) can no longer
 // be opened; the id stays so that references say "[gelöscht]".
 func (a *App) ShredSubject(ctx context.Context, id string) error {
-	if _, err := a.require(ctx, auth.Write, audit.SubjectShred, id); err != nil {
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectShred, id); err != nil {
 		return err
 	}
 	vs, _, err := a.vaultReady()
@@ -255,7 +255,7 @@ func (a *App) ShredSubject(ctx context.Context, id string) error {
 // value (as normalised: "Hans@Müller.de" finds "hans@xn--mller-kva.de").
 // The lookup is recorded with the kind, never the value.
 func (a *App) LookupSubjects(ctx context.Context, kind vault.Kind, value string) ([]string, error) {
-	if _, err := a.require(ctx, auth.Write, audit.SubjectLookup, string(kind)); err != nil {
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectLookup, string(kind)); err != nil {
 		return nil, err
 	}
 	vs, keys, err := a.vaultReady()

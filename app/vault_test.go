@@ -140,7 +140,7 @@ func TestVaultNoPlaintextOnDisk(t *testing.T) {
 // give them.
 func TestVaultWithoutKeys(t *testing.T) {
 	f := newApp(t, app.Config{})
-	if _, err := f.app.CreateSubject(editor(), app.Record{"name": "X"}); !strings.Contains(gdpr.Localized(err, "de"), "GDPR_VAULT_KEK") {
+	if _, err := f.app.CreateSubject(editor(), app.Record{"name": "X"}); !strings.Contains(gdpr.Localized(err, "de"), "GDPR_VAULT_KEYS") {
 		t.Errorf("without keys: %v", err)
 	}
 }

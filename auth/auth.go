@@ -31,10 +31,13 @@ const (
 	Admin   Role = "admin"   // users, tokens, settings, and everything an editor may
 	Editor  Role = "editor"  // the DPO: edit everything in the register
 	Auditor Role = "auditor" // read and export only
+	// App is the company's own applications: the subjects API only
+	// (people's data in the vault), nothing of the register.
+	App Role = "app"
 )
 
 // Roles lists the roles, most powerful first.
-var Roles = []Role{Admin, Editor, Auditor}
+var Roles = []Role{Admin, Editor, Auditor, App}
 
 // ParseRole validates a role name. Returns EINVALID.
 func ParseRole(s string) (Role, error) {
@@ -54,6 +57,9 @@ const (
 	Read   Permission = iota // view the register, findings, exports
 	Write                    // change the register
 	Manage                   // users, tokens, settings
+	// Subjects: read and write people's data in the vault. Not above
+	// Manage in an order: an auditor has none of it, an app only it.
+	Subjects
 )
 
 // Allows reports whether the role grants p.
@@ -62,9 +68,11 @@ func (r Role) Allows(p Permission) bool {
 	case Admin:
 		return true
 	case Editor:
-		return p <= Write
+		return p <= Write || p == Subjects
 	case Auditor:
 		return p == Read
+	case App:
+		return p == Subjects
 	}
 	return false
 }

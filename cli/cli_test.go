@@ -530,3 +530,46 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: %+v", r)
 	}
 }
+
+// TestVaultCommands: keys made apart from the store, a person stored,
+// found by another spelling, shown, shredded; a key file others may read
+// is refused.
+func TestVaultCommands(t *testing.T) {
+	dir := t.TempDir()
+	db, keys := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "schluessel")
+	gdpr(t, db, "import", filepath.Join("..", "demo", "seed000-allegro.txt"))
+	if r := gdpr(t, db, "vault", "init", keys); r.code != 0 || !strings.Contains(r.stdout, "Tresor-Schlüssel angelegt") {
+		t.Fatalf("init: %+v", r)
+	}
+	if r := gdpr(t, db, "vault", "init", keys); r.code == 0 {
+		t.Fatal("init overwrote existing keys")
+	}
+	r := gdpr(t, db, "--vault-keys", keys, "subjects", "add", "email=Hans@Müller.de", "name=Hans Müller")
+	id := strings.TrimSpace(r.stdout)
+	if r.code != 0 || !strings.HasPrefix(id, "s-") {
+		t.Fatalf("add: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "find", "email", "hans@xn--mller-kva.de"); strings.TrimSpace(r.stdout) != id {
+		t.Errorf("find: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "show", id); !strings.Contains(r.stdout, "name: Hans Müller") {
+		t.Errorf("show: %+v", r)
+	}
+	if r := gdpr(t, db, "subjects", "show", id); r.code == 0 || !strings.Contains(r.stderr, "keine Schlüssel") {
+		t.Errorf("show without keys: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "shred", id); r.code != 0 {
+		t.Errorf("shred: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "show", id); !strings.Contains(r.stdout, "gelöscht") {
+		t.Errorf("show after shred: %+v", r)
+	}
+	os.Chmod(filepath.Join(keys, "kek"), 0o644)
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "find", "email", "a@b.de"); r.code == 0 || !strings.Contains(r.stderr, "chmod 600") {
+		t.Errorf("a readable key file: %+v", r)
+	}
+	b, _ := os.ReadFile(db)
+	if strings.Contains(string(b), "Hans") {
+		t.Error("the store holds the name in plaintext")
+	}
+}

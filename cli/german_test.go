@@ -51,6 +51,8 @@ func TestGermanCLI(t *testing.T) {
 		{"serve", "--addr", "0.0.0.0:0"},
 		{"retention", "due", "--event", "kaputt", "10 Jahre"},
 		{"users", "add", "erika", "--role", "editor"},
+		{"subjects", "show", "s-gibtsnicht"},
+		{"subjects", "add", "kaputt"},
 	} {
 		r := gdpr(t, db, args...)
 		if probs := textcheck.Check(r.stdout + "\n" + r.stderr); len(probs) > 0 {

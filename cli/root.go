@@ -77,6 +77,7 @@ type env struct {
 	db             string
 	lang           locale.Lang
 	langFlag       string
+	vaultKeys      string // directory of the vault's keys
 	// now is the one clock of the commands, the store and the use cases.
 	now func() time.Time
 }
@@ -106,8 +107,15 @@ func (e *env) withStore(cmd *cobra.Command, fn func(s *store.Store) error) error
 // withApp runs fn with the use cases over the opened store and the
 // command line's principal in ctx.
 func (e *env) withApp(cmd *cobra.Command, fn func(ctx context.Context, a *app.App) error) error {
+	var keys app.VaultKeys
+	if e.vaultKeys != "" {
+		var err error
+		if keys, err = loadVaultKeys(e.vaultKeys); err != nil {
+			return err
+		}
+	}
 	return e.withStore(cmd, func(s *store.Store) error {
-		a := app.New(app.Config{Store: s, Now: e.now})
+		a := app.New(app.Config{Store: s, Now: e.now, Vault: keys})
 		defer a.Close()
 		return fn(app.CLI(cmd.Context(), login()), a)
 	})
@@ -189,8 +197,9 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
+	root.PersistentFlags().StringVar(&e.vaultKeys, "vault-keys", os.Getenv("GDPR_VAULT_KEYS"), "directory of the vault's keys (gdpr vault init; env GDPR_VAULT_KEYS), kept apart from the database and its backups")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
-	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e))
+	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e))
 	return root, e
 }
 

@@ -99,7 +99,13 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			} else if n == 0 {
 				fmt.Fprintln(e.stdout, e.t("cli.users.none"))
 			}
-			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted})
+			var keys app.VaultKeys
+			if e.vaultKeys != "" {
+				if keys, err = loadVaultKeys(e.vaultKeys); err != nil {
+					return err
+				}
+			}
+			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted, Vault: keys})
 			defer handler.Close()
 			srv := &http.Server{
 				Handler:           handler,

@@ -29,6 +29,8 @@ type Config struct {
 	// HashSlots and ExportSlots bound concurrent password hashes and
 	// PDF/XLSX exports (see app.Config).
 	HashSlots, ExportSlots int
+	// Vault holds the vault's keys (see app.VaultKeys).
+	Vault app.VaultKeys
 }
 
 // Server is the handler of the whole server.
@@ -43,7 +45,7 @@ func New(c Config) *Server {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots})
+	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots, Vault: c.Vault})
 	authn := session.Authenticator{ID: a, Proxies: c.Proxies}
 	m := newMetrics()
 	mux := http.NewServeMux()

@@ -21,6 +21,7 @@ import (
 	"gdpr/register"
 	"gdpr/server"
 	"gdpr/store"
+	"gdpr/vault"
 )
 
 // fixture is a server over a SQLite store with the demo register, a user
@@ -107,12 +108,23 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 		f.tokens[role] = secret
 	}
 	var logs syncBuffer
-	cfg := server.Config{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: now}
+	cfg := server.Config{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: now, Vault: testVaultKeys(t)}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	h := server.New(cfg)
 	f.app = h.App
+	// One person in the vault under a known id, for the route walk.
+	if cfg.Vault.KEK != nil {
+		dek := vault.NewDataKey()
+		wrapped, _ := cfg.Vault.KEK.Wrap(dek, "s-walk")
+		box, _ := vault.NewBox("s-walk", dek)
+		hash, _ := cfg.Vault.Index.Hash(vault.KindEmail, "walk@example.org")
+		if err := s.CreateSubject(sys, vault.Stored{ID: "s-walk", KEKID: cfg.Vault.KEK.ID(), WrappedKey: wrapped, Values: map[string][]byte{"email": box.Seal("email", "walk@example.org")}},
+			[]vault.IndexEntry{{KeyID: cfg.Vault.Index.ID(), Kind: vault.KindEmail, Hash: hash, Field: "email"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f.Server = httptest.NewServer(h)
 	f.logs = &logs
 	t.Cleanup(func() {
@@ -126,6 +138,20 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 		}
 	})
 	return f
+}
+
+// testVaultKeys are fixed keys for the tests' vault.
+func testVaultKeys(t *testing.T) app.VaultKeys {
+	t.Helper()
+	kek, err := vault.NewLocalKEK(bytes.Repeat([]byte{0x31}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := vault.NewIndexer(bytes.Repeat([]byte{0x32}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.VaultKeys{KEK: kek, Index: ix}
 }
 
 // call sends a request, with an API token when token is not "", and the
