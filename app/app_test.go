@@ -24,12 +24,12 @@ type fixture struct {
 	now   *atomic.Int64 // seconds after the fixed start
 }
 
-func newApp(t *testing.T, c app.Config) *fixture {
+func newApp(t testing.TB, c app.Config) *fixture {
 	t.Helper()
 	return newAppAt(t, filepath.Join(t.TempDir(), "gdpr.db"), c)
 }
 
-func newAppAt(t *testing.T, path string, c app.Config) *fixture {
+func newAppAt(t testing.TB, path string, c app.Config) *fixture {
 	t.Helper()
 	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	var secs atomic.Int64

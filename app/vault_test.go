@@ -13,7 +13,7 @@ import (
 	"gdpr/vault"
 )
 
-func vaultKeys(t *testing.T) app.VaultKeys {
+func vaultKeys(t testing.TB) app.VaultKeys {
 	t.Helper()
 	kek, err := vault.NewLocalKEK(bytes.Repeat([]byte{0x11}, vault.KeySize))
 	if err != nil {
