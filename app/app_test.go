@@ -45,6 +45,10 @@ func newAppAt(t testing.TB, path string, c app.Config) *fixture {
 	return &fixture{app: a, store: s, now: &secs}
 }
 
+func admin() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Principal{Actor: "user:root", Role: auth.Admin})
+}
+
 func auditor() context.Context {
 	return auth.WithPrincipal(context.Background(), auth.Principal{Actor: "user:paul", Role: auth.Auditor})
 }

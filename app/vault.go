@@ -278,3 +278,87 @@ func (a *App) LookupSubjects(ctx context.Context, kind vault.Kind, value string)
 	}
 	return ids, nil
 }
+
+// VaultRotator is what a KEK rotation needs of storage.
+type VaultRotator interface {
+	SubjectsToRewrap(ctx context.Context, current, after string, limit int) ([]vault.Stored, error)
+	RewrapSubjects(ctx context.Context, batch []vault.Rewrap) (int, error)
+	KEKsInUse(ctx context.Context) (map[string]int, error)
+}
+
+// rewrapBatch is how many data keys one transaction rewraps: small enough
+// that a writer waiting behind the rotation waits milliseconds.
+const rewrapBatch = 2000
+
+// RewrapKeys wraps every data key not wrapped by the current KEK anew
+// with it, a batch per transaction, without touching a value: a KEK
+// rotation. It is resumable: a run that stops leaves the rest under their
+// older KEK, which still unwraps them, and the next run goes on. progress
+// is called after each batch with the number done so far. Admins only.
+func (a *App) RewrapKeys(ctx context.Context, progress func(done int)) (int, error) {
+	if _, err := a.require(ctx, auth.Manage, audit.VaultRewrap, "vault"); err != nil {
+		return 0, err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return 0, err
+	}
+	vr, ok := a.store.(VaultRotator)
+	if !ok {
+		return 0, gdpr.Keyed(gdpr.EINVALID, "", "vault.nokeys")
+	}
+	done, after := 0, ""
+	cur := keys.KEK.ID()
+	for {
+		page, err := vr.SubjectsToRewrap(ctx, cur, after, rewrapBatch)
+		if err != nil {
+			return done, err
+		}
+		if len(page) == 0 {
+			return done, nil
+		}
+		batch := make([]vault.Rewrap, 0, len(page))
+		for _, v := range page {
+			after = v.ID
+			var old vault.KEK
+			for _, k := range keys.Older {
+				if k.ID() == v.KEKID {
+					old = k
+				}
+			}
+			if old == nil {
+				return done, gdpr.Keyed(gdpr.EINVALID, "", "vault.kek.missing", v.KEKID)
+			}
+			dek, err := old.Unwrap(v.WrappedKey, v.ID)
+			if err != nil {
+				return done, err
+			}
+			w, err := keys.KEK.Wrap(dek, v.ID)
+			if err != nil {
+				return done, err
+			}
+			batch = append(batch, vault.Rewrap{ID: v.ID, From: v.KEKID, To: cur, Wrapped: w})
+		}
+		n, err := vr.RewrapSubjects(ctx, batch)
+		done += n
+		if err != nil {
+			return done, err
+		}
+		if progress != nil {
+			progress(done)
+		}
+	}
+}
+
+// KEKsInUse counts the data keys per KEK id (for the status and to tell
+// when an older KEK is no longer needed).
+func (a *App) KEKsInUse(ctx context.Context) (map[string]int, error) {
+	if _, err := auth.Require(ctx, auth.Manage); err != nil {
+		return nil, err
+	}
+	vr, ok := a.store.(VaultRotator)
+	if !ok {
+		return nil, gdpr.Keyed(gdpr.EINVALID, "", "vault.nokeys")
+	}
+	return vr.KEKsInUse(ctx)
+}

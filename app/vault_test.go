@@ -144,3 +144,47 @@ func TestVaultWithoutKeys(t *testing.T) {
 		t.Errorf("without keys: %v", err)
 	}
 }
+
+// TestRewrapKeys: a rotation wraps every data key under the new KEK
+// without touching values, skips erased people, goes on where a stopped
+// run left off, and needs the old KEK no more afterwards.
+func TestRewrapKeys(t *testing.T) {
+	old := vaultKeys(t)
+	f := newApp(t, app.Config{Vault: old})
+	ctx := admin()
+	var ids []string
+	for i := range 5 {
+		id, err := f.app.CreateSubject(ctx, app.Record{"name": "Person", "customer_id": "K-" + string(rune('0'+i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := f.app.ShredSubject(ctx, ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	newKEK, _ := vault.NewLocalKEK(bytes.Repeat([]byte{0x33}, vault.KeySize))
+	rotated := app.New(app.Config{Store: f.store, Vault: app.VaultKeys{KEK: newKEK, Older: []vault.KEK{old.KEK}, Index: old.Index}})
+	defer rotated.Close()
+	n, err := rotated.RewrapKeys(ctx, nil)
+	if err != nil || n != 4 {
+		t.Fatalf("rewrapped %d, %v", n, err)
+	}
+	if n, _ := rotated.RewrapKeys(ctx, nil); n != 0 {
+		t.Errorf("a second run rewrapped %d", n)
+	}
+	use, _ := rotated.KEKsInUse(ctx)
+	if use[newKEK.ID()] != 4 || use[old.KEK.ID()] != 0 {
+		t.Errorf("in use: %v", use)
+	}
+	after := app.New(app.Config{Store: f.store, Vault: app.VaultKeys{KEK: newKEK, Index: old.Index}})
+	defer after.Close()
+	for _, id := range ids[:4] {
+		if s, err := after.GetSubject(ctx, id); err != nil || s.Record["name"] != "Person" {
+			t.Errorf("%s after rotation without the old KEK: %+v %v", id, s, err)
+		}
+	}
+	if _, err := after.RewrapKeys(editor(), nil); gdpr.ErrorCode(err) != gdpr.EFORBIDDEN {
+		t.Errorf("an editor rotated keys: %v", err)
+	}
+}

@@ -64,6 +64,7 @@ const (
 	SubjectUpdate    = "subject.update"
 	SubjectShred     = "subject.shred"
 	SubjectLookup    = "subject.lookup"
+	VaultRewrap      = "vault.rewrap"
 	ControllerUpdate = "controller.update"
 	RegisterImport   = "register.import"
 	RegisterExport   = "register.export"
@@ -74,7 +75,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

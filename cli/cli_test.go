@@ -558,6 +558,20 @@ func TestVaultCommands(t *testing.T) {
 	if r := gdpr(t, db, "subjects", "show", id); r.code == 0 || !strings.Contains(r.stderr, "keine Schlüssel") {
 		t.Errorf("show without keys: %+v", r)
 	}
+	other := strings.TrimSpace(gdpr(t, db, "--vault-keys", keys, "subjects", "add", "email=erika@example.org", "name=Erika").stdout)
+	if r := gdpr(t, db, "--vault-keys", keys, "vault", "rotate"); r.code != 0 || !strings.Contains(r.stdout, "2 Datenschlüssel neu verpackt") || !strings.Contains(r.stdout, "kein Datenschlüssel braucht ihn mehr") {
+		t.Errorf("rotate: %+v", r)
+	}
+	olds, _ := filepath.Glob(filepath.Join(keys, "kek.k*"))
+	if len(olds) != 1 {
+		t.Fatalf("older KEKs kept: %v", olds)
+	}
+	// Without the older KEK the people still open: their keys are
+	// wrapped by the new one.
+	os.Remove(olds[0])
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "show", other); !strings.Contains(r.stdout, "name: Erika") {
+		t.Errorf("show after rotation: %+v", r)
+	}
 	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "shred", id); r.code != 0 {
 		t.Errorf("shred: %+v", r)
 	}

@@ -62,7 +62,41 @@ func loadVaultKeys(dir string) (app.VaultKeys, error) {
 	if err != nil {
 		return app.VaultKeys{}, err
 	}
-	return app.VaultKeys{KEK: kek, Index: ix}, nil
+	keys := app.VaultKeys{KEK: kek, Index: ix}
+	// Earlier KEKs, kept as kek.ID by a rotation until no data key needs
+	// them.
+	olds, _ := filepath.Glob(filepath.Join(dir, kekFile+".*"))
+	for _, p := range olds {
+		b, err := read(filepath.Base(p))
+		if err != nil {
+			return app.VaultKeys{}, err
+		}
+		k, err := vault.NewLocalKEK(b)
+		if err != nil {
+			return app.VaultKeys{}, err
+		}
+		keys.Older = append(keys.Older, k)
+	}
+	return keys, nil
+}
+
+// writeKeyFile writes a new key file (0600), never over an existing one.
+func writeKeyFile(p string, key []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", p, err)
+	}
+	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+	if err := f.Sync(); werr == nil {
+		werr = err
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", p, werr)
+	}
+	return nil
 }
 
 func newVault(e *env) *cobra.Command {
@@ -77,17 +111,8 @@ func newVault(e *env) *cobra.Command {
 				return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", dir, err)
 			}
 			for _, name := range []string{kekFile, indexFile} {
-				p := filepath.Join(dir, name)
-				f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-				if err != nil {
-					return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", p, err)
-				}
-				_, werr := f.WriteString(hex.EncodeToString(vault.NewDataKey()) + "\n")
-				if cerr := f.Close(); werr == nil {
-					werr = cerr
-				}
-				if werr != nil {
-					return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", p, werr)
+				if err := writeKeyFile(filepath.Join(dir, name), vault.NewDataKey()); err != nil {
+					return err
 				}
 			}
 			keys, err := loadVaultKeys(dir)
@@ -98,7 +123,87 @@ func newVault(e *env) *cobra.Command {
 			return nil
 		},
 	})
+	var resume bool
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Make a new KEK and wrap every data key with it anew (values stay as they are; resumable)",
+		Long: `rotate keeps the current KEK as kek.ID in the key directory, writes a new
+kek, and wraps every person's data key with it, a batch per transaction.
+A run that stops (or --resume) goes on where it stopped: keys not yet
+rewrapped still open with their older KEK. When no data key needs an older
+KEK any more, the command says so; delete that file then (and with it the
+last way to open backups made before, once they are pruned).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := e.vaultKeys
+			if dir == "" {
+				return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
+			}
+			if !resume {
+				keys, err := loadVaultKeys(dir)
+				if err != nil {
+					return err
+				}
+				cur, err := os.ReadFile(filepath.Join(dir, kekFile))
+				if err != nil {
+					return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
+				}
+				k, _ := hex.DecodeString(strings.TrimSpace(string(cur)))
+				// The old key is kept first, then replaced: a crash between
+				// the steps leaves both keys on disk, never neither.
+				if err := writeKeyFile(filepath.Join(dir, kekFile+"."+keys.KEK.ID()), k); err != nil {
+					return err
+				}
+				next := filepath.Join(dir, kekFile+".new")
+				if err := writeKeyFile(next, vault.NewDataKey()); err != nil {
+					return err
+				}
+				if err := os.Rename(next, filepath.Join(dir, kekFile)); err != nil {
+					return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
+				}
+			}
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				n, err := a.RewrapKeys(ctx, nil)
+				fmt.Fprintln(e.stdout, e.t("cli.vault.rewrapped", n))
+				if err != nil {
+					return err
+				}
+				return reportKEKs(e, ctx, a, dir)
+			})
+		},
+	}
+	rotate.Flags().BoolVar(&resume, "resume", false, "go on with an interrupted rotation (no new KEK)")
+	cmd.AddCommand(rotate, &cobra.Command{
+		Use:   "status",
+		Short: "The KEKs and how many data keys each wraps",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error { return reportKEKs(e, ctx, a, e.vaultKeys) })
+		},
+	})
 	return cmd
+}
+
+// reportKEKs prints per KEK how many data keys it wraps, and which older
+// key files no data key needs any more.
+func reportKEKs(e *env, ctx context.Context, a *app.App, dir string) error {
+	use, err := a.KEKsInUse(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := loadVaultKeys(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, e.t("cli.vault.current", keys.KEK.ID(), use[keys.KEK.ID()]))
+	for _, k := range keys.Older {
+		if n := use[k.ID()]; n > 0 {
+			fmt.Fprintln(e.stdout, e.t("cli.vault.older", k.ID(), n))
+		} else {
+			fmt.Fprintln(e.stdout, e.t("cli.vault.unused", k.ID(), filepath.Join(dir, kekFile+"."+k.ID())))
+		}
+	}
+	return nil
 }
 
 func newSubjects(e *env) *cobra.Command {

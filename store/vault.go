@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -210,4 +211,72 @@ func (s *Store) LookupSubjects(ctx context.Context, keyID string, kind vault.Kin
 		out = append(out, id)
 	}
 	return out, translate(rows.Err(), "lookup subject")
+}
+
+// SubjectsToRewrap returns up to limit subjects whose data key is wrapped
+// by another KEK than current, in id order after the id after (a
+// rotation pages through them; "" starts at the beginning). Shredded
+// subjects have no key and are not returned.
+func (s *Store) SubjectsToRewrap(ctx context.Context, current, after string, limit int) ([]vault.Stored, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, kek_id, wrapped_key FROM vault_subjects
+		WHERE kek_id <> ? AND wrapped_key IS NOT NULL AND id > ? ORDER BY id LIMIT ?`), current, after, limit)
+	if err != nil {
+		return nil, translate(err, "subjects to rewrap")
+	}
+	defer rows.Close()
+	var out []vault.Stored
+	for rows.Next() {
+		var v vault.Stored
+		if err := rows.Scan(&v.ID, &v.KEKID, &v.WrappedKey); err != nil {
+			return nil, translate(err, "subjects to rewrap")
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), "subjects to rewrap")
+}
+
+// RewrapSubjects stores data keys wrapped anew, in one transaction with
+// one audit entry for the batch. A subject whose key changed meanwhile
+// (shredded, or rewrapped by another run) is left as it is: the UPDATE
+// names the KEK the key was read under. It returns how many were
+// rewrapped.
+func (s *Store) RewrapSubjects(ctx context.Context, batch []vault.Rewrap) (int, error) {
+	n := 0
+	err := s.write(ctx, func(w *wtx) error {
+		n = 0
+		st, err := w.PrepareContext(ctx, s.q(`UPDATE vault_subjects SET kek_id = ?, wrapped_key = ? WHERE id = ? AND kek_id = ? AND wrapped_key IS NOT NULL`))
+		if err != nil {
+			return translate(err, "rewrap")
+		}
+		defer st.Close()
+		for _, r := range batch {
+			res, err := st.ExecContext(ctx, r.To, r.Wrapped, r.ID, r.From)
+			if err != nil {
+				return translate(err, "rewrap")
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return w.audit(ctx, audit.VaultRewrap, "vault", fmt.Sprintf("%d data keys", n))
+	})
+	return n, err
+}
+
+// KEKsInUse counts the subjects' data keys per KEK id.
+func (s *Store) KEKsInUse(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT kek_id, COUNT(*) FROM vault_subjects WHERE wrapped_key IS NOT NULL GROUP BY kek_id`)
+	if err != nil {
+		return nil, translate(err, "keks in use")
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, translate(err, "keks in use")
+		}
+		out[id] = n
+	}
+	return out, translate(rows.Err(), "keks in use")
 }

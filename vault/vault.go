@@ -201,3 +201,9 @@ type IndexEntry struct {
 	Hash  []byte
 	Field string
 }
+
+// Rewrap is one data key wrapped anew: from the KEK From to To.
+type Rewrap struct {
+	ID, From, To string
+	Wrapped      []byte
+}
