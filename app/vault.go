@@ -22,6 +22,9 @@ type VaultKeys struct {
 	KEK   vault.KEK
 	Older []vault.KEK
 	Index *vault.Indexer
+	// OlderIndex is the index key before a rotation: lookups ask under
+	// both until the re-index is done.
+	OlderIndex *vault.Indexer
 }
 
 // VaultStore is what the vault use cases need of storage.
@@ -270,6 +273,21 @@ func (a *App) LookupSubjects(ctx context.Context, kind vault.Kind, value string)
 	if err != nil {
 		return nil, err
 	}
+	if keys.OlderIndex != nil {
+		// A re-index under way: people not yet re-indexed are found by
+		// the older key.
+		oh, err := keys.OlderIndex.Hash(kind, value)
+		if err != nil {
+			return nil, err
+		}
+		more, err := vs.LookupSubjects(ctx, keys.OlderIndex.ID(), kind, oh)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+	}
 	if ids == nil {
 		ids = []string{}
 	}
@@ -361,4 +379,65 @@ func (a *App) KEKsInUse(ctx context.Context) (map[string]int, error) {
 		return nil, gdpr.Keyed(gdpr.EINVALID, "", "vault.nokeys")
 	}
 	return vr.KEKsInUse(ctx)
+}
+
+// VaultReindexer is what a re-index needs of storage.
+type VaultReindexer interface {
+	SubjectsToReindex(ctx context.Context, current, after string, limit int) ([]vault.Stored, error)
+	Reindex(ctx context.Context, batch map[string][]vault.IndexEntry) (int, error)
+}
+
+// Reindex makes every person's blind index anew with the current index
+// key (after a rotation of that key), a batch per transaction; resumable
+// like RewrapKeys. Lookups find people under either key meanwhile
+// (VaultKeys.OlderIndex). Admins only.
+func (a *App) Reindex(ctx context.Context) (int, error) {
+	if _, err := a.require(ctx, auth.Manage, audit.VaultReindex, "vault"); err != nil {
+		return 0, err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return 0, err
+	}
+	vr, ok := a.store.(VaultReindexer)
+	if !ok {
+		return 0, gdpr.Keyed(gdpr.EINVALID, "", "vault.nokeys")
+	}
+	done, after := 0, ""
+	for {
+		page, err := vr.SubjectsToReindex(ctx, keys.Index.ID(), after, rewrapBatch)
+		if err != nil || len(page) == 0 {
+			return done, err
+		}
+		batch := map[string][]vault.IndexEntry{}
+		for _, v := range page {
+			after = v.ID
+			box, err := keys.box(v)
+			if err != nil {
+				return done, err
+			}
+			idx := []vault.IndexEntry{}
+			for f, sealed := range v.Values {
+				k, ok := indexedFields[f]
+				if !ok {
+					continue
+				}
+				val, err := box.Open(f, sealed)
+				if err != nil {
+					return done, err
+				}
+				h, err := keys.Index.Hash(k, val)
+				if err != nil {
+					continue // a value stored before it was checked; not findable, as before
+				}
+				idx = append(idx, vault.IndexEntry{KeyID: keys.Index.ID(), Kind: k, Hash: h, Field: f})
+			}
+			batch[v.ID] = idx
+		}
+		n, err := vr.Reindex(ctx, batch)
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
 }

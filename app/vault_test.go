@@ -188,3 +188,42 @@ func TestRewrapKeys(t *testing.T) {
 		t.Errorf("an editor rotated keys: %v", err)
 	}
 }
+
+// TestReindex: after a rotation of the index key, people are found under
+// either key while the re-index runs, and under the new one alone after.
+func TestReindex(t *testing.T) {
+	keys := vaultKeys(t)
+	f := newApp(t, app.Config{Vault: keys})
+	ctx := admin()
+	var ids []string
+	for _, mail := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		id, err := f.app.CreateSubject(ctx, app.Record{"email": mail, "phone": "0521 12345" + string(rune(len(ids)+'0'))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	newIx, _ := vault.NewIndexer(bytes.Repeat([]byte{0x44}, vault.KeySize))
+	during := app.New(app.Config{Store: f.store, Vault: app.VaultKeys{KEK: keys.KEK, Index: newIx, OlderIndex: keys.Index}})
+	defer during.Close()
+	if got, _ := during.LookupSubjects(ctx, vault.KindEmail, "B@Example.org"); len(got) != 1 || got[0] != ids[1] {
+		t.Errorf("during the rotation: %v", got)
+	}
+	n, err := during.Reindex(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("reindexed %d: %v", n, err)
+	}
+	if n, _ := during.Reindex(ctx); n != 0 {
+		t.Errorf("a second run reindexed %d", n)
+	}
+	after := app.New(app.Config{Store: f.store, Vault: app.VaultKeys{KEK: keys.KEK, Index: newIx}})
+	defer after.Close()
+	for i, mail := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		if got, _ := after.LookupSubjects(ctx, vault.KindEmail, mail); len(got) != 1 || got[0] != ids[i] {
+			t.Errorf("%s after the re-index: %v", mail, got)
+		}
+	}
+	if got, _ := f.app.LookupSubjects(ctx, vault.KindEmail, "a@example.org"); len(got) != 0 {
+		t.Errorf("the old index key still finds people: %v", got)
+	}
+}

@@ -65,6 +65,7 @@ const (
 	SubjectShred     = "subject.shred"
 	SubjectLookup    = "subject.lookup"
 	VaultRewrap      = "vault.rewrap"
+	VaultReindex     = "vault.reindex"
 	ControllerUpdate = "controller.update"
 	RegisterImport   = "register.import"
 	RegisterExport   = "register.export"
@@ -75,7 +76,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

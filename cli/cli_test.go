@@ -572,6 +572,15 @@ func TestVaultCommands(t *testing.T) {
 	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "show", other); !strings.Contains(r.stdout, "name: Erika") {
 		t.Errorf("show after rotation: %+v", r)
 	}
+	if r := gdpr(t, db, "--vault-keys", keys, "vault", "rotate", "--index"); r.code != 0 || !strings.Contains(r.stdout, "2 Personen neu indiziert") {
+		t.Errorf("rotate --index: %+v", r)
+	}
+	if olds, _ := filepath.Glob(filepath.Join(keys, "index.key.*")); len(olds) != 0 {
+		t.Errorf("the old index key is left: %v", olds)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "find", "email", "ERIKA@example.org"); strings.TrimSpace(r.stdout) != other {
+		t.Errorf("find after the index rotation: %+v", r)
+	}
 	if r := gdpr(t, db, "--vault-keys", keys, "subjects", "shred", id); r.code != 0 {
 		t.Errorf("shred: %+v", r)
 	}

@@ -65,7 +65,17 @@ func loadVaultKeys(dir string) (app.VaultKeys, error) {
 	keys := app.VaultKeys{KEK: kek, Index: ix}
 	// Earlier KEKs, kept as kek.ID by a rotation until no data key needs
 	// them.
-	olds, _ := filepath.Glob(filepath.Join(dir, kekFile+".*"))
+	// An earlier index key, kept as index.key.ID while a re-index runs.
+	if oldIx, _ := filepath.Glob(filepath.Join(dir, indexFile+".i*")); len(oldIx) > 0 {
+		b, err := read(filepath.Base(oldIx[0]))
+		if err != nil {
+			return app.VaultKeys{}, err
+		}
+		if keys.OlderIndex, err = vault.NewIndexer(b); err != nil {
+			return app.VaultKeys{}, err
+		}
+	}
+	olds, _ := filepath.Glob(filepath.Join(dir, kekFile+".k*"))
 	for _, p := range olds {
 		b, err := read(filepath.Base(p))
 		if err != nil {
@@ -123,7 +133,7 @@ func newVault(e *env) *cobra.Command {
 			return nil
 		},
 	})
-	var resume bool
+	var resume, index bool
 	rotate := &cobra.Command{
 		Use:   "rotate",
 		Short: "Make a new KEK and wrap every data key with it anew (values stay as they are; resumable)",
@@ -138,6 +148,9 @@ last way to open backups made before, once they are pruned).`,
 			dir := e.vaultKeys
 			if dir == "" {
 				return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
+			}
+			if index {
+				return rotateIndex(e, cmd, dir, resume)
 			}
 			if !resume {
 				keys, err := loadVaultKeys(dir)
@@ -172,7 +185,8 @@ last way to open backups made before, once they are pruned).`,
 			})
 		},
 	}
-	rotate.Flags().BoolVar(&resume, "resume", false, "go on with an interrupted rotation (no new KEK)")
+	rotate.Flags().BoolVar(&resume, "resume", false, "go on with an interrupted rotation (no new key)")
+	rotate.Flags().BoolVar(&index, "index", false, "rotate the blind-index key instead: every person is indexed anew (lookups find them under either key meanwhile)")
 	cmd.AddCommand(rotate, &cobra.Command{
 		Use:   "status",
 		Short: "The KEKs and how many data keys each wraps",
@@ -182,6 +196,55 @@ last way to open backups made before, once they are pruned).`,
 		},
 	})
 	return cmd
+}
+
+// rotateIndex keeps the index key as index.key.ID, writes a new one and
+// re-indexes everyone; afterwards the old key is removed (the re-index
+// replaced every row it made).
+func rotateIndex(e *env, cmd *cobra.Command, dir string, resume bool) error {
+	if !resume {
+		keys, err := loadVaultKeys(dir)
+		if err != nil {
+			return err
+		}
+		if keys.OlderIndex != nil {
+			return gdpr.Keyed(gdpr.ECONFLICT, "", "cli.vault.reindexing", keys.OlderIndex.ID())
+		}
+		cur, err := os.ReadFile(filepath.Join(dir, indexFile))
+		if err != nil {
+			return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
+		}
+		k, _ := hex.DecodeString(strings.TrimSpace(string(cur)))
+		if err := writeKeyFile(filepath.Join(dir, indexFile+"."+keys.Index.ID()), k); err != nil {
+			return err
+		}
+		next := filepath.Join(dir, indexFile+".new")
+		if err := writeKeyFile(next, vault.NewDataKey()); err != nil {
+			return err
+		}
+		if err := os.Rename(next, filepath.Join(dir, indexFile)); err != nil {
+			return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
+		}
+	}
+	keys, err := loadVaultKeys(dir)
+	if err != nil {
+		return err
+	}
+	e.vaultKeys = dir
+	return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+		n, err := a.Reindex(ctx)
+		fmt.Fprintln(e.stdout, e.t("cli.vault.reindexed", n))
+		if err != nil {
+			return err
+		}
+		if keys.OlderIndex != nil {
+			old := filepath.Join(dir, indexFile+"."+keys.OlderIndex.ID())
+			if err := os.Remove(old); err != nil {
+				return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", old, err)
+			}
+		}
+		return nil
+	})
 }
 
 // reportKEKs prints per KEK how many data keys it wraps, and which older

@@ -451,6 +451,8 @@ var messages = map[string]text{
 	"cli.vault.current":       {"Aktueller KEK %s: %d Datenschlüssel.", "current KEK %s: %d data keys"},
 	"cli.vault.older":         {"Älterer KEK %s: noch %d Datenschlüssel („gdpr vault rotate --resume“ verpackt sie neu).", "older KEK %s: %d data keys left (gdpr vault rotate --resume rewraps them)"},
 	"cli.vault.unused":        {"Älterer KEK %s: kein Datenschlüssel braucht ihn mehr; %s kann gelöscht werden, sobald keine Sicherung ihn mehr braucht.", "older KEK %s: no data key needs it; delete %s once no backup needs it"},
+	"cli.vault.reindexed":     {"%d Personen neu indiziert.", "%d subjects re-indexed."},
+	"cli.vault.reindexing":    {"Ein Neuaufbau des Index mit dem älteren Schlüssel %s ist nicht abgeschlossen: „gdpr vault rotate --index --resume“.", "a re-index from the older key %s is not finished: gdpr vault rotate --index --resume"},
 	"cli.import.skipped":      {"%s ohne Verzeichnisinhalt übersprungen (--verbose zeigt sie)", "%s without register content skipped (--verbose lists them)"},
 	"cli.import.dryrun":       {"Probelauf: nichts wurde gespeichert.", "Dry run: nothing was written."},
 	"cli.import.summary":      {"%s: %s, %s, %s gelesen (%s).", "%s: read %s, %s, %s (%s)."},

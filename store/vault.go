@@ -280,3 +280,58 @@ func (s *Store) KEKsInUse(ctx context.Context) (map[string]int, error) {
 	}
 	return out, translate(rows.Err(), "keks in use")
 }
+
+// SubjectsToReindex returns up to limit subjects, after the id after, that
+// have an index row under another index key than current: a re-index
+// pages through them.
+func (s *Store) SubjectsToReindex(ctx context.Context, current, after string, limit int) ([]vault.Stored, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT s.id, s.kek_id, s.wrapped_key FROM vault_subjects s
+		WHERE s.id > ? AND s.wrapped_key IS NOT NULL AND EXISTS (SELECT 1 FROM vault_index x WHERE x.subject_id = s.id AND x.key_id <> ?)
+		ORDER BY s.id LIMIT ?`), after, current, limit)
+	if err != nil {
+		return nil, translate(err, "subjects to reindex")
+	}
+	var out []vault.Stored
+	for rows.Next() {
+		var v vault.Stored
+		if err := rows.Scan(&v.ID, &v.KEKID, &v.WrappedKey); err != nil {
+			rows.Close()
+			return nil, translate(err, "subjects to reindex")
+		}
+		out = append(out, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "subjects to reindex")
+	}
+	// The values of the indexed fields, to hash them anew.
+	for i := range out {
+		full, err := s.FindSubject(ctx, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Values = full.Values
+	}
+	return out, nil
+}
+
+// Reindex replaces the index rows of each subject in batch by those
+// given (made with the current index key), in one transaction with one
+// audit entry. It returns how many subjects were re-indexed.
+func (s *Store) Reindex(ctx context.Context, batch map[string][]vault.IndexEntry) (int, error) {
+	err := s.write(ctx, func(w *wtx) error {
+		for id, idx := range batch {
+			if _, err := w.ExecContext(ctx, s.q(`DELETE FROM vault_index WHERE subject_id = ?`), id); err != nil {
+				return translate(err, "reindex")
+			}
+			if err := putValues(ctx, w, id, nil, idx); err != nil {
+				return err
+			}
+		}
+		return w.audit(ctx, audit.VaultReindex, "vault", fmt.Sprintf("%d subjects", len(batch)))
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(batch), nil
+}
