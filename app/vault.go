@@ -441,3 +441,60 @@ func (a *App) Reindex(ctx context.Context) (int, error) {
 		}
 	}
 }
+
+// VaultStatus is what the keys page shows: which keys are in use, for how
+// many people, and whether a re-index is under way.
+type VaultStatus struct {
+	Configured      bool
+	KEK             string
+	Older           []KEKUse
+	Index           string
+	OlderIndex      string // set while a re-index runs
+	Subjects        int
+	Shredded        int
+	CurrentKEKCount int
+}
+
+// KEKUse is an older KEK and how many data keys it still wraps.
+type KEKUse struct {
+	ID    string
+	Count int
+}
+
+// VaultStatus reports the vault's keys and counts. Admins only.
+func (a *App) VaultStatus(ctx context.Context) (VaultStatus, error) {
+	if _, err := auth.Require(ctx, auth.Manage); err != nil {
+		return VaultStatus{}, err
+	}
+	var st VaultStatus
+	vr, ok := a.store.(interface {
+		VaultRotator
+		SubjectCounts(ctx context.Context) (int, int, error)
+	})
+	if !ok {
+		return st, nil
+	}
+	var err error
+	if st.Subjects, st.Shredded, err = vr.SubjectCounts(ctx); err != nil {
+		return st, err
+	}
+	if a.vault.KEK == nil || a.vault.Index == nil {
+		return st, nil
+	}
+	st.Configured, st.KEK, st.Index = true, a.vault.KEK.ID(), a.vault.Index.ID()
+	if a.vault.OlderIndex != nil {
+		st.OlderIndex = a.vault.OlderIndex.ID()
+	}
+	use, err := vr.KEKsInUse(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.CurrentKEKCount = use[st.KEK]
+	for id, n := range use {
+		if id != st.KEK {
+			st.Older = append(st.Older, KEKUse{id, n})
+		}
+	}
+	slices.SortFunc(st.Older, func(x, y KEKUse) int { return strings.Compare(x.ID, y.ID) })
+	return st, nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"gdpr/audit"
 	"gdpr/register"
 )
 
@@ -449,6 +450,69 @@ func TestBrowserPhoneTablesKeepLabels(t *testing.T) {
 		}
 		if unlabelled != "0" {
 			t.Errorf("%s: %s stacked cells without a label", p, unlabelled)
+		}
+	}
+}
+
+// TestBrowserKeysAndErasure: an admin sees the vault's keys, finds a
+// person by a differently written address, and erases them after a
+// question; afterwards no one is found, and the reads are in the audit
+// log.
+func TestBrowserKeysAndErasure(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var status, found, question, after, width string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "admin-user", srv.pw),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/keys"),
+		chromedp.WaitVisible(`#key-status`),
+		chromedp.Text(`#key-status`, &status, chromedp.ByQuery),
+		chromedp.SetValue(`#s-kind`, "email", chromedp.ByQuery),
+		chromedp.SendKeys(`#s-value`, "WALK@Example.org"),
+		chromedp.Click(`#s-find`),
+		chromedp.WaitVisible(`#found`),
+		chromedp.Text(`#found`, &found, chromedp.ByQuery),
+		shot(t, "70-keys"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &width),
+		shot(t, "70-keys-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#shred-s-walk`),
+		chromedp.WaitVisible(`#question`),
+		chromedp.Text(`#question`, &question, chromedp.ByQuery),
+		shot(t, "71-shred-confirm"),
+		chromedp.Click(`#confirm`),
+		chromedp.WaitVisible(`.flash`),
+		chromedp.SendKeys(`#s-value`, "walk@example.org"),
+		chromedp.Click(`#s-find`),
+		chromedp.WaitVisible(`#found-none`),
+		chromedp.Text(`#found-none`, &after, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status, "Schlüssel-Verschlüsselungsschlüssel") || !strings.Contains(status, "1 Person") {
+		t.Errorf("status: %q", status)
+	}
+	if !strings.Contains(found, "s-walk") || !strings.Contains(found, "E-Mail: walk@example.org") {
+		t.Errorf("found: %q", found)
+	}
+	if width != "390" {
+		t.Errorf("the keys page is %s px wide on a phone", width)
+	}
+	if !strings.Contains(question, "s-walk") || after != "Niemand gefunden." {
+		t.Errorf("question %q, after %q", question, after)
+	}
+	s, err := srv.store.FindSubject(t.Context(), "s-walk")
+	if err != nil || !s.Shredded || s.WrappedKey != nil {
+		t.Errorf("after the erasure: %+v %v", s, err)
+	}
+	for _, a := range []string{"subject.lookup", "subject.read", "subject.shred"} {
+		es, _, _ := srv.store.FindAudit(t.Context(), audit.Filter{Action: a})
+		if len(es) == 0 || !strings.HasPrefix(es[0].Actor, "user:admin-user") {
+			t.Errorf("%s not audited: %+v", a, es)
 		}
 	}
 }

@@ -30,6 +30,8 @@ func TestWorkbenchFormsGuarded(t *testing.T) {
 		{"/documents/notfallanweisungen-fuer-webserver/edit", url.Values{"title": {"Geändert"}, "version": {"1"}}},
 		{"/documents/notfallanweisungen-fuer-webserver/archive", url.Values{"version": {"1"}}},
 		{"/activities/kundenverwaltung/archive", url.Values{"version": {"1"}}},
+		{"/keys/search", url.Values{"kind": {"email"}, "value": {"walk@example.org"}}},
+		{"/keys/subjects/s-walk/shred", url.Values{}},
 	}
 	state, _ := srv.store.State(t.Context())
 	for _, f := range forms {
@@ -62,6 +64,9 @@ func TestWorkbenchFormsGuarded(t *testing.T) {
 	}
 	if now, _ := srv.store.State(t.Context()); now != state {
 		t.Errorf("a refused form wrote: state %d -> %d", state, now)
+	}
+	if s, _ := srv.store.FindSubject(t.Context(), "s-walk"); s.Shredded {
+		t.Error("a refused form erased a person")
 	}
 	es, _, _ := srv.store.FindAudit(t.Context(), audit.Filter{Outcome: audit.Denied})
 	if len(es) < len(forms) {

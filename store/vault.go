@@ -335,3 +335,10 @@ func (s *Store) Reindex(ctx context.Context, batch map[string][]vault.IndexEntry
 	}
 	return len(batch), nil
 }
+
+// SubjectCounts returns how many subjects there are and how many of them
+// are shredded.
+func (s *Store) SubjectCounts(ctx context.Context) (total, shredded int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(shredded_at) FROM vault_subjects`).Scan(&total, &shredded)
+	return total, shredded, translate(err, "subject counts")
+}

@@ -147,6 +147,12 @@ type pageFn func(w http.ResponseWriter, r *http.Request, id session.Identity)
 // page wraps a page handler: without a session the browser goes to the
 // sign-in page and comes back afterwards.
 func (h *Handler) page(perm auth.Permission, fn pageFn) http.HandlerFunc {
+	return h.guarded(perm, "", fn)
+}
+
+// guarded is page; a refused role is recorded under action when one is
+// given (a form's write that the role may not make).
+func (h *Handler) guarded(perm auth.Permission, action string, fn pageFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := h.Auth.Identify(r)
 		if err != nil || id.Session == nil {
@@ -158,6 +164,9 @@ func (h *Handler) page(perm auth.Permission, fn pageFn) http.HandlerFunc {
 			return
 		}
 		if !id.Role.Allows(perm) {
+			if action != "" {
+				h.App.Denied(session.WithPrincipal(r, id).Context(), action, r.PathValue("id"), "role "+string(id.Role))
+			}
 			h.errorPage(w, r, http.StatusForbidden, locale.T(lang(r), "ui.forbidden"))
 			return
 		}
@@ -173,7 +182,7 @@ func (h *Handler) form(perm auth.Permission, action string, limit int64, fn page
 		if !h.readForm(w, r, limit) {
 			return
 		}
-		h.page(perm, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
+		h.guarded(perm, action, func(w http.ResponseWriter, r *http.Request, id session.Identity) {
 			if !session.CSRFValid(r, id.Session) {
 				h.App.Denied(r.Context(), action, r.PathValue("id"), "csrf")
 				h.errorPage(w, r, http.StatusForbidden, locale.T(lang(r), "ui.login.expired"))

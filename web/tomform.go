@@ -233,6 +233,9 @@ type confirmData struct {
 	base
 	Heading, Question, Action, Back string
 	Version                         int
+	// Button and Note, when set, replace the archive button's words and
+	// the note about archived entries.
+	Button, Note string
 }
 
 func (h *Handler) confirmArchiveTom(w http.ResponseWriter, r *http.Request, id session.Identity) {

@@ -88,6 +88,10 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /import", h.form(auth.Write, audit.RegisterImport, maxConfirmImport, h.importPost))
 	mux.HandleFunc("GET /controller", h.page(auth.Write, h.controllerPage))
 	mux.HandleFunc("POST /controller", h.form(auth.Write, audit.ControllerUpdate, httpx.MaxForm, h.saveController))
+	mux.HandleFunc("GET /keys", h.page(auth.Manage, h.keysPage))
+	mux.HandleFunc("POST /keys/search", h.form(auth.Manage, audit.SubjectLookup, httpx.MaxForm, h.searchSubject))
+	mux.HandleFunc("GET /keys/subjects/{id}/shred", h.page(auth.Manage, h.confirmShred))
+	mux.HandleFunc("POST /keys/subjects/{id}/shred", h.form(auth.Manage, audit.SubjectShred, httpx.MaxForm, h.shred))
 	mux.HandleFunc("GET /account", h.page(auth.Read, h.account))
 	mux.HandleFunc("POST /account/password", h.form(auth.Read, audit.PasswordChange, httpx.MaxForm, h.changePassword))
 }
