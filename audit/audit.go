@@ -66,6 +66,8 @@ const (
 	SubjectLookup    = "subject.lookup"
 	VaultRewrap      = "vault.rewrap"
 	VaultReindex     = "vault.reindex"
+	BackupCreate     = "backup.create"
+	BackupPrune      = "backup.prune"
 	ControllerUpdate = "controller.update"
 	RegisterImport   = "register.import"
 	RegisterExport   = "register.export"
@@ -76,7 +78,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

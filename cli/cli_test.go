@@ -596,3 +596,39 @@ func TestVaultCommands(t *testing.T) {
 		t.Error("the store holds the name in plaintext")
 	}
 }
+
+// TestBackupCommands: create, list, verify and prune on an injected
+// clock.
+func TestBackupCommands(t *testing.T) {
+	dir := t.TempDir()
+	db, backups := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "sicherungen")
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	run := func(args ...string) run {
+		var out, errb bytes.Buffer
+		code := cli.Run(context.Background(), cli.Options{Now: func() time.Time { return at }}, append([]string{"--db", db}, args...), strings.NewReader(""), &out, &errb)
+		return struct {
+			code           int
+			stdout, stderr string
+		}{code, out.String(), errb.String()}
+	}
+	gdpr(t, db, "import", filepath.Join("..", "demo", "seed000-allegro.txt"))
+	if r := run("backup", "create", "--dir", backups); r.code != 0 || !strings.Contains(r.stdout, "Sicherung geschrieben") {
+		t.Fatalf("create: %+v", r)
+	}
+	at = at.Add(3 * 24 * time.Hour)
+	run("backup", "create", "--dir", backups)
+	if r := run("backup", "list", "--dir", backups); r.code != 0 || strings.Count(r.stdout, "gdpr-2026") != 2 || !strings.Contains(r.stdout, "MEZ") {
+		t.Errorf("list: %+v", r)
+	}
+	if r := run("backup", "verify", "--dir", backups); r.code != 0 || strings.Count(r.stdout, "lesbar") != 2 {
+		t.Errorf("verify: %+v", r)
+	}
+	at = at.Add(5 * 24 * time.Hour) // the first is 8 days old now
+	if r := run("backup", "prune", "--dir", backups); r.code != 0 || !strings.Contains(r.stdout, "gdpr-20260301T100000Z.db") || strings.Contains(r.stdout, "20260304") {
+		t.Errorf("prune: %+v", r)
+	}
+	os.WriteFile(filepath.Join(backups, "gdpr-20260310T100000Z.db"), []byte("kaputt"), 0o600)
+	if r := run("backup", "verify", "--dir", backups); r.code != 1 || !strings.Contains(r.stdout, "nicht lesbar") {
+		t.Errorf("verify of a damaged backup: %+v", r)
+	}
+}

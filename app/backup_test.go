@@ -1,0 +1,120 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gdpr/app"
+	"gdpr/store"
+	"gdpr/vault"
+)
+
+// TestShreddedGoneFromBackups: people are stored, a backup taken, one of
+// them erased, more backups taken; once the retention has passed and the
+// backups are pruned, no retained backup and no retained key reveals the
+// erased person: no value in plaintext in any file, and no retained
+// backup holds a data key for them. The other person still reads back
+// from the newest backup with the retained keys.
+func TestShreddedGoneFromBackups(t *testing.T) {
+	dir := t.TempDir()
+	keys := vaultKeys(t)
+	f := newAppAt(t, filepath.Join(dir, "gdpr.db"), app.Config{Vault: keys})
+	ctx := admin()
+	backups := filepath.Join(dir, "backups")
+	kept, err := f.app.CreateSubject(ctx, app.Record{"name": "Bleibt Hier", "email": "bleibt@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := f.app.CreateSubject(ctx, app.Record{"name": "Geht Fort", "email": "geht.fort@example.org", "phone": "0521 445566"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.app.CreateBackup(ctx, backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The backup before the erasure holds the person, as it must: a
+	// backup restores what was.
+	if v := subjectIn(t, filepath.Join(backups, first), gone); v.WrappedKey == nil {
+		t.Fatal("the first backup lacks the person")
+	}
+	f.now.Add(3600)
+	if err := f.app.ShredSubject(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	f.now.Add(3600)
+	if _, err := f.app.CreateBackup(ctx, backups); err != nil {
+		t.Fatal(err)
+	}
+	f.now.Add(8 * 24 * 3600) // past the retention of seven days
+	last, err := f.app.CreateBackup(ctx, backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed, err := f.app.PruneBackups(ctx, backups, app.DefaultBackupRetention)
+	if err != nil || len(removed) != 2 {
+		t.Fatalf("pruned %v, %v", removed, err)
+	}
+	left, _ := f.app.ListBackups(ctx, backups)
+	if len(left) != 1 || left[0].Name != last {
+		t.Fatalf("retained: %+v", left)
+	}
+	// Every retained file: the backups, the live store, its WAL.
+	var files []string
+	for _, pat := range []string{filepath.Join(backups, "*"), filepath.Join(dir, "gdpr.db*")} {
+		m, _ := filepath.Glob(pat)
+		files = append(files, m...)
+	}
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		for _, v := range []string{"Geht Fort", "geht.fort", "445566", "Bleibt Hier"} {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s holds %q in plaintext", filepath.Base(p), v)
+			}
+		}
+	}
+	v := subjectIn(t, filepath.Join(backups, last), gone)
+	if v.WrappedKey != nil || len(v.Values) != 0 || !v.Shredded {
+		t.Errorf("the retained backup still holds a key or values of the erased person: %+v", v)
+	}
+	// What the retained keys can open of the retained backup: the kept
+	// person, and nothing of the erased one.
+	restored := subjectIn(t, filepath.Join(backups, last), kept)
+	dek, err := keys.KEK.Unwrap(restored.WrappedKey, kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := vault.NewBox(kept, dek)
+	if name, err := box.Open("name", restored.Values["name"]); err != nil || name != "Bleibt Hier" {
+		t.Errorf("the kept person from the backup: %q %v", name, err)
+	}
+}
+
+// subjectIn opens a backup file as a store (a copy of it, so that opening
+// does not change the backup) and returns a subject as stored.
+func subjectIn(t *testing.T, backup, id string) vault.Stored {
+	t.Helper()
+	b, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "restore.db")
+	os.WriteFile(cp, b, 0o600)
+	s, err := store.Open(context.Background(), cp, store.WithClock(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v, err := s.FindSubject(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.VerifyBackup(context.Background(), backup); err != nil {
+		t.Errorf("verify %s: %v", filepath.Base(backup), err)
+	}
+	return v
+}
