@@ -87,6 +87,9 @@ type App struct {
 	lint    lintCache
 	tokens  *tokenUse
 	vault   VaultKeys
+	// auditQ is the group commit of audit entries that an answer waits
+	// for (nil when the store cannot batch).
+	auditQ *auditQueue
 }
 
 // New returns an App. Close it to record pending token use.
@@ -112,11 +115,20 @@ func New(c Config) *App {
 	a := &App{store: c.Store, now: c.Now, log: c.Log, policy: c.Policy, vault: c.Vault,
 		hashes: make(chan struct{}, c.HashSlots), exports: make(chan struct{}, c.ExportSlots), imports: make(chan struct{}, c.ImportSlots)}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
+	if b, ok := c.Store.(AuditBatcher); ok {
+		a.auditQ = newAuditQueue(b)
+	}
 	return a
 }
 
-// Close records the token use not yet written.
-func (a *App) Close() { a.tokens.close() }
+// Close records the token use not yet written and stops the audit
+// writer.
+func (a *App) Close() {
+	a.tokens.close()
+	if a.auditQ != nil {
+		a.auditQ.close()
+	}
+}
 
 // Now is the App's clock.
 func (a *App) Now() time.Time { return a.now() }

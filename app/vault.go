@@ -202,7 +202,7 @@ func (a *App) GetSubject(ctx context.Context, id string) (Subject, error) {
 		}
 	}
 	fields := slices.Sorted(maps.Keys(out.Record))
-	if err := a.store.Audit(ctx, audit.Entry{Action: audit.SubjectRead, Target: id, Outcome: audit.OK, Detail: "fields " + strings.Join(fields, ",")}); err != nil {
+	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: id, Outcome: audit.OK, Detail: "fields " + strings.Join(fields, ",")}); err != nil {
 		return Subject{}, err
 	}
 	return out, nil
@@ -291,7 +291,7 @@ func (a *App) LookupSubjects(ctx context.Context, kind vault.Kind, value string)
 	if ids == nil {
 		ids = []string{}
 	}
-	if err := a.store.Audit(ctx, audit.Entry{Action: audit.SubjectLookup, Target: string(kind), Outcome: audit.OK, Detail: "found " + strings.Join(ids, ",")}); err != nil {
+	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectLookup, Target: string(kind), Outcome: audit.OK, Detail: "found " + strings.Join(ids, ",")}); err != nil {
 		return nil, err
 	}
 	return ids, nil
