@@ -6,7 +6,9 @@
 package api
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -242,24 +244,18 @@ func (l *lazyHeaders) Write(b []byte) (int, error) {
 }
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request) error {
-	f, err := export.ParseFormat(r.URL.Query().Get("format"))
-	if err != nil {
-		return err
-	}
-	now := s.App.Now()
-	lw := &lazyHeaders{ResponseWriter: w, set: func() {
-		w.Header().Set("Content-Type", f.ContentType())
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"pruefbericht-%s.%s\"", now.Format("2006-01-02"), f))
-	}}
-	err = s.App.Report(r.Context(), lw, f, langOf(r))
-	if err != nil && lw.started {
-		s.Log.Error("report failed after it started", "format", string(f), "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	return err
+	return s.download(w, r, "pruefbericht", s.App.Report)
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
+	return s.download(w, r, "verzeichnis", s.App.Export)
+}
+
+// download answers a document of the format the query names, as an
+// attachment "<name>-<date>.<format>". Its headers go out with its first
+// byte, so that a refusal before it starts is still a JSON error.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, name string,
+	write func(ctx context.Context, w io.Writer, f export.Format, l locale.Lang) error) error {
 	f, err := export.ParseFormat(r.URL.Query().Get("format"))
 	if err != nil {
 		return err
@@ -267,13 +263,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	now := s.App.Now()
 	lw := &lazyHeaders{ResponseWriter: w, set: func() {
 		w.Header().Set("Content-Type", f.ContentType())
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"verzeichnis-%s.%s\"", now.Format("2006-01-02"), f))
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%s-%s.%s\"", name, now.Format("2006-01-02"), f))
 	}}
-	err = s.App.Export(r.Context(), lw, f, langOf(r))
+	err = write(r.Context(), lw, f, langOf(r))
 	if err != nil && lw.started {
 		// Half a document went out: the connection is cut so that the
 		// client sees a failed download, not a short file.
-		s.Log.Error("export failed after it started", "format", string(f), "err", err)
+		s.Log.Error("download failed after it started", "document", name, "format", string(f), "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	return err

@@ -22,6 +22,7 @@ type fixture struct {
 	app   *app.App
 	store *store.Store
 	now   *atomic.Int64 // seconds after the fixed start
+	clock func() time.Time
 }
 
 func newApp(t testing.TB, c app.Config) *fixture {
@@ -42,7 +43,7 @@ func newAppAt(t testing.TB, path string, c app.Config) *fixture {
 	c.Store, c.Now = s, clock
 	a := app.New(c)
 	t.Cleanup(a.Close)
-	return &fixture{app: a, store: s, now: &secs}
+	return &fixture{app: a, store: s, now: &secs, clock: clock}
 }
 
 func admin() context.Context {

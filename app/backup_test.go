@@ -39,7 +39,7 @@ func TestShreddedGoneFromBackups(t *testing.T) {
 	}
 	// The backup before the erasure holds the person, as it must: a
 	// backup restores what was.
-	if v := subjectIn(t, filepath.Join(backups, first), gone); v.WrappedKey == nil {
+	if v := subjectIn(t, f.clock, filepath.Join(backups, first), gone); v.WrappedKey == nil {
 		t.Fatal("the first backup lacks the person")
 	}
 	f.now.Add(3600)
@@ -77,13 +77,13 @@ func TestShreddedGoneFromBackups(t *testing.T) {
 			}
 		}
 	}
-	v := subjectIn(t, filepath.Join(backups, last), gone)
+	v := subjectIn(t, f.clock, filepath.Join(backups, last), gone)
 	if v.WrappedKey != nil || len(v.Values) != 0 || !v.Shredded {
 		t.Errorf("the retained backup still holds a key or values of the erased person: %+v", v)
 	}
 	// What the retained keys can open of the retained backup: the kept
 	// person, and nothing of the erased one.
-	restored := subjectIn(t, filepath.Join(backups, last), kept)
+	restored := subjectIn(t, f.clock, filepath.Join(backups, last), kept)
 	dek, err := keys.KEK.Unwrap(restored.WrappedKey, kept)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestShreddedGoneFromBackups(t *testing.T) {
 
 // subjectIn opens a backup file as a store (a copy of it, so that opening
 // does not change the backup) and returns a subject as stored.
-func subjectIn(t *testing.T, backup, id string) vault.Stored {
+func subjectIn(t *testing.T, clock func() time.Time, backup, id string) vault.Stored {
 	t.Helper()
 	b, err := os.ReadFile(backup)
 	if err != nil {
@@ -104,7 +104,7 @@ func subjectIn(t *testing.T, backup, id string) vault.Stored {
 	}
 	cp := filepath.Join(t.TempDir(), "restore.db")
 	os.WriteFile(cp, b, 0o600)
-	s, err := store.Open(context.Background(), cp, store.WithClock(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	s, err := store.Open(context.Background(), cp, store.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}

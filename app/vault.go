@@ -265,6 +265,9 @@ func (a *App) LookupSubjects(ctx context.Context, kind vault.Kind, value string)
 	if err != nil {
 		return nil, err
 	}
+	if !slices.Contains(vault.Kinds, kind) {
+		return nil, a.record(ctx, audit.SubjectLookup, string(kind), gdpr.Keyed(gdpr.EINVALID, "kind", "vault.kind.unknown", string(kind)))
+	}
 	h, err := keys.Index.Hash(kind, value)
 	if err != nil {
 		return nil, a.record(ctx, audit.SubjectLookup, string(kind), gdpr.Keyed(gdpr.EINVALID, "value", "vault.value.kind", string(kind), gdpr.Keyed(gdpr.EINVALID, "", "vault.kind."+string(kind))))

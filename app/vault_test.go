@@ -45,6 +45,9 @@ func TestVaultSubjects(t *testing.T) {
 			t.Errorf("lookup %s %q: %v %v", q.kind, q.value, ids, err)
 		}
 	}
+	if _, err := f.app.LookupSubjects(ctx, vault.Kind("shoe_size"), "44"); !strings.Contains(gdpr.Localized(err, "de"), "Nach „shoe_size“ lässt sich nicht suchen") {
+		t.Errorf("an unknown kind: %v", err)
+	}
 	if ids, _ := f.app.LookupSubjects(ctx, vault.KindEmail, "someone@else.de"); len(ids) != 0 {
 		t.Errorf("a stranger found: %v", ids)
 	}

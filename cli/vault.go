@@ -90,6 +90,31 @@ func loadVaultKeys(dir string) (app.VaultKeys, error) {
 	return keys, nil
 }
 
+// replaceKey keeps the key in dir/name as name.oldID and writes a new
+// one in its place. The old key is kept first, then the new one swapped
+// in: a crash between the steps leaves both keys on disk, never neither.
+func replaceKey(dir, name, oldID string) error {
+	cur, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(cur)))
+	if err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.logs.key", filepath.Join(dir, name), vault.KeySize)
+	}
+	if err := writeKeyFile(filepath.Join(dir, name+"."+oldID), k); err != nil {
+		return err
+	}
+	next := filepath.Join(dir, name+".new")
+	if err := writeKeyFile(next, vault.NewDataKey()); err != nil {
+		return err
+	}
+	if err := os.Rename(next, filepath.Join(dir, name)); err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
+	}
+	return nil
+}
+
 // writeKeyFile writes a new key file (0600), never over an existing one.
 func writeKeyFile(p string, key []byte) error {
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -157,22 +182,8 @@ last way to open backups made before, once they are pruned).`,
 				if err != nil {
 					return err
 				}
-				cur, err := os.ReadFile(filepath.Join(dir, kekFile))
-				if err != nil {
-					return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
-				}
-				k, _ := hex.DecodeString(strings.TrimSpace(string(cur)))
-				// The old key is kept first, then replaced: a crash between
-				// the steps leaves both keys on disk, never neither.
-				if err := writeKeyFile(filepath.Join(dir, kekFile+"."+keys.KEK.ID()), k); err != nil {
+				if err := replaceKey(dir, kekFile, keys.KEK.ID()); err != nil {
 					return err
-				}
-				next := filepath.Join(dir, kekFile+".new")
-				if err := writeKeyFile(next, vault.NewDataKey()); err != nil {
-					return err
-				}
-				if err := os.Rename(next, filepath.Join(dir, kekFile)); err != nil {
-					return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
 				}
 			}
 			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
@@ -210,20 +221,8 @@ func rotateIndex(e *env, cmd *cobra.Command, dir string, resume bool) error {
 		if keys.OlderIndex != nil {
 			return gdpr.Keyed(gdpr.ECONFLICT, "", "cli.vault.reindexing", keys.OlderIndex.ID())
 		}
-		cur, err := os.ReadFile(filepath.Join(dir, indexFile))
-		if err != nil {
-			return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
-		}
-		k, _ := hex.DecodeString(strings.TrimSpace(string(cur)))
-		if err := writeKeyFile(filepath.Join(dir, indexFile+"."+keys.Index.ID()), k); err != nil {
+		if err := replaceKey(dir, indexFile, keys.Index.ID()); err != nil {
 			return err
-		}
-		next := filepath.Join(dir, indexFile+".new")
-		if err := writeKeyFile(next, vault.NewDataKey()); err != nil {
-			return err
-		}
-		if err := os.Rename(next, filepath.Join(dir, indexFile)); err != nil {
-			return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", dir, err)
 		}
 	}
 	keys, err := loadVaultKeys(dir)

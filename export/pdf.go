@@ -65,22 +65,29 @@ type pdfDoc struct {
 	colorPage, fillPage int
 }
 
-func renderPDF(v *view, o Options, pages map[string]int, measure bool, total int) (*pdfDoc, error) {
+// newPDF is an A4 document with the fonts, margins, dates and metadata
+// every PDF of the engine has.
+func newPDF(o Options, title, author, lang string) *fpdf.Fpdf {
 	f := fpdf.New("P", "mm", "A4", "")
 	// Each page is compressed when it is finished (third_party/fpdf):
 	// the document holds some 2 KB a page instead of 9.
 	f.CompressPagesEarly()
-	d := &pdfDoc{Fpdf: f, v: v, o: o, pages: pages, measure: measure, total: total}
 	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
 	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, bottom)
 	f.SetCreationDate(o.Now)
 	f.SetModificationDate(o.Now)
-	f.SetTitle(v.Title+" – "+v.Name, true)
-	f.SetAuthor(v.Name, true)
+	f.SetTitle(title+" – "+author, true)
+	f.SetAuthor(author, true)
 	f.SetCreator("gdpr", true)
-	f.SetLang(v.Lang)
+	f.SetLang(lang)
+	return f
+}
+
+func renderPDF(v *view, o Options, pages map[string]int, measure bool, total int) (*pdfDoc, error) {
+	f := newPDF(o, v.Title, v.Name, v.Lang)
+	d := &pdfDoc{Fpdf: f, v: v, o: o, pages: pages, measure: measure, total: total}
 	f.SetHeaderFunc(d.header)
 	f.SetFooterFunc(d.footer)
 

@@ -6,10 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-
 	"gdpr"
 	"gdpr/locale"
 	"gdpr/register"
@@ -112,17 +108,7 @@ func orDash(s string) string {
 }
 
 func reportPDF(w io.Writer, rep *Report, o Options) error {
-	f := fpdf.New("P", "mm", "A4", "")
-	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(true, bottom)
-	f.SetCreationDate(o.Now)
-	f.SetModificationDate(o.Now)
-	f.SetTitle(rep.Title+" – "+rep.Controller, true)
-	f.SetAuthor(rep.Controller, true)
-	f.SetCreator("gdpr", true)
-	f.SetLang(string(rep.Lang))
+	f := newPDF(o, rep.Title, rep.Controller, string(rep.Lang))
 	d := &pdfDoc{Fpdf: f, v: &view{Title: rep.Title, Name: rep.Controller, AsOf: rep.AsOf}, o: o}
 	f.SetFooterFunc(func() {
 		f.SetFont("go", "", 8)

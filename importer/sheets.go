@@ -99,25 +99,11 @@ func (p *parser) rowMeasure(fields, header, cells []string, l loc, taken ids) (*
 		}
 	}
 	if m.Title == "" {
-		return nil, p.cellErr(l, header[indexOfString(fields, "title")], "import.notitle")
+		return nil, p.cellErr(l, header[indexOf(fields, "title")], "import.notitle")
 	}
-	if m.ID == "" {
-		m.ID = taken.next(m.Title)
-	} else if taken.s.Taken(m.ID) {
-		return nil, p.cellErr(l, header[indexOfString(fields, "id")], "import.duplicate", m.ID)
-	} else {
-		taken.s.Take(m.ID)
-	}
-	return m, nil
-}
-
-func indexOfString(xs []string, x string) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return 0
+	var err error
+	m.ID, err = p.takeID(l, header[indexOf(fields, "id")], m.ID, m.Title, taken)
+	return m, err
 }
 
 // controllerFields are the rows of the controller sheet, by the
@@ -238,10 +224,7 @@ func (p *parser) rowDocument(header, cells []string, l loc, taken ids) (*registe
 	if d.Title == "" {
 		return nil, p.cellErr(l, strings.TrimSpace(header[0]), "import.notitle")
 	}
-	if d.ID == "" {
-		d.ID = taken.next(d.Title)
-	} else {
-		taken.s.Take(d.ID)
-	}
-	return d, nil
+	var err error
+	d.ID, err = p.takeID(l, strings.TrimSpace(header[0]), d.ID, d.Title, taken)
+	return d, err
 }

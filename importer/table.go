@@ -3,10 +3,10 @@ package importer
 import (
 	"html"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"gdpr/register"
 )
@@ -80,19 +80,7 @@ var parenthesis = regexp.MustCompile(`\([^)]*\)`)
 // normHeader lower-cases a header, drops parenthesised remarks ("(Art. 30
 // Abs. 1 lit. b)") and every character that is not a letter or digit.
 func normHeader(s string) string {
-	s = parenthesis.ReplaceAllString(cleanCell(s), " ")
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-			space = false
-		} else if !space {
-			b.WriteByte(' ')
-			space = true
-		}
-	}
-	return strings.TrimSpace(b.String())
+	return register.FoldWords(parenthesis.ReplaceAllString(cleanCell(s), " "))
 }
 
 // columns is the mapping of one header row: per cell index its column, and
@@ -255,24 +243,28 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 			return nil, p.cellErr(l, ruleField, key, args...)
 		}
 	}
-	if a.ID == "" {
-		a.ID = taken.next(a.Name)
-	} else if taken.s.Taken(a.ID) {
-		return nil, p.cellErr(l, cols.header[indexOf(cols.of, colID)], "import.duplicate", a.ID)
-	} else {
-		taken.s.Take(a.ID)
-	}
-	return a, nil
+	var err error
+	a.ID, err = p.takeID(l, cols.header[indexOf(cols.of, colID)], a.ID, a.Name, taken)
+	return a, err
 }
 
-func indexOf(cols []column, c column) int {
-	for i, x := range cols {
-		if x == c {
-			return i
-		}
+// takeID returns the id of a row's entry: the one the row gives, taken
+// (a second row with it is an error naming field), or one derived from
+// the entry's name.
+func (p *parser) takeID(l loc, field, id, name string, taken ids) (string, error) {
+	switch {
+	case id == "":
+		return taken.next(name), nil
+	case taken.s.Taken(id):
+		return "", p.cellErr(l, field, "import.duplicate", id)
 	}
-	return 0
+	taken.s.Take(id)
+	return id, nil
 }
+
+// indexOf is the index of x in xs, 0 when it is not there (the first
+// header names the row then).
+func indexOf[T comparable](xs []T, x T) int { return max(slices.Index(xs, x), 0) }
 
 // parseCellDate reads a date cell. XLSX stores dates as serial day numbers
 // counted from 1899-12-30; elsewhere a bare number is no date.

@@ -66,6 +66,7 @@ var messages = map[string]text{
 	"vault.fieldname":           {"Ungültiger Feldname „%s“ (Kleinbuchstaben, Ziffern, _; höchstens 32 Zeichen).", "invalid field name %q (lower-case letters, digits, _; at most 32 characters)"},
 	"vault.value.size":          {"Das Feld „%s“ ist länger als %d Bytes.", "field %q is longer than %d bytes"},
 	"vault.value.kind":          {"Das Feld „%s“ enthält keine gültige %s.", "field %q holds no valid %s"},
+	"vault.kind.unknown":        {"Nach „%s“ lässt sich nicht suchen (E-Mail-Adresse: email, Telefonnummer: phone, IBAN: iban, Kennung: id).", "cannot search by %q (email, phone, iban or id)"},
 	"vault.kind.email":          {"E-Mail-Adresse", "e-mail address"},
 	"vault.kind.phone":          {"Telefonnummer", "telephone number"},
 	"vault.kind.iban":           {"IBAN", "IBAN"},

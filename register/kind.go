@@ -18,17 +18,18 @@ var kindNames = func() map[string]RecipientKind {
 		"dritter": RecipientExternal, "third party": RecipientExternal,
 	}
 	for _, k := range RecipientKinds {
-		m[foldWords(string(k))] = k
+		m[FoldWords(string(k))] = k
 		for _, l := range locale.Langs {
-			m[foldWords(locale.T(l, "value.kind."+string(k)))] = k
+			m[FoldWords(locale.T(l, "value.kind."+string(k)))] = k
 		}
 	}
 	return m
 }()
 
-// foldWords lower-cases s and keeps its letters and digits, one space
-// between words.
-func foldWords(s string) string {
+// FoldWords lower-cases s and keeps its letters and digits, one space
+// between words: how labels and headers are compared ("Kategorie (Art.
+// 32)" and "kategorie art 32" are the same words).
+func FoldWords(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
@@ -46,7 +47,7 @@ func foldWords(s string) string {
 // ParseRecipientKind reads a recipient kind as a person writes it (see
 // kindNames).
 func ParseRecipientKind(s string) (RecipientKind, bool) {
-	k, ok := kindNames[foldWords(s)]
+	k, ok := kindNames[FoldWords(s)]
 	return k, ok
 }
 

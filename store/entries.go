@@ -35,8 +35,16 @@ type kind[T any] struct {
 	cols     func(T) entryCols
 	stamp    func(v T, created, changed *time.Time, version int)
 	validate func(T) error
+	// archived marks an entry archived.
+	archived func(T)
 	// Audit actions of single-entry writes.
 	create, update, archive string
+}
+
+// archiveEntry archives the current version of an entry, read and
+// written in one transaction.
+func archiveEntry[T any](ctx context.Context, s *Store, k kind[T], id string) (T, error) {
+	return modifyEntry(ctx, s, k, id, k.archive, register.ActionArchive, func(v T) error { k.archived(v); return nil }, "")
 }
 
 var activityKind = kind[*register.Activity]{
@@ -49,6 +57,7 @@ var activityKind = kind[*register.Activity]{
 	},
 	stamp:    func(a *register.Activity, c, ch *time.Time, v int) { a.Created, a.Changed, a.Version = c, ch, v },
 	validate: func(a *register.Activity) error { return a.Validate() },
+	archived: func(a *register.Activity) { a.Status = register.StatusArchived },
 	create:   audit.ActivityCreate, update: audit.ActivityUpdate, archive: audit.ActivityArchive,
 }
 
@@ -61,6 +70,7 @@ var measureKind = kind[*register.Measure]{
 	},
 	stamp:    func(m *register.Measure, c, ch *time.Time, v int) { m.Created, m.Changed, m.Version = c, ch, v },
 	validate: func(m *register.Measure) error { return m.Validate() },
+	archived: func(m *register.Measure) { m.Status = register.StatusArchived },
 	create:   audit.MeasureCreate, update: audit.MeasureUpdate, archive: audit.MeasureArchive,
 }
 
@@ -73,6 +83,7 @@ var documentKind = kind[*register.Document]{
 	},
 	stamp:    func(d *register.Document, c, ch *time.Time, v int) { d.Created, d.Changed, d.Version = c, ch, v },
 	validate: func(d *register.Document) error { return d.Validate() },
+	archived: func(d *register.Document) { d.Status = register.StatusArchived },
 	create:   audit.DocumentCreate, update: audit.DocumentUpdate, archive: audit.DocumentArchive,
 }
 

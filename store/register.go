@@ -617,10 +617,7 @@ func (s *Store) UpdateActivity(ctx context.Context, a *register.Activity, versio
 
 // ArchiveActivity implements register.Service.
 func (s *Store) ArchiveActivity(ctx context.Context, id string) (*register.Activity, error) {
-	return modifyEntry(ctx, s, activityKind, id, audit.ActivityArchive, register.ActionArchive, func(a *register.Activity) error {
-		a.Status = register.StatusArchived
-		return nil
-	}, "")
+	return archiveEntry(ctx, s, activityKind, id)
 }
 
 // FindMeasures implements register.Service.
@@ -645,10 +642,7 @@ func (s *Store) UpdateMeasure(ctx context.Context, m *register.Measure, version 
 
 // ArchiveMeasure implements register.Service.
 func (s *Store) ArchiveMeasure(ctx context.Context, id string) (*register.Measure, error) {
-	return modifyEntry(ctx, s, measureKind, id, audit.MeasureArchive, register.ActionArchive, func(m *register.Measure) error {
-		m.Status = register.StatusArchived
-		return nil
-	}, "")
+	return archiveEntry(ctx, s, measureKind, id)
 }
 
 // ReviewMeasure implements register.Service.
@@ -684,10 +678,7 @@ func (s *Store) UpdateDocument(ctx context.Context, d *register.Document, versio
 
 // ArchiveDocument implements register.Service.
 func (s *Store) ArchiveDocument(ctx context.Context, id string) (*register.Document, error) {
-	return modifyEntry(ctx, s, documentKind, id, audit.DocumentArchive, register.ActionArchive, func(d *register.Document) error {
-		d.Status = register.StatusArchived
-		return nil
-	}, "")
+	return archiveEntry(ctx, s, documentKind, id)
 }
 
 // FindDocuments implements register.Service.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +81,29 @@ func dateText(d register.Date, l locale.Lang) string {
 // pageSize is how many entries a list page shows.
 const pageSize = 50
 
+// paging is where a list page stands: its offset, and the offsets of the
+// pages before and after it.
+type paging struct {
+	Offset, Prev, Next int
+	HasPrev            bool
+}
+
+// pageAt reads the offset of a list page from its query.
+func pageAt(q url.Values) paging {
+	o, _ := strconv.Atoi(q.Get("offset"))
+	return paging{Offset: max(o, 0)}
+}
+
+// of sets the neighbours of the page for a list of total entries.
+func (p *paging) of(total int) {
+	if p.Offset+pageSize < total {
+		p.Next = p.Offset + pageSize
+	}
+	if p.Offset > 0 {
+		p.HasPrev, p.Prev = true, max(p.Offset-pageSize, 0)
+	}
+}
+
 type listData struct {
 	base
 	Items                                    []*register.Activity
@@ -87,16 +111,15 @@ type listData struct {
 	Q, Department, Status, LegalBasis, Third string
 	Departments, LegalBases                  []string
 	Statuses                                 []register.Status
-	Total, Offset, Prev, Next                int
-	HasPrev                                  bool
+	Total                                    int
+	paging
 }
 
 func (h *Handler) activityList(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	q := r.URL.Query()
 	d := listData{base: h.base(r, id, "activities"), Q: q.Get("q"), Department: q.Get("department"), Status: q.Get("status"),
 		LegalBasis: q.Get("legal_basis"), Third: q.Get("third_country"), Statuses: register.Statuses, Findings: map[string]register.SeverityCounts{}}
-	d.Offset, _ = strconv.Atoi(q.Get("offset"))
-	d.Offset = max(d.Offset, 0)
+	d.paging = pageAt(q)
 	// The same filter as the API's: the store applies it, a page at a
 	// time.
 	f := register.Filter{Query: d.Q, Department: d.Department, LegalBasis: d.LegalBasis, ThirdCountry: d.Third, Limit: pageSize, Offset: d.Offset}
@@ -110,12 +133,7 @@ func (h *Handler) activityList(w http.ResponseWriter, r *http.Request, id sessio
 		return
 	}
 	d.Items, d.Total = items, total
-	if d.Offset+pageSize < total {
-		d.Next = d.Offset + pageSize
-	}
-	if d.Offset > 0 {
-		d.HasPrev, d.Prev = true, max(d.Offset-pageSize, 0)
-	}
+	d.of(total)
 	fs, err := h.App.ActivityFindings(r.Context(), items...)
 	if err != nil {
 		h.fail(w, r, err)

@@ -27,8 +27,7 @@ type findingsData struct {
 	Severity, Rule, Entity  string
 	Rules, Severities, Kind []option
 	Counts                  severityCounts
-	Prev, Next, Offset      int
-	HasPrev                 bool
+	paging
 }
 
 // findingKinds are the kinds of entries findings are about.
@@ -37,8 +36,7 @@ var findingKinds = []string{"controller", "activity", "measure"}
 func (h *Handler) findingsPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
 	q := r.URL.Query()
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	d := findingsData{base: h.base(r, id, "findings"), Severity: q.Get("severity"), Rule: q.Get("rule"), Entity: q.Get("entity"), Offset: max(offset, 0)}
+	d := findingsData{base: h.base(r, id, "findings"), Severity: q.Get("severity"), Rule: q.Get("rule"), Entity: q.Get("entity"), paging: pageAt(q)}
 	if !slices.Contains([]string{"error", "warning", "info"}, d.Severity) {
 		d.Severity = ""
 	}
@@ -83,12 +81,7 @@ func (h *Handler) findingsPage(w http.ResponseWriter, r *http.Request, id sessio
 		}
 		d.Items = append(d.Items, row)
 	}
-	if d.Offset+pageSize < p.Total {
-		d.Next = d.Offset + pageSize
-	}
-	if d.Offset > 0 {
-		d.HasPrev, d.Prev = true, max(d.Offset-pageSize, 0)
-	}
+	d.of(p.Total)
 	h.render(w, r, http.StatusOK, "findings.html", d)
 }
 

@@ -25,8 +25,7 @@ type historyData struct {
 	Total                       int
 	Entity, ID, Actor, From, To string
 	Kinds, Actors               []option
-	Prev, Next, Offset          int
-	HasPrev                     bool
+	paging
 	// Err names a filter value that could not be read.
 	Err string
 }
@@ -37,9 +36,8 @@ var historyKinds = []string{"activity", "measure", "controller", "document"}
 func (h *Handler) history(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
 	q := r.URL.Query()
-	offset, _ := strconv.Atoi(q.Get("offset"))
 	d := historyData{base: h.base(r, id, "history"), Entity: q.Get("entity"), ID: strings.TrimSpace(q.Get("id")), Actor: q.Get("actor"),
-		From: q.Get("from"), To: q.Get("to"), Offset: max(offset, 0)}
+		From: q.Get("from"), To: q.Get("to"), paging: pageAt(q)}
 	f := register.RevisionFilter{EntityID: d.ID, Actor: d.Actor, Limit: pageSize, Offset: d.Offset}
 	if slices.Contains(historyKinds, d.Entity) {
 		f.Entity = d.Entity
@@ -96,12 +94,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, id session.Ide
 		row.Fields = strings.Join(fields, ", ")
 		d.Items = append(d.Items, row)
 	}
-	if d.Offset+pageSize < total {
-		d.Next = d.Offset + pageSize
-	}
-	if d.Offset > 0 {
-		d.HasPrev, d.Prev = true, max(d.Offset-pageSize, 0)
-	}
+	d.of(total)
 	h.render(w, r, http.StatusOK, "history.html", d)
 }
 
