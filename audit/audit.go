@@ -74,12 +74,18 @@ const (
 	RevisionRestore  = "revision.restore"
 
 	AttacksPurge = "attacks.purge"
+
+	StoreMigrate  = "store.migrate" // the engine migrated its store
+	LogSchema     = "log.schema"    // the log's triggers changed outside a migration
+	LogVerify     = "log.verify"
+	LogCheckpoint = "log.checkpoint"
+	LogProve      = "log.prove"
 )
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
 	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
-	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge}
+	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
 
 // Field bounds in bytes. Actor and target may come from a client (a login
 // name typed into a form, an id in a URL): without bounds 2,000 requests

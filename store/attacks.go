@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -166,7 +165,7 @@ func openBatch(box *seal.Box, id, codec string, sealed []byte, n int) ([]string,
 // secure_delete, so the sealed bytes are overwritten too.
 func (s *Store) PurgeAttacks(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		// Ids start with the fixed-width time seen: the primary key does
 		// the range scan.
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT detectors FROM attack_batches WHERE id < ?`), fmtTime(before))

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -16,14 +15,25 @@ import (
 
 // insertAudit appends a bounded entry; the id begins with the time, so
 // that the primary key orders the log.
-func (s *Store) insertAudit(ctx context.Context, q querier, e audit.Entry, at time.Time) error {
+// Its leaf joins the transaction's.
+func (s *Store) insertAudit(ctx context.Context, t *txn, e audit.Entry, at time.Time) error {
+	r := auditRow(e, at)
+	_, err := t.ExecContext(ctx, s.q(`INSERT INTO audit (id, at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		r.ID, r.At, r.Actor, r.Action, r.Target, r.Outcome, r.Detail)
+	if err != nil {
+		return translate(err, "audit")
+	}
+	t.leaf(r.Leaf())
+	return nil
+}
+
+// auditRow is the row of a bounded entry, with a new id.
+func auditRow(e audit.Entry, at time.Time) audit.Row {
 	e = e.Bounded()
 	b := make([]byte, 8)
 	rand.Read(b)
-	id := fmtTime(at) + "-" + hex.EncodeToString(b)
-	_, err := q.ExecContext(ctx, s.q(`INSERT INTO audit (id, at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, fmtTime(at), e.Actor, e.Action, e.Target, e.Outcome, e.Detail)
-	return translate(err, "audit")
+	return audit.Row{ID: fmtTime(at) + "-" + hex.EncodeToString(b), At: fmtTime(at), Actor: e.Actor, Action: e.Action,
+		Target: e.Target, Outcome: e.Outcome, Detail: e.Detail}
 }
 
 // audit records the successful change this transaction makes.
@@ -32,7 +42,7 @@ func (w *wtx) audit(ctx context.Context, action, target, detail string) error {
 }
 
 func (w *wtx) auditOutcome(ctx context.Context, action, target, outcome, detail string) error {
-	return w.s.insertAudit(ctx, w.Tx, audit.Entry{Actor: w.actor, Action: action, Target: target, Outcome: outcome, Detail: detail}, w.at)
+	return w.s.insertAudit(ctx, w.txn, audit.Entry{Actor: w.actor, Action: action, Target: target, Outcome: outcome, Detail: detail}, w.at)
 }
 
 // Audit appends an entry on its own: for attempts that change nothing
@@ -46,7 +56,7 @@ func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
 		}
 		e.Actor = p.Actor
 	}
-	return s.insertAudit(ctx, s.w, e, s.now())
+	return s.tx(ctx, func(t *txn) error { return s.insertAudit(ctx, t, e, s.now()) })
 }
 
 // FindAudit returns audit entries, newest first, and their total.
@@ -96,10 +106,10 @@ func (s *Store) AuditBatch(ctx context.Context, es []audit.Entry) error {
 			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
 		}
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(t *txn) error {
 		at := s.now()
 		for _, e := range es {
-			if err := s.insertAudit(ctx, tx, e, at); err != nil {
+			if err := s.insertAudit(ctx, t, e, at); err != nil {
 				return err
 			}
 		}

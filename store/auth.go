@@ -271,7 +271,7 @@ func (s *Store) TouchTokens(ctx context.Context, used map[string]time.Time) erro
 	if len(used) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE api_tokens SET last_used_at = ? WHERE name = ? AND (last_used_at IS NULL OR last_used_at < ?)`))
 		if err != nil {
 			return translate(err, "note token use")
@@ -439,7 +439,7 @@ func (s *Store) lockCounters(ctx context.Context, w *wtx, keys []auth.ThrottleKe
 
 // ClearAttempts forgets the failures counted under keys (a success).
 func (s *Store) ClearAttempts(ctx context.Context, keys []auth.ThrottleKey) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return s.clearAttempts(ctx, tx, keys) })
+	return s.tx(ctx, func(tx *txn) error { return s.clearAttempts(ctx, tx, keys) })
 }
 
 func (s *Store) clearAttempts(ctx context.Context, q querier, keys []auth.ThrottleKey) error {

@@ -372,6 +372,8 @@ func (w *wtx) addRevision(ctx context.Context, entity, id string, version int, a
 	if err != nil {
 		return translate(err, "record revision of %s %s", entity, id)
 	}
+	w.leaf(audit.RevisionRow{Entity: entity, EntityID: id, Version: int64(version), Action: action, Actor: w.actor, At: w.now,
+		Changes: string(cj), Snapshot: string(snapshot)}.Leaf())
 	return nil
 }
 

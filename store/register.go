@@ -363,6 +363,10 @@ func applyChunk[T any](ctx context.Context, p *applier, k kind[T], items []T, up
 			return err
 		}
 		revisions = append(revisions, []any{k.entity, id, version, action, w.actor, w.now, string(cj), string(doc)})
+		if p.w != nil {
+			p.w.leaf(audit.RevisionRow{Entity: k.entity, EntityID: id, Version: int64(version), Action: action, Actor: w.actor, At: w.now,
+				Changes: string(cj), Snapshot: string(doc)}.Leaf())
+		}
 	}
 	if p.w == nil {
 		return nil

@@ -21,7 +21,10 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // driver "sqlite"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"gdpr"
+	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/register"
 )
@@ -46,6 +49,8 @@ type Store struct {
 	dialect dialect
 	now     func() time.Time
 	dsn     string
+	signer  note.Signer // the log key; nil: the log grows unsigned
+	optErr  error       // an option that could not be applied
 }
 
 var _ register.Service = (*Store)(nil)
@@ -72,6 +77,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{now: time.Now, dsn: dsn}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.optErr != nil {
+		return nil, s.optErr
 	}
 	var err error
 	if IsPostgres(dsn) {
@@ -146,10 +154,23 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	res, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.Redacted(), err)
 	}
-	return nil
+	if len(res) == 0 {
+		return nil
+	}
+	// A migration may change the triggers the log's fingerprint covers:
+	// its entry says that this engine did it.
+	var vs []string
+	for _, r := range res {
+		vs = append(vs, fmt.Sprint(r.Source.Version))
+	}
+	return s.tx(ctx, func(t *txn) error {
+		t.migrated = true
+		return s.insertAudit(ctx, t, audit.Entry{Actor: "system", Action: audit.StoreMigrate, Target: "store", Outcome: audit.OK, Detail: strings.Join(vs, " ")}, s.now())
+	})
 }
 
 // Close releases the database handles.
@@ -208,13 +229,20 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// tx runs fn in one write transaction, rolled back on error.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// tx runs fn in one write transaction, rolled back on error. What fn
+// wrote to the audit log and the revisions joins the tamper-evident log
+// before the commit.
+func (s *Store) tx(ctx context.Context, fn func(t *txn) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err, "begin")
 	}
-	if err := fn(tx); err != nil {
+	t := &txn{Tx: tx, s: s}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := s.appendLog(ctx, t); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -224,7 +252,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // wtx is a write transaction on behalf of a principal: what it writes is
 // attributed to the actor, at one time for all of it.
 type wtx struct {
-	*sql.Tx
+	*txn
 	s     *Store
 	actor string
 	at    time.Time
@@ -261,9 +289,9 @@ func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 	if !ok {
 		return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(t *txn) error {
 		at := s.now().UTC().Truncate(time.Microsecond)
-		w := &wtx{Tx: tx, s: s, actor: p.Actor, at: at, now: fmtTime(at)}
+		w := &wtx{txn: t, s: s, actor: p.Actor, at: at, now: fmtTime(at)}
 		defer func() {
 			for _, st := range w.stmts {
 				st.Close()
