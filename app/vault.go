@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
@@ -25,6 +27,10 @@ type VaultKeys struct {
 	// OlderIndex is the index key before a rotation: lookups ask under
 	// both until the re-index is done.
 	OlderIndex *vault.Indexer
+	// LogKey signs the tamper-evident log's checkpoints (note's private
+	// key text; the store takes it); LogVerifier checks them.
+	LogKey      string
+	LogVerifier note.Verifier
 }
 
 // VaultStore is what the vault use cases need of storage.

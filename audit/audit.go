@@ -17,6 +17,9 @@ import (
 // and with what outcome. It never holds a password, a secret or a
 // subject's personal data.
 type Entry struct {
+	// ID is the entry's key, given by the store (time first, so that
+	// ids order the log); "gdpr audit prove ID" proves one.
+	ID      string    `json:"id,omitempty"`
 	At      time.Time `json:"at"`
 	Actor   string    `json:"actor"`
 	Action  string    `json:"action"`

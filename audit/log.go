@@ -113,6 +113,13 @@ func (r RevisionRow) Leaf() Leaf {
 		Digest: digest("revision", r.Entity, r.EntityID, strconv.FormatInt(r.Version, 10), r.Action, r.Actor, r.At, r.Changes, r.Snapshot)}
 }
 
+// Head is the log's size and its newest signed checkpoint ("" while the
+// store has no log key).
+type Head struct {
+	Size       int64  `json:"size"`
+	Checkpoint string `json:"checkpoint"`
+}
+
 // Origin is the first line of every checkpoint of this engine's log.
 const Origin = "gdpr audit log"
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 
 	"gdpr/cli"
 )
@@ -630,5 +633,75 @@ func TestBackupCommands(t *testing.T) {
 	os.WriteFile(filepath.Join(backups, "gdpr-20260310T100000Z.db"), []byte("kaputt"), 0o600)
 	if r := run("backup", "verify", "--dir", backups); r.code != 1 || !strings.Contains(r.stdout, "nicht lesbar") {
 		t.Errorf("verify of a damaged backup: %+v", r)
+	}
+}
+
+// TestAuditCommands: the log verifies, a checkpoint saved outside the
+// store catches a rewrite, and one entry's proof checks offline with the
+// public key alone.
+func TestAuditCommands(t *testing.T) {
+	dir := t.TempDir()
+	db, keys := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "schluessel")
+	if r := gdpr(t, db, "vault", "init", keys); r.code != 0 || !strings.Contains(r.stdout, "log.pub") {
+		t.Fatalf("init: %+v", r)
+	}
+	if fi, err := os.Stat(filepath.Join(keys, "log.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("log.key: %v %v", fi, err)
+	}
+	gdpr(t, db, "--vault-keys", keys, "import", filepath.Join("..", "demo", "seed000-allegro.txt"))
+	if r := gdpr(t, db, "--vault-keys", keys, "audit", "verify"); r.code != 0 || !strings.Contains(r.stdout, "keine Abweichung") {
+		t.Fatalf("verify: %+v", r)
+	}
+	r := gdpr(t, db, "--vault-keys", keys, "audit", "checkpoint")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "gdpr audit log\n") || !strings.Contains(r.stdout, "— gdpr-audit-log ") {
+		t.Fatalf("checkpoint: %+v", r)
+	}
+	saved := filepath.Join(dir, "checkpoint.txt")
+	os.WriteFile(saved, []byte(r.stdout), 0o600)
+
+	// One revision's proof, checked by an auditor with log.pub only.
+	r = gdpr(t, db, "--vault-keys", keys, "audit", "prove", "activity/kundenverwaltung/1")
+	if r.code != 0 || !strings.Contains(r.stdout, `"proof"`) {
+		t.Fatalf("prove: %+v", r)
+	}
+	proof := filepath.Join(dir, "proof.json")
+	os.WriteFile(proof, []byte(r.stdout), 0o600)
+	pub := filepath.Join(dir, "log.pub")
+	b, _ := os.ReadFile(filepath.Join(keys, "log.pub"))
+	os.WriteFile(pub, b, 0o644)
+	if r := gdpr(t, filepath.Join(dir, "none.db"), "audit", "check", proof, "--public-key", pub); r.code != 0 || !strings.Contains(r.stdout, "Nachweis gültig") {
+		t.Fatalf("check: %+v", r)
+	}
+	forged := strings.Replace(r.stdout, "kundenverwaltung", "kundenverwaltunx", 1)
+	os.WriteFile(proof, []byte(forged), 0o600)
+	if r := gdpr(t, db, "audit", "check", proof, "--public-key", pub); r.code != 1 {
+		t.Fatalf("a forged proof: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "audit", "prove", "activity/keine/1"); r.code == 0 || !strings.Contains(r.stderr, "keine/1") {
+		t.Fatalf("prove unknown: %+v", r)
+	}
+
+	// Someone with the database file rewrites the oldest revision and
+	// removes the whole log: the saved checkpoint still tells.
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER revisions_no_update`, `UPDATE revisions SET actor = 'someone' WHERE entity = 'activity' AND entity_id = 'kundenverwaltung' AND version = 1`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	r = gdpr(t, db, "--vault-keys", keys, "audit", "verify", "--checkpoint", saved)
+	if r.code != 1 || !strings.Contains(r.stdout, "(activity/kundenverwaltung/1): Inhalt geändert") || !strings.Contains(r.stdout, "Trigger") {
+		t.Fatalf("verify after the rewrite: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "audit", "verify", "--format", "json"); r.code != 1 || !strings.Contains(r.stdout, `"kind": "changed"`) {
+		t.Fatalf("verify json: %+v", r)
+	}
+	// Without the public key the check says what is missing.
+	if r := gdpr(t, db, "audit", "verify"); r.code == 0 || !strings.Contains(r.stderr, "log.pub") {
+		t.Fatalf("verify without key: %+v", r)
 	}
 }

@@ -78,12 +78,34 @@ type env struct {
 	lang           locale.Lang
 	langFlag       string
 	vaultKeys      string // directory of the vault's keys
+	loaded         *app.VaultKeys
 	// now is the one clock of the commands, the store and the use cases.
 	now func() time.Time
 }
 
+// open opens the store; with the key directory, the store signs the
+// log's checkpoints with its log key.
 func (e *env) open(ctx context.Context) (*store.Store, error) {
-	return store.Open(ctx, e.db, store.WithClock(e.now))
+	keys, err := e.keys()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, e.db, store.WithClock(e.now), store.WithLogKey(keys.LogKey))
+}
+
+// keys reads the key directory once (none named: no keys).
+func (e *env) keys() (app.VaultKeys, error) {
+	if e.loaded == nil && e.vaultKeys == "" {
+		return app.VaultKeys{}, nil
+	}
+	if e.loaded == nil {
+		k, err := loadVaultKeys(e.vaultKeys)
+		if err != nil {
+			return app.VaultKeys{}, err
+		}
+		e.loaded = &k
+	}
+	return *e.loaded, nil
 }
 
 // createsStore marks the commands that may make a new store (import, the
@@ -107,12 +129,9 @@ func (e *env) withStore(cmd *cobra.Command, fn func(s *store.Store) error) error
 // withApp runs fn with the use cases over the opened store and the
 // command line's principal in ctx.
 func (e *env) withApp(cmd *cobra.Command, fn func(ctx context.Context, a *app.App) error) error {
-	var keys app.VaultKeys
-	if e.vaultKeys != "" {
-		var err error
-		if keys, err = loadVaultKeys(e.vaultKeys); err != nil {
-			return err
-		}
+	keys, err := e.keys()
+	if err != nil {
+		return err
 	}
 	return e.withStore(cmd, func(s *store.Store) error {
 		a := app.New(app.Config{Store: s, Now: e.now, Vault: keys})
@@ -199,7 +218,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
 	root.PersistentFlags().StringVar(&e.vaultKeys, "vault-keys", os.Getenv("GDPR_VAULT_KEYS"), "directory of the vault's keys (gdpr vault init; env GDPR_VAULT_KEYS), kept apart from the database and its backups")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
-	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e))
+	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e), newAudit(e))
 	return root, e
 }
 

@@ -99,11 +99,9 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			} else if n == 0 {
 				fmt.Fprintln(e.stdout, e.t("cli.users.none"))
 			}
-			var keys app.VaultKeys
-			if e.vaultKeys != "" {
-				if keys, err = loadVaultKeys(e.vaultKeys); err != nil {
-					return err
-				}
+			keys, err := e.keys()
+			if err != nil {
+				return err
 			}
 			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted, Vault: keys})
 			defer handler.Close()

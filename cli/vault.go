@@ -2,17 +2,22 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	"gdpr"
 	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/vault"
 )
 
@@ -20,8 +25,10 @@ import (
 // database: kek (the key-encryption key), index.key (the blind-index
 // key), each 32 bytes hex-encoded, readable by the owner only.
 const (
-	kekFile   = "kek"
-	indexFile = "index.key"
+	kekFile    = "kek"
+	indexFile  = "index.key"
+	logKeyFile = "log.key" // signs the audit log's checkpoints
+	logPubFile = "log.pub" // checks them; may be handed to auditors
 )
 
 // loadVaultKeys reads the keys from dir. A key file that others may read
@@ -87,7 +94,53 @@ func loadVaultKeys(dir string) (app.VaultKeys, error) {
 		}
 		keys.Older = append(keys.Older, k)
 	}
-	return keys, nil
+	return keys, loadLogKey(dir, &keys)
+}
+
+// loadLogKey reads the log's key pair: log.key (private, 0600) signs the
+// checkpoints, log.pub (the public key, for auditors too) checks them.
+// A key directory made before the log has neither; then the log grows
+// unsigned until "gdpr vault init DIR" adds them.
+func loadLogKey(dir string, keys *app.VaultKeys) error {
+	p := filepath.Join(dir, logKeyFile)
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", p, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.vault.mode", p, fmt.Sprintf("%04o", fi.Mode().Perm()))
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.wrap", p, err)
+	}
+	keys.LogKey = strings.TrimSpace(string(b))
+	if _, err := note.NewSigner(keys.LogKey); err != nil {
+		return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "cli.log.badkey", p)
+	}
+	v, err := readLogPublic(filepath.Join(dir, logPubFile))
+	if err != nil {
+		return err
+	}
+	keys.LogVerifier = v
+	return nil
+}
+
+// readLogPublic reads a log's public key (log.pub, or the copy an
+// auditor was given).
+func readLogPublic(p string) (note.Verifier, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, gdpr.Keyed(gdpr.EINVALID, "public-key", "cli.wrap", p, err)
+	}
+	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, gdpr.Keyed(gdpr.EINVALID, "public-key", "cli.log.badkey", p)
+	}
+	return v, nil
 }
 
 // replaceKey keeps the key in dir/name as name.oldID and writes a new
@@ -117,11 +170,16 @@ func replaceKey(dir, name, oldID string) error {
 
 // writeKeyFile writes a new key file (0600), never over an existing one.
 func writeKeyFile(p string, key []byte) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return writeNewFile(p, hex.EncodeToString(key)+"\n", 0o600)
+}
+
+// writeNewFile writes text to a new file of the given mode, synced.
+func writeNewFile(p, text string, mode os.FileMode) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", p, err)
 	}
-	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+	_, werr := f.WriteString(text)
 	if err := f.Sync(); werr == nil {
 		werr = err
 	}
@@ -145,16 +203,40 @@ func newVault(e *env) *cobra.Command {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", dir, err)
 			}
+			// Keys there already stay: a directory made before the log
+			// gains the log's key pair and nothing else.
+			made := 0
 			for _, name := range []string{kekFile, indexFile} {
+				if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+					continue
+				}
 				if err := writeKeyFile(filepath.Join(dir, name), vault.NewDataKey()); err != nil {
 					return err
 				}
+				made++
+			}
+			if _, err := os.Stat(filepath.Join(dir, logKeyFile)); err != nil {
+				private, public, err := audit.NewKey(rand.Reader)
+				if err != nil {
+					return err
+				}
+				if err := writeNewFile(filepath.Join(dir, logPubFile), public+"\n", 0o644); err != nil {
+					return err
+				}
+				if err := writeNewFile(filepath.Join(dir, logKeyFile), private+"\n", 0o600); err != nil {
+					return err
+				}
+				made++
+			}
+			if made == 0 {
+				return gdpr.Keyed(gdpr.ECONFLICT, "dir", "cli.vault.exists", dir)
 			}
 			keys, err := loadVaultKeys(dir)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(e.stdout, e.t("cli.vault.init", dir, keys.KEK.ID(), keys.Index.ID()))
+			fmt.Fprintln(e.stdout, e.t("cli.vault.initlog", filepath.Join(dir, logPubFile)))
 			return nil
 		},
 	})

@@ -79,7 +79,7 @@ func (s *Store) FindAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, i
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(fmt.Sprintf(`SELECT at, actor, action, target, outcome, detail FROM audit%s ORDER BY id DESC LIMIT %d OFFSET %d`, cond, f.Limit, max(f.Offset, 0))), args...)
+	rows, err := s.r.QueryContext(ctx, s.q(fmt.Sprintf(`SELECT id, at, actor, action, target, outcome, detail FROM audit%s ORDER BY id DESC LIMIT %d OFFSET %d`, cond, f.Limit, max(f.Offset, 0))), args...)
 	if err != nil {
 		return nil, 0, translate(err, "list audit")
 	}
@@ -88,7 +88,7 @@ func (s *Store) FindAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, i
 	for rows.Next() {
 		var e audit.Entry
 		var at string
-		if err := rows.Scan(&at, &e.Actor, &e.Action, &e.Target, &e.Outcome, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Outcome, &e.Detail); err != nil {
 			return nil, 0, translate(err, "list audit")
 		}
 		e.At, _ = parseTime(at)

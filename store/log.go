@@ -299,15 +299,9 @@ func (s *Store) logSchema(ctx context.Context, q querier) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)[:12]), nil
 }
 
-// LogState is what the Schlüssel & Protokoll page shows of the log.
-type LogState struct {
-	Size       int64
-	Checkpoint string // the newest signed checkpoint, "" when none
-}
-
 // LogHead returns the log's size and newest signed checkpoint.
-func (s *Store) LogHead(ctx context.Context) (LogState, error) {
-	var st LogState
+func (s *Store) LogHead(ctx context.Context) (audit.Head, error) {
+	var st audit.Head
 	err := s.r.QueryRowContext(ctx, `SELECT size, checkpoint FROM log_state WHERE id = 1`).Scan(&st.Size, &st.Checkpoint)
 	return st, translate(err, "log state")
 }
