@@ -93,6 +93,10 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "GET", Path: "/api/v1/users", Perm: Manage, Summary: "List users", Response: List[auth.User]{}}, s.listUsers)
 	add(Route{Method: "GET", Path: "/api/v1/tokens", Perm: Manage, Summary: "List API tokens (never their secrets)", Response: List[auth.Token]{}}, s.listTokens)
 	add(Route{Method: "GET", Path: "/api/v1/audit", Perm: Manage, Summary: "Audit log, newest first", Response: List[audit.Entry]{}}, s.auditLog)
+	add(Route{Method: "GET", Path: "/api/v1/audit/checkpoint", Perm: Read, Summary: "The log's size and newest signed checkpoint (keep a copy outside the database)", Response: audit.Head{}}, s.logCheckpoint)
+	add(Route{Method: "POST", Path: "/api/v1/audit/verify", Perm: Read, Action: audit.LogVerify, MaxBody: maxVerifyBody,
+		Summary: "Recompute the tamper-evident log and check it against its checkpoints and those given; each finding names the entry", Request: VerifyRequest{}, Response: app.LogCheck{}}, s.verifyLog)
+	add(Route{Method: "GET", Path: "/api/v1/audit/proofs/{ref...}", Perm: Manage, Action: audit.LogProve, Summary: "Inclusion proof of one entry (an audit id, or a revision as entity/id/version), to check offline", Response: audit.Proof{}}, s.proveEntry)
 	add(Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: Read, Summary: "This OpenAPI 3.1 document"}, s.openapi)
 	return t
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"gdpr/app"
+	"golang.org/x/mod/sumdb/note"
+
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/demo"
@@ -33,6 +36,7 @@ type fixture struct {
 	tokens map[auth.Role]string
 	pw     string
 	logs   *syncBuffer
+	dbPath string // the store's SQLite file
 }
 
 // syncBuffer is a log the server writes while a test reads it.
@@ -82,7 +86,9 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 	// of these tests expired a week after the fixed day.)
 	start := time.Now()
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC).Add(time.Since(start)) }
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "gdpr.db"), store.WithClock(now))
+	keys := testVaultKeys(t)
+	dbPath := filepath.Join(t.TempDir(), "gdpr.db")
+	s, err := store.Open(ctx, dbPath, store.WithClock(now), store.WithLogKey(keys.LogKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +101,7 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 	if _, err := s.Apply(sys, r, register.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: s, tokens: map[auth.Role]string{}, pw: "a long test password"}
+	f := &fixture{store: s, tokens: map[auth.Role]string{}, pw: "a long test password", dbPath: dbPath}
 	hash, _ := auth.HashPassword(f.pw)
 	for _, role := range auth.Roles {
 		if err := s.CreateUser(sys, string(role)+"-user", role, hash); err != nil {
@@ -108,7 +114,7 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 		f.tokens[role] = secret
 	}
 	var logs syncBuffer
-	cfg := server.Config{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: now, Vault: testVaultKeys(t)}
+	cfg := server.Config{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: now, Vault: keys}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -151,7 +157,15 @@ func testVaultKeys(t *testing.T) app.VaultKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app.VaultKeys{KEK: kek, Index: ix}
+	skey, vkey, err := audit.NewKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.VaultKeys{KEK: kek, Index: ix, LogKey: skey, LogVerifier: v}
 }
 
 // call sends a request, with an API token when token is not "", and the
