@@ -98,7 +98,6 @@ func ProblemText(lang locale.Lang, p audit.Problem) string {
 	return locale.T(lang, "log.problem."+p.Kind, p.Index, p.Ref)
 }
 
-
 // LogHead returns the log's size and its newest signed checkpoint, to be
 // copied out of the database (gdpr audit checkpoint, PDF exports).
 func (a *App) LogHead(ctx context.Context) (audit.Head, error) {
@@ -131,4 +130,48 @@ func (a *App) ProveEntry(ctx context.Context, ref string) (audit.Proof, error) {
 		return audit.Proof{}, err
 	}
 	return p, nil
+}
+
+// LogStatus is what the Schlüssel & Protokoll page shows of the log and
+// of the keys' and backups' upkeep, each from the log itself.
+type LogStatus struct {
+	Head audit.Head
+	// Signed is the newest checkpoint's content; nil while unsigned.
+	Signed *audit.Checkpoint
+	// The newest entry of each: key rotation, backup, check (nil: none).
+	LastRotation, LastBackup, LastVerify *audit.Entry
+}
+
+// LogStatus reports the log's head and the newest rotation, backup and
+// check. Admins only (it reads the audit log).
+func (a *App) LogStatus(ctx context.Context) (LogStatus, error) {
+	if _, err := auth.Require(ctx, auth.Manage); err != nil {
+		return LogStatus{}, err
+	}
+	ls, err := a.logStore()
+	if err != nil {
+		return LogStatus{}, err
+	}
+	var st LogStatus
+	if st.Head, err = ls.LogHead(ctx); err != nil {
+		return LogStatus{}, err
+	}
+	if st.Head.Checkpoint != "" && a.vault.LogVerifier != nil {
+		if cp, err := audit.Open(st.Head.Checkpoint, a.vault.LogVerifier); err == nil {
+			st.Signed = &cp
+		}
+	}
+	for _, x := range []struct {
+		action string
+		into   **audit.Entry
+	}{{audit.VaultRewrap, &st.LastRotation}, {audit.BackupCreate, &st.LastBackup}, {audit.LogVerify, &st.LastVerify}} {
+		es, _, err := a.store.FindAudit(ctx, audit.Filter{Action: x.action, Limit: 1})
+		if err != nil {
+			return LogStatus{}, err
+		}
+		if len(es) > 0 {
+			*x.into = &es[0]
+		}
+	}
+	return st, nil
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -514,5 +515,52 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 		if len(es) == 0 || !strings.HasPrefix(es[0].Actor, "user:admin-user") {
 			t.Errorf("%s not audited: %+v", a, es)
 		}
+	}
+
+	// The log: checked now, it verifies; after someone rewrote a
+	// revision in the database, the check names it.
+	var logStatus, ok, problems, lastCheck string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/keys"),
+		chromedp.WaitVisible(`#log-status`),
+		chromedp.Text(`#log-status`, &logStatus, chromedp.ByQuery),
+		chromedp.Click(`#log-verify`),
+		chromedp.WaitVisible(`#log-ok`),
+		chromedp.Text(`#log-ok`, &ok, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", srv.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`DROP TRIGGER revisions_no_update`, `UPDATE revisions SET changes = '[]' WHERE entity = 'activity' AND entity_id = 'kundenverwaltung' AND version = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Click(`#log-verify`),
+		chromedp.WaitVisible(`#log-problems`),
+		chromedp.Text(`#log-problems`, &problems, chromedp.ByQuery),
+		chromedp.Text(`#log-status`, &lastCheck, chromedp.ByQuery),
+		shot(t, "72-keys-log"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &width),
+		shot(t, "72-keys-log-phone"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logStatus, "signiert am") || !strings.Contains(ok, "keine Abweichung") {
+		t.Errorf("log status %q, check %q", logStatus, ok)
+	}
+	if !strings.Contains(problems, "(activity/kundenverwaltung/1): Inhalt geändert") || !strings.Contains(problems, "Trigger") {
+		t.Errorf("problems: %q", problems)
+	}
+	if !strings.Contains(lastCheck, "Abweichungen gefunden") || width != "390" {
+		t.Errorf("after the check: %q, %s px", lastCheck, width)
 	}
 }

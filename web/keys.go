@@ -7,6 +7,7 @@ import (
 
 	"gdpr"
 	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/locale"
 	"gdpr/session"
 	"gdpr/vault"
@@ -24,6 +25,22 @@ type keysData struct {
 	Searched bool
 	Found    []foundSubject
 	Error    string
+	Log      logView
+	// Checked is set after "check now": the findings, in the page's
+	// language.
+	Checked  bool
+	CheckOK  bool
+	Problems []string
+}
+
+// logView is the log's part of the page, its times in the page's
+// language.
+type logView struct {
+	Size                                 int64
+	Checkpoint                           string // the signed text, to copy
+	SignedSize                           int64
+	SignedAt, Rotation, Backup, Verified string // "" when none
+	VerifyOK                             bool
 }
 
 type foundSubject struct {
@@ -56,6 +73,24 @@ func (h *Handler) renderKeys(w http.ResponseWriter, r *http.Request, id session.
 		return
 	}
 	d.Status = st
+	ls, err := h.App.LogStatus(r.Context())
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	d.Log = logView{Size: ls.Head.Size, Checkpoint: ls.Head.Checkpoint}
+	if ls.Signed != nil {
+		d.Log.SignedSize, d.Log.SignedAt = ls.Signed.Size, locale.Time(l, ls.Signed.Time)
+	}
+	if e := ls.LastRotation; e != nil {
+		d.Log.Rotation = locale.Time(l, e.At)
+	}
+	if e := ls.LastBackup; e != nil {
+		d.Log.Backup = locale.Time(l, e.At)
+	}
+	if e := ls.LastVerify; e != nil {
+		d.Log.Verified, d.Log.VerifyOK = locale.Time(l, e.At), e.Outcome == audit.OK
+	}
 	for _, k := range vault.Kinds {
 		d.Kinds = append(d.Kinds, option{string(k), locale.T(l, "vault.kind."+string(k))})
 	}
@@ -94,6 +129,31 @@ func (h *Handler) searchSubject(w http.ResponseWriter, r *http.Request, id sessi
 			f.Fields = append(f.Fields, fieldValue{fieldLabel(l, k), s.Record[k]})
 		}
 		d.Found = append(d.Found, f)
+	}
+	h.renderKeys(w, r, id, http.StatusOK, d)
+}
+
+// verifyLog checks the log now and shows what it found.
+func (h *Handler) verifyLog(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	res, err := h.App.VerifyLog(r.Context(), nil)
+	if err != nil {
+		if gdpr.ErrorCode(err) == gdpr.EINTERNAL {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderKeys(w, r, id, http.StatusUnprocessableEntity, keysData{Checked: true, Error: gdpr.Localized(err, l)})
+		return
+	}
+	d := keysData{Checked: true, CheckOK: res.OK()}
+	for _, p := range res.Problems {
+		d.Problems = append(d.Problems, app.ProblemText(l, p))
+	}
+	if res.Count > len(res.Problems) {
+		d.Problems = append(d.Problems, locale.T(l, "cli.audit.more", res.Count-len(res.Problems)))
+	}
+	for _, c := range res.SchemaChanges {
+		d.Problems = append(d.Problems, locale.T(l, "cli.audit.schemanote", locale.Time(l, c.At), c.Detail))
 	}
 	h.renderKeys(w, r, id, http.StatusOK, d)
 }

@@ -90,6 +90,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /controller", h.form(auth.Write, audit.ControllerUpdate, httpx.MaxForm, h.saveController))
 	mux.HandleFunc("GET /keys", h.page(auth.Manage, h.keysPage))
 	mux.HandleFunc("POST /keys/search", h.form(auth.Manage, audit.SubjectLookup, httpx.MaxForm, h.searchSubject))
+	mux.HandleFunc("POST /keys/verify", h.form(auth.Manage, audit.LogVerify, httpx.MaxForm, h.verifyLog))
 	mux.HandleFunc("GET /keys/subjects/{id}/shred", h.page(auth.Manage, h.confirmShred))
 	mux.HandleFunc("POST /keys/subjects/{id}/shred", h.form(auth.Manage, audit.SubjectShred, httpx.MaxForm, h.shred))
 	mux.HandleFunc("GET /account", h.page(auth.Read, h.account))
