@@ -100,7 +100,7 @@ func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang loc
 	if err != nil {
 		return err
 	}
-	if err := export.Write(w, f, reg, export.Options{Lang: lang, Now: a.now()}); err != nil {
+	if err := export.Write(w, f, reg, export.Options{Lang: lang, Now: a.now(), Checkpoint: a.checkpoint(ctx, f)}); err != nil {
 		return a.record(ctx, audit.RegisterExport, string(f), fmt.Errorf("export %s: %w", f, err))
 	}
 	a.audit(ctx, audit.Entry{Action: audit.RegisterExport, Target: string(f), Outcome: audit.OK})
@@ -134,10 +134,25 @@ func (a *App) Report(ctx context.Context, w io.Writer, f export.Format, lang loc
 	if err != nil {
 		return err
 	}
-	o := export.Options{Lang: lang, Now: a.now()}
+	o := export.Options{Lang: lang, Now: a.now(), Checkpoint: a.checkpoint(ctx, f)}
 	if err := export.WriteReport(w, f, export.BuildReport(reg, l.Findings, o), o); err != nil {
 		return a.record(ctx, audit.RegisterExport, target, fmt.Errorf("report %s: %w", f, err))
 	}
 	a.audit(ctx, audit.Entry{Action: audit.RegisterExport, Target: target, Outcome: audit.OK})
 	return nil
+}
+
+// checkpoint is the log's newest signed checkpoint for a PDF, which
+// prints it; "" for other formats or while the log is unsigned.
+func (a *App) checkpoint(ctx context.Context, f export.Format) string {
+	ls, ok := a.store.(LogStore)
+	if f != export.PDF || !ok {
+		return ""
+	}
+	h, err := ls.LogHead(ctx)
+	if err != nil {
+		a.log.Warn("log head for the export", "err", err)
+		return ""
+	}
+	return h.Checkpoint
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -658,6 +659,39 @@ func TestAuditCommands(t *testing.T) {
 	}
 	saved := filepath.Join(dir, "checkpoint.txt")
 	os.WriteFile(saved, []byte(r.stdout), 0o600)
+
+	// Every PDF ends with the checkpoint; copied out of the PDF's text,
+	// it is one the log verifies against.
+	pdf := filepath.Join(dir, "verzeichnis.pdf")
+	if r := gdpr(t, db, "--vault-keys", keys, "export", "--format", "pdf", "-o", pdf); r.code != 0 {
+		t.Fatalf("export: %+v", r)
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext missing in CI")
+		}
+		t.Log("pdftotext not installed: the PDF's checkpoint is not read back")
+	} else {
+		out, err := exec.Command("pdftotext", pdf, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(out)
+		i := strings.Index(text, "gdpr audit log\n")
+		j := strings.Index(text, "— gdpr-audit-log ")
+		if i < 0 || j < i {
+			t.Fatalf("no checkpoint in the PDF: %q", text[max(0, len(text)-800):])
+		}
+		end := j + strings.IndexByte(text[j:], '\n')
+		// The note's blank line before the signature is not text.
+		cp := strings.Replace(text[i:end+1], "\n— ", "\n\n— ", 1)
+		cp = strings.Replace(cp, "\n\n\n— ", "\n\n— ", 1)
+		fromPDF := filepath.Join(dir, "aus-dem-pdf.txt")
+		os.WriteFile(fromPDF, []byte(cp), 0o600)
+		if r := gdpr(t, db, "--vault-keys", keys, "audit", "verify", "--checkpoint", fromPDF); r.code != 0 {
+			t.Fatalf("verify against the PDF's checkpoint %q: %+v", cp, r)
+		}
+	}
 
 	// One revision's proof, checked by an auditor with log.pub only.
 	r = gdpr(t, db, "--vault-keys", keys, "audit", "prove", "activity/kundenverwaltung/1")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
 )
 
@@ -74,6 +75,7 @@ func newPDF(o Options, title, author, lang string) *fpdf.Fpdf {
 	f.CompressPagesEarly()
 	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
 	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
+	f.AddUTF8FontFromBytes("mono", "", gomono.TTF)
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, bottom)
 	f.SetCreationDate(o.Now)
@@ -122,7 +124,32 @@ func renderPDF(v *view, o Options, pages map[string]int, measure bool, total int
 			}
 		}
 	}
+	d.logCheckpoint()
 	return d, f.Error()
+}
+
+// logCheckpoint ends a document with the audit log's signed checkpoint,
+// so that a copy of the tree head lives outside the database with every
+// PDF handed out: "gdpr audit verify --checkpoint FILE" checks the log
+// against it later. In a fixed-width font, one line of the note a line,
+// so that it can be copied back exactly.
+func (d *pdfDoc) logCheckpoint() {
+	if d.o.Checkpoint == "" {
+		return
+	}
+	lines := strings.Split(strings.TrimRight(d.o.Checkpoint, "\n"), "\n")
+	d.keepSpace(float64(len(lines)+4) * 3.6)
+	d.Ln(6)
+	d.SetFont("go", "B", bodyFont)
+	d.setColor(colAccent)
+	d.lines(pageW-2*margin, lineH, d.o.t("export.checkpoint"))
+	d.text(d.o.t("export.checkpoint.help"), bodyFont-1.5, "", colMuted)
+	d.Ln(1)
+	d.SetFont("mono", "", 6.5)
+	d.setColor([3]int{})
+	for _, l := range lines {
+		d.CellFormat(pageW-2*margin, 3.4, pdfSafe(l), "", 1, "L", false, 0, "")
+	}
 }
 
 func (d *pdfDoc) bookmark(s string) {

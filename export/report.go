@@ -140,6 +140,7 @@ func reportPDF(w io.Writer, rep *Report, o Options) error {
 		d.text(e.Citation, bodyFont-1, "", colMuted)
 		f.Ln(2.5)
 	}
+	d.logCheckpoint()
 	if err := f.Error(); err != nil {
 		return err
 	}

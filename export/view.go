@@ -20,6 +20,9 @@ type Options struct {
 	Lang locale.Lang
 	// Now is the time the document is dated with; tests fix it.
 	Now time.Time
+	// Checkpoint is the audit log's newest signed checkpoint, printed on
+	// the last page of a PDF ("" prints none).
+	Checkpoint string
 }
 
 func (o Options) t(key string, args ...any) string { return locale.T(o.Lang, key, args...) }

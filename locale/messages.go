@@ -446,6 +446,8 @@ var messages = map[string]text{
 	"error.file.notexist":      {"Datei oder Verzeichnis nicht gefunden", "no such file or directory"},
 	"error.file.permission":    {"keine Berechtigung", "permission denied"},
 	"error.file.exist":         {"gibt es schon", "exists already"},
+	"export.checkpoint":        {"Prüfpunkt des Protokolls", "Checkpoint of the audit log"},
+	"export.checkpoint.help":   {"Der signierte Stand des fälschungssicheren Protokolls bei der Erstellung dieses Dokuments. Aufbewahrt macht er jedes spätere Umschreiben des Protokolls sichtbar: gdpr audit verify --checkpoint DATEI (die Zeilen unverändert in eine Datei kopiert).", "The signed head of the tamper-evident log when this document was made. Kept, it shows any later rewrite of the log: gdpr audit verify --checkpoint FILE (the lines copied into a file as they are)."},
 	"export.format.unknown":    {"unbekanntes Format „%s“ (erlaubt: pdf, html, md, csv, xlsx, json, yaml)", "unknown export format %q (want one of pdf, html, md, csv, xlsx, json, yaml)"},
 	"import.read":              {"nicht lesbar: %v", "cannot read: %v"},
 	"log.unsupported":          {"Dieser Speicher führt kein fälschungssicheres Protokoll.", "this store keeps no tamper-evident log"},
