@@ -87,9 +87,9 @@ type App struct {
 	lint    lintCache
 	tokens  *tokenUse
 	vault   VaultKeys
-	// auditQ is the group commit of audit entries that an answer waits
-	// for (nil when the store cannot batch).
-	auditQ *auditQueue
+	// groupQ is the group commit of the writes an answer waits for
+	// (audit entries of reads, new people; nil when the store cannot).
+	groupQ *groupQueue
 }
 
 // New returns an App. Close it to record pending token use.
@@ -115,8 +115,8 @@ func New(c Config) *App {
 	a := &App{store: c.Store, now: c.Now, log: c.Log, policy: c.Policy, vault: c.Vault,
 		hashes: make(chan struct{}, c.HashSlots), exports: make(chan struct{}, c.ExportSlots), imports: make(chan struct{}, c.ImportSlots)}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
-	if b, ok := c.Store.(AuditBatcher); ok {
-		a.auditQ = newAuditQueue(b)
+	if g, ok := c.Store.(GroupCommitter); ok {
+		a.groupQ = newGroupQueue(g, a.writeAlone)
 	}
 	return a
 }
@@ -125,8 +125,8 @@ func New(c Config) *App {
 // writer.
 func (a *App) Close() {
 	a.tokens.close()
-	if a.auditQ != nil {
-		a.auditQ.close()
+	if a.groupQ != nil {
+		a.groupQ.close()
 	}
 }
 

@@ -35,7 +35,9 @@ func newAppAt(t testing.TB, path string, c app.Config) *fixture {
 	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	var secs atomic.Int64
 	clock := func() time.Time { return start.Add(time.Duration(secs.Load()) * time.Second) }
-	s, err := store.Open(context.Background(), path, store.WithClock(clock))
+	// The store signs its log when the keys have a log key, as in
+	// production.
+	s, err := store.Open(context.Background(), path, store.WithClock(clock), store.WithLogKey(c.Vault.LogKey))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,44 +7,50 @@ import (
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/vault"
 )
 
-// AuditBatcher is a store that appends several audit entries in one
-// transaction.
-type AuditBatcher interface {
-	AuditBatch(ctx context.Context, es []audit.Entry) error
+// GroupCommitter is a store that writes several audit entries and new
+// subjects in one transaction.
+type GroupCommitter interface {
+	GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create) error
 }
 
-// maxAuditBatch bounds one group commit.
-const maxAuditBatch = 256
+// maxGroup bounds one group commit.
+const maxGroup = 256
 
-// auditQueue is the group commit of the audit entries that must be
-// written before an answer goes out (reads of people's data): each caller
-// hands its entry over and waits; one writer takes every entry waiting and
-// commits them in one transaction. Alone, a caller waits for its own
-// commit, as before; with many, they share one.
-type auditQueue struct {
-	in      chan auditReq
+// groupQueue is the group commit of the writes many clients make at once
+// and wait for: the audit entries of reads of people's data, and new
+// people in the vault. Each caller hands its write over and waits; one
+// writer takes every write waiting and commits them in one transaction
+// (one commit, one append to the log, one signed checkpoint). Alone, a
+// caller waits for its own commit, as before; with many, they share one.
+type groupQueue struct {
+	in      chan groupReq
 	done    chan struct{} // closed by close
 	stopped chan struct{} // closed when the writer has returned
 	once    sync.Once
 }
 
-type auditReq struct {
-	e   audit.Entry
-	err chan error
+// groupReq is one write: an audit entry or a new subject, with the
+// caller's context for writing it alone when the group fails.
+type groupReq struct {
+	ctx    context.Context
+	e      audit.Entry
+	create *vault.Create
+	err    chan error
 }
 
-func newAuditQueue(b AuditBatcher) *auditQueue {
-	q := &auditQueue{in: make(chan auditReq, maxAuditBatch), done: make(chan struct{}), stopped: make(chan struct{})}
-	go q.run(b)
+func newGroupQueue(g GroupCommitter, alone func(groupReq) error) *groupQueue {
+	q := &groupQueue{in: make(chan groupReq, maxGroup), done: make(chan struct{}), stopped: make(chan struct{})}
+	go q.run(g, alone)
 	return q
 }
 
-func (q *auditQueue) run(b AuditBatcher) {
+func (q *groupQueue) run(g GroupCommitter, alone func(groupReq) error) {
 	defer close(q.stopped)
 	for {
-		var batch []auditReq
+		var batch []groupReq
 		select {
 		case first := <-q.in:
 			batch = append(batch, first)
@@ -60,12 +66,12 @@ func (q *auditQueue) run(b AuditBatcher) {
 				break
 			}
 			if len(batch) > 0 {
-				q.commit(b, batch)
+				q.commit(g, alone, batch)
 			}
 			return
 		}
 	more:
-		for len(batch) < maxAuditBatch {
+		for len(batch) < maxGroup {
 			select {
 			case r := <-q.in:
 				batch = append(batch, r)
@@ -73,29 +79,79 @@ func (q *auditQueue) run(b AuditBatcher) {
 				break more
 			}
 		}
-		q.commit(b, batch)
+		q.commit(g, alone, batch)
 	}
 }
 
-func (q *auditQueue) commit(b AuditBatcher, batch []auditReq) {
-	es := make([]audit.Entry, len(batch))
-	for i, r := range batch {
-		es[i] = r.e
+func (q *groupQueue) commit(g GroupCommitter, alone func(groupReq) error, batch []groupReq) {
+	var es []audit.Entry
+	var cs []vault.Create
+	for _, r := range batch {
+		if r.create != nil {
+			cs = append(cs, *r.create)
+		} else {
+			es = append(es, r.e)
+		}
 	}
-	err := b.AuditBatch(context.Background(), es)
+	err := g.GroupCommit(context.Background(), es, cs)
+	if err != nil && len(batch) > 1 {
+		// One write spoilt the group (a taken id): each is written
+		// alone, so that each caller learns its own outcome.
+		for _, r := range batch {
+			r.err <- alone(r)
+		}
+		return
+	}
 	for _, r := range batch {
 		r.err <- err
 	}
 }
 
-func (q *auditQueue) close() { q.once.Do(func() { close(q.done) }) }
+func (q *groupQueue) close() { q.once.Do(func() { close(q.done) }) }
+
+// writeAlone is a write of the group on its own transaction.
+func (a *App) writeAlone(r groupReq) error {
+	ctx := context.WithoutCancel(r.ctx)
+	if r.create != nil {
+		return a.store.(VaultStore).CreateSubject(ctx, r.create.Stored, r.create.Index)
+	}
+	return a.store.Audit(ctx, r.e)
+}
+
+// grouped hands r to the group commit and waits for its outcome; without
+// one (a store that cannot, an App closing) r is written alone.
+func (a *App) grouped(ctx context.Context, r groupReq) error {
+	r.ctx, r.err = ctx, make(chan error, 1)
+	if a.groupQ == nil {
+		return a.writeAlone(r)
+	}
+	select {
+	case a.groupQ.in <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-a.groupQ.done:
+		return a.writeAlone(r) // the App is closing
+	}
+	select {
+	case err := <-r.err:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-a.groupQ.stopped:
+		// The writer stopped; it answered what it took. A write it did
+		// not take is made alone.
+		select {
+		case err := <-r.err:
+			return err
+		default:
+			return a.writeAlone(r)
+		}
+	}
+}
 
 // auditNow writes e, with the principal of ctx as actor, before it
 // returns: through the group commit where the store has one.
 func (a *App) auditNow(ctx context.Context, e audit.Entry) error {
-	if a.auditQ == nil {
-		return a.store.Audit(ctx, e)
-	}
 	if e.Actor == "" {
 		p, ok := auth.PrincipalFrom(ctx)
 		if !ok {
@@ -103,27 +159,5 @@ func (a *App) auditNow(ctx context.Context, e audit.Entry) error {
 		}
 		e.Actor = p.Actor
 	}
-	r := auditReq{e: e, err: make(chan error, 1)}
-	select {
-	case a.auditQ.in <- r:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-a.auditQ.done:
-		return a.store.Audit(ctx, e) // the App is closing: write it alone
-	}
-	select {
-	case err := <-r.err:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-a.auditQ.stopped:
-		// The writer stopped; it answered what it took. An entry it did
-		// not take is written alone.
-		select {
-		case err := <-r.err:
-			return err
-		default:
-			return a.store.Audit(ctx, e)
-		}
-	}
+	return a.grouped(ctx, groupReq{e: e})
 }

@@ -134,7 +134,7 @@ func (a *App) CreateSubject(ctx context.Context, r Record) (string, error) {
 	if _, err := a.require(ctx, auth.Subjects, audit.SubjectCreate, ""); err != nil {
 		return "", err
 	}
-	vs, keys, err := a.vaultReady()
+	_, keys, err := a.vaultReady()
 	if err != nil {
 		return "", err
 	}
@@ -160,7 +160,9 @@ func (a *App) CreateSubject(ctx context.Context, r Record) (string, error) {
 			delete(values, f)
 		}
 	}
-	if err := vs.CreateSubject(ctx, vault.Stored{ID: id, KEKID: keys.KEK.ID(), WrappedKey: wrapped, Values: values}, idx); err != nil {
+	p, _ := auth.PrincipalFrom(ctx)
+	c := &vault.Create{Stored: vault.Stored{ID: id, KEKID: keys.KEK.ID(), WrappedKey: wrapped, Values: values}, Index: idx, Actor: p.Actor}
+	if err := a.grouped(ctx, groupReq{create: c}); err != nil {
 		return "", a.record(ctx, audit.SubjectCreate, id, err)
 	}
 	return id, nil

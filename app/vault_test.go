@@ -2,10 +2,13 @@ package app_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"gdpr"
 	"gdpr/app"
@@ -23,7 +26,15 @@ func vaultKeys(t testing.TB) app.VaultKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app.VaultKeys{KEK: kek, Index: ix}
+	skey, vkey, err := audit.NewKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.VaultKeys{KEK: kek, Index: ix, LogKey: skey, LogVerifier: v}
 }
 
 // TestVaultSubjects: a person is stored, found by a differently written

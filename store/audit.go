@@ -96,23 +96,3 @@ func (s *Store) FindAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, i
 	}
 	return out, total, translate(rows.Err(), "list audit")
 }
-
-// AuditBatch appends entries in one transaction: the group commit of
-// the audit entries of reads, which many clients make at once. Every
-// entry names its actor; the time is the store's now.
-func (s *Store) AuditBatch(ctx context.Context, es []audit.Entry) error {
-	for _, e := range es {
-		if e.Actor == "" {
-			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
-		}
-	}
-	return s.tx(ctx, func(t *txn) error {
-		at := s.now()
-		for _, e := range es {
-			if err := s.insertAudit(ctx, t, e, at); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}

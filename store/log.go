@@ -37,7 +37,7 @@ var logTables = map[dialect]struct{ up, down []string }{
 			`CREATE TRIGGER log_checkpoints_no_update BEFORE UPDATE ON log_checkpoints BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END`,
 			`CREATE TRIGGER log_checkpoints_no_delete BEFORE DELETE ON log_checkpoints BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END`,
 		),
-		down: []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`,
+		down: []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`, `CREATE INDEX audit_at ON audit (at)`,
 			`DROP TABLE log_checkpoints`, `DROP TABLE log_state`, `DROP TABLE log_leaves`},
 	},
 	postgres: {
@@ -50,7 +50,7 @@ var logTables = map[dialect]struct{ up, down []string }{
 			`CREATE TRIGGER log_checkpoints_no_change BEFORE UPDATE OR DELETE ON log_checkpoints FOR EACH ROW EXECUTE FUNCTION log_append_only()`,
 			`CREATE TRIGGER log_checkpoints_no_truncate BEFORE TRUNCATE ON log_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION log_append_only()`,
 		),
-		down: []string{`DROP TRIGGER audit_no_change ON audit`, `DROP TRIGGER audit_no_truncate ON audit`,
+		down: []string{`DROP TRIGGER audit_no_change ON audit`, `DROP TRIGGER audit_no_truncate ON audit`, `CREATE INDEX audit_at ON audit (at)`,
 			`DROP TABLE log_checkpoints`, `DROP TABLE log_state`, `DROP TABLE log_leaves`, `DROP FUNCTION log_append_only()`},
 	},
 }
@@ -72,7 +72,12 @@ func logDDL(blob, bigint string) []string {
 			hashes    ` + blob + ` NOT NULL
 		)`,
 		`CREATE UNIQUE INDEX log_leaves_ref ON log_leaves (kind, ref)`,
-		`CREATE INDEX log_leaves_revision ON log_leaves (entity, entity_id, version)`,
+		// Only revisions are joined by their key; audit leaves would all
+		// share one empty key in it.
+		`CREATE INDEX log_leaves_revision ON log_leaves (entity, entity_id, version) WHERE kind = 'revision'`,
+		// Nothing reads the audit log by time alone (lists go by id, which
+		// begins with the time); the index cost every entry a page write.
+		`DROP INDEX audit_at`,
 		// One row: the tree's size and frontier, the fingerprint of the
 		// triggers the last append saw, the newest signed checkpoint
 		// ('' while the store has no log key) and when a checkpoint was
@@ -149,7 +154,8 @@ type txn struct {
 	*sql.Tx
 	s        *Store
 	leaves   []audit.Leaf
-	migrated bool // the transaction records a migration of this engine
+	migrated bool     // the transaction records a migration of this engine
+	missed   []string // statements it ran unprepared (see cached)
 }
 
 func (t *txn) leaf(l audit.Leaf) { t.leaves = append(t.leaves, l) }
@@ -182,9 +188,12 @@ func (s *Store) appendLog(ctx context.Context, t *txn) error {
 		return nil
 	}
 	// The UPDATE takes the row lock first (PostgreSQL), so that the
-	// frontier read next is the one this transaction extends.
-	if _, err := t.ExecContext(ctx, `UPDATE log_state SET size = size WHERE id = 1`); err != nil {
-		return translate(err, "log state")
+	// frontier read next is the one this transaction extends. SQLite's
+	// writer holds the database's write lock from BEGIN IMMEDIATE on.
+	if s.dialect == postgres {
+		if _, err := t.ExecContext(ctx, `UPDATE log_state SET size = size WHERE id = 1`); err != nil {
+			return translate(err, "log state")
+		}
 	}
 	var size int64
 	var frontier []byte
@@ -196,7 +205,7 @@ func (s *Store) appendLog(ctx context.Context, t *txn) error {
 	if err != nil || root.Size() != size {
 		return gdpr.Keyed(gdpr.EINTERNAL, "", "store.logstate", size)
 	}
-	now, err := s.logSchema(ctx, t)
+	now, err := s.logSchema(ctx, t, true)
 	if err != nil {
 		return err
 	}
@@ -209,11 +218,7 @@ func (s *Store) appendLog(ctx context.Context, t *txn) error {
 			return err
 		}
 	}
-	ins, err := t.PrepareContext(ctx, s.q(`INSERT INTO log_leaves (idx, kind, ref, entity, entity_id, version, digest, hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return translate(err, "log leaves")
-	}
-	defer ins.Close()
+	insert := s.q(`INSERT INTO log_leaves (idx, kind, ref, entity, entity_id, version, digest, hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	for _, l := range t.leaves {
 		idx := root.Size()
 		hs := root.Add(l.Hash())
@@ -222,7 +227,7 @@ func (s *Store) appendLog(ctx context.Context, t *txn) error {
 		if l.Kind == audit.LeafRevision {
 			entity, id, version = splitRevisionRef(l.Ref)
 		}
-		if _, err := ins.ExecContext(ctx, idx, l.Kind, l.Ref, entity, id, version, l.Digest[:], audit.JoinHashes(hs)); err != nil {
+		if _, err := t.ExecContext(ctx, insert, idx, l.Kind, l.Ref, entity, id, version, l.Digest[:], audit.JoinHashes(hs)); err != nil {
 			return translate(err, "log leaf %d", idx)
 		}
 	}
@@ -264,7 +269,8 @@ func splitRevisionRef(ref string) (entity, id string, version int64) {
 // too, and are then recorded as a schema change (a false alarm that
 // stays explainable). PostgreSQL gives every trigger and function an oid
 // of its own, and says whether a trigger is disabled.
-func (s *Store) logSchema(ctx context.Context, q querier) (string, error) {
+// An append may take the fingerprint from the cache; a check never does.
+func (s *Store) logSchema(ctx context.Context, q querier, cached bool) (out string, errOut error) {
 	h := sha256.New()
 	var query string
 	switch s.dialect {
@@ -272,6 +278,19 @@ func (s *Store) logSchema(ctx context.Context, q querier) (string, error) {
 		var v int64
 		if err := q.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&v); err != nil {
 			return "", translate(err, "schema version")
+		}
+		// Every change of the schema moves its counter: the same
+		// counter means the same triggers, so the fingerprint made for
+		// it stands (one pragma per append instead of a scan).
+		if c := s.schemaFP.Load(); cached && c != nil && c.version == v {
+			return c.fp, nil
+		}
+		if cached {
+			defer func() {
+				if errOut == nil {
+					s.schemaFP.Store(&schemaFP{v, out})
+				}
+			}()
 		}
 		fmt.Fprintf(h, "v%d\n", v)
 		query = `SELECT name || ' ' || tbl_name || ' ' || sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit', 'revisions', 'log_leaves', 'log_checkpoints') ORDER BY name`
@@ -297,6 +316,12 @@ func (s *Store) logSchema(ctx context.Context, q querier) (string, error) {
 		return "", translate(err, "triggers")
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12]), nil
+}
+
+// schemaFP is the fingerprint made for a SQLite schema counter.
+type schemaFP struct {
+	version int64
+	fp      string
 }
 
 // LogHead returns the log's size and newest signed checkpoint.
@@ -421,7 +446,7 @@ func (s *Store) checkLog(ctx context.Context, q querier, c *audit.Checker) error
 		if err := each(ctx, q, `SELECT l.idx, l.ref FROM log_leaves l WHERE l.kind NOT IN ('audit', 'revision') ORDER BY l.idx`, nil, orphan); err != nil {
 			return err
 		}
-		schema, err := s.logSchema(ctx, q)
+		schema, err := s.logSchema(ctx, q, false)
 		if err != nil {
 			return err
 		}

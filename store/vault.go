@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gdpr"
 	"gdpr/audit"
@@ -58,23 +59,65 @@ func vaultDDL(blob string) struct{ up, down []string } {
 // the audit entry (field names only), in one transaction. Returns
 // ECONFLICT for a taken id.
 func (s *Store) CreateSubject(ctx context.Context, v vault.Stored, idx []vault.IndexEntry) error {
-	return s.write(ctx, func(w *wtx) error {
-		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO vault_subjects (id, kek_id, wrapped_key, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, 1)`),
-			v.ID, v.KEKID, v.WrappedKey, w.now, w.now); err != nil {
-			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
-				return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.exists.subject", v.ID)
+	return s.write(ctx, func(w *wtx) error { return createSubject(ctx, w, v, idx) })
+}
+
+func createSubject(ctx context.Context, w *wtx, v vault.Stored, idx []vault.IndexEntry) error {
+	if _, err := w.ExecContext(ctx, w.s.q(`INSERT INTO vault_subjects (id, kek_id, wrapped_key, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, 1)`),
+		v.ID, v.KEKID, v.WrappedKey, w.now, w.now); err != nil {
+		if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
+			return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.exists.subject", v.ID)
+		}
+		return translate(err, "create subject")
+	}
+	if err := putValues(ctx, w, v.ID, v.Values, idx, true); err != nil {
+		return err
+	}
+	return w.audit(ctx, audit.SubjectCreate, v.ID, fieldList(v.Values))
+}
+
+// GroupCommit writes audit entries and new subjects of many callers in
+// one transaction: one commit and one append to the log for all. Each
+// entry and each create names its actor; the time is the store's now.
+// Any failure fails all (the caller then writes each alone).
+func (s *Store) GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create) error {
+	for _, e := range es {
+		if e.Actor == "" {
+			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
+		}
+	}
+	for _, c := range subjects {
+		if c.Actor == "" {
+			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
+		}
+	}
+	return s.tx(ctx, func(t *txn) error {
+		at := s.now().UTC().Truncate(time.Microsecond)
+		for _, c := range subjects {
+			w := &wtx{txn: t, s: s, actor: c.Actor, at: at, now: fmtTime(at)}
+			if err := createSubject(ctx, w, c.Stored, c.Index); err != nil {
+				return err
 			}
-			return translate(err, "create subject")
 		}
-		if err := putValues(ctx, w, v.ID, v.Values, idx); err != nil {
-			return err
+		for _, e := range es {
+			if err := s.insertAudit(ctx, t, e, at); err != nil {
+				return err
+			}
 		}
-		return w.audit(ctx, audit.SubjectCreate, v.ID, fieldList(v.Values))
+		return nil
 	})
 }
 
-func putValues(ctx context.Context, w *wtx, id string, values map[string][]byte, idx []vault.IndexEntry) error {
+// putValues stores values and index rows; for a subject that is not
+// new (fresh false), each field's old value and index rows go first.
+func putValues(ctx context.Context, w *wtx, id string, values map[string][]byte, idx []vault.IndexEntry, fresh bool) error {
 	for field, sealed := range values {
+		if fresh {
+			if _, err := w.ExecContext(ctx, w.s.q(`INSERT INTO vault_values (subject_id, field, sealed) VALUES (?, ?, ?)`), id, field, sealed); err != nil {
+				return translate(err, "store value")
+			}
+			continue
+		}
 		if _, err := w.ExecContext(ctx, w.s.q(`DELETE FROM vault_values WHERE subject_id = ? AND field = ?`), id, field); err != nil {
 			return translate(err, "replace value")
 		}
@@ -114,8 +157,11 @@ func fieldList(values map[string][]byte) string {
 func (s *Store) FindSubject(ctx context.Context, id string) (vault.Stored, error) {
 	v := vault.Stored{ID: id, Values: map[string][]byte{}}
 	var shredded sql.NullString
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT kek_id, wrapped_key, shredded_at, version FROM vault_subjects WHERE id = ?`), id).
-		Scan(&v.KEKID, &v.WrappedKey, &shredded, &v.Version)
+	one, err := s.prepared(ctx, s.r, s.q(`SELECT kek_id, wrapped_key, shredded_at, version FROM vault_subjects WHERE id = ?`))
+	if err != nil {
+		return v, translate(err, "find subject")
+	}
+	err = one.QueryRowContext(ctx, id).Scan(&v.KEKID, &v.WrappedKey, &shredded, &v.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, notFound("subject", id)
 	}
@@ -123,7 +169,11 @@ func (s *Store) FindSubject(ctx context.Context, id string) (vault.Stored, error
 		return v, translate(err, "find subject")
 	}
 	v.Shredded = shredded.Valid
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT field, sealed FROM vault_values WHERE subject_id = ?`), id)
+	values, err := s.prepared(ctx, s.r, s.q(`SELECT field, sealed FROM vault_values WHERE subject_id = ?`))
+	if err != nil {
+		return v, translate(err, "subject values")
+	}
+	rows, err := values.QueryContext(ctx, id)
 	if err != nil {
 		return v, translate(err, "subject values")
 	}
@@ -163,7 +213,7 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, version int, value
 			}
 			return gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.stale.subject", id, version, cur)
 		}
-		if err := putValues(ctx, w, id, values, idx); err != nil {
+		if err := putValues(ctx, w, id, values, idx, false); err != nil {
 			return err
 		}
 		return w.audit(ctx, audit.SubjectUpdate, id, fieldList(values))
@@ -324,7 +374,7 @@ func (s *Store) Reindex(ctx context.Context, batch map[string][]vault.IndexEntry
 			if _, err := w.ExecContext(ctx, s.q(`DELETE FROM vault_index WHERE subject_id = ?`), id); err != nil {
 				return translate(err, "reindex")
 			}
-			if err := putValues(ctx, w, id, nil, idx); err != nil {
+			if err := putValues(ctx, w, id, nil, idx, false); err != nil {
 				return err
 			}
 		}

@@ -202,6 +202,14 @@ type IndexEntry struct {
 	Field string
 }
 
+// Create is a new subject to store, with its index rows and who
+// creates it (a group commit writes the creates of many callers).
+type Create struct {
+	Stored Stored
+	Index  []IndexEntry
+	Actor  string
+}
+
 // Rewrap is one data key wrapped anew: from the KEK From to To.
 type Rewrap struct {
 	ID, From, To string
