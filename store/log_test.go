@@ -3,10 +3,14 @@ package store_test
 import (
 	"context"
 	crand "crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -336,3 +340,77 @@ func TestLogTamper(t *testing.T) {
 }
 
 var errRetry = fmt.Errorf("retry")
+
+// TestLogTwoServers: two stores on one PostgreSQL database (two gdpr
+// serve) write revisions and audit entries at once; the leaves are
+// numbered without a gap or a duplicate and the log verifies, signed by
+// either.
+func TestLogTwoServers(t *testing.T) {
+	dsn := os.Getenv("GDPR_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but GDPR_TEST_POSTGRES is not set")
+		}
+		t.Skip("GDPR_TEST_POSTGRES not set: two servers on one PostgreSQL not tried")
+	}
+	ctx := context.Background()
+	skey, vkey, _ := audit.NewKey(crand.Reader)
+	v, _ := note.NewVerifier(vkey)
+	b := make([]byte, 6)
+	crand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	var servers [2]*store.Store
+	for i := range servers {
+		s, err := store.Open(ctx, dsn+sep+"search_path="+schema, store.WithClock(fixedClock()), store.WithLogKey(skey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		servers[i] = s
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := servers[i%2]
+			ctx := as(fmt.Sprintf("user:w%d", i))
+			for j := range 15 {
+				if _, err := s.CreateActivity(ctx, &register.Activity{ID: fmt.Sprintf("a-%d-%d", i, j), Name: "Tätigkeit"}); err != nil {
+					errs <- err
+					return
+				}
+				if err := s.Audit(ctx, audit.Entry{Action: audit.SubjectRead, Target: "s", Outcome: audit.OK}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, s := range servers {
+		if r := check(t, s, v); !r.OK() || r.Leaves < 8*15*3 {
+			t.Fatalf("server %d: %+v", i, r)
+		}
+	}
+}
