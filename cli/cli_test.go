@@ -344,6 +344,14 @@ func TestServeStartMessages(t *testing.T) {
 	if !strings.Contains(out, "Demo-Anmeldung: Benutzer demo, Passwort ") || !strings.Contains(out, "allegro:it") {
 		t.Errorf("demo start: %s", out)
 	}
+	// The demo's keys (vault and log) are made for it and go with it.
+	_, after, ok := strings.Cut(out, "Demo-Schlüssel (Tresor und Protokoll) in ")
+	keys, _, _ := strings.Cut(after, ";")
+	if !ok || keys == "" {
+		t.Errorf("demo keys: %s", out)
+	} else if _, err := os.Stat(keys); err == nil {
+		t.Errorf("the demo's keys %s outlive it", keys)
+	}
 	db := filepath.Join(t.TempDir(), "gdpr.db")
 	out = serveUntil(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
 	if !strings.Contains(out, "gdpr users add NAME --role admin") {

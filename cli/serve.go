@@ -78,6 +78,21 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 				defer os.RemoveAll(dir)
 				e.db = filepath.Join(dir, "gdpr-demo.db")
 			}
+			if withDemo && e.vaultKeys == "" {
+				// The demo's keys are as throwaway as its store: a
+				// directory of their own, gone when the demo ends; with
+				// them the vault and the signed log work as in earnest.
+				dir, err := os.MkdirTemp("", "gdpr-demo-keys-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				if _, err := initKeys(dir); err != nil {
+					return err
+				}
+				e.vaultKeys = dir
+				fmt.Fprintln(e.stdout, e.t("cli.serve.demokeys", dir))
+			}
 			s, err := e.open(ctx)
 			if err != nil {
 				return err

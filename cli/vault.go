@@ -168,6 +168,39 @@ func replaceKey(dir, name, oldID string) error {
 	return nil
 }
 
+// initKeys makes the keys dir lacks, and says how many it made. Keys
+// there already stay: a directory made before the log gains the log's
+// key pair and nothing else.
+func initKeys(dir string) (int, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", dir, err)
+	}
+	made := 0
+	for _, name := range []string{kekFile, indexFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			continue
+		}
+		if err := writeKeyFile(filepath.Join(dir, name), vault.NewDataKey()); err != nil {
+			return made, err
+		}
+		made++
+	}
+	if _, err := os.Stat(filepath.Join(dir, logKeyFile)); err != nil {
+		private, public, err := audit.NewKey(rand.Reader)
+		if err != nil {
+			return made, err
+		}
+		if err := writeNewFile(filepath.Join(dir, logPubFile), public+"\n", 0o644); err != nil {
+			return made, err
+		}
+		if err := writeNewFile(filepath.Join(dir, logKeyFile), private+"\n", 0o600); err != nil {
+			return made, err
+		}
+		made++
+	}
+	return made, nil
+}
+
 // writeKeyFile writes a new key file (0600), never over an existing one.
 func writeKeyFile(p string, key []byte) error {
 	return writeNewFile(p, hex.EncodeToString(key)+"\n", 0o600)
@@ -200,33 +233,9 @@ func newVault(e *env) *cobra.Command {
 		Args:  nArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return gdpr.Keyed(gdpr.EINVALID, "dir", "cli.wrap", dir, err)
-			}
-			// Keys there already stay: a directory made before the log
-			// gains the log's key pair and nothing else.
-			made := 0
-			for _, name := range []string{kekFile, indexFile} {
-				if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-					continue
-				}
-				if err := writeKeyFile(filepath.Join(dir, name), vault.NewDataKey()); err != nil {
-					return err
-				}
-				made++
-			}
-			if _, err := os.Stat(filepath.Join(dir, logKeyFile)); err != nil {
-				private, public, err := audit.NewKey(rand.Reader)
-				if err != nil {
-					return err
-				}
-				if err := writeNewFile(filepath.Join(dir, logPubFile), public+"\n", 0o644); err != nil {
-					return err
-				}
-				if err := writeNewFile(filepath.Join(dir, logKeyFile), private+"\n", 0o600); err != nil {
-					return err
-				}
-				made++
+			made, err := initKeys(dir)
+			if err != nil {
+				return err
 			}
 			if made == 0 {
 				return gdpr.Keyed(gdpr.ECONFLICT, "dir", "cli.vault.exists", dir)

@@ -457,6 +457,7 @@ var messages = map[string]text{
 	"store.logunsigned":        {"Das Protokoll hat noch keinen signierten Prüfpunkt: der Server braucht den Protokollschlüssel (log.key im Schlüsselverzeichnis, „gdpr vault init“).", "the log has no signed checkpoint yet: the server needs the log key (log.key in the key directory, gdpr vault init)"},
 	"notfound.logentry":        {"Einen Protokolleintrag „%s“ gibt es nicht (eine Audit-ID oder eine Version als art/id/version).", "there is no log entry %q (an audit id, or a revision as entity/id/version)"},
 	"cli.log.badkey":           {"%s: kein Schlüssel des Protokolls.", "%s: not a key of the log"},
+	"cli.serve.demokeys":       {"Demo-Schlüssel (Tresor und Protokoll) in %s; sie werden mit der Demo gelöscht.", "demo keys (vault and log) in %s; they go with the demo"},
 	"cli.vault.exists":         {"In %s liegen schon alle Schlüssel; keiner wurde überschrieben.", "%s holds every key already; none was overwritten"},
 	"cli.vault.initlog":        {"Protokollschlüssel angelegt; den öffentlichen Teil (%s) dürfen Prüfer erhalten.", "log key made; its public part (%s) may be given to auditors"},
 	"cli.audit.toolarge":       {"%s: größer als %d Bytes, kein Prüfpunkt und kein Nachweis.", "%s: larger than %d bytes, not a checkpoint or proof"},
