@@ -24,11 +24,11 @@ import (
 func BenchmarkAuditAppend(b *testing.B) {
 	// As in production: every transaction adds its leaves to the log and
 	// signs the new tree head.
-	skey, _, err := audit.NewKey(rand.Reader)
+	k, err := audit.GenerateKey(rand.Reader)
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "gdpr.db"), store.WithLogKey(skey))
+	s, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "gdpr.db"), store.WithLogKey(k.Private))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"gdpr"
 	"gdpr/app"
 	"gdpr/audit"
@@ -26,15 +24,11 @@ func vaultKeys(t testing.TB) app.VaultKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skey, vkey, err := audit.NewKey(rand.Reader)
+	k, err := audit.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app.VaultKeys{KEK: kek, Index: ix, LogKey: skey, LogVerifier: v}
+	return app.VaultKeys{KEK: kek, Index: ix, LogKey: k.Private, LogVerifier: k.Verifier}
 }
 
 // TestVaultSubjects: a person is stored, found by a differently written

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -193,10 +194,25 @@ func Open(signed string, v note.Verifier) (Checkpoint, error) {
 // KeyName is the name of the log's key in its notes.
 const KeyName = "gdpr-audit-log"
 
-// NewKey makes a new log key pair (note's text forms: the private key
-// for log.key, the public one for log.pub and auditors).
-func NewKey(rand interface{ Read([]byte) (int, error) }) (private, public string, err error) {
-	return note.GenerateKey(rand, KeyName)
+// KeyPair is a new log key: note's text forms of the private key (for
+// log.key) and of the public one (log.pub, for auditors), and the
+// public key's verifier.
+type KeyPair struct {
+	Private, Public string
+	Verifier        note.Verifier
+}
+
+// GenerateKey makes a new log key pair.
+func GenerateKey(rand io.Reader) (KeyPair, error) {
+	private, public, err := note.GenerateKey(rand, KeyName)
+	if err != nil {
+		return KeyPair{}, fmt.Errorf("log key: %w", err)
+	}
+	v, err := note.NewVerifier(public)
+	if err != nil {
+		return KeyPair{}, fmt.Errorf("log key: %w", err)
+	}
+	return KeyPair{private, public, v}, nil
 }
 
 // Root folds leaf hashes into the RFC 6962 tree head as they stream by:

@@ -68,12 +68,12 @@ func TestRootIsTlog(t *testing.T) {
 }
 
 func TestCheckpointText(t *testing.T) {
-	skey, vkey, err := NewKey(rand.Reader)
+	k, err := GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sg, _ := note.NewSigner(skey)
-	v, _ := note.NewVerifier(vkey)
+	sg, _ := note.NewSigner(k.Private)
+	v := k.Verifier
 	c := Checkpoint{Size: 42, Hash: tlog.RecordHash([]byte("x")), Time: time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC), Schema: "abc"}
 	signed, err := Sign(c, sg)
 	if err != nil {
@@ -96,9 +96,9 @@ func TestCheckpointText(t *testing.T) {
 }
 
 func TestProofCheck(t *testing.T) {
-	skey, vkey, _ := NewKey(rand.Reader)
-	sg, _ := note.NewSigner(skey)
-	v, _ := note.NewVerifier(vkey)
+	k, _ := GenerateKey(rand.Reader)
+	sg, _ := note.NewSigner(k.Private)
+	v := k.Verifier
 	var r Root
 	var ref memHashes
 	rows := make([]Row, 37)
@@ -127,9 +127,9 @@ func TestProofCheck(t *testing.T) {
 }
 
 func TestChecker(t *testing.T) {
-	skey, vkey, _ := NewKey(rand.Reader)
-	sg, _ := note.NewSigner(skey)
-	v, _ := note.NewVerifier(vkey)
+	k, _ := GenerateKey(rand.Reader)
+	sg, _ := note.NewSigner(k.Private)
+	v := k.Verifier
 	var r Root
 	var leaves []Leaf
 	var stored [][]byte

@@ -186,14 +186,14 @@ func initKeys(dir string) (int, error) {
 		made++
 	}
 	if _, err := os.Stat(filepath.Join(dir, logKeyFile)); err != nil {
-		private, public, err := audit.NewKey(rand.Reader)
+		k, err := audit.GenerateKey(rand.Reader)
 		if err != nil {
 			return made, err
 		}
-		if err := writeNewFile(filepath.Join(dir, logPubFile), public+"\n", 0o644); err != nil {
+		if err := writeNewFile(filepath.Join(dir, logPubFile), k.Public+"\n", 0o644); err != nil {
 			return made, err
 		}
-		if err := writeNewFile(filepath.Join(dir, logKeyFile), private+"\n", 0o600); err != nil {
+		if err := writeNewFile(filepath.Join(dir, logKeyFile), k.Private+"\n", 0o600); err != nil {
 			return made, err
 		}
 		made++

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"gdpr/app"
-	"golang.org/x/mod/sumdb/note"
-
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/demo"
@@ -157,15 +155,11 @@ func testVaultKeys(t *testing.T) app.VaultKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skey, vkey, err := audit.NewKey(rand.Reader)
+	k, err := audit.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app.VaultKeys{KEK: kek, Index: ix, LogKey: skey, LogVerifier: v}
+	return app.VaultKeys{KEK: kek, Index: ix, LogKey: k.Private, LogVerifier: k.Verifier}
 }
 
 // call sends a request, with an API token when token is not "", and the

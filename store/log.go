@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,9 +100,6 @@ func logDDL(blob, bigint string) []string {
 	}
 }
 
-// logTriggerTables are the tables whose triggers the fingerprint covers.
-var logTriggerTables = []string{"audit", "revisions", "log_leaves", "log_checkpoints"}
-
 // migrate11Up makes the tables and gives every row written before a leaf:
 // revisions in the order they were written, then the audit entries.
 func (s *Store) migrate11Up(ctx context.Context, tx *sql.Tx) error {
@@ -114,40 +112,59 @@ func (s *Store) migrate11Up(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO log_state (id, size, frontier, schema, checkpoint, kept_at) VALUES (1, 0, ?, '', '', '')`), root.Frontier()); err != nil {
 		return err
 	}
+	// A page at a time, each page's leaves appended before the next is
+	// read: memory stays bounded for a store of any size, and no cursor
+	// is open while the page is written (PostgreSQL runs one statement a
+	// connection at a time).
 	t := &txn{Tx: tx, s: s}
-	rows, err := tx.QueryContext(ctx, `SELECT entity, entity_id, version, action, actor, at, changes, snapshot FROM revisions ORDER BY at, entity, entity_id, version`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r audit.RevisionRow
-		if err := rows.Scan(&r.Entity, &r.EntityID, &r.Version, &r.Action, &r.Actor, &r.At, &r.Changes, &r.Snapshot); err != nil {
-			rows.Close()
+	var last audit.RevisionRow
+	for {
+		err := each(ctx, tx, s.q(`SELECT entity, entity_id, version, action, actor, at, changes, snapshot FROM revisions
+			WHERE (at, entity, entity_id, version) > (?, ?, ?, ?) ORDER BY at, entity, entity_id, version LIMIT `+strconv.Itoa(backfillPage)),
+			[]any{last.At, last.Entity, last.EntityID, last.Version}, func(sc func(...any) error) error {
+				if err := sc(&last.Entity, &last.EntityID, &last.Version, &last.Action, &last.Actor, &last.At, &last.Changes, &last.Snapshot); err != nil {
+					return err
+				}
+				t.leaf(last.Leaf())
+				return nil
+			})
+		if err != nil {
 			return err
 		}
-		t.leaves = append(t.leaves, r.Leaf())
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if rows, err = tx.QueryContext(ctx, `SELECT id, at, actor, action, target, outcome, detail FROM audit ORDER BY id`); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r audit.Row
-		if err := rows.Scan(&r.ID, &r.At, &r.Actor, &r.Action, &r.Target, &r.Outcome, &r.Detail); err != nil {
-			rows.Close()
+		if len(t.leaves) == 0 {
+			break
+		}
+		if err := s.appendLog(ctx, t); err != nil {
 			return err
 		}
-		t.leaves = append(t.leaves, r.Leaf())
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	lastID := ""
+	for {
+		err := each(ctx, tx, s.q(`SELECT id, at, actor, action, target, outcome, detail FROM audit WHERE id > ? ORDER BY id LIMIT `+strconv.Itoa(backfillPage)),
+			[]any{lastID}, func(sc func(...any) error) error {
+				var r audit.Row
+				if err := sc(&r.ID, &r.At, &r.Actor, &r.Action, &r.Target, &r.Outcome, &r.Detail); err != nil {
+					return err
+				}
+				t.leaf(r.Leaf())
+				lastID = r.ID
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+		if len(t.leaves) == 0 {
+			return nil
+		}
+		if err := s.appendLog(ctx, t); err != nil {
+			return err
+		}
 	}
-	return s.appendLog(ctx, t)
 }
+
+// backfillPage is how many rows migration 11 reads at a time (a
+// variable for the test of its paging).
+var backfillPage = 5000
 
 // txn is a write transaction that collects the leaves of what it writes.
 type txn struct {

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	crand "crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -24,15 +22,11 @@ import (
 // some entries changed twice) and audit entries, and the log's verifier.
 func logFixture(t *testing.T) (map[string]*store.Store, note.Verifier) {
 	t.Helper()
-	skey, vkey, err := audit.NewKey(crand.Reader)
+	k, err := audit.GenerateKey(crand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores := engines(t, store.WithLogKey(skey))
+	stores := engines(t, store.WithLogKey(k.Private))
 	for _, s := range stores {
 		ctx := as("user:erika")
 		if _, err := s.Apply(ctx, parseSeed(t, "seed000-allegro.txt"), register.ApplyOptions{}); err != nil {
@@ -54,7 +48,7 @@ func logFixture(t *testing.T) (map[string]*store.Store, note.Verifier) {
 			}
 		}
 	}
-	return stores, v
+	return stores, k.Verifier
 }
 
 func check(t *testing.T, s *store.Store, v note.Verifier, exported ...string) audit.Result {
@@ -91,8 +85,8 @@ func TestLogVerifies(t *testing.T) {
 			}
 			// A checkpoint of another log, or signed by another key, is
 			// reported.
-			skey2, _, _ := audit.NewKey(crand.Reader)
-			sg, _ := note.NewSigner(skey2)
+			other, _ := audit.GenerateKey(crand.Reader)
+			sg, _ := note.NewSigner(other.Private)
 			foreign, _ := audit.Sign(audit.Checkpoint{Size: 1}, sg)
 			if r := check(t, s, v, foreign); r.OK() || r.Problems[0].Kind != audit.ProblemCheckpoint {
 				t.Fatalf("foreign checkpoint %+v", r)
@@ -354,29 +348,11 @@ func TestLogTwoServers(t *testing.T) {
 		t.Skip("GDPR_TEST_POSTGRES not set: two servers on one PostgreSQL not tried")
 	}
 	ctx := context.Background()
-	skey, vkey, _ := audit.NewKey(crand.Reader)
-	v, _ := note.NewVerifier(vkey)
-	b := make([]byte, 6)
-	crand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
+	k, _ := audit.GenerateKey(crand.Reader)
+	dsn = pgSchema(t, dsn)
 	var servers [2]*store.Store
 	for i := range servers {
-		s, err := store.Open(ctx, dsn+sep+"search_path="+schema, store.WithClock(fixedClock()), store.WithLogKey(skey))
+		s, err := store.Open(ctx, dsn, store.WithClock(fixedClock()), store.WithLogKey(k.Private))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,7 +385,7 @@ func TestLogTwoServers(t *testing.T) {
 		t.Error(err)
 	}
 	for i, s := range servers {
-		if r := check(t, s, v); !r.OK() || r.Leaves < 8*15*3 {
+		if r := check(t, s, k.Verifier); !r.OK() || r.Leaves < 8*15*3 {
 			t.Fatalf("server %d: %+v", i, r)
 		}
 	}

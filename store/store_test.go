@@ -58,6 +58,18 @@ func engines(t *testing.T, opts ...store.Option) map[string]*store.Store {
 // that tests run in parallel and leave nothing behind.
 func openPostgres(t *testing.T, dsn string, clock func() time.Time, opts ...store.Option) *store.Store {
 	t.Helper()
+	s, err := store.Open(context.Background(), pgSchema(t, dsn), append([]store.Option{store.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// pgSchema makes a schema of its own on the server at dsn, dropped after
+// the test, and returns the dsn that works in it.
+func pgSchema(t *testing.T, dsn string) string {
+	t.Helper()
 	ctx := context.Background()
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -77,12 +89,7 @@ func openPostgres(t *testing.T, dsn string, clock func() time.Time, opts ...stor
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	s, err := store.Open(ctx, dsn+sep+"search_path="+schema, append([]store.Option{store.WithClock(clock)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return dsn + sep + "search_path=" + schema
 }
 
 // fixedClock starts on a fixed day and moves a second per call, safe for
