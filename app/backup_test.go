@@ -5,10 +5,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/store"
 	"gdpr/vault"
 )
@@ -91,6 +93,22 @@ func TestShreddedGoneFromBackups(t *testing.T) {
 	box, _ := vault.NewBox(kept, dek)
 	if name, err := box.Open("name", restored.Values["name"]); err != nil || name != "Bleibt Hier" {
 		t.Errorf("the kept person from the backup: %q %v", name, err)
+	}
+	// The erased person's audit entries (created, read, erased) stay in
+	// the log, which still verifies: they hold the id, never a value.
+	res, err := f.app.VerifyLog(admin(), nil)
+	if err != nil || !res.OK() {
+		t.Fatalf("the log after the erasure: %+v %v", res, err)
+	}
+	es, _, _ := f.store.FindAudit(admin(), audit.Filter{})
+	var mine []string
+	for _, e := range es {
+		if e.Target == gone {
+			mine = append(mine, e.Action)
+		}
+	}
+	if !slices.Contains(mine, audit.SubjectCreate) || !slices.Contains(mine, audit.SubjectShred) {
+		t.Errorf("the erased person's entries: %v", mine)
 	}
 }
 
