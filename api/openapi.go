@@ -60,7 +60,12 @@ var paramDocs = map[string]struct {
 	"dry_run":       {map[string]any{"type": "boolean"}, "report what the import would do, write nothing"},
 }
 
-var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+// pathParam matches a path parameter, also a remainder ("{ref...}", which
+// may hold slashes; OpenAPI names it without the dots).
+var pathParam = regexp.MustCompile(`\{(\w+)(?:\.\.\.)?\}`)
+
+// openAPIPath is a route's path as OpenAPI writes it.
+func openAPIPath(p string) string { return strings.ReplaceAll(p, "...}", "}") }
 
 var permNames = map[Permission]string{Read: "read", Write: "write", Manage: "manage"}
 
@@ -135,10 +140,10 @@ func (s *Server) OpenAPI() map[string]any {
 			resp["429"] = errResp("too many exports at once; Retry-After says when to try again")
 		}
 		op["responses"] = resp
-		p, _ := paths[rt.Path].(map[string]any)
+		p, _ := paths[openAPIPath(rt.Path)].(map[string]any)
 		if p == nil {
 			p = map[string]any{}
-			paths[rt.Path] = p
+			paths[openAPIPath(rt.Path)] = p
 		}
 		p[strings.ToLower(rt.Method)] = op
 	}
@@ -160,7 +165,7 @@ func (s *Server) OpenAPI() map[string]any {
 }
 
 func operationID(rt Route) string {
-	id := strings.ToLower(rt.Method) + strings.NewReplacer("/api/v1", "", "/", "_", "{", "", "}", "", ".", "_").Replace(rt.Path)
+	id := strings.ToLower(rt.Method) + strings.NewReplacer("/api/v1", "", "/", "_", "{", "", "}", "", ".", "_").Replace(openAPIPath(rt.Path))
 	return id
 }
 

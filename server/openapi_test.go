@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,10 +37,24 @@ func TestOpenAPI(t *testing.T) {
 		t.Errorf("%d operations described, %d routes served", described, len(table))
 	}
 	for _, rt := range table {
-		op, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		// A remainder ({ref...}) is an ordinary path parameter in OpenAPI.
+		path := strings.ReplaceAll(rt.Path, "...}", "}")
+		op, ok := doc.Paths[path][strings.ToLower(rt.Method)]
 		if !ok {
 			t.Errorf("%s %s is not described", rt.Method, rt.Path)
 			continue
+		}
+		// Every parameter of the path template is declared.
+		for _, m := range regexp.MustCompile(`\{([^}]+)\}`).FindAllStringSubmatch(path, -1) {
+			declared := false
+			ps, _ := op["parameters"].([]any)
+			for _, p := range ps {
+				pm, _ := p.(map[string]any)
+				declared = declared || pm["name"] == m[1] && pm["in"] == "path"
+			}
+			if !declared {
+				t.Errorf("%s %s: path parameter %s not declared", rt.Method, path, m[1])
+			}
 		}
 		if op["summary"] == "" || op["responses"] == nil || op["security"] == nil {
 			t.Errorf("%s %s: incomplete %v", rt.Method, rt.Path, op)
