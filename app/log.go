@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"gdpr"
 	"gdpr/audit"
@@ -76,7 +78,9 @@ type LogCheck struct {
 	SchemaChanges []audit.Entry `json:"schema_changes"`
 }
 
-// ProblemText says one finding of a log check in lang.
+// ProblemText says one finding of a log check in lang, naming the entry
+// as a reader knows it (a revision by its kind, id and version; an audit
+// entry by its id).
 func ProblemText(lang locale.Lang, p audit.Problem) string {
 	switch p.Kind {
 	case audit.ProblemRoot, audit.ProblemTruncated:
@@ -93,9 +97,21 @@ func ProblemText(lang locale.Lang, p audit.Problem) string {
 	case audit.ProblemState:
 		return locale.T(lang, "log.problem.state", p.Size)
 	case audit.ProblemUnlogged:
-		return locale.T(lang, "log.problem.unlogged", p.Ref)
+		return locale.T(lang, "log.problem.unlogged", RefText(lang, p.Ref))
 	}
-	return locale.T(lang, "log.problem."+p.Kind, p.Index, p.Ref)
+	return locale.T(lang, "log.problem."+p.Kind, p.Index, RefText(lang, p.Ref))
+}
+
+// RefText names a log entry's row for a reader: "Version 3 der
+// Verarbeitungstätigkeit „kundenverwaltung“", or the audit entry's id.
+func RefText(lang locale.Lang, ref string) string {
+	parts := strings.Split(ref, "/")
+	if len(parts) >= 3 && locale.Has("value.entity."+parts[0]) {
+		if v, err := strconv.Atoi(parts[len(parts)-1]); err == nil {
+			return locale.T(lang, "log.ref.revision", v, locale.T(lang, "value.entity."+parts[0]), strings.Join(parts[1:len(parts)-1], "/"))
+		}
+	}
+	return locale.T(lang, "log.ref.audit", ref)
 }
 
 // LogHead returns the log's size and its newest signed checkpoint, to be

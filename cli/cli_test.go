@@ -736,7 +736,7 @@ func TestAuditCommands(t *testing.T) {
 	}
 	raw.Close()
 	r = gdpr(t, db, "--vault-keys", keys, "audit", "verify", "--checkpoint", saved)
-	if r.code != 1 || !strings.Contains(r.stdout, "(activity/kundenverwaltung/1): Inhalt geändert") || !strings.Contains(r.stdout, "Trigger") {
+	if r.code != 1 || !strings.Contains(r.stdout, "Version 1 der Verarbeitungstätigkeit „kundenverwaltung“: Inhalt geändert") || !strings.Contains(r.stdout, "Trigger") {
 		t.Fatalf("verify after the rewrite: %+v", r)
 	}
 	if r := gdpr(t, db, "--vault-keys", keys, "audit", "verify", "--format", "json"); r.code != 1 || !strings.Contains(r.stdout, `"kind": "changed"`) {

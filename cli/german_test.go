@@ -18,8 +18,15 @@ func TestGermanCLI(t *testing.T) {
 	db := filepath.Join(dir, "gdpr.db")
 	s000, s002, _, _ := seeds(t)
 	out := filepath.Join(dir, "verzeichnis.pdf")
+	keys := filepath.Join(dir, "schluessel")
 	for _, args := range [][]string{
-		{"import", s000, s002},
+		{"vault", "init", keys},
+		{"--vault-keys", keys, "import", s000, s002},
+		{"--vault-keys", keys, "audit", "verify"},
+		{"--vault-keys", keys, "audit", "prove", "taetigkeit/gibt-es-nicht/1"},
+		{"audit", "verify"},
+		{"audit", "check", filepath.Join(dir, "fehlt.json"), "--public-key", filepath.Join(keys, "log.pub")},
+		{"vault", "init", keys},
 		{"import", "--dry-run", "--diff", s000},
 		{"activities", "list"},
 		{"toms", "list"},

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gdpr/audit"
+	"gdpr/internal/textcheck"
 	"gdpr/register"
 )
 
@@ -557,8 +558,11 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 	if !strings.Contains(logStatus, "signiert am") || !strings.Contains(ok, "keine Abweichung") {
 		t.Errorf("log status %q, check %q", logStatus, ok)
 	}
-	if !strings.Contains(problems, "(activity/kundenverwaltung/1): Inhalt geändert") || !strings.Contains(problems, "Trigger") {
+	if !strings.Contains(problems, "Version 1 der Verarbeitungstätigkeit „kundenverwaltung“: Inhalt geändert") || !strings.Contains(problems, "Trigger") {
 		t.Errorf("problems: %q", problems)
+	}
+	if probs := textcheck.Check(problems + "\n" + logStatus); len(probs) > 0 {
+		t.Errorf("the log's findings in German: %v", probs)
 	}
 	if !strings.Contains(lastCheck, "Abweichungen gefunden") || width != "390" {
 		t.Errorf("after the check: %q, %s px", lastCheck, width)
