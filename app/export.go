@@ -100,6 +100,9 @@ func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang loc
 	if err != nil {
 		return err
 	}
+	if err := a.openRegister(ctx, reg); err != nil {
+		return err
+	}
 	if err := export.Write(w, f, reg, export.Options{Lang: lang, Now: a.now(), Checkpoint: a.checkpoint(ctx, f)}); err != nil {
 		return a.record(ctx, audit.RegisterExport, string(f), fmt.Errorf("export %s: %w", f, err))
 	}

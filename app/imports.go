@@ -109,12 +109,58 @@ func (a *App) Import(ctx context.Context, files []File, o ImportOptions) ([]File
 		merged = only(merged, o.Take)
 	}
 	ao := register.ApplyOptions{Details: o.Details, IfState: o.IfState}
+	made, err := a.sealImport(ctx, merged, o.DryRun)
+	if err != nil {
+		a.unseal(ctx, made)
+		return nil, sum, a.record(ctx, audit.RegisterImport, "register", err)
+	}
 	if o.DryRun {
-		sum, err = a.store.Plan(ctx, merged, ao)
-		return out, sum, err
+		if sum, err = a.store.Plan(ctx, merged, ao); err != nil {
+			return out, sum, err
+		}
+		return out, sum, a.openPlan(ctx, sum.Items)
 	}
 	sum, err = a.store.Apply(ctx, merged, ao)
-	return out, sum, a.record(ctx, audit.RegisterImport, "register", err)
+	if err != nil {
+		a.unseal(ctx, made)
+		return out, sum, a.record(ctx, audit.RegisterImport, "register", err)
+	}
+	return out, sum, a.openPlan(ctx, sum.Items)
+}
+
+// sealImport puts the people of an imported register into the vault,
+// each keeping the subject of the stored entry when unchanged (so that a
+// re-import changes nothing). A dry run makes no subject.
+func (a *App) sealImport(ctx context.Context, r *register.Register, dry bool) ([]string, error) {
+	stored, err := a.store.Register(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*register.Activity{}
+	for _, act := range stored.Activities {
+		byID[act.ID] = act
+	}
+	made, err := a.sealPeople(ctx, controllerSlots(r.Controller), controllerSlots(stored.Controller), dry)
+	if err != nil {
+		return made, err
+	}
+	for _, act := range r.Activities {
+		m, err := a.sealPeople(ctx, activitySlots(act), activitySlots(byID[act.ID]), dry)
+		made = append(made, m...)
+		if err != nil {
+			return made, err
+		}
+	}
+	return made, nil
+}
+
+// openPlan opens the people in an import's changes, for the preview.
+func (a *App) openPlan(ctx context.Context, items []register.PlanItem) error {
+	revs := make([]*register.Revision, len(items))
+	for i, it := range items {
+		revs[i] = &register.Revision{Entity: it.Entity, Changes: it.Changes}
+	}
+	return a.openRevisions(ctx, revs)
 }
 
 // Summary is the line that says what a file held, in the language l:

@@ -16,7 +16,11 @@ func (a *App) Register(ctx context.Context, includeArchived bool) (*register.Reg
 	if _, err := auth.Require(ctx, auth.Read); err != nil {
 		return nil, err
 	}
-	return a.store.Register(ctx, includeArchived)
+	r, err := a.store.Register(ctx, includeArchived)
+	if err != nil {
+		return nil, err
+	}
+	return r, a.openRegister(ctx, r)
 }
 
 // Activities lists activities by the filter, a page at a time.
@@ -27,7 +31,11 @@ func (a *App) Activities(ctx context.Context, f register.Filter) ([]*register.Ac
 	if err := validFilter(f); err != nil {
 		return nil, 0, err
 	}
-	return a.store.FindActivities(ctx, f)
+	acts, total, err := a.store.FindActivities(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return acts, total, a.openActivities(ctx, acts...)
 }
 
 // Measures lists measures by the filter.
@@ -56,7 +64,11 @@ func (a *App) Activity(ctx context.Context, id string) (*register.Activity, erro
 	if _, err := auth.Require(ctx, auth.Read); err != nil {
 		return nil, err
 	}
-	return a.store.FindActivityByID(ctx, id)
+	act, err := a.store.FindActivityByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return act, a.openActivities(ctx, act)
 }
 
 // Measure returns one measure. Returns ENOTFOUND.
@@ -76,8 +88,32 @@ const createAttempts = 3
 // derives it (umlauts transliterated; "-2", "-3" … when taken). Returns
 // ECONFLICT for an id given and taken.
 func (a *App) CreateActivity(ctx context.Context, act *register.Activity) (*register.Activity, error) {
-	c := *act // the derived id is set on a copy, not the caller's value
-	return create(ctx, a, audit.ActivityCreate, "activity", &c, &c.ID, c.Name, a.store.CreateActivity)
+	c := copyActivity(act) // the derived id is set on a copy, not the caller's value
+	if _, err := a.require(ctx, auth.Write, audit.ActivityCreate, c.ID); err != nil {
+		return nil, err
+	}
+	made, err := a.sealPeople(ctx, activitySlots(c), nil, false)
+	if err != nil {
+		a.unseal(ctx, made)
+		return nil, a.record(ctx, audit.ActivityCreate, c.ID, err)
+	}
+	out, err := create(ctx, a, audit.ActivityCreate, "activity", c, &c.ID, c.Name, a.store.CreateActivity)
+	if err != nil {
+		a.unseal(ctx, made)
+		return nil, err
+	}
+	return out, a.openActivities(ctx, out)
+}
+
+// copyActivity copies what sealing people changes in an activity, so
+// that the caller's value (a form to show again) keeps its values.
+func copyActivity(act *register.Activity) *register.Activity {
+	c := *act
+	if act.Contact != nil {
+		cc := *act.Contact
+		c.Contact = &cc
+	}
+	return &c
 }
 
 // CreateMeasure stores a new measure, with an id derived from its title
@@ -122,8 +158,22 @@ func (a *App) UpdateActivity(ctx context.Context, act *register.Activity, versio
 	if _, err := a.require(ctx, auth.Write, audit.ActivityUpdate, act.ID); err != nil {
 		return nil, err
 	}
+	act = copyActivity(act)
+	var cur []person
+	if stored, err := a.store.FindActivityByID(ctx, act.ID); err == nil {
+		cur = activitySlots(stored)
+	}
+	made, err := a.sealPeople(ctx, activitySlots(act), cur, false)
+	if err != nil {
+		a.unseal(ctx, made)
+		return nil, a.record(ctx, audit.ActivityUpdate, act.ID, err)
+	}
 	out, err := a.store.UpdateActivity(ctx, act, version)
-	return out, a.record(ctx, audit.ActivityUpdate, act.ID, err)
+	if err != nil {
+		a.unseal(ctx, made)
+		return nil, a.record(ctx, audit.ActivityUpdate, act.ID, err)
+	}
+	return out, a.openActivities(ctx, out)
 }
 
 // UpdateMeasure replaces a measure, if version is the stored one.
@@ -145,7 +195,10 @@ func (a *App) ArchiveActivity(ctx context.Context, id string, version int) (*reg
 		return nil, a.record(ctx, audit.ActivityArchive, id, err)
 	}
 	out, err := a.store.ArchiveActivity(ctx, id)
-	return out, a.record(ctx, audit.ActivityArchive, id, err)
+	if err != nil {
+		return nil, a.record(ctx, audit.ActivityArchive, id, err)
+	}
+	return out, a.openActivities(ctx, out)
 }
 
 // ArchiveMeasure archives a measure. With version > 0 the stored version
@@ -211,7 +264,11 @@ func (a *App) Header(ctx context.Context) (register.Header, error) {
 	if _, err := auth.Require(ctx, auth.Read); err != nil {
 		return register.Header{}, err
 	}
-	return a.store.Header(ctx)
+	h, err := a.store.Header(ctx)
+	if err != nil {
+		return register.Header{}, err
+	}
+	return h, a.openPeople(ctx, headerSlots(&h))
 }
 
 // UpdateHeader replaces title and controller, if version is the stored
@@ -224,19 +281,38 @@ func (a *App) UpdateHeader(ctx context.Context, h register.Header, version int, 
 	if h.Controller == nil {
 		return register.Header{}, a.record(ctx, audit.ControllerUpdate, "controller", gdpr.Keyed(gdpr.EINVALID, "controller", "invalid.controller"))
 	}
-	if keepJoint {
-		cur, err := a.store.Header(ctx)
-		if err != nil {
-			return register.Header{}, err
-		}
-		if cur.Controller != nil {
-			c := *h.Controller
-			c.JointControllers = cur.Controller.JointControllers
-			h.Controller = &c
-		}
+	cur, err := a.store.Header(ctx)
+	if err != nil {
+		return register.Header{}, err
+	}
+	h.Controller = copyController(h.Controller)
+	if keepJoint && cur.Controller != nil {
+		h.Controller.JointControllers = cur.Controller.JointControllers
+	}
+	made, err := a.sealPeople(ctx, headerSlots(&h), headerSlots(&cur), false)
+	if err != nil {
+		a.unseal(ctx, made)
+		return register.Header{}, a.record(ctx, audit.ControllerUpdate, "controller", err)
 	}
 	out, err := a.store.UpdateHeader(ctx, h, version)
-	return out, a.record(ctx, audit.ControllerUpdate, "controller", err)
+	if err != nil {
+		a.unseal(ctx, made)
+		return register.Header{}, a.record(ctx, audit.ControllerUpdate, "controller", err)
+	}
+	return out, a.openPeople(ctx, headerSlots(&out))
+}
+
+// copyController copies what sealing people changes in a controller.
+func copyController(c *register.Controller) *register.Controller {
+	if c == nil {
+		return nil
+	}
+	cc := *c
+	if c.DPO != nil {
+		d := *c.DPO
+		cc.DPO = &d
+	}
+	return &cc
 }
 
 // Revisions lists the change history, newest first.
@@ -244,7 +320,11 @@ func (a *App) Revisions(ctx context.Context, f register.RevisionFilter) ([]*regi
 	if _, err := auth.Require(ctx, auth.Read); err != nil {
 		return nil, 0, err
 	}
-	return a.store.FindRevisions(ctx, f)
+	revs, total, err := a.store.FindRevisions(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return revs, total, a.openRevisions(ctx, revs)
 }
 
 // RevisionActors lists who has made changes, for the history's filter.
@@ -265,11 +345,25 @@ func (a *App) Restore(ctx context.Context, entity, id string, version int) (*reg
 	if err := a.store.RestoreRevision(ctx, entity, id, version); err != nil {
 		return nil, a.record(ctx, audit.RevisionRestore, target, err)
 	}
+	// A revision written before the people went to the vault brings
+	// their values back: they go to the vault again, in one more revision.
+	if entity == "activity" {
+		if act, err := a.store.FindActivityByID(ctx, id); err == nil && slices.ContainsFunc(activitySlots(act), person.plain) && a.peopleReady() {
+			made, err := a.sealPeople(ctx, activitySlots(act), nil, false)
+			if err == nil {
+				_, err = a.store.UpdateActivity(ctx, act, act.Version)
+			}
+			if err != nil {
+				a.unseal(ctx, made)
+				return nil, a.record(ctx, audit.RevisionRestore, target, err)
+			}
+		}
+	}
 	items, _, err := a.store.FindRevisions(ctx, register.RevisionFilter{Entity: entity, EntityID: id, Limit: 1})
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
-	return items[0], nil
+	return items[0], a.openRevisions(ctx, items[:1])
 }
 
 // DocumentsBy lists documents by the filter, a page at a time.

@@ -134,6 +134,11 @@ func (a *App) CreateSubject(ctx context.Context, r Record) (string, error) {
 	if _, err := a.require(ctx, auth.Subjects, audit.SubjectCreate, ""); err != nil {
 		return "", err
 	}
+	return a.newSubject(ctx, r)
+}
+
+// newSubject stores a person (the caller checked the permission).
+func (a *App) newSubject(ctx context.Context, r Record) (string, error) {
 	_, keys, err := a.vaultReady()
 	if err != nil {
 		return "", err
@@ -189,29 +194,39 @@ func (a *App) GetSubject(ctx context.Context, id string) (Subject, error) {
 	if _, err := a.require(ctx, auth.Subjects, audit.SubjectRead, id); err != nil {
 		return Subject{}, err
 	}
+	out, err := a.openSubject(ctx, id)
+	if err != nil {
+		return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+	}
+	fields := slices.Sorted(maps.Keys(out.Record))
+	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: id, Outcome: audit.OK, Detail: "fields " + strings.Join(fields, ",")}); err != nil {
+		return Subject{}, err
+	}
+	return out, nil
+}
+
+// openSubject reads and opens a person's record (the caller checked the
+// permission and records the read).
+func (a *App) openSubject(ctx context.Context, id string) (Subject, error) {
 	vs, keys, err := a.vaultReady()
 	if err != nil {
 		return Subject{}, err
 	}
 	v, err := vs.FindSubject(ctx, id)
 	if err != nil {
-		return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+		return Subject{}, err
 	}
 	out := Subject{ID: id, Record: Record{}, Shredded: v.Shredded, Version: v.Version}
 	if !v.Shredded {
 		box, err := keys.box(v)
 		if err != nil {
-			return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+			return Subject{}, err
 		}
 		for f, sealed := range v.Values {
 			if out.Record[f], err = box.Open(f, sealed); err != nil {
-				return Subject{}, a.record(ctx, audit.SubjectRead, id, err)
+				return Subject{}, err
 			}
 		}
-	}
-	fields := slices.Sorted(maps.Keys(out.Record))
-	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: id, Outcome: audit.OK, Detail: "fields " + strings.Join(fields, ",")}); err != nil {
-		return Subject{}, err
 	}
 	return out, nil
 }

@@ -138,7 +138,12 @@ func printPlan(e *env, items []register.PlanItem, titles map[string]string) {
 		if it.Action == register.PlanUnchanged {
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%s %s %s „%s“\n", e.t("ui.import.action."+it.Action), e.t("value.entity."+it.Entity), it.ID, it.Name)
+		if it.Entity == "controller" {
+			// The register has one controller: its id says nothing.
+			fmt.Fprintf(e.stdout, "%s %s\n", e.t("ui.import.action."+it.Action), e.t("value.entity."+it.Entity))
+		} else {
+			fmt.Fprintf(e.stdout, "%s %s %s „%s“\n", e.t("ui.import.action."+it.Action), e.t("value.entity."+it.Entity), it.ID, it.Name)
+		}
 		for _, r := range export.ChangeRows(it.Entity, it.Changes, all, e.lang) {
 			if !r.List {
 				fmt.Fprintf(e.stdout, "    %s: %s → %s\n", r.Label, r.Old, r.New)

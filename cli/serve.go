@@ -22,6 +22,7 @@ import (
 	"gdpr/auth"
 	"gdpr/demo"
 	"gdpr/httpx"
+	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/server"
 	"gdpr/store"
@@ -120,6 +121,18 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			}
 			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted, Vault: keys})
 			defer handler.Close()
+			// With the keys, the people of entries stored without them
+			// (an older store, a demo, an import without keys) go to the
+			// vault before the first request.
+			if keys.KEK != nil {
+				n, err := handler.App.SealPeople(app.System(ctx, "vault"))
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n)))
+				}
+			}
 			srv := &http.Server{
 				Handler:           handler,
 				ReadHeaderTimeout: 10 * time.Second,

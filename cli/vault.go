@@ -18,6 +18,7 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/audit"
+	"gdpr/locale"
 	"gdpr/vault"
 )
 
@@ -250,6 +251,27 @@ func newVault(e *env) *cobra.Command {
 		},
 	})
 	var resume, index bool
+	cmd.AddCommand(&cobra.Command{
+		Use:   "seal",
+		Short: "Move the register's people (contact persons, DPO, representative) stored in the clear into the vault",
+		Long: `seal writes every entry whose contact person, DPO or representative is
+stored in the clear (written before the vault, or without its keys) again
+with the person in the vault, as a revision. gdpr serve does it at start.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if e.vaultKeys == "" {
+				return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
+			}
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				n, err := a.SealPeople(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n)))
+				return nil
+			})
+		},
+	})
 	rotate := &cobra.Command{
 		Use:   "rotate",
 		Short: "Make a new KEK and wrap every data key with it anew (values stay as they are; resumable)",

@@ -133,7 +133,9 @@ func (p presenter) rows(field, lbl string, old, new any) []ChangeRow {
 		var out []ChangeRow
 		for _, k := range subOrder[field] {
 			o, n := om[k], nm[k]
-			if reflect.DeepEqual(o, n) {
+			// A person's subject id is where the vault keeps them, not
+			// what the entry says: the names show the change.
+			if reflect.DeepEqual(o, n) || k == "subject" || k == "representative_subject" {
 				continue
 			}
 			out = append(out, p.rows(k, lbl+": "+label(p.l, subLabel(field, k)), o, n)...)

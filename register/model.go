@@ -30,21 +30,32 @@ type Contact struct {
 	Name  string `json:"name,omitempty" yaml:"name,omitempty"`
 	Phone string `json:"phone,omitempty" yaml:"phone,omitempty"`
 	Email string `json:"email,omitempty" yaml:"email,omitempty"`
+	// Subject is the person in the vault that holds name, phone and
+	// e-mail when the engine has its keys: the store keeps only this id,
+	// so that erasing the person erases them from every entry and every
+	// revision ("[gelöscht]"). Not part of the native format.
+	Subject string `json:"subject,omitempty" yaml:"-" schema:"readonly"`
 }
+
+// Erased stands for the values of a person who was erased.
+const Erased = "[gelöscht]"
 
 // IsZero reports whether no field is set.
 func (c Contact) IsZero() bool { return c == Contact{} }
 
 // Controller is the name and contact details of Art. 30(1)(a).
 type Controller struct {
-	Name             string    `json:"name" yaml:"name"`
-	Address          string    `json:"address,omitempty" yaml:"address,omitempty" doc:"Postal address, lines separated by newlines."`
-	Representative   string    `json:"representative,omitempty" yaml:"representative,omitempty" doc:"Owner, managing director or Art. 27 representative."`
-	Phone            string    `json:"phone,omitempty" yaml:"phone,omitempty"`
-	Email            string    `json:"email,omitempty" yaml:"email,omitempty"`
-	Web              string    `json:"web,omitempty" yaml:"web,omitempty"`
-	DPO              *Contact  `json:"dpo,omitempty" yaml:"dpo,omitempty" doc:"Data protection officer (Art. 37-39)."`
-	JointControllers []Contact `json:"joint_controllers,omitempty" yaml:"joint_controllers,omitempty" doc:"Joint controllers (Art. 26)."`
+	Name           string `json:"name" yaml:"name"`
+	Address        string `json:"address,omitempty" yaml:"address,omitempty" doc:"Postal address, lines separated by newlines."`
+	Representative string `json:"representative,omitempty" yaml:"representative,omitempty" doc:"Owner, managing director or Art. 27 representative."`
+	// RepresentativeSubject is the representative in the vault (see
+	// Contact.Subject).
+	RepresentativeSubject string    `json:"representative_subject,omitempty" yaml:"-" schema:"readonly"`
+	Phone                 string    `json:"phone,omitempty" yaml:"phone,omitempty"`
+	Email                 string    `json:"email,omitempty" yaml:"email,omitempty"`
+	Web                   string    `json:"web,omitempty" yaml:"web,omitempty"`
+	DPO                   *Contact  `json:"dpo,omitempty" yaml:"dpo,omitempty" doc:"Data protection officer (Art. 37-39)."`
+	JointControllers      []Contact `json:"joint_controllers,omitempty" yaml:"joint_controllers,omitempty" doc:"Joint controllers (Art. 26)."`
 }
 
 // Role says whether an activity is performed as controller or as processor.

@@ -241,7 +241,7 @@ func TestAPI(t *testing.T) {
 		{"GET", "/api/v1/activities/newsletter", "", 200, nil, ""},
 		{"POST", "/api/v1/import?name=kaputt.csv", "Bezeichnung;Zweck;Datum der Einführung\nA;B;gestern\n", 400, []string{`kaputt.csv:2: Feld „Datum der Einführung“`}, ""},
 		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it","dpo":{"name":"Dr. D. Schutz"}}}`, 428, nil, ""},
-		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it","dpo":{"name":"Dr. D. Schutz"}}}`, 200, []string{`"dpo":{"name":"Dr. D. Schutz"}`, `"version":2`}, `"1"`},
+		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it","dpo":{"name":"Dr. D. Schutz"}}}`, 200, []string{`"dpo":{"name":"Dr. D. Schutz","subject":"s-`, `"version":2`}, `"1"`},
 		{"PUT", "/api/v1/controller", `{"controller":{"name":"allegro:it"}}`, 409, []string{`"current":{"controller":{"name":"allegro:it","dpo"`}, `"1"`},
 		{"PUT", "/api/v1/controller", `{"controller":{"name":""}}`, 400, []string{`controller.name`}, `"2"`},
 		{"PUT", "/api/v1/activities/newsletter", `{"name":"Newsletter","purposes":["anders"]}`, 200, nil, `"1"`},

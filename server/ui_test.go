@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"gdpr/audit"
+	"gdpr/app"
 	"gdpr/auth"
 )
 
@@ -210,9 +211,13 @@ func TestUIController(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="conflict"`) {
 		t.Errorf("stale controller form: %d", resp.StatusCode)
 	}
-	reg, _ := srv.store.Register(t.Context(), false)
+	reg, _ := srv.app.Register(app.System(t.Context(), "test"), false)
 	if reg.Controller.DPO == nil || reg.Controller.DPO.Name != "Dr. Datenschutz" || reg.Title != "Verzeichnis 2026" || reg.Controller.Address != "Rüthener Straße 7\n33142 Büren" {
 		t.Errorf("controller %+v title %q", reg.Controller, reg.Title)
+	}
+	// The store keeps the DPO in the vault: an id, no name.
+	if raw, _ := srv.store.Register(t.Context(), false); raw.Controller.DPO == nil || raw.Controller.DPO.Name != "" || raw.Controller.DPO.Subject == "" {
+		t.Errorf("the DPO as stored: %+v", raw.Controller.DPO)
 	}
 	fs := 0
 	_, body := call(t, "GET", srv.URL+"/api/v1/findings", "", srv.tokens[auth.Auditor])

@@ -1,0 +1,176 @@
+package app_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gdpr"
+	"gdpr/app"
+	"gdpr/export"
+	"gdpr/locale"
+	"gdpr/register"
+	"gdpr/vault"
+)
+
+// TestPeopleThroughVault: an activity's contact person lives in the
+// vault; the store and the revisions keep an id; an unchanged person keeps
+// their subject, a changed one gets a new one (the history shows the
+// change); erasing the person leaves "[gelöscht]" in the entry, every
+// revision and the export, and no trace of them in the database file.
+func TestPeopleThroughVault(t *testing.T) {
+	dir := t.TempDir()
+	f := newAppAt(t, filepath.Join(dir, "gdpr.db"), app.Config{Vault: vaultKeys(t)})
+	ctx := editor()
+	act, err := f.app.CreateActivity(ctx, &register.Activity{ID: "bewerbungen", Name: "Bewerbungen",
+		Contact: &register.Contact{Name: "Gerda Beispiel", Phone: "0521 998877", Email: "gerda@beispiel.de"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Contact == nil || act.Contact.Name != "Gerda Beispiel" || act.Contact.Subject == "" {
+		t.Fatalf("created: %+v", act.Contact)
+	}
+	first := act.Contact.Subject
+	raw, _ := f.store.FindActivityByID(ctx, "bewerbungen")
+	if raw.Contact == nil || raw.Contact.Name != "" || raw.Contact.Phone != "" || raw.Contact.Subject != first {
+		t.Fatalf("as stored: %+v", raw.Contact)
+	}
+	// Changed elsewhere, the same person: the same subject.
+	act.Description = "Eingang der Bewerbungen"
+	if act, err = f.app.UpdateActivity(ctx, act, act.Version); err != nil || act.Contact.Subject != first {
+		t.Fatalf("unchanged person: %+v %v", act.Contact, err)
+	}
+	// A form sends the person without the id: still the same.
+	form := &register.Activity{ID: "bewerbungen", Name: "Bewerbungen", Description: act.Description,
+		Contact: &register.Contact{Name: "Gerda Beispiel", Phone: "0521 998877", Email: "gerda@beispiel.de"}}
+	if act, err = f.app.UpdateActivity(ctx, form, act.Version); err != nil || act.Contact.Subject != first {
+		t.Fatalf("the form's person: %+v %v", act.Contact, err)
+	}
+	if form.Contact.Name != "Gerda Beispiel" {
+		t.Error("the caller's value was changed")
+	}
+	// A new telephone number: a new subject, and the history says so.
+	form.Contact.Phone = "0521 111222"
+	if act, err = f.app.UpdateActivity(ctx, form, act.Version); err != nil || act.Contact.Subject == first || act.Contact.Phone != "0521 111222" {
+		t.Fatalf("changed person: %+v %v", act.Contact, err)
+	}
+	revs, _, err := f.app.Revisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "bewerbungen"})
+	if err != nil || len(revs) != 3 {
+		t.Fatalf("revisions: %d %v", len(revs), err)
+	}
+	rows := export.ChangeRows("activity", revs[0].Changes, nil, locale.DE)
+	if len(rows) != 1 || rows[0].Old != "0521 998877" || rows[0].New != "0521 111222" {
+		t.Fatalf("the change of the number: %+v", rows)
+	}
+	if !strings.Contains(string(revs[2].Snapshot), "Gerda Beispiel") {
+		t.Fatalf("the first snapshot, opened: %s", revs[2].Snapshot)
+	}
+
+	// The erasure: both subjects of the person, found by e-mail.
+	ids, err := f.app.LookupSubjects(admin(), vault.KindEmail, "GERDA@beispiel.de")
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("lookup: %v %v", ids, err)
+	}
+	refs, err := f.app.PeopleRefs(admin(), ids)
+	if err != nil || len(refs[act.Contact.Subject]) != 1 || refs[act.Contact.Subject][0].ID != "bewerbungen" {
+		t.Fatalf("where the person is named: %+v %v", refs, err)
+	}
+	for _, id := range ids {
+		if err := f.app.ShredSubject(admin(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act, _ = f.app.Activity(ctx, "bewerbungen")
+	if act.Contact.Name != register.Erased || act.Contact.Phone != "" || act.Contact.Email != "" {
+		t.Errorf("after the erasure: %+v", act.Contact)
+	}
+	revs, _, _ = f.app.Revisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "bewerbungen"})
+	for _, rv := range revs {
+		if strings.Contains(string(rv.Snapshot), "Gerda") || !strings.Contains(string(rv.Snapshot), register.Erased) {
+			t.Errorf("revision %d after the erasure: %s", rv.Version, rv.Snapshot)
+		}
+	}
+	var md bytes.Buffer
+	if err := f.app.Export(ctx, &md, export.Markdown, locale.DE); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "Gerda") || !strings.Contains(md.String(), "gelöscht") {
+		t.Errorf("the export after the erasure: %s", md.String())
+	}
+	f.store.Close()
+	for _, p := range []string{"gdpr.db", "gdpr.db-wal"} {
+		b, _ := os.ReadFile(filepath.Join(dir, p))
+		for _, v := range []string{"Gerda", "998877", "111222", "gerda@"} {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s holds %q", p, v)
+			}
+		}
+	}
+}
+
+// TestPeopleMigrate: entries written without the vault (before it, or
+// without keys) move their people into it; a re-import of the same
+// document then changes nothing; without the keys such an entry is not
+// changed at all.
+func TestPeopleMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gdpr.db")
+	plain := newAppAt(t, path, app.Config{})
+	seed, err := os.ReadFile(filepath.Join("..", "demo", "seed000-allegro.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := []app.File{{Name: "seed000-allegro.txt", Data: seed}}
+	if _, _, err := plain.app.Import(editor(), doc, app.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := plain.store.FindActivityByID(editor(), "kundenverwaltung")
+	if raw.Contact == nil || raw.Contact.Name != "Thomas H. Grimm" {
+		t.Fatalf("without keys the person stays: %+v", raw.Contact)
+	}
+	plain.store.Close()
+
+	f := newAppAt(t, path, app.Config{Vault: vaultKeys(t)})
+	n, err := f.app.SealPeople(admin())
+	if err != nil || n != 5 { // the controller and four activities
+		t.Fatalf("sealed %d: %v", n, err)
+	}
+	if n, _ := f.app.SealPeople(admin()); n != 0 {
+		t.Errorf("a second run sealed %d", n)
+	}
+	raw, _ = f.store.FindActivityByID(editor(), "kundenverwaltung")
+	if raw.Contact.Name != "" || raw.Contact.Subject == "" {
+		t.Fatalf("after the migration: %+v", raw.Contact)
+	}
+	h, _ := f.app.Header(editor())
+	if h.Controller.Representative != "Thomas H. Grimm" || h.Controller.RepresentativeSubject == "" {
+		t.Fatalf("the controller's people: %+v", h.Controller)
+	}
+	_, sum, err := f.app.Import(editor(), doc, app.ImportOptions{DryRun: true, Details: true})
+	if err != nil || sum.Updated != 0 || sum.Created != 0 {
+		t.Fatalf("a re-import would change %d: %+v %v", sum.Updated, sum.Items, err)
+	}
+	if _, sum, err = f.app.Import(editor(), doc, app.ImportOptions{}); err != nil || sum.Updated != 0 {
+		t.Fatalf("a re-import changed %d: %v", sum.Updated, err)
+	}
+
+	f.store.Close()
+	nokeys := newAppAt(t, path, app.Config{})
+	act, _ := nokeys.app.Activity(editor(), "kundenverwaltung")
+	if act.Contact == nil || act.Contact.Name != "" || act.Contact.Subject == "" {
+		t.Fatalf("read without the keys: %+v", act.Contact)
+	}
+	// Handed back as read (the API), the entry may change; a form that
+	// could not show the person would lose or overwrite them: refused.
+	act.Description = "ohne Schlüssel"
+	if act, err = nokeys.app.UpdateActivity(editor(), act, act.Version); err != nil {
+		t.Fatalf("the id handed back: %v", err)
+	}
+	for _, c := range []*register.Contact{nil, {Name: "Jemand"}} {
+		act.Contact = c
+		if _, err := nokeys.app.UpdateActivity(editor(), act, act.Version); gdpr.ErrorCode(err) != gdpr.EINVALID || !strings.Contains(gdpr.Localized(err, locale.DE), "Tresor") {
+			t.Errorf("a change of the person without the keys (%+v): %v", c, err)
+		}
+	}
+}
