@@ -130,6 +130,12 @@ func (a *App) peopleReady() bool {
 // the values (a preview shows the change). Returns the subjects made, to
 // be erased again if the entry is not stored.
 func (a *App) sealPeople(ctx context.Context, slots, cur []person, dry bool) ([]string, error) {
+	return a.sealWith(ctx, slots, cur, dry, nil)
+}
+
+// sealWith is sealPeople; with a cache (record → subject), the same
+// person gets the same subject across entries (a migration).
+func (a *App) sealWith(ctx context.Context, slots, cur []person, dry bool, cache map[string]string) ([]string, error) {
 	if !a.peopleReady() {
 		// Without the keys the stored people cannot be read: a write
 		// would store their values in the clear again, or lose them.
@@ -166,15 +172,27 @@ func (a *App) sealPeople(ctx context.Context, slots, cur []person, dry bool) ([]
 			*s.subject = ""
 			continue
 		}
-		id, err := a.newSubject(ctx, rec)
-		if err != nil {
-			return made, err
+		key := recordKey(rec)
+		id, ok := cache[key]
+		if !ok {
+			var err error
+			if id, err = a.newSubject(ctx, rec); err != nil {
+				return made, err
+			}
+			made = append(made, id)
+			if cache != nil {
+				cache[key] = id
+			}
 		}
-		made = append(made, id)
 		*s.subject = id
 		s.clear()
 	}
 	return made, nil
+}
+
+func recordKey(r Record) string {
+	b, _ := json.Marshal(r) // maps marshal in key order
+	return string(b)
 }
 
 func sameRecord(stored, rec Record) bool {
@@ -369,12 +387,13 @@ func (a *App) SealPeople(ctx context.Context) (int, error) {
 		return 0, gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
 	}
 	n := 0
+	cache := map[string]string{}
 	h, err := a.store.Header(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if slices.ContainsFunc(headerSlots(&h), person.plain) {
-		if made, err := a.sealPeople(ctx, headerSlots(&h), nil, false); err != nil {
+		if made, err := a.sealWith(ctx, headerSlots(&h), nil, false, cache); err != nil {
 			a.unseal(ctx, made)
 			return n, err
 		}
@@ -391,7 +410,7 @@ func (a *App) SealPeople(ctx context.Context) (int, error) {
 		if !slices.ContainsFunc(activitySlots(act), person.plain) {
 			continue
 		}
-		made, err := a.sealPeople(ctx, activitySlots(act), nil, false)
+		made, err := a.sealWith(ctx, activitySlots(act), nil, false, cache)
 		if err == nil {
 			_, err = a.store.UpdateActivity(ctx, act, act.Version)
 		}
@@ -401,5 +420,182 @@ func (a *App) SealPeople(ctx context.Context) (int, error) {
 		}
 		n++
 	}
+	m, err := a.sealHistory(ctx, cache)
+	return n + m, err
+}
+
+// Redactor is a store that can replace the people in revisions.
+type Redactor interface {
+	RedactRevisions(ctx context.Context, rs []register.Redaction) error
+}
+
+// sealHistory replaces the people written in the clear in revisions (in
+// their snapshots and changes) by subjects, the same person by the same
+// subject, a batch of revisions per transaction; each redaction is a leaf
+// of the log. Returns how many revisions were redacted.
+func (a *App) sealHistory(ctx context.Context, cache map[string]string) (int, error) {
+	rd, ok := a.store.(Redactor)
+	if !ok {
+		return 0, nil
+	}
+	const page = 200
+	n := 0
+	for _, entity := range []string{"activity", "controller"} {
+		for off := 0; ; off += page {
+			revs, _, err := a.store.FindRevisions(ctx, register.RevisionFilter{Entity: entity, Limit: page, Offset: off})
+			if err != nil {
+				return n, err
+			}
+			var batch []register.Redaction
+			for _, rv := range revs {
+				r, changed, err := a.sealRevision(ctx, rv, cache)
+				if err != nil {
+					return n, err
+				}
+				if changed {
+					batch = append(batch, r)
+				}
+			}
+			if len(batch) > 0 {
+				if err := rd.RedactRevisions(ctx, batch); err != nil {
+					return n, err
+				}
+				n += len(batch)
+			}
+			if len(revs) < page {
+				break
+			}
+		}
+	}
 	return n, nil
+}
+
+// sealRevision seals the people of one revision's snapshot and changes.
+func (a *App) sealRevision(ctx context.Context, rv *register.Revision, cache map[string]string) (register.Redaction, bool, error) {
+	changed := false
+	edit := func(raw json.RawMessage, field string) (json.RawMessage, error) {
+		out, ch, err := a.sealJSON(ctx, raw, rv.Entity, field, cache)
+		changed = changed || ch
+		return out, err
+	}
+	snap, err := edit(rv.Snapshot, "")
+	if err != nil {
+		return register.Redaction{}, false, err
+	}
+	changes := slices.Clone(rv.Changes)
+	for i := range changes {
+		if changes[i].Old, err = edit(changes[i].Old, changes[i].Field); err != nil {
+			return register.Redaction{}, false, err
+		}
+		if changes[i].New, err = edit(changes[i].New, changes[i].Field); err != nil {
+			return register.Redaction{}, false, err
+		}
+	}
+	if !changed {
+		return register.Redaction{}, false, nil
+	}
+	cj, err := json.Marshal(changes)
+	if err != nil {
+		return register.Redaction{}, false, err
+	}
+	return register.Redaction{Entity: rv.Entity, EntityID: rv.EntityID, Version: rv.Version, Changes: string(cj), Snapshot: string(snap)}, true, nil
+}
+
+// sealJSON seals the people in one JSON value of a revision: a snapshot
+// (field "") or a change of the field that holds people. Only the people
+// are touched; every other field keeps its bytes (fields a later version
+// of the types dropped stay).
+func (a *App) sealJSON(ctx context.Context, raw json.RawMessage, entity, field string, cache map[string]string) (json.RawMessage, bool, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return raw, false, nil
+	}
+	var path []string // the objects from raw down to the one with people
+	switch {
+	case entity == "activity" && field == "":
+		path = []string{"contact"}
+	case entity == "activity" && field == "contact":
+		path = []string{}
+	case entity == "controller" && field == "":
+		path = []string{"controller"}
+	case entity == "controller" && field == "controller":
+		path = []string{}
+	default:
+		return raw, false, nil
+	}
+	// The object that holds the people: an activity's contact, or the
+	// controller with its representative and DPO.
+	var inner json.RawMessage = raw
+	var outer map[string]json.RawMessage
+	if len(path) == 1 {
+		if err := json.Unmarshal(raw, &outer); err != nil {
+			return raw, false, nil // not an object: nothing to seal
+		}
+		if inner = outer[path[0]]; len(inner) == 0 || string(inner) == "null" {
+			return raw, false, nil
+		}
+	}
+	var sealed json.RawMessage
+	var changed bool
+	var err error
+	if entity == "activity" {
+		sealed, changed, err = a.sealContactJSON(ctx, inner, cache)
+	} else {
+		sealed, changed, err = a.sealControllerJSON(ctx, inner, cache)
+	}
+	if err != nil || !changed {
+		return raw, false, err
+	}
+	if len(path) == 0 {
+		return sealed, true, nil
+	}
+	outer[path[0]] = sealed
+	b, err := json.Marshal(outer)
+	return b, true, err
+}
+
+func (a *App) sealContactJSON(ctx context.Context, raw json.RawMessage, cache map[string]string) (json.RawMessage, bool, error) {
+	var c register.Contact
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return raw, false, nil
+	}
+	p := []person{{&c.Name, &c.Phone, &c.Email, &c.Subject}}
+	if !p[0].plain() {
+		return raw, false, nil
+	}
+	if _, err := a.sealWith(ctx, p, nil, false, cache); err != nil {
+		return raw, false, err
+	}
+	b, err := json.Marshal(c)
+	return b, true, err
+}
+
+func (a *App) sealControllerJSON(ctx context.Context, raw json.RawMessage, cache map[string]string) (json.RawMessage, bool, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return raw, false, nil
+	}
+	changed := false
+	if dpo := m["dpo"]; len(dpo) > 0 && string(dpo) != "null" {
+		s, ch, err := a.sealContactJSON(ctx, dpo, cache)
+		if err != nil {
+			return raw, false, err
+		}
+		m["dpo"], changed = s, ch
+	}
+	var rep string
+	if json.Unmarshal(m["representative"], &rep) == nil && rep != "" {
+		var subject string
+		p := []person{{name: &rep, subject: &subject}}
+		if _, err := a.sealWith(ctx, p, nil, false, cache); err != nil {
+			return raw, false, err
+		}
+		delete(m, "representative")
+		m["representative_subject"], _ = json.Marshal(subject)
+		changed = true
+	}
+	if !changed {
+		return raw, false, nil
+	}
+	b, err := json.Marshal(m)
+	return b, true, err
 }

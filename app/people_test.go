@@ -131,10 +131,29 @@ func TestPeopleMigrate(t *testing.T) {
 	}
 	plain.store.Close()
 
-	f := newAppAt(t, path, app.Config{Vault: vaultKeys(t)})
+	keys := vaultKeys(t)
+	f := newAppAt(t, path, app.Config{Vault: keys})
 	n, err := f.app.SealPeople(admin())
-	if err != nil || n != 5 { // the controller and four activities
+	// The controller and four activities written again, and ten
+	// revisions redacted: their five first versions, and the changes of
+	// the five just written (which held the values before).
+	if err != nil || n != 15 {
 		t.Fatalf("sealed %d: %v", n, err)
+	}
+	res, err := f.app.VerifyLog(admin(), nil)
+	if err != nil || !res.OK() {
+		t.Fatalf("the log after the redactions: %+v %v", res.Problems, err)
+	}
+	revs, _, _ := f.app.Revisions(editor(), register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
+	if len(revs) != 2 || !strings.Contains(string(revs[1].Snapshot), "Thomas H. Grimm") {
+		t.Fatalf("the first revision, redacted and opened: %d %s", len(revs), revs[len(revs)-1].Snapshot)
+	}
+	p, err := f.app.ProveEntry(admin(), "activity/kundenverwaltung/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Check(keys.LogVerifier); err != nil {
+		t.Fatalf("the proof of a redacted revision: %v", err)
 	}
 	if n, _ := f.app.SealPeople(admin()); n != 0 {
 		t.Errorf("a second run sealed %d", n)
@@ -154,8 +173,28 @@ func TestPeopleMigrate(t *testing.T) {
 	if _, sum, err = f.app.Import(editor(), doc, app.ImportOptions{}); err != nil || sum.Updated != 0 {
 		t.Fatalf("a re-import changed %d: %v", sum.Updated, err)
 	}
+	// The same person is one subject everywhere: erased once, gone from
+	// every entry, every revision and the database file.
+	ids, _ := f.app.LookupSubjects(admin(), vault.KindPhone, "02951 9336991")
+	if len(ids) != 1 {
+		t.Fatalf("the contact person's subjects: %v", ids)
+	}
+	if err := f.app.ShredSubject(admin(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	revs, _, _ = f.app.Revisions(editor(), register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
+	for _, rv := range revs {
+		if strings.Contains(string(rv.Snapshot), "9336991") {
+			t.Errorf("revision %d after the erasure: %s", rv.Version, rv.Snapshot)
+		}
+	}
 
 	f.store.Close()
+	for _, p := range []string{path, path + "-wal"} {
+		if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("02951-9336991")) {
+			t.Errorf("%s still holds the contact person's number", filepath.Base(p))
+		}
+	}
 	nokeys := newAppAt(t, path, app.Config{})
 	act, _ := nokeys.app.Activity(editor(), "kundenverwaltung")
 	if act.Contact == nil || act.Contact.Name != "" || act.Contact.Subject == "" {

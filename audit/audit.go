@@ -75,6 +75,7 @@ const (
 	RegisterImport   = "register.import"
 	RegisterExport   = "register.export"
 	RevisionRestore  = "revision.restore"
+	RevisionRedact   = "revision.redact" // people in the clear replaced by their subjects
 
 	AttacksPurge = "attacks.purge"
 
@@ -88,7 +89,7 @@ const (
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
 	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
-	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
+	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, RevisionRedact, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
 
 // Field bounds in bytes. Actor and target may come from a client (a login
 // name typed into a form, an id in a URL): without bounds 2,000 requests

@@ -31,24 +31,32 @@ import (
 // checkpoint, every PDF export) pins the tree: whoever rewrites history
 // must change the root, and cannot sign a new one.
 
-// Leaf kinds.
+// Leaf kinds. A redaction records that the engine replaced a
+// revision's content (people written in the clear, now in the vault):
+// the digest before (Prior) and after.
 const (
-	LeafAudit    = "audit"
-	LeafRevision = "revision"
+	LeafAudit     = "audit"
+	LeafRevision  = "revision"
+	LeafRedaction = "redaction"
 )
 
 // Leaf is one leaf of the log: the row it stands for and the digest of
 // the row's content.
 type Leaf struct {
-	Kind   string // LeafAudit or LeafRevision
+	Kind   string // LeafAudit, LeafRevision or LeafRedaction
 	Ref    string // the audit id, or "entity/entity id/version"
 	Digest [sha256.Size]byte
+	Prior  [sha256.Size]byte // a redaction's digest before
 }
 
 // Text is the leaf's bytes in the tree: readable, one line per field, so
 // that an auditor can see what a proof proves.
 func (l Leaf) Text() []byte {
-	return []byte(l.Kind + "\n" + l.Ref + "\n" + hex.EncodeToString(l.Digest[:]) + "\n")
+	t := l.Kind + "\n" + l.Ref + "\n" + hex.EncodeToString(l.Digest[:]) + "\n"
+	if l.Kind == LeafRedaction {
+		t += hex.EncodeToString(l.Prior[:]) + "\n"
+	}
+	return []byte(t)
 }
 
 // Hash is the leaf's RFC 6962 record hash.
@@ -57,16 +65,22 @@ func (l Leaf) Hash() tlog.Hash { return tlog.RecordHash(l.Text()) }
 // ParseLeaf reads a leaf's text back.
 func ParseLeaf(text []byte) (Leaf, error) {
 	parts := strings.Split(string(text), "\n")
-	if len(parts) != 4 || parts[3] != "" {
-		return Leaf{}, errors.New("leaf: want three lines")
+	want := 4
+	if parts[0] == LeafRedaction {
+		want = 5
+	}
+	if len(parts) != want || parts[want-1] != "" {
+		return Leaf{}, errors.New("leaf: wrong number of lines")
 	}
 	var l Leaf
 	l.Kind, l.Ref = parts[0], parts[1]
-	d, err := hex.DecodeString(parts[2])
-	if err != nil || len(d) != sha256.Size || hex.EncodeToString(d) != parts[2] {
-		return Leaf{}, errors.New("leaf: bad digest")
+	for i, into := range [][]byte{l.Digest[:], l.Prior[:]}[:want-3] {
+		d, err := hex.DecodeString(parts[2+i])
+		if err != nil || len(d) != sha256.Size || hex.EncodeToString(d) != parts[2+i] {
+			return Leaf{}, errors.New("leaf: bad digest")
+		}
+		copy(into, d)
 	}
-	copy(l.Digest[:], d)
 	return l, nil
 }
 
@@ -313,16 +327,19 @@ func (p Proof) Check(v note.Verifier) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	var l Leaf
+	var row Leaf
 	switch {
 	case p.Audit != nil:
-		l = p.Audit.Leaf()
+		row = p.Audit.Leaf()
 	case p.Revision != nil:
-		l = p.Revision.Leaf()
+		row = p.Revision.Leaf()
 	default:
 		return Checkpoint{}, errors.New("proof: no entry")
 	}
-	if string(l.Text()) != p.Leaf {
+	// The leaf proven is the row's own, or for a redacted revision the
+	// redaction that gave the row its present content.
+	l, err := ParseLeaf([]byte(p.Leaf))
+	if err != nil || l.Ref != row.Ref || l.Digest != row.Digest || l.Kind != row.Kind && !(row.Kind == LeafRevision && l.Kind == LeafRedaction) {
 		return Checkpoint{}, errors.New("proof: the entry's fields do not give its leaf")
 	}
 	var rp tlog.RecordProof

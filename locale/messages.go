@@ -458,6 +458,7 @@ var messages = map[string]text{
 	"store.logkey":             {"Der Protokollschlüssel ist ungültig: %v", "the log key is invalid: %v"},
 	"store.logstate":           {"Der Zustand des Protokolls ist beschädigt (bei %d); „gdpr audit verify“ zeigt, wo.", "the log's state is damaged (at %d); gdpr audit verify shows where"},
 	"store.logunsigned":        {"Das Protokoll hat noch keinen signierten Prüfpunkt: der Server braucht den Protokollschlüssel (log.key im Schlüsselverzeichnis, „gdpr vault init“).", "the log has no signed checkpoint yet: the server needs the log key (log.key in the key directory, gdpr vault init)"},
+	"store.logchanged":         {"%s stimmt nicht mehr mit dem Protokoll überein; „gdpr audit verify“ zeigt, was geändert wurde.", "%s no longer matches the log; gdpr audit verify shows what changed"},
 	"notfound.logentry":        {"Einen Protokolleintrag „%s“ gibt es nicht (eine Audit-ID oder eine Version als art/id/version).", "there is no log entry %q (an audit id, or a revision as entity/id/version)"},
 	"cli.log.badkey":           {"%s: kein Schlüssel des Protokolls.", "%s: not a key of the log"},
 	"cli.serve.demokeys":       {"Demo-Schlüssel (Tresor und Protokoll) in %s; sie werden mit der Demo gelöscht.", "demo keys (vault and log) in %s; they go with the demo"},

@@ -19,6 +19,14 @@ type Revision struct {
 	Snapshot json.RawMessage `json:"snapshot"`
 }
 
+// Redaction is a revision's new content: the same change and snapshot
+// with the people written in the clear replaced by their subjects.
+type Redaction struct {
+	Entity, EntityID  string
+	Version           int
+	Changes, Snapshot string
+}
+
 // Revision actions.
 const (
 	ActionCreate  = "create"

@@ -82,5 +82,6 @@ func (s *Store) goMigrations() []*goose.Migration {
 		goose.NewGoMigration(7, &goose.GoFunc{RunTx: s.migrate7Up}, &goose.GoFunc{RunTx: migrate7Down}),
 		goose.NewGoMigration(10, run(v.up), run(v.down)),
 		goose.NewGoMigration(11, &goose.GoFunc{RunTx: s.migrate11Up}, run(logTables[s.dialect].down)),
+		goose.NewGoMigration(12, run(revisionPermits[s.dialect].up), run(revisionPermits[s.dialect].down)),
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"gdpr"
 	"gdpr/audit"
+	"gdpr/register"
 )
 
 // The tamper-evident log (see package audit). Every transaction that
@@ -70,9 +71,13 @@ func logDDL(blob, bigint string) []string {
 			entity_id TEXT NOT NULL DEFAULT '',
 			version   ` + bigint + ` NOT NULL DEFAULT 0,
 			digest    ` + blob + ` NOT NULL,
-			hashes    ` + blob + ` NOT NULL
+			hashes    ` + blob + ` NOT NULL,
+			prior     ` + blob + `
 		)`,
-		`CREATE UNIQUE INDEX log_leaves_ref ON log_leaves (kind, ref)`,
+		// One leaf per row; a revision may be redacted more than once.
+		// prior is a redaction's digest before.
+		`CREATE UNIQUE INDEX log_leaves_ref ON log_leaves (kind, ref) WHERE kind IN ('audit', 'revision')`,
+		`CREATE INDEX log_leaves_redaction ON log_leaves (ref) WHERE kind = 'redaction'`,
 		// Only revisions are joined by their key; audit leaves would all
 		// share one empty key in it.
 		`CREATE INDEX log_leaves_revision ON log_leaves (entity, entity_id, version) WHERE kind = 'revision'`,
@@ -166,6 +171,39 @@ func (s *Store) migrate11Up(ctx context.Context, tx *sql.Tx) error {
 // variable for the test of its paging).
 var backfillPage = 5000
 
+// Migration 12 lets the engine redact a revision: the people written in
+// the clear before the vault are replaced by their subjects, so that an
+// erasure reaches the history too. A revision may change only while a
+// permit for it stands, which the redacting transaction writes and
+// removes again; the log records each redaction as a leaf of its own
+// (the digest before and after), so that the check still holds.
+var revisionPermits = map[dialect]struct{ up, down []string }{
+	sqlite: {
+		up: []string{
+			`CREATE TABLE revision_permits (entity TEXT NOT NULL, entity_id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (entity, entity_id, version))`,
+			`DROP TRIGGER revisions_no_update`,
+			`CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions WHEN NOT EXISTS (SELECT 1 FROM revision_permits p
+				WHERE p.entity = OLD.entity AND p.entity_id = OLD.entity_id AND p.version = OLD.version AND NEW.entity = OLD.entity AND NEW.entity_id = OLD.entity_id AND NEW.version = OLD.version)
+				BEGIN SELECT RAISE(ABORT, 'revisions are immutable'); END`,
+		},
+		down: []string{`DROP TRIGGER revisions_no_update`, immutableRevisions[sqlite].up[0], `DROP TABLE revision_permits`},
+	},
+	postgres: {
+		up: []string{
+			`CREATE TABLE revision_permits (entity TEXT NOT NULL, entity_id TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (entity, entity_id, version))`,
+			`CREATE OR REPLACE FUNCTION revisions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+				IF TG_OP = 'UPDATE' AND NEW.entity = OLD.entity AND NEW.entity_id = OLD.entity_id AND NEW.version = OLD.version
+					AND EXISTS (SELECT 1 FROM revision_permits p WHERE p.entity = OLD.entity AND p.entity_id = OLD.entity_id AND p.version = OLD.version) THEN
+					RETURN NEW;
+				END IF;
+				RAISE EXCEPTION 'revisions are immutable';
+			END $$`,
+		},
+		down: []string{`CREATE OR REPLACE FUNCTION revisions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'revisions are immutable'; END $$`,
+			`DROP TABLE revision_permits`},
+	},
+}
+
 // txn is a write transaction that collects the leaves of what it writes.
 type txn struct {
 	*sql.Tx
@@ -235,16 +273,21 @@ func (s *Store) appendLog(ctx context.Context, t *txn) error {
 			return err
 		}
 	}
-	insert := s.q(`INSERT INTO log_leaves (idx, kind, ref, entity, entity_id, version, digest, hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	insert := s.q(`INSERT INTO log_leaves (idx, kind, ref, entity, entity_id, version, digest, hashes, prior) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	for _, l := range t.leaves {
 		idx := root.Size()
 		hs := root.Add(l.Hash())
 		var entity, id string
 		var version int64
-		if l.Kind == audit.LeafRevision {
+		var prior []byte
+		switch l.Kind {
+		case audit.LeafRevision:
 			entity, id, version = splitRevisionRef(l.Ref)
+		case audit.LeafRedaction:
+			entity, id, version = splitRevisionRef(l.Ref)
+			prior = l.Prior[:]
 		}
-		if _, err := t.ExecContext(ctx, insert, idx, l.Kind, l.Ref, entity, id, version, l.Digest[:], audit.JoinHashes(hs)); err != nil {
+		if _, err := t.ExecContext(ctx, insert, idx, l.Kind, l.Ref, entity, id, version, l.Digest[:], audit.JoinHashes(hs), prior); err != nil {
 			return translate(err, "log leaf %d", idx)
 		}
 	}
@@ -403,23 +446,27 @@ func (s *Store) checkLog(ctx context.Context, q querier, c *audit.Checker) error
 		if latest != "" {
 			c.Checkpoint(latest, "store", true)
 		}
-		if err := each(ctx, q, `SELECT idx, kind, ref, digest, hashes FROM log_leaves ORDER BY idx`, nil, func(sc func(...any) error) error {
+		if err := each(ctx, q, `SELECT idx, kind, ref, digest, hashes, prior FROM log_leaves ORDER BY idx`, nil, func(sc func(...any) error) error {
 			var idx int64
 			var l audit.Leaf
-			var d, hs []byte
-			if err := sc(&idx, &l.Kind, &l.Ref, &d, &hs); err != nil {
+			var d, hs, prior []byte
+			if err := sc(&idx, &l.Kind, &l.Ref, &d, &hs, &prior); err != nil {
 				return err
 			}
-			copy(l.Digest[:], d)
-			if len(d) != sha256.Size {
-				l.Digest = [sha256.Size]byte{}
+			// A digest of the wrong length stays zero: the tree tells.
+			if len(d) == sha256.Size {
+				copy(l.Digest[:], d)
+			}
+			if len(prior) == sha256.Size {
+				copy(l.Prior[:], prior)
 			}
 			c.Leaf(idx, l, hs)
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := each(ctx, q, `SELECT a.id, a.at, a.actor, a.action, a.target, a.outcome, a.detail, l.idx, l.digest FROM audit a LEFT JOIN log_leaves l ON l.kind = 'audit' AND l.ref = a.id`, nil, func(sc func(...any) error) error {
+		if err := each(ctx, q, `SELECT a.id, a.at, a.actor, a.action, a.target, a.outcome, a.detail, l.idx, l.digest FROM audit a
+			LEFT JOIN log_leaves l ON l.kind IN ('audit', 'revision') AND l.kind = 'audit' AND l.ref = a.id`, nil, func(sc func(...any) error) error {
 			var r audit.Row
 			var idx sql.NullInt64
 			var d []byte
@@ -460,7 +507,11 @@ func (s *Store) checkLog(ctx context.Context, q querier, c *audit.Checker) error
 			WHERE l.kind = 'revision' AND r.entity IS NULL ORDER BY l.idx`, nil, orphan); err != nil {
 			return err
 		}
-		if err := each(ctx, q, `SELECT l.idx, l.ref FROM log_leaves l WHERE l.kind NOT IN ('audit', 'revision') ORDER BY l.idx`, nil, orphan); err != nil {
+		if err := each(ctx, q, `SELECT l.idx, l.ref FROM log_leaves l LEFT JOIN revisions r ON r.entity = l.entity AND r.entity_id = l.entity_id AND r.version = l.version
+			WHERE l.kind = 'redaction' AND r.entity IS NULL ORDER BY l.idx`, nil, orphan); err != nil {
+			return err
+		}
+		if err := each(ctx, q, `SELECT l.idx, l.ref FROM log_leaves l WHERE l.kind NOT IN ('audit', 'revision', 'redaction') ORDER BY l.idx`, nil, orphan); err != nil {
 			return err
 		}
 		schema, err := s.logSchema(ctx, q, false)
@@ -536,6 +587,27 @@ func (s *Store) ProveEntry(ctx context.Context, ref string) (audit.Proof, error)
 				return translate(err, "revision %s", ref)
 			}
 			p.Revision, text = &r, string(r.Leaf().Text())
+			// A redacted revision is proven by the redaction that gave it
+			// its present content.
+			var stored []byte
+			if err := q.QueryRowContext(ctx, s.q(`SELECT digest FROM log_leaves WHERE kind IN ('audit', 'revision') AND kind = 'revision' AND ref = ?`), ref).Scan(&stored); err != nil {
+				return translate(err, "log leaf")
+			}
+			if d := r.Leaf().Digest; string(stored) != string(d[:]) {
+				var prior []byte
+				err := q.QueryRowContext(ctx, s.q(`SELECT idx, prior FROM log_leaves WHERE kind = 'redaction' AND ref = ? AND digest = ?`), ref, d[:]).Scan(&p.Index, &prior)
+				if errors.Is(err, sql.ErrNoRows) {
+					return gdpr.Keyed(gdpr.ECONFLICT, "", "store.logchanged", ref)
+				} else if err != nil {
+					return translate(err, "log leaf")
+				}
+				red := audit.Leaf{Kind: audit.LeafRedaction, Ref: ref, Digest: d}
+				copy(red.Prior[:], prior)
+				text = string(red.Text())
+				if p.Index >= cp.Size {
+					return gdpr.Keyed(gdpr.ECONFLICT, "", "store.logunsigned")
+				}
+			}
 		}
 		p.Leaf = text
 		rp, err := tlog.ProveRecord(cp.Size, p.Index, s.hashReader(ctx, q))
@@ -574,5 +646,41 @@ func (s *Store) hashReader(ctx context.Context, q querier) tlog.HashReader {
 			copy(out[i][:], hs[pos*tlog.HashSize:])
 		}
 		return out, nil
+	})
+}
+
+// RedactRevisions replaces the content of revisions, each under a permit
+// of its own that the transaction removes again, and logs each as a
+// redaction leaf (the digest before and after) and all of them as one
+// audit entry. Returns ENOTFOUND for a revision that is not there.
+func (s *Store) RedactRevisions(ctx context.Context, rs []register.Redaction) error {
+	return s.write(ctx, func(w *wtx) error {
+		for _, r := range rs {
+			var old audit.RevisionRow
+			err := w.QueryRowContext(ctx, s.q(`SELECT entity, entity_id, version, action, actor, at, changes, snapshot FROM revisions WHERE entity = ? AND entity_id = ? AND version = ?`),
+				r.Entity, r.EntityID, r.Version).Scan(&old.Entity, &old.EntityID, &old.Version, &old.Action, &old.Actor, &old.At, &old.Changes, &old.Snapshot)
+			if errors.Is(err, sql.ErrNoRows) {
+				return gdpr.Keyed(gdpr.ENOTFOUND, "", "notfound.revision", r.Version, r.Entity+"/"+r.EntityID)
+			} else if err != nil {
+				return translate(err, "redact revision")
+			}
+			for _, q := range []string{
+				`INSERT INTO revision_permits (entity, entity_id, version) VALUES (?, ?, ?)`,
+				`UPDATE revisions SET changes = ?, snapshot = ? WHERE entity = ? AND entity_id = ? AND version = ?`,
+				`DELETE FROM revision_permits WHERE entity = ? AND entity_id = ? AND version = ?`,
+			} {
+				args := []any{r.Entity, r.EntityID, r.Version}
+				if strings.HasPrefix(q, "UPDATE") {
+					args = append([]any{r.Changes, r.Snapshot}, args...)
+				}
+				if _, err := w.ExecContext(ctx, s.q(q), args...); err != nil {
+					return translate(err, "redact revision")
+				}
+			}
+			now := old
+			now.Changes, now.Snapshot = r.Changes, r.Snapshot
+			w.leaf(audit.Leaf{Kind: audit.LeafRedaction, Ref: old.Leaf().Ref, Digest: now.Leaf().Digest, Prior: old.Leaf().Digest})
+		}
+		return w.audit(ctx, audit.RevisionRedact, "revisions", fmt.Sprintf("revisions %d", len(rs)))
 	})
 }
