@@ -234,6 +234,7 @@ func FuzzParseCheckpoint(f *testing.F) {
 func FuzzParseLeaf(f *testing.F) {
 	f.Add(Row{ID: "a"}.Leaf().Text())
 	f.Add([]byte("audit\n\n\n"))
+	f.Add(Leaf{Kind: LeafRedaction, Ref: "activity/a/1", Digest: [32]byte{1}, Prior: [32]byte{2}}.Text())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := ParseLeaf(b)
 		if err != nil {

@@ -607,6 +607,21 @@ func TestVaultCommands(t *testing.T) {
 	if strings.Contains(string(b), "Hans") {
 		t.Error("the store holds the name in plaintext")
 	}
+	// The register's people, imported without the keys, move into the
+	// vault: the entries and their revisions then hold ids.
+	os.Chmod(filepath.Join(keys, "kek"), 0o600)
+	if r := gdpr(t, db, "--vault-keys", keys, "vault", "seal"); r.code != 0 || !strings.Contains(r.stdout, "im Tresor") {
+		t.Errorf("seal: %+v", r)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "vault", "seal"); !strings.Contains(r.stdout, "0 Einträge geschrieben") {
+		t.Errorf("seal again: %+v", r)
+	}
+	if r := gdpr(t, db, "activities", "show", "kundenverwaltung"); strings.Contains(r.stdout, "9336991") {
+		t.Errorf("without the keys the contact shows: %s", r.stdout)
+	}
+	if r := gdpr(t, db, "--vault-keys", keys, "activities", "show", "kundenverwaltung"); !strings.Contains(r.stdout, "9336991") {
+		t.Errorf("with the keys the contact is missing: %s", r.stdout)
+	}
 }
 
 // TestBackupCommands: create, list, verify and prune on an injected

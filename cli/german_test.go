@@ -23,6 +23,7 @@ func TestGermanCLI(t *testing.T) {
 		{"vault", "init", keys},
 		{"--vault-keys", keys, "import", s000, s002},
 		{"--vault-keys", keys, "audit", "verify"},
+		{"--vault-keys", keys, "vault", "seal"},
 		{"--vault-keys", keys, "audit", "prove", "taetigkeit/gibt-es-nicht/1"},
 		{"audit", "verify"},
 		{"audit", "check", filepath.Join(dir, "fehlt.json"), "--public-key", filepath.Join(keys, "log.pub")},

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"gdpr/app"
 	"gdpr/audit"
 	"gdpr/internal/textcheck"
 	"gdpr/register"
@@ -516,6 +517,29 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 		if len(es) == 0 || !strings.HasPrefix(es[0].Actor, "user:admin-user") {
 			t.Errorf("%s not audited: %+v", a, es)
 		}
+	}
+
+	// A contact person of the register, moved into the vault as gdpr
+	// serve does at start: found by e-mail, with the places that name them.
+	if _, err := srv.app.SealPeople(app.System(t.Context(), "vault")); err != nil {
+		t.Fatal(err)
+	}
+	var person string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/keys"),
+		chromedp.WaitVisible(`#s-value`),
+		chromedp.SetValue(`#s-kind`, "email", chromedp.ByQuery),
+		chromedp.SendKeys(`#s-value`, "Info@Allegro-IT.de"),
+		chromedp.Click(`#s-find`),
+		chromedp.WaitVisible(`#found`),
+		chromedp.Text(`#found`, &person, chromedp.ByQuery),
+		shot(t, "73-keys-person"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(person, "Thomas H. Grimm") || !strings.Contains(person, "Ansprechpartner von „Kundenverwaltung“") {
+		t.Errorf("the person found: %q", person)
 	}
 
 	// The log: checked now, it verifies; after someone rewrote a

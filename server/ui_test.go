@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"gdpr/audit"
 	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/auth"
 )
 

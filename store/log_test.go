@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	crand "crypto/rand"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"gdpr"
 	"gdpr/audit"
 	"gdpr/register"
 	"gdpr/store"
@@ -388,5 +391,68 @@ func TestLogTwoServers(t *testing.T) {
 		if r := check(t, s, k.Verifier); !r.OK() || r.Leaves < 8*15*3 {
 			t.Fatalf("server %d: %+v", i, r)
 		}
+	}
+}
+
+// TestRedaction: a revision the engine redacts still verifies (its
+// redaction is a leaf); the same change made by hand, with a permit of
+// one's own, is reported.
+func TestRedaction(t *testing.T) {
+	stores, v := logFixture(t)
+	for name, s := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := as("user:erika")
+			revs, _, err := s.FindRevisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "kundenverwaltung"})
+			if err != nil || len(revs) == 0 {
+				t.Fatal(err)
+			}
+			first := revs[len(revs)-1]
+			cj, _ := json.Marshal(first.Changes)
+			red := register.Redaction{Entity: "activity", EntityID: "kundenverwaltung", Version: first.Version, Changes: string(cj),
+				Snapshot: strings.Replace(string(first.Snapshot), `"name":"Thomas H. Grimm"`, `"subject":"s-test"`, 1)}
+			if red.Snapshot == string(first.Snapshot) {
+				t.Fatalf("nothing to redact in %s", first.Snapshot)
+			}
+			if err := s.RedactRevisions(ctx, []register.Redaction{red}); err != nil {
+				t.Fatal(err)
+			}
+			if r := check(t, s, v); !r.OK() {
+				t.Fatalf("after the redaction: %v", r.Problems)
+			}
+			// Twice: a chain of redactions still leads to the content.
+			red.Snapshot = strings.Replace(red.Snapshot, `s-test`, `s-test2`, 1)
+			if err := s.RedactRevisions(ctx, []register.Redaction{red}); err != nil {
+				t.Fatal(err)
+			}
+			if r := check(t, s, v); !r.OK() {
+				t.Fatalf("after the second redaction: %v", r.Problems)
+			}
+			if err := s.RedactRevisions(ctx, []register.Redaction{{Entity: "activity", EntityID: "gibt-es-nicht", Version: 1}}); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+				t.Fatalf("a revision that is not there: %v", err)
+			}
+			// By hand: the permit lets the row change, the log tells.
+			db := store.RawDB(s)
+			q := func(query string) string {
+				if s.Engine() == "postgres" {
+					n := 0
+					return regexp.MustCompile(`\?`).ReplaceAllStringFunc(query, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+				}
+				return query
+			}
+			for _, stmt := range []string{
+				`INSERT INTO revision_permits (entity, entity_id, version) VALUES ('activity', 'kundenverwaltung', ?)`,
+				`UPDATE revisions SET snapshot = '{}' WHERE entity = 'activity' AND entity_id = 'kundenverwaltung' AND version = ?`,
+			} {
+				if _, err := db.ExecContext(ctx, q(stmt), first.Version); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := check(t, s, v)
+			if r.OK() || !slices.ContainsFunc(r.Problems, func(p audit.Problem) bool {
+				return p.Kind == audit.ProblemChanged && p.Ref == "activity/kundenverwaltung/1"
+			}) {
+				t.Fatalf("a redaction by hand: %+v", r.Problems)
+			}
+		})
 	}
 }

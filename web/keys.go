@@ -47,7 +47,11 @@ type foundSubject struct {
 	ID       string
 	Shredded bool
 	Fields   []fieldValue
+	// Named are the places of the register that name the person.
+	Named []namedAt
 }
+
+type namedAt struct{ Label, Link string }
 
 type fieldValue struct{ Name, Value string }
 
@@ -129,6 +133,20 @@ func (h *Handler) searchSubject(w http.ResponseWriter, r *http.Request, id sessi
 			f.Fields = append(f.Fields, fieldValue{fieldLabel(l, k), s.Record[k]})
 		}
 		d.Found = append(d.Found, f)
+	}
+	refs, err := h.App.PeopleRefs(r.Context(), ids)
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	for i, f := range d.Found {
+		for _, ref := range refs[f.ID] {
+			n := namedAt{Label: locale.T(l, "ui.keys.named."+ref.Role, ref.Name), Link: "/controller?lang=" + string(l)}
+			if ref.Entity == "activity" {
+				n.Link = "/activities/" + ref.ID + "?lang=" + string(l)
+			}
+			d.Found[i].Named = append(d.Found[i].Named, n)
+		}
 	}
 	h.renderKeys(w, r, id, http.StatusOK, d)
 }
