@@ -160,6 +160,16 @@ func (a *App) sealWith(ctx context.Context, slots, cur []person, dry bool, cache
 			}
 			continue
 		}
+		// An erased person read and sent back (a form, the API) stays the
+		// erased subject; the marker never becomes a person of its own.
+		if *s.name == register.Erased && (s.phone == nil || *s.phone == "") && (s.email == nil || *s.email == "") {
+			s.clear()
+			*s.subject = ""
+			if i < len(cur) && !cur[i].plain() {
+				*s.subject = *cur[i].subject
+			}
+			continue
+		}
 		rec := s.record()
 		if i < len(cur) && *cur[i].subject != "" && !cur[i].plain() {
 			if sub, err := a.openSubject(ctx, *cur[i].subject); err == nil && !sub.Shredded && sameRecord(sub.Record, rec) {

@@ -86,6 +86,12 @@ func TestPeopleThroughVault(t *testing.T) {
 	if act.Contact.Name != register.Erased || act.Contact.Phone != "" || act.Contact.Email != "" {
 		t.Errorf("after the erasure: %+v", act.Contact)
 	}
+	// Sent back as read, the erased person stays the erased subject.
+	erased := act.Contact.Subject
+	act.Description = "nach der Löschung"
+	if act, err = f.app.UpdateActivity(ctx, act, act.Version); err != nil || act.Contact.Subject != erased || act.Contact.Name != register.Erased {
+		t.Fatalf("the erased person sent back: %+v %v", act.Contact, err)
+	}
 	revs, _, _ = f.app.Revisions(ctx, register.RevisionFilter{Entity: "activity", EntityID: "bewerbungen"})
 	for _, rv := range revs {
 		if strings.Contains(string(rv.Snapshot), "Gerda") || !strings.Contains(string(rv.Snapshot), register.Erased) {

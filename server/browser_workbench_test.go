@@ -534,7 +534,39 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 		chromedp.WaitVisible(`#found`),
 		chromedp.Text(`#found`, &person, chromedp.ByQuery),
 		shot(t, "73-keys-person"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &width),
+		shot(t, "73-keys-person-phone"),
+		chromedp.EmulateViewport(1400, 900),
 	)
+	if width != "390" {
+		t.Errorf("the person found is %s px wide on a phone", width)
+	}
+	// Erased there, the person is "[gelöscht]" in the activity and its
+	// history.
+	var detail, history string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`#found a.button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#confirm`),
+		chromedp.Click(`#confirm`),
+		chromedp.WaitVisible(`.flash`),
+		chromedp.Navigate(srv.URL+"/activities/kundenverwaltung"),
+		chromedp.WaitVisible(`main`),
+		chromedp.Text(`main`, &detail, chromedp.ByQuery),
+		shot(t, "74-activity-erased-contact"),
+		chromedp.Navigate(srv.URL+"/history?kind=activity&id=kundenverwaltung"),
+		chromedp.WaitVisible(`main`),
+		chromedp.Text(`main`, &history, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(detail, "[gelöscht]") || strings.Contains(detail, "Thomas H. Grimm 02951") || strings.Contains(detail, "9336991") {
+		t.Errorf("the activity after the erasure: %q", detail)
+	}
+	if strings.Contains(history, "9336991") {
+		t.Errorf("the history after the erasure: %q", history)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
