@@ -100,6 +100,11 @@ func (a *App) Export(ctx context.Context, w io.Writer, f export.Format, lang loc
 	if err != nil {
 		return err
 	}
+	// A document for the authority without its contact persons would
+	// be wrong without saying so: without the keys it is not made.
+	if a.lockedPeople(registerSlots(reg)) {
+		return a.record(ctx, audit.RegisterExport, string(f), gdpr.Keyed(gdpr.EINVALID, "vault-keys", "people.nokeys.export"))
+	}
 	if err := a.openRegister(ctx, reg); err != nil {
 		return err
 	}

@@ -273,6 +273,10 @@ func (a *App) openActivities(ctx context.Context, acts ...*register.Activity) er
 
 // openRegister opens the people of a whole register.
 func (a *App) openRegister(ctx context.Context, r *register.Register) error {
+	return a.openPeople(ctx, registerSlots(r))
+}
+
+func registerSlots(r *register.Register) []person {
 	if r == nil {
 		return nil
 	}
@@ -280,7 +284,13 @@ func (a *App) openRegister(ctx context.Context, r *register.Register) error {
 	for _, act := range r.Activities {
 		slots = append(slots, activitySlots(act)...)
 	}
-	return a.openPeople(ctx, slots)
+	return slots
+}
+
+// lockedPeople reports whether slots hold people of the vault that this
+// engine cannot open (it has no keys).
+func (a *App) lockedPeople(slots []person) bool {
+	return !a.peopleReady() && slices.ContainsFunc(slots, func(p person) bool { return *p.subject != "" && !p.plain() })
 }
 
 // openRevisions opens the people in revisions: their snapshots and the

@@ -212,6 +212,10 @@ func TestPeopleMigrate(t *testing.T) {
 	if act, err = nokeys.app.UpdateActivity(editor(), act, act.Version); err != nil {
 		t.Fatalf("the id handed back: %v", err)
 	}
+	var out bytes.Buffer
+	if err := nokeys.app.Export(editor(), &out, export.Markdown, locale.DE); gdpr.ErrorCode(err) != gdpr.EINVALID || out.Len() != 0 {
+		t.Errorf("an export without the keys: %v (%d bytes)", err, out.Len())
+	}
 	for _, c := range []*register.Contact{nil, {Name: "Jemand"}} {
 		act.Contact = c
 		if _, err := nokeys.app.UpdateActivity(editor(), act, act.Version); gdpr.ErrorCode(err) != gdpr.EINVALID || !strings.Contains(gdpr.Localized(err, locale.DE), "Tresor") {
