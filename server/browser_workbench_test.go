@@ -539,8 +539,14 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 		shot(t, "73-keys-person-phone"),
 		chromedp.EmulateViewport(1400, 900),
 	)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if width != "390" {
 		t.Errorf("the person found is %s px wide on a phone", width)
+	}
+	if !strings.Contains(person, "Thomas H. Grimm") || !strings.Contains(person, "Ansprechpartner von „Kundenverwaltung“") {
+		t.Errorf("the person found: %q", person)
 	}
 	// Erased there, the person is "[gelöscht]" in the activity and its
 	// history.
@@ -566,12 +572,6 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 	}
 	if strings.Contains(history, "9336991") {
 		t.Errorf("the history after the erasure: %q", history)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(person, "Thomas H. Grimm") || !strings.Contains(person, "Ansprechpartner von „Kundenverwaltung“") {
-		t.Errorf("the person found: %q", person)
 	}
 
 	// The log: checked now, it verifies; after someone rewrote a
