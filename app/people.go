@@ -397,34 +397,35 @@ type PersonRef struct {
 // SealPeople moves the people of the entries stored before the vault
 // (or while the engine ran without its keys) into the vault: each entry
 // with a person in the clear is written again with the person's subject,
-// as a revision of the system. Revisions written before keep what they
-// held. Returns how many entries were written.
-func (a *App) SealPeople(ctx context.Context) (int, error) {
+// as a revision, and every revision that held them is redacted (see
+// sealHistory). Returns how many entries were written and how many
+// revisions redacted.
+func (a *App) SealPeople(ctx context.Context) (entries, revisions int, err error) {
 	if _, err := auth.Require(ctx, auth.Manage); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !a.peopleReady() {
-		return 0, gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
+		return 0, 0, gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
 	}
 	n := 0
 	cache := map[string]string{}
 	h, err := a.store.Header(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if slices.ContainsFunc(headerSlots(&h), person.plain) {
 		if made, err := a.sealWith(ctx, headerSlots(&h), nil, false, cache); err != nil {
 			a.unseal(ctx, made)
-			return n, err
+			return n, 0, err
 		}
 		if _, err := a.store.UpdateHeader(ctx, h, h.Version); err != nil {
-			return n, err
+			return n, 0, err
 		}
 		n++
 	}
 	r, err := a.store.Register(ctx, true)
 	if err != nil {
-		return n, err
+		return n, 0, err
 	}
 	for _, act := range r.Activities {
 		if !slices.ContainsFunc(activitySlots(act), person.plain) {
@@ -436,12 +437,12 @@ func (a *App) SealPeople(ctx context.Context) (int, error) {
 		}
 		if err != nil {
 			a.unseal(ctx, made)
-			return n, err
+			return n, 0, err
 		}
 		n++
 	}
 	m, err := a.sealHistory(ctx, cache)
-	return n + m, err
+	return n, m, err
 }
 
 // Redactor is a store that can replace the people in revisions.

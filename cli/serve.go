@@ -125,12 +125,12 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			// (an older store, a demo, an import without keys) go to the
 			// vault before the first request.
 			if keys.KEK != nil {
-				n, err := handler.App.SealPeople(app.System(ctx, "vault"))
+				n, m, err := handler.App.SealPeople(app.System(ctx, "vault"))
 				if err != nil {
 					return err
 				}
-				if n > 0 {
-					fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n)))
+				if n+m > 0 {
+					fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n), locale.N(e.lang, "count.revision", m)))
 				}
 			}
 			srv := &http.Server{

@@ -263,11 +263,11 @@ with the person in the vault, as a revision. gdpr serve does it at start.`,
 				return gdpr.Keyed(gdpr.EINVALID, "vault-keys", "vault.nokeys")
 			}
 			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
-				n, err := a.SealPeople(ctx)
+				n, m, err := a.SealPeople(ctx)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n)))
+				fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n), locale.N(e.lang, "count.revision", m)))
 				return nil
 			})
 		},

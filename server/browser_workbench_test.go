@@ -521,7 +521,7 @@ func TestBrowserKeysAndErasure(t *testing.T) {
 
 	// A contact person of the register, moved into the vault as gdpr
 	// serve does at start: found by e-mail, with the places that name them.
-	if _, err := srv.app.SealPeople(app.System(t.Context(), "vault")); err != nil {
+	if _, _, err := srv.app.SealPeople(app.System(t.Context(), "vault")); err != nil {
 		t.Fatal(err)
 	}
 	var person string
