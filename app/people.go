@@ -409,19 +409,38 @@ func (a *App) SealPeople(ctx context.Context) (entries, revisions int, err error
 	}
 	n := 0
 	cache := map[string]string{}
+	// write stores an entry with its people sealed. A conflict means
+	// another writer (a second gdpr serve starting on the same database)
+	// changed the entry meanwhile: its subjects go again, and the next
+	// run sees the entry as it is now.
+	write := func(slots []person, store func() error) error {
+		made, err := a.sealWith(ctx, slots, nil, false, cache)
+		if err == nil {
+			err = store()
+		}
+		if err == nil {
+			n++
+			return nil
+		}
+		a.unseal(ctx, made)
+		for k, id := range cache {
+			if slices.Contains(made, id) {
+				delete(cache, k)
+			}
+		}
+		if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
+			return nil
+		}
+		return err
+	}
 	h, err := a.store.Header(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	if slices.ContainsFunc(headerSlots(&h), person.plain) {
-		if made, err := a.sealWith(ctx, headerSlots(&h), nil, false, cache); err != nil {
-			a.unseal(ctx, made)
+		if err := write(headerSlots(&h), func() error { _, err := a.store.UpdateHeader(ctx, h, h.Version); return err }); err != nil {
 			return n, 0, err
 		}
-		if _, err := a.store.UpdateHeader(ctx, h, h.Version); err != nil {
-			return n, 0, err
-		}
-		n++
 	}
 	r, err := a.store.Register(ctx, true)
 	if err != nil {
@@ -431,15 +450,9 @@ func (a *App) SealPeople(ctx context.Context) (entries, revisions int, err error
 		if !slices.ContainsFunc(activitySlots(act), person.plain) {
 			continue
 		}
-		made, err := a.sealWith(ctx, activitySlots(act), nil, false, cache)
-		if err == nil {
-			_, err = a.store.UpdateActivity(ctx, act, act.Version)
-		}
-		if err != nil {
-			a.unseal(ctx, made)
+		if err := write(activitySlots(act), func() error { _, err := a.store.UpdateActivity(ctx, act, act.Version); return err }); err != nil {
 			return n, 0, err
 		}
-		n++
 	}
 	m, err := a.sealHistory(ctx, cache)
 	return n, m, err

@@ -223,3 +223,42 @@ func TestPeopleMigrate(t *testing.T) {
 		}
 	}
 }
+
+// TestSealPeopleTwice: two engines start on one database at once and
+// both move the people into the vault: neither fails, nothing stays in
+// the clear, and the log verifies.
+func TestSealPeopleTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gdpr.db")
+	plain := newAppAt(t, path, app.Config{})
+	seed, err := os.ReadFile(filepath.Join("..", "demo", "seed000-allegro.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := plain.app.Import(editor(), []app.File{{Name: "seed000-allegro.txt", Data: seed}}, app.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	plain.store.Close()
+	keys := vaultKeys(t)
+	engines := []*fixture{newAppAt(t, path, app.Config{Vault: keys}), newAppAt(t, path, app.Config{Vault: keys})}
+	errs := make(chan error, 2)
+	for _, f := range engines {
+		go func() {
+			_, _, err := f.app.SealPeople(admin())
+			errs <- err
+		}()
+	}
+	for range engines {
+		if err := <-errs; err != nil {
+			t.Fatalf("a start: %v", err)
+		}
+	}
+	r, _ := engines[0].store.Register(editor(), true)
+	for _, act := range r.Activities {
+		if act.Contact != nil && act.Contact.Name != "" {
+			t.Errorf("%s keeps its person in the clear", act.ID)
+		}
+	}
+	if res, err := engines[1].app.VerifyLog(admin(), nil); err != nil || !res.OK() {
+		t.Fatalf("the log: %+v %v", res.Problems, err)
+	}
+}
