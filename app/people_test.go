@@ -116,11 +116,10 @@ func TestPeopleThroughVault(t *testing.T) {
 	}
 }
 
-// TestPeopleMigrate: entries written without the vault (before it, or
-// without keys) move their people into it; a re-import of the same
-// document then changes nothing; without the keys such an entry is not
-// changed at all.
-func TestPeopleMigrate(t *testing.T) {
+// plainSeed is a store with the seed register imported without the
+// vault's keys (its people in the clear), the document, and the engine.
+func plainSeed(t *testing.T) (string, []app.File, *fixture) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "gdpr.db")
 	plain := newAppAt(t, path, app.Config{})
 	seed, err := os.ReadFile(filepath.Join("..", "demo", "seed000-allegro.txt"))
@@ -131,6 +130,15 @@ func TestPeopleMigrate(t *testing.T) {
 	if _, _, err := plain.app.Import(editor(), doc, app.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return path, doc, plain
+}
+
+// TestPeopleMigrate: entries written without the vault (before it, or
+// without keys) move their people into it; a re-import of the same
+// document then changes nothing; without the keys such an entry is not
+// changed at all.
+func TestPeopleMigrate(t *testing.T) {
+	path, doc, plain := plainSeed(t)
 	raw, _ := plain.store.FindActivityByID(editor(), "kundenverwaltung")
 	if raw.Contact == nil || raw.Contact.Name != "Thomas H. Grimm" {
 		t.Fatalf("without keys the person stays: %+v", raw.Contact)
@@ -228,15 +236,7 @@ func TestPeopleMigrate(t *testing.T) {
 // both move the people into the vault: neither fails, nothing stays in
 // the clear, and the log verifies.
 func TestSealPeopleTwice(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "gdpr.db")
-	plain := newAppAt(t, path, app.Config{})
-	seed, err := os.ReadFile(filepath.Join("..", "demo", "seed000-allegro.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := plain.app.Import(editor(), []app.File{{Name: "seed000-allegro.txt", Data: seed}}, app.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	path, _, plain := plainSeed(t)
 	plain.store.Close()
 	keys := vaultKeys(t)
 	engines := []*fixture{newAppAt(t, path, app.Config{Vault: keys}), newAppAt(t, path, app.Config{Vault: keys})}
