@@ -469,7 +469,7 @@ var messages = map[string]text{
 	"cli.vault.initlog":        {"Protokollschlüssel angelegt; den öffentlichen Teil (%s) dürfen Prüfer erhalten.", "log key made; its public part (%s) may be given to auditors"},
 	"cli.audit.toolarge":       {"%s: größer als %d Bytes, kein Prüfpunkt und kein Nachweis.", "%s: larger than %d bytes, not a checkpoint or proof"},
 	"cli.audit.more":           {"… und %d weitere Abweichungen.", "… and %d more findings."},
-	"cli.audit.schemanote":     {"Hinweis: am %s hat die Engine eine Änderung der Trigger festgestellt und protokolliert (%s).", "note: on %s the engine saw the triggers change and logged it (%s)"},
+	"cli.audit.schemanote":     {"Hinweis: am %s hat gdpr eine Änderung der Trigger festgestellt und protokolliert (%s).", "note: on %s the engine saw the triggers change and logged it (%s)"},
 	"cli.audit.ok":             {"Protokoll geprüft: %d Einträge, %d Zeilen, %d Prüfpunkte – keine Abweichung.", "log verified: %d entries, %d rows, %d checkpoints, nothing differs"},
 	"cli.audit.problems":       {"%s im Protokoll mit %d Einträgen.", "%s in the log of %d entries"},
 	"count.logproblem.one":     {"%d Abweichung", "%d finding"},

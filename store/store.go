@@ -173,7 +173,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	}
 	// A migration may change the triggers the log's fingerprint covers:
-	// its entry says that this engine did it.
+	// its entry says that this engine did it, with the fingerprint taken
+	// afresh.
+	s.schemaFP.Store(nil)
 	var vs []string
 	for _, r := range res {
 		vs = append(vs, fmt.Sprint(r.Source.Version))
