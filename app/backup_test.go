@@ -41,7 +41,8 @@ func TestShreddedGoneFromBackups(t *testing.T) {
 	}
 	// The backup before the erasure holds the person, as it must: a
 	// backup restores what was.
-	if v := subjectIn(t, f.clock, filepath.Join(backups, first), gone); v.WrappedKey == nil {
+	goneKey := subjectIn(t, f.clock, filepath.Join(backups, first), gone).WrappedKey
+	if goneKey == nil {
 		t.Fatal("the first backup lacks the person")
 	}
 	f.now.Add(3600)
@@ -77,6 +78,11 @@ func TestShreddedGoneFromBackups(t *testing.T) {
 			if bytes.Contains(b, []byte(v)) {
 				t.Errorf("%s holds %q in plaintext", filepath.Base(p), v)
 			}
+		}
+		// The wrapped data key, which the retained KEK opens: not in a
+		// free page, an old WAL frame or a backup.
+		if bytes.Contains(b, goneKey) {
+			t.Errorf("%s holds the erased person's wrapped data key", filepath.Base(p))
 		}
 	}
 	v := subjectIn(t, f.clock, filepath.Join(backups, last), gone)

@@ -58,6 +58,7 @@ type Store struct {
 	// counter.
 	schemaFP atomic.Pointer[schemaFP]
 	optErr   error // an option that could not be applied
+	ckpt     *checkpointer
 }
 
 var _ register.Service = (*Store)(nil)
@@ -135,7 +136,15 @@ func (s *Store) openSQLite(path string) error {
 	q.Set("_txlock", "immediate")
 	base := "file:" + path + "?" + q.Encode()
 	var err error
-	if s.w, err = sql.Open("sqlite", base); err != nil {
+	if s.ckpt, err = newCheckpointer(base); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	wq.Add("_pragma", "wal_autocheckpoint(0)")
+	if s.w, err = sql.Open("sqlite", "file:"+path+"?"+wq.Encode()); err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -188,6 +197,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close releases the database handles.
 func (s *Store) Close() error {
+	s.ckpt.close()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	var err error
 	if s.r != nil && s.r != s.w {
@@ -261,6 +271,7 @@ func (s *Store) tx(ctx context.Context, fn func(t *txn) error) error {
 		return err
 	}
 	err = translate(tx.Commit(), "commit")
+	s.ckpt.committed()
 	if len(t.missed) > 0 {
 		s.prepareMissed(context.WithoutCancel(ctx), t.missed)
 	}

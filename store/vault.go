@@ -225,7 +225,7 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, version int, value
 // shredded, so that references to it say "[gelöscht]". Returns ENOTFOUND.
 // Shredding twice is no error (the second changes nothing).
 func (s *Store) ShredSubject(ctx context.Context, id string) error {
-	return s.write(ctx, func(w *wtx) error {
+	err := s.write(ctx, func(w *wtx) error {
 		res, err := w.ExecContext(ctx, s.q(`UPDATE vault_subjects SET wrapped_key = NULL, shredded_at = COALESCE(shredded_at, ?), changed_at = ?, version = version + 1 WHERE id = ?`),
 			w.now, w.now, id)
 		if err != nil {
@@ -241,6 +241,11 @@ func (s *Store) ShredSubject(ctx context.Context, id string) error {
 		}
 		return w.audit(ctx, audit.SubjectShred, id, "")
 	})
+	if err == nil {
+		// The WAL's older frames hold the wrapped key (see checkpointer).
+		s.ckpt.truncate(context.WithoutCancel(ctx))
+	}
+	return err
 }
 
 // LookupSubjects returns the ids of the subjects whose field of a kind
