@@ -76,6 +76,7 @@ func (s *Server) Table() []Route {
 	entityRoutes(add, s.activities())
 	entityRoutes(add, s.measures())
 	entityRoutes(add, s.documents())
+	entityRoutes(add, s.systems())
 	add(Route{Method: "POST", Path: "/api/v1/retention/parse", Perm: Read, Summary: "Parse a retention statement into rules", Request: RetentionRequest{}, Response: export.RetentionView{}}, s.retentionParse)
 	add(Route{Method: "POST", Path: "/api/v1/retention/due", Perm: Read, Summary: "End of retention for given event dates", Request: RetentionRequest{}, Response: DueResponse{}}, s.retentionDue)
 	add(Route{Method: "GET", Path: "/api/v1/retention/classes", Perm: Read, Summary: "Deletion-class matrix of the register", Response: export.ClassesView{}}, s.retentionClasses)

@@ -237,3 +237,14 @@ func (s *Server) documents() entity[*register.Document] {
 		version: func(d *register.Document) *int { return &d.Version },
 	}
 }
+
+func (s *Server) systems() entity[*register.System] {
+	return entity[*register.System]{
+		noun: "system", path: "/api/v1/systems",
+		actions: [3]string{audit.SystemCreate, audit.SystemUpdate, audit.SystemArchive},
+		find:    s.App.Systems, get: s.App.System, create: s.App.CreateSystem,
+		update: s.App.UpdateSystem, archive: s.App.ArchiveSystem,
+		id:      func(x *register.System) *string { return &x.ID },
+		version: func(x *register.System) *int { return &x.Version },
+	}
+}

@@ -59,6 +59,10 @@ type lintCache struct {
 	ids      map[string]bool
 	titles   map[string]string
 	idsState int64
+	// The systems' findings: systems are few and their lint depends on
+	// the activities, so every change of either lints them all again.
+	sysFindings []register.Finding
+	sysLoaded   bool
 }
 
 // Lint returns the register-wide lint, from the cache when the register
@@ -88,6 +92,18 @@ func (a *App) Lint(ctx context.Context) (*Lint, error) {
 		return nil, err
 	}
 	c.apply(d, day)
+	if !c.sysLoaded || d.Systems || len(d.Activities) > 0 {
+		// Archived systems are left out by the filter.
+		sys, _, err := a.store.FindSystems(ctx, register.Filter{})
+		if err != nil {
+			return nil, err
+		}
+		c.sysFindings = c.sysFindings[:0]
+		for _, x := range sys {
+			c.sysFindings = append(c.sysFindings, register.CheckSystem(x, c.acts)...)
+		}
+		c.sysLoaded = true
+	}
 	l := c.assemble(day)
 	c.last = l
 	return l, nil
@@ -181,6 +197,7 @@ func (c *lintCache) assemble(day register.Date) *Lint {
 	for _, id := range ms {
 		fs = append(fs, c.mFindings[id]...)
 	}
+	fs = append(fs, c.sysFindings...)
 	register.SortFindings(fs)
 	l.Findings = fs
 	l.Counts = register.CountBySeverity(fs)

@@ -66,6 +66,11 @@ func only(r *register.Register, take map[string]bool) *register.Register {
 			out.Documents = append(out.Documents, d)
 		}
 	}
+	for _, x := range r.Systems {
+		if take[EntryKey("system", x.ID)] {
+			out.Systems = append(out.Systems, x)
+		}
+	}
 	return out
 }
 

@@ -130,9 +130,9 @@ func create[T any](ctx context.Context, a *App, action, entity string, v T, id *
 	}
 	derive := *id == ""
 	if derive && strings.TrimSpace(name) == "" {
-		field := "name"
-		if entity != "activity" {
-			field = "title"
+		field := "title"
+		if entity == "activity" || entity == "system" {
+			field = "name"
 		}
 		return zero, a.record(ctx, action, "", gdpr.Keyed(gdpr.EINVALID, field, "invalid.noname."+entity))
 	}
@@ -232,6 +232,12 @@ func (a *App) checkVersion(ctx context.Context, entity, id string, version int) 
 		cur = v.Version
 	case "document":
 		v, err := a.store.FindDocumentByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur = v.Version
+	case "system":
+		v, err := a.store.FindSystemByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -364,6 +370,54 @@ func (a *App) Restore(ctx context.Context, entity, id string, version int) (*reg
 		return nil, err
 	}
 	return items[0], a.openRevisions(ctx, items[:1])
+}
+
+// Systems lists systems by the filter, a page at a time.
+func (a *App) Systems(ctx context.Context, f register.Filter) ([]*register.System, int, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, 0, err
+	}
+	if err := validFilter(f); err != nil {
+		return nil, 0, err
+	}
+	return a.store.FindSystems(ctx, f)
+}
+
+// System returns one system. Returns ENOTFOUND.
+func (a *App) System(ctx context.Context, id string) (*register.System, error) {
+	if _, err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	return a.store.FindSystemByID(ctx, id)
+}
+
+// CreateSystem stores a new system, with an id derived from its name when
+// it has none.
+func (a *App) CreateSystem(ctx context.Context, x *register.System) (*register.System, error) {
+	c := *x
+	return create(ctx, a, audit.SystemCreate, "system", &c, &c.ID, c.Name, a.store.CreateSystem)
+}
+
+// UpdateSystem replaces a system, if version is the stored one.
+func (a *App) UpdateSystem(ctx context.Context, x *register.System, version int) (*register.System, error) {
+	if _, err := a.require(ctx, auth.Write, audit.SystemUpdate, x.ID); err != nil {
+		return nil, err
+	}
+	out, err := a.store.UpdateSystem(ctx, x, version)
+	return out, a.record(ctx, audit.SystemUpdate, x.ID, err)
+}
+
+// ArchiveSystem archives a system. With version > 0 the stored version
+// must be it.
+func (a *App) ArchiveSystem(ctx context.Context, id string, version int) (*register.System, error) {
+	if _, err := a.require(ctx, auth.Write, audit.SystemArchive, id); err != nil {
+		return nil, err
+	}
+	if err := a.checkVersion(ctx, "system", id, version); err != nil {
+		return nil, a.record(ctx, audit.SystemArchive, id, err)
+	}
+	out, err := a.store.ArchiveSystem(ctx, id)
+	return out, a.record(ctx, audit.SystemArchive, id, err)
 }
 
 // DocumentsBy lists documents by the filter, a page at a time.

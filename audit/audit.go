@@ -62,6 +62,9 @@ const (
 	DocumentCreate   = "document.create"
 	DocumentUpdate   = "document.update"
 	DocumentArchive  = "document.archive"
+	SystemCreate     = "system.create"
+	SystemUpdate     = "system.update"
+	SystemArchive    = "system.archive"
 	SubjectCreate    = "subject.create"
 	SubjectRead      = "subject.read"
 	SubjectUpdate    = "subject.update"
@@ -88,7 +91,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, RevisionRedact, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

@@ -1,5 +1,6 @@
 // Package demo embeds the register of the seed company allegro:it (its
-// Verzeichnis, seed 000, and a TOM document, seed 002) so that a newcomer
+// Verzeichnis, seed 000, a TOM document, seed 002, and the map of its shop
+// database, systems.yaml) so that a newcomer
 // sees a real register at once: `gdpr serve --demo`.
 package demo
 
@@ -11,11 +12,11 @@ import (
 	"gdpr/register"
 )
 
-//go:embed seed000-allegro.txt seed002-toms.txt
+//go:embed seed000-allegro.txt seed002-toms.txt systems.yaml
 var files embed.FS
 
 // Files are the demo documents in import order.
-var Files = []string{"seed000-allegro.txt", "seed002-toms.txt"}
+var Files = []string{"seed000-allegro.txt", "seed002-toms.txt", "systems.yaml"}
 
 // Register parses the demo documents into one register.
 func Register() (*register.Register, error) {

@@ -50,6 +50,18 @@ func Native(r *register.Register) *register.Register {
 		x.Created, x.Changed = nil, nil
 		c.TOMs[i] = &x
 	}
+	c.Documents = make([]*register.Document, len(r.Documents))
+	for i, d := range r.Documents {
+		x := *d
+		x.Created, x.Changed = nil, nil
+		c.Documents[i] = &x
+	}
+	c.Systems = make([]*register.System, len(r.Systems))
+	for i, y := range r.Systems {
+		x := *y
+		x.Created, x.Changed = nil, nil
+		c.Systems[i] = &x
+	}
 	return &c
 }
 
@@ -112,6 +124,7 @@ func writeYAML(w io.Writer, n *register.Register) error {
 		{"activities", len(n.Activities), func(i int) any { return []*register.Activity{n.Activities[i]} }},
 		{"toms", len(n.TOMs), func(i int) any { return []*register.Measure{n.TOMs[i]} }},
 		{"documents", len(n.Documents), func(i int) any { return []*register.Document{n.Documents[i]} }},
+		{"systems", len(n.Systems), func(i int) any { return []*register.System{n.Systems[i]} }},
 	}
 	for _, l := range lists {
 		if l.count == 0 {
@@ -124,7 +137,7 @@ func writeYAML(w io.Writer, n *register.Register) error {
 			}
 		}
 	}
-	if head.Title == "" && head.Controller == nil && len(n.Activities)+len(n.TOMs)+len(n.Documents) == 0 {
+	if head.Title == "" && head.Controller == nil && len(n.Activities)+len(n.TOMs)+len(n.Documents)+len(n.Systems) == 0 {
 		bw.WriteString("{}\n")
 	}
 	return bw.Flush()

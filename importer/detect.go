@@ -48,7 +48,7 @@ func Detect(data []byte) (Format, error) {
 	return "", gdpr.Keyed(gdpr.EINVALID, "", "import.unknown")
 }
 
-var nativeKeys = map[string]bool{"title": true, "controller": true, "activities": true, "toms": true, "documents": true}
+var nativeKeys = map[string]bool{"title": true, "controller": true, "activities": true, "toms": true, "documents": true, "systems": true}
 
 // looksNativeYAML is true when a top-level key of the document (a line
 // starting "key:") is a key of the native format. Unknown keys beside it are

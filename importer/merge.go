@@ -68,6 +68,13 @@ func Merge(results []*Result) (*register.Register, error) {
 				out.Documents = append(out.Documents, d)
 			}
 		}
+		for _, x := range r.Systems {
+			if ok, err := claim("system", x.ID, res.File, x); err != nil {
+				return nil, err
+			} else if ok {
+				out.Systems = append(out.Systems, x)
+			}
+		}
 	}
 	if err := out.Validate(); err != nil {
 		return nil, fmt.Errorf("merged register: %w", err)

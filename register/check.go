@@ -1,6 +1,7 @@
 package register
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,10 +66,24 @@ const (
 	CodeMeasureCategoryMissing = "tom-category-missing"
 	CodeMeasureNeverReviewed   = "tom-never-reviewed"
 	CodeMeasureReviewOverdue   = "tom-review-overdue"
+	CodeSystemNoTables         = "system-no-tables"
+	CodeSystemNoBackups        = "system-backups-missing"
+	CodeTableNoActivity        = "system-table-no-activity"
+	CodeTableActivityUnknown   = "system-table-activity-unknown"
+	CodeTableNoSubjectKey      = "system-table-no-subject-key"
+	CodeTableNoRule            = "system-table-no-rule"
+	CodeTableEventUnmapped     = "system-table-event-unmapped"
 )
 
 // Rules lists every lint rule with its severity and legal reference.
 var Rules = []Rule{
+	{CodeSystemNoTables, SevWarning, "Art. 5(2), Art. 30(1)(c) GDPR"},
+	{CodeSystemNoBackups, SevInfo, "Art. 17, Art. 32(1)(c) GDPR"},
+	{CodeTableNoActivity, SevWarning, "Art. 5(1)(e), Art. 30(1)(f) GDPR"},
+	{CodeTableActivityUnknown, SevError, "Art. 30(1)(f) GDPR"},
+	{CodeTableNoSubjectKey, SevWarning, "Art. 15, Art. 17 GDPR"},
+	{CodeTableNoRule, SevWarning, "Art. 5(1)(e), Art. 30(1)(f) GDPR"},
+	{CodeTableEventUnmapped, SevWarning, "Art. 5(1)(e) GDPR"},
 	{CodeControllerMissing, SevError, "Art. 30(1)(a) GDPR"},
 	{CodeControllerContact, SevError, "Art. 30(1)(a) GDPR"},
 	{CodeControllerDPO, SevInfo, "Art. 30(1)(a), Art. 37 GDPR, § 38 BDSG"},
@@ -150,8 +165,65 @@ func Check(r *Register, today Date) []Finding {
 			checkMeasure(l, m, today)
 		}
 	}
+	acts := map[string]*Activity{}
+	for _, a := range r.Activities {
+		if a.Status != StatusArchived {
+			acts[a.ID] = a
+		}
+	}
+	for _, x := range r.Systems {
+		if x.Status != StatusArchived {
+			checkSystem(l, x, acts)
+		}
+	}
 	sortFindings(l.out)
 	return l.out
+}
+
+// CheckSystem lints one system against the activities in force (by id).
+func CheckSystem(x *System, acts map[string]*Activity) []Finding {
+	l := &linter{}
+	checkSystem(l, x, acts)
+	sortFindings(l.out)
+	return l.out
+}
+
+// checkSystem: what keeps the register's deletion periods from running
+// against the system's rows. A draft (a scan's proposal) is linted too:
+// the findings say what is left to map.
+func checkSystem(l *linter, x *System, acts map[string]*Activity) {
+	add := func(code, field string, args ...string) { l.add(code, "system", x.ID, field, args...) }
+	if len(x.Tables) == 0 {
+		add(CodeSystemNoTables, "tables")
+	}
+	if len(x.Backups) == 0 {
+		add(CodeSystemNoBackups, "backups")
+	}
+	for i, t := range x.Tables {
+		field := fmt.Sprintf("tables[%d]", i)
+		if len(t.SubjectKey) == 0 {
+			add(CodeTableNoSubjectKey, field+".subject_key", t.Name)
+		}
+		if t.Activity == "" {
+			add(CodeTableNoActivity, field+".activity", t.Name)
+			continue
+		}
+		a, ok := acts[t.Activity]
+		if !ok {
+			add(CodeTableActivityUnknown, field+".activity", t.Name, t.Activity)
+			continue
+		}
+		rule, key, _ := t.TableRule(a)
+		if key != "" {
+			add(CodeTableNoRule, field+".retention", t.Name, t.Activity)
+			continue
+		}
+		for _, e := range RuleEvents(rule) {
+			if t.Events[e] == "" {
+				add(CodeTableEventUnmapped, field+".events", t.Name, string(e))
+			}
+		}
+	}
 }
 
 // CheckActivity lints one activity; toms holds the ids of the measures in

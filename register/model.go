@@ -23,6 +23,7 @@ type Register struct {
 	Activities []*Activity `json:"activities,omitempty" yaml:"activities,omitempty" doc:"Processing activities."`
 	TOMs       []*Measure  `json:"toms,omitempty" yaml:"toms,omitempty" doc:"Technical and organisational measures (Art. 32)."`
 	Documents  []*Document `json:"documents,omitempty" yaml:"documents,omitempty" doc:"Internal written instructions and documentation the TOMs rely on."`
+	Systems    []*System   `json:"systems,omitempty" yaml:"systems,omitempty" doc:"Databases that hold personal data, mapped to activities and retention events."`
 }
 
 // Contact is a person or office with the means to reach them.

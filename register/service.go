@@ -123,6 +123,7 @@ type Delta struct {
 	// entries in Activities and Measures, by id.
 	ActivityPos, MeasurePos map[string]int
 	Documents               bool // documents changed
+	Systems                 bool // systems changed
 }
 
 // Facets are the values the activity list can be filtered by: those in
@@ -196,6 +197,13 @@ type Service interface {
 	CreateDocument(ctx context.Context, d *Document) (*Document, error)
 	UpdateDocument(ctx context.Context, d *Document, version int) (*Document, error)
 	ArchiveDocument(ctx context.Context, id string) (*Document, error)
+
+	// FindSystems lists systems by the filter (status, query, paging).
+	FindSystems(ctx context.Context, f Filter) ([]*System, int, error)
+	FindSystemByID(ctx context.Context, id string) (*System, error)
+	CreateSystem(ctx context.Context, x *System) (*System, error)
+	UpdateSystem(ctx context.Context, x *System, version int) (*System, error)
+	ArchiveSystem(ctx context.Context, id string) (*System, error)
 
 	// IDs returns the ids of every entry of a kind ("activity",
 	// "measure"), archived ones included.

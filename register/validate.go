@@ -183,6 +183,19 @@ func (r *Register) Validate() error {
 		}
 		seen[d.ID] = true
 	}
+	seen = map[string]bool{}
+	for i, x := range r.Systems {
+		if x == nil {
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("systems[%d]", i), "invalid.empty")
+		}
+		if err := x.Validate(); err != nil {
+			return prefixField(fmt.Sprintf("systems[%d]", i), err)
+		}
+		if seen[x.ID] {
+			return gdpr.Keyed(gdpr.EINVALID, fmt.Sprintf("systems[%d].id", i), "invalid.dup.system", x.ID)
+		}
+		seen[x.ID] = true
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,6 +36,11 @@ var sample = map[string]struct{ path, body string }{
 	"GET /api/v1/documents/{id}":                             {"/api/v1/documents/notfallanweisungen-fuer-webserver", ""},
 	"PUT /api/v1/documents/{id}":                             {"/api/v1/documents/notfallanweisungen-fuer-webserver", `{"title":"Notfallanweisungen für Webserver"}`},
 	"POST /api/v1/documents/{id}/archive":                    {"/api/v1/documents/notfallanweisungen-fuer-webserver/archive", ""},
+	"GET /api/v1/systems":                                    {"/api/v1/systems", ""},
+	"POST /api/v1/systems":                                   {"/api/v1/systems", `{"id":"walk-%d","name":"Walk","engine":"sqlite","dsn_env":"WALK_DSN"}`},
+	"GET /api/v1/systems/{id}":                               {"/api/v1/systems/shop-datenbank", ""},
+	"PUT /api/v1/systems/{id}":                               {"/api/v1/systems/shop-datenbank", `{"name":"Shop-Datenbank","engine":"sqlite","dsn_env":"GDPR_DEMO_SHOP"}`},
+	"POST /api/v1/systems/{id}/archive":                      {"/api/v1/systems/shop-datenbank/archive", ""},
 	"POST /api/v1/retention/parse":                           {"/api/v1/retention/parse", `{"text":"3 Jahre nach Vertragsende"}`},
 	"POST /api/v1/retention/due":                             {"/api/v1/retention/due", `{"text":"3 Jahre nach Vertragsende","events":{"contract_end":"2024-01-01"}}`},
 	"GET /api/v1/retention/classes":                          {"/api/v1/retention/classes", ""},
@@ -72,7 +78,7 @@ func TestRouteWalk(t *testing.T) {
 		body := func() string {
 			n++
 			if strings.Contains(smp.body, "%d") {
-				return strings.Replace(smp.body, "%d", strings.Repeat("x", n), 1)
+				return strings.Replace(smp.body, "%d", strconv.Itoa(n), 1)
 			}
 			return smp.body
 		}
@@ -231,7 +237,7 @@ func TestPages(t *testing.T) {
 	resp, _ = c.Get(srv.URL + "/")
 	page := readAll(resp)
 	if !strings.Contains(page, `<html lang="de">`) || !strings.Contains(page, "Werbemaßnahmen zur Kundengewinnung") ||
-		!strings.Contains(page, `<span class="num">49</span> Warnungen`) || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
+		!strings.Contains(page, `<span class="num">50</span> Warnungen`) || !strings.Contains(page, `href="/api/v1/export?format=pdf&amp;lang=de"`) {
 		t.Fatalf("page: %s", page)
 	}
 	// Every link and button of the dashboard leads somewhere that works.

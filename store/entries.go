@@ -87,6 +87,19 @@ var documentKind = kind[*register.Document]{
 	create:   audit.DocumentCreate, update: audit.DocumentUpdate, archive: audit.DocumentArchive,
 }
 
+var systemKind = kind[*register.System]{
+	table: "systems", entity: "system",
+	id:   func(x *register.System) string { return x.ID },
+	copy: func(x *register.System) *register.System { c := *x; c.Normalize(); return &c },
+	cols: func(x *register.System) entryCols {
+		return entryCols{name: x.Name, status: string(x.Status), facet: string(x.Engine), search: register.Fold(x.Name + "\n" + x.ID + "\n" + x.Description)}
+	},
+	stamp:    func(x *register.System, c, ch *time.Time, v int) { x.Created, x.Changed, x.Version = c, ch, v },
+	validate: func(x *register.System) error { return x.Validate() },
+	archived: func(x *register.System) { x.Status = register.StatusArchived },
+	create:   audit.SystemCreate, update: audit.SystemUpdate, archive: audit.SystemArchive,
+}
+
 // listColumn keeps a list in one column so that a filter finds an item
 // with LIKE '%\nITEM\n%': one line per item, framed by newlines.
 func listColumn(xs []string) string {

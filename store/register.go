@@ -58,6 +58,9 @@ func (s *Store) Register(ctx context.Context, includeArchived bool) (*register.R
 	if r.Documents, _, err = findEntries(ctx, s, documentKind, f); err != nil {
 		return nil, err
 	}
+	if r.Systems, _, err = findEntries(ctx, s, systemKind, f); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -109,6 +112,10 @@ func (s *Store) Changes(ctx context.Context, since int64) (register.Delta, error
 		return d, translate(err, "changed documents")
 	}
 	d.Documents = n > 0
+	if err := tx.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM systems WHERE changed_state > ? AND changed_state <= ?"), since, d.State).Scan(&n); err != nil {
+		return d, translate(err, "changed systems")
+	}
+	d.Systems = n > 0
 	return d, nil
 }
 
@@ -242,7 +249,10 @@ func (p *applier) run(ctx context.Context, r *register.Register) error {
 	if err := applyKind(ctx, p, measureKind, r.TOMs); err != nil {
 		return err
 	}
-	return applyKind(ctx, p, documentKind, r.Documents)
+	if err := applyKind(ctx, p, documentKind, r.Documents); err != nil {
+		return err
+	}
+	return applyKind(ctx, p, systemKind, r.Systems)
 }
 
 func (p *applier) count(entity, id, name, action string, changes []register.Change) {
@@ -539,6 +549,8 @@ func (s *Store) RestoreRevision(ctx context.Context, entity, id string, version 
 		return restoreEntry(ctx, s, measureKind, id, snap, detail)
 	case "document":
 		return restoreEntry(ctx, s, documentKind, id, snap, detail)
+	case "system":
+		return restoreEntry(ctx, s, systemKind, id, snap, detail)
 	}
 	return gdpr.Keyed(gdpr.EINVALID, "entity", "restore.entity", entity)
 }
@@ -685,6 +697,31 @@ func (s *Store) ArchiveDocument(ctx context.Context, id string) (*register.Docum
 	return archiveEntry(ctx, s, documentKind, id)
 }
 
+// FindSystems implements register.Service.
+func (s *Store) FindSystems(ctx context.Context, f register.Filter) ([]*register.System, int, error) {
+	return findEntries(ctx, s, systemKind, f)
+}
+
+// FindSystemByID implements register.Service.
+func (s *Store) FindSystemByID(ctx context.Context, id string) (*register.System, error) {
+	return getByID(ctx, s, systemKind, id)
+}
+
+// CreateSystem implements register.Service.
+func (s *Store) CreateSystem(ctx context.Context, x *register.System) (*register.System, error) {
+	return writeOne(ctx, s, systemKind, x, mustCreate, 0)
+}
+
+// UpdateSystem implements register.Service.
+func (s *Store) UpdateSystem(ctx context.Context, x *register.System, version int) (*register.System, error) {
+	return writeOne(ctx, s, systemKind, x, mustExist, version)
+}
+
+// ArchiveSystem implements register.Service.
+func (s *Store) ArchiveSystem(ctx context.Context, id string) (*register.System, error) {
+	return archiveEntry(ctx, s, systemKind, id)
+}
+
 // FindDocuments implements register.Service.
 func (s *Store) FindDocuments(ctx context.Context) ([]*register.Document, error) {
 	ds, _, err := findEntries(ctx, s, documentKind, register.Filter{})
@@ -693,7 +730,7 @@ func (s *Store) FindDocuments(ctx context.Context) ([]*register.Document, error)
 
 // IDs implements register.Service.
 func (s *Store) IDs(ctx context.Context, entity string) (map[string]bool, error) {
-	table := map[string]string{"activity": "activities", "measure": "measures", "document": "documents"}[entity]
+	table := map[string]string{"activity": "activities", "measure": "measures", "document": "documents", "system": "systems"}[entity]
 	if table == "" {
 		return nil, gdpr.Keyed(gdpr.EINVALID, "entity", "store.entity", entity)
 	}
