@@ -1,0 +1,24 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"gdpr/connector"
+	"gdpr/connector/conntest"
+	"gdpr/connector/sqlite"
+)
+
+func engine() conntest.Engine {
+	return conntest.Engine{Timestamp: "TIMESTAMP", Bool: "BOOLEAN", Quote: conntest.DoubleQuote, Open: func(t *testing.T) (connector.Conn, func(string) error) {
+		c, err := sqlite.Open(filepath.Join(t.TempDir(), "shop.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, func(q string) error { _, err := c.Exec(context.Background(), q); return err }
+	}}
+}
+
+func TestConnector(t *testing.T) { conntest.Run(t, engine()) }
