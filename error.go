@@ -22,6 +22,7 @@ const (
 	ETHROTTLED    = "throttled"             // too many attempts or too much at once; try later
 	EPRECONDITION = "precondition_required" // a write must name the version it was made from
 	EINTERNAL     = "internal"              // a bug or an unavailable dependency
+	EUNAVAILABLE  = "unavailable"           // a company system the engine reaches did not answer
 )
 
 // Error is an application error with a stable code and a message that is

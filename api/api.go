@@ -17,6 +17,7 @@ import (
 	"gdpr/app"
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/connector"
 	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
@@ -77,6 +78,10 @@ func (s *Server) Table() []Route {
 	entityRoutes(add, s.measures())
 	entityRoutes(add, s.documents())
 	entityRoutes(add, s.systems())
+	add(Route{Method: "GET", Path: "/api/v1/systems/{id}/schema", Perm: Write, Action: audit.SystemSchema,
+		Summary: "Connect to a system and read its tables, columns and keys", Response: connector.Schema{}}, s.systemSchema)
+	add(Route{Method: "POST", Path: "/api/v1/systems/{id}/scan", Perm: Write, Action: audit.SystemScan, Request: ScanRequest{},
+		Summary: "Find personal data in a system's columns (by name and a bounded sample of values; ?lang= for the proposal's categories); write adds the tables found as a draft", Response: app.ScanResult{}}, s.systemScan)
 	add(Route{Method: "POST", Path: "/api/v1/retention/parse", Perm: Read, Summary: "Parse a retention statement into rules", Request: RetentionRequest{}, Response: export.RetentionView{}}, s.retentionParse)
 	add(Route{Method: "POST", Path: "/api/v1/retention/due", Perm: Read, Summary: "End of retention for given event dates", Request: RetentionRequest{}, Response: DueResponse{}}, s.retentionDue)
 	add(Route{Method: "GET", Path: "/api/v1/retention/classes", Perm: Read, Summary: "Deletion-class matrix of the register", Response: export.ClassesView{}}, s.retentionClasses)

@@ -20,6 +20,8 @@ import (
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/connector"
+	"gdpr/connector/connectors"
 	"gdpr/register"
 )
 
@@ -73,6 +75,9 @@ type Config struct {
 	// Vault holds the vault's keys; without them the subject use cases
 	// refuse (vault.nokeys).
 	Vault VaultKeys
+	// Connect opens a connector to a system's database; nil means
+	// connectors.Open.
+	Connect func(register.Engine, string) (connector.Conn, error)
 }
 
 // App is the use-case layer. Its methods are safe for concurrent use.
@@ -87,6 +92,7 @@ type App struct {
 	lint    lintCache
 	tokens  *tokenUse
 	vault   VaultKeys
+	connect func(register.Engine, string) (connector.Conn, error)
 	// groupQ is the group commit of the writes an answer waits for
 	// (audit entries of reads, new people; nil when the store cannot).
 	groupQ *groupQueue
@@ -114,6 +120,10 @@ func New(c Config) *App {
 	}
 	a := &App{store: c.Store, now: c.Now, log: c.Log, policy: c.Policy, vault: c.Vault,
 		hashes: make(chan struct{}, c.HashSlots), exports: make(chan struct{}, c.ExportSlots), imports: make(chan struct{}, c.ImportSlots)}
+	a.connect = c.Connect
+	if a.connect == nil {
+		a.connect = connectors.Open
+	}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
 	if g, ok := c.Store.(GroupCommitter); ok {
 		a.groupQ = newGroupQueue(g, a.writeAlone)

@@ -29,13 +29,14 @@ var Version = "dev"
 
 // Exit codes. They are documented in the README and stable.
 const (
-	ExitOK       = 0
-	ExitFindings = 1 // gdpr check found errors
-	ExitInvalid  = 2 // bad input or usage
-	ExitNotFound = 4
-	ExitConflict = 5
-	ExitDenied   = 6 // not allowed, or throttled
-	ExitInternal = 70
+	ExitOK          = 0
+	ExitFindings    = 1 // gdpr check found errors
+	ExitInvalid     = 2 // bad input or usage
+	ExitNotFound    = 4
+	ExitConflict    = 5
+	ExitDenied      = 6  // not allowed, or throttled
+	ExitUnavailable = 69 // a company system did not answer (EX_UNAVAILABLE)
+	ExitInternal    = 70
 )
 
 // exitCode maps an error to the process exit code, once for every command.
@@ -55,6 +56,8 @@ func exitCode(err error) int {
 		return ExitConflict
 	case gdpr.EUNAUTHORIZED, gdpr.EFORBIDDEN, gdpr.ETHROTTLED:
 		return ExitDenied
+	case gdpr.EUNAVAILABLE:
+		return ExitUnavailable
 	}
 	var ie *importer.Error
 	if errors.As(err, &ie) {
@@ -218,7 +221,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
 	root.PersistentFlags().StringVar(&e.vaultKeys, "vault-keys", os.Getenv("GDPR_VAULT_KEYS"), "directory of the vault's keys (gdpr vault init; env GDPR_VAULT_KEYS), kept apart from the database and its backups")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
-	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e), newAudit(e))
+	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newSystems(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e), newAudit(e))
 	return root, e
 }
 

@@ -103,6 +103,21 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 				if err := loadDemo(ctx, s); err != nil {
 					return err
 				}
+				if os.Getenv(demo.ShopEnv) == "" {
+					// The demo's system, the shop database, lives beside
+					// the demo's store (or in a directory of its own).
+					dir, err := os.MkdirTemp("", "gdpr-demo-shop-")
+					if err != nil {
+						return err
+					}
+					defer os.RemoveAll(dir)
+					shop := filepath.Join(dir, "shop.db")
+					if err := demo.ShopDB(ctx, shop, e.now()); err != nil {
+						return err
+					}
+					os.Setenv(demo.ShopEnv, shop)
+					fmt.Fprintln(e.stdout, e.t("cli.serve.demoshop", shop, demo.ShopEnv))
+				}
 				fmt.Fprintln(e.stdout, e.t("cli.serve.demo", s.Redacted()))
 				pw, err := demoLogin(ctx, s)
 				if err != nil {

@@ -41,6 +41,8 @@ func StatusOf(code string) int {
 		return http.StatusTooManyRequests
 	case gdpr.EPRECONDITION:
 		return http.StatusPreconditionRequired
+	case gdpr.EUNAVAILABLE:
+		return http.StatusBadGateway
 	case "too_large":
 		return http.StatusRequestEntityTooLarge
 	}

@@ -99,6 +99,12 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 	if _, err := s.Apply(sys, r, register.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// The demo's system: its shop database, where its variable says.
+	shop := filepath.Join(t.TempDir(), "shop.db")
+	if err := demo.ShopDB(ctx, shop, now()); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(demo.ShopEnv, shop)
 	f := &fixture{store: s, tokens: map[auth.Role]string{}, pw: "a long test password", dbPath: dbPath}
 	hash, _ := auth.HashPassword(f.pw)
 	for _, role := range auth.Roles {

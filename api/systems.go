@@ -1,0 +1,44 @@
+package api
+
+import (
+	"net/http"
+
+	"gdpr/app"
+	"gdpr/httpx"
+	"gdpr/locale"
+)
+
+// ScanRequest steers a scan.
+type ScanRequest struct {
+	Sample int  `json:"sample,omitempty" doc:"Values read per column (default 100, at most 1000)."`
+	Write  bool `json:"write,omitempty" doc:"Add the tables found and not yet mapped to the system in the register, as a draft."`
+}
+
+func (s *Server) systemSchema(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.App.SystemSchema(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, sc)
+	return nil
+}
+
+func (s *Server) systemScan(w http.ResponseWriter, r *http.Request) error {
+	var body ScanRequest
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(r, &body); err != nil {
+			return err
+		}
+	}
+	lang := locale.DE
+	if l, ok := locale.Parse(r.URL.Query().Get("lang")); ok {
+		lang = l
+	}
+	res, err := s.App.ScanSystem(r.Context(), r.PathValue("id"), app.ScanOptions{Sample: body.Sample, Write: body.Write, Lang: lang})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, res)
+	return nil
+}

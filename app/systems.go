@@ -1,0 +1,278 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/connector"
+	"gdpr/discovery"
+	"gdpr/locale"
+	"gdpr/register"
+	"gdpr/retention"
+)
+
+// dsnOf reads where a system's connection string is: its environment
+// variable or its secret file (which others may not read). Errors name
+// the variable or the file, never what they hold.
+func dsnOf(x *register.System) (string, error) {
+	if x.DSNEnv != "" {
+		v := strings.TrimSpace(os.Getenv(x.DSNEnv))
+		if v == "" {
+			return "", gdpr.Keyed(gdpr.EINVALID, "dsn_env", "system.dsn.unset", x.DSNEnv, x.ID)
+		}
+		return v, nil
+	}
+	st, err := os.Stat(x.DSNFile)
+	if err != nil {
+		return "", gdpr.Keyed(gdpr.EINVALID, "dsn_file", "system.dsn.file", x.DSNFile, x.ID)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", gdpr.Keyed(gdpr.EINVALID, "dsn_file", "system.dsn.mode", x.DSNFile, fmt.Sprintf("%04o", st.Mode().Perm()))
+	}
+	b, err := os.ReadFile(x.DSNFile)
+	if err != nil || strings.TrimSpace(string(b)) == "" {
+		return "", gdpr.Keyed(gdpr.EINVALID, "dsn_file", "system.dsn.file", x.DSNFile, x.ID)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// openSystem reads a system from the register and connects to it.
+func (a *App) openSystem(ctx context.Context, id string) (*register.System, connector.Conn, error) {
+	x, err := a.store.FindSystemByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	dsn, err := dsnOf(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := a.connect(x.Engine, dsn)
+	if err != nil {
+		return nil, nil, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
+	}
+	return x, c, nil
+}
+
+// SystemSchema connects to a system and reads its catalogue (tables,
+// columns, keys): no personal data, but the connection is recorded.
+func (a *App) SystemSchema(ctx context.Context, id string) (*connector.Schema, error) {
+	if _, err := a.require(ctx, auth.Write, audit.SystemSchema, id); err != nil {
+		return nil, err
+	}
+	_, c, err := a.openSystem(ctx, id)
+	if err != nil {
+		return nil, a.record(ctx, audit.SystemSchema, id, err)
+	}
+	defer c.Close()
+	s, err := c.Schema(ctx)
+	if err != nil {
+		return nil, a.record(ctx, audit.SystemSchema, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
+	}
+	a.audit(ctx, audit.Entry{Action: audit.SystemSchema, Target: id, Outcome: audit.OK, Detail: fmt.Sprintf("tables %d", len(s.Tables))})
+	return s, nil
+}
+
+// ScanOptions steer a scan.
+type ScanOptions struct {
+	// Sample is how many values of each column are read (default 100, at
+	// most connector.MaxSampleRows).
+	Sample int
+	// Write adds the tables found to hold personal data and not yet
+	// mapped to the system, and marks it a draft for review.
+	Write bool
+	// Lang is the language of the data categories a proposal writes.
+	Lang locale.Lang
+}
+
+// ScanColumn is one column as the scan saw it.
+type ScanColumn struct {
+	Name  string           `json:"name"`
+	Type  string           `json:"type"`
+	Kind  connector.Kind   `json:"kind"`
+	Match *discovery.Match `json:"match,omitempty"`
+	// Label is the data category a proposal writes for it.
+	Label string `json:"label,omitempty"`
+	// Mapped is the category the register gives it already.
+	Mapped string `json:"mapped,omitempty"`
+}
+
+// ScanTable is one table: its columns, whether the register maps it, and
+// the mapping proposed when it holds personal data.
+type ScanTable struct {
+	Name       string          `json:"name"`
+	PrimaryKey []string        `json:"primary_key,omitempty"`
+	Columns    []ScanColumn    `json:"columns"`
+	Personal   int             `json:"personal"`
+	Confidence float64         `json:"confidence"`
+	Mapped     bool            `json:"mapped"`
+	Proposal   *register.Table `json:"proposal,omitempty"`
+}
+
+// ScanResult is what a scan found.
+type ScanResult struct {
+	System  string      `json:"system"`
+	Tables  []ScanTable `json:"tables"`
+	Sampled int         `json:"sampled_columns"`
+	// Personal counts the columns found to hold personal data; Unmapped
+	// those of them the register does not map.
+	Personal, Unmapped int
+	// Added lists the tables Write added.
+	Added []string `json:"added,omitempty"`
+}
+
+// sampled are the column kinds a scan reads values of: numbers that are
+// identifiers (a card number in a BIGINT), text, dates.
+var sampled = []connector.Kind{connector.KindText, connector.KindInteger, connector.KindDate, connector.KindTimestamp, connector.KindOther}
+
+// ScanSystem samples every column of a system and classifies it
+// (discovery), proposes a mapping for each table with personal data,
+// and with Write adds those not yet mapped to the register as a draft.
+// The samples are personal data: they are read, classified and dropped,
+// never stored or logged; the audit entry says which system and how many
+// columns, not what they held.
+func (a *App) ScanSystem(ctx context.Context, id string, o ScanOptions) (*ScanResult, error) {
+	perm := auth.Write
+	if _, err := a.require(ctx, perm, audit.SystemScan, id); err != nil {
+		return nil, err
+	}
+	if o.Sample <= 0 {
+		o.Sample = 100
+	}
+	o.Sample = min(o.Sample, connector.MaxSampleRows)
+	if o.Lang == "" {
+		o.Lang = locale.DE
+	}
+	x, c, err := a.openSystem(ctx, id)
+	if err != nil {
+		return nil, a.record(ctx, audit.SystemScan, id, err)
+	}
+	defer c.Close()
+	s, err := c.Schema(ctx)
+	if err != nil {
+		return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
+	}
+	res := &ScanResult{System: id}
+	now := a.now()
+	for _, t := range s.Tables {
+		mapped, isMapped := x.Table(t.Name)
+		st := ScanTable{Name: t.Name, PrimaryKey: t.PrimaryKey, Mapped: isMapped}
+		prop := &register.Table{Name: t.Name, Columns: map[string]string{}}
+		for _, col := range t.Columns {
+			sc := ScanColumn{Name: col.Name, Type: col.Type, Kind: col.Kind}
+			if isMapped {
+				sc.Mapped = mapped.Columns[col.Name]
+			}
+			if slices.Contains(sampled, col.Kind) {
+				vals, err := c.Sample(ctx, t.Name, col.Name, o.Sample)
+				if err != nil {
+					return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
+				}
+				res.Sampled++
+				if m, ok := discovery.Classify(discovery.Column{Name: col.Name, Kind: string(col.Kind), Samples: vals}, now); ok {
+					sc.Match = &m
+					sc.Label = locale.T(o.Lang, "discovery.label."+string(m.Category))
+					st.Personal++
+					st.Confidence = max(st.Confidence, m.Confidence)
+					prop.Columns[col.Name] = sc.Label
+					res.Personal++
+					if sc.Mapped == "" {
+						res.Unmapped++
+					}
+				}
+			}
+			st.Columns = append(st.Columns, sc)
+		}
+		if st.Personal > 0 {
+			prop.SubjectKey = subjectKey(t, prop)
+			prop.Events = proposeEvents(t)
+			st.Proposal = prop
+		}
+		res.Tables = append(res.Tables, st)
+	}
+	a.audit(ctx, audit.Entry{Action: audit.SystemScan, Target: id, Outcome: audit.OK,
+		Detail: fmt.Sprintf("tables %d, columns sampled %d, personal %d", len(s.Tables), res.Sampled, res.Personal)})
+	if o.Write {
+		if err := a.writeScan(ctx, x, res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// writeScan adds the proposals of tables not yet mapped and marks the
+// system a draft; a system changed meanwhile is a conflict (nothing
+// written).
+func (a *App) writeScan(ctx context.Context, x *register.System, res *ScanResult) error {
+	c := *x
+	c.Tables = slices.Clone(x.Tables)
+	for _, t := range res.Tables {
+		if t.Proposal != nil && !t.Mapped {
+			c.Tables = append(c.Tables, *t.Proposal)
+			res.Added = append(res.Added, t.Name)
+		}
+	}
+	if len(res.Added) == 0 {
+		return nil
+	}
+	if c.Status != register.StatusArchived {
+		c.Status = register.StatusDraft
+	}
+	_, err := a.UpdateSystem(ctx, &c, x.Version)
+	return err
+}
+
+// subjectKey proposes the columns that identify the person: the primary
+// key, else an e-mail column found.
+func subjectKey(t connector.Table, prop *register.Table) []string {
+	if len(t.PrimaryKey) > 0 {
+		return slices.Clone(t.PrimaryKey)
+	}
+	for _, col := range t.Columns {
+		if _, ok := prop.Columns[col.Name]; ok && strings.Contains(strings.ToLower(col.Name), "mail") {
+			return []string{col.Name}
+		}
+	}
+	return nil
+}
+
+// eventWords map the words of date columns to the retention events they
+// usually date.
+var eventWords = []struct {
+	event retention.Event
+	words []string
+}{
+	{retention.LastActivity, []string{"last_login", "last_seen", "last_activity", "letzter_login", "last_order", "letzte_aktivitaet", "lastlogin"}},
+	{retention.ContractEnd, []string{"contract_end", "ended_at", "closed_at", "cancelled_at", "canceled_at", "vertragsende", "gekuendigt", "terminated_at"}},
+	{retention.DocumentDate, []string{"issued_on", "issued_at", "invoice_date", "rechnungsdatum", "belegdatum", "document_date"}},
+	{retention.AccountClosed, []string{"deleted_at", "account_closed", "deactivated_at"}},
+	{retention.ConsentWithdrawn, []string{"unsubscribed_at", "withdrawn_at", "abgemeldet", "opt_out_at"}},
+	{retention.Signup, []string{"registered_at", "signup", "signed_up_at", "subscribed_at", "registriert"}},
+	{retention.Collected, []string{"created_at", "created", "erstellt", "angelegt", "logged_at", "timestamp", "inserted_at"}},
+}
+
+// proposeEvents names, for the table's date columns, the events their
+// names suggest (each event once, the first column that names it).
+func proposeEvents(t connector.Table) map[retention.Event]string {
+	out := map[retention.Event]string{}
+	for _, ew := range eventWords {
+		for _, col := range t.Columns {
+			if col.Kind != connector.KindDate && col.Kind != connector.KindTimestamp && col.Kind != connector.KindText {
+				continue
+			}
+			name := strings.ToLower(col.Name)
+			if _, taken := out[ew.event]; !taken && slices.ContainsFunc(ew.words, func(w string) bool { return name == w || strings.HasPrefix(name, w) }) {
+				out[ew.event] = col.Name
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

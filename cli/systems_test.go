@@ -1,0 +1,114 @@
+package cli_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/register"
+	"gdpr/store"
+)
+
+// shopDB makes a company database: customers with e-mail addresses under
+// a name that does not say so, visits with IP addresses, products.
+func shopDB(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stmts := []string{
+		`CREATE TABLE customers (id INTEGER PRIMARY KEY, kontakt TEXT NOT NULL, tel TEXT, created_at TEXT, last_login TEXT)`,
+		`CREATE TABLE visits (id INTEGER PRIMARY KEY, ts TEXT, src TEXT)`,
+		`CREATE TABLE products (id INTEGER PRIMARY KEY, product_name TEXT, price REAL)`,
+	}
+	for i := range 30 {
+		stmts = append(stmts,
+			fmt.Sprintf(`INSERT INTO customers VALUES (%d, 'kunde%d@beispiel.de', '0521 %06d', '2024-01-%02d', '2025-02-%02d 10:00:00')`, i+1, i, 100000+i, i%28+1, i%28+1),
+			fmt.Sprintf(`INSERT INTO visits VALUES (%d, '2025-03-01 12:00:00', '192.0.2.%d')`, i+1, i+1),
+			fmt.Sprintf(`INSERT INTO products VALUES (%d, 'Stuhl %d', 49.90)`, i+1, i))
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+}
+
+// TestSystemsCommands: a system in the register, its schema read, a scan
+// that finds the personal columns (by their values), --write adds them as
+// a draft; the DSN comes from the environment; the audit trail records
+// the scan without a value.
+func TestSystemsCommands(t *testing.T) {
+	dir := t.TempDir()
+	db, shop := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "shop.db")
+	shopDB(t, shop)
+	reg := filepath.Join(dir, "systeme.yaml")
+	os.WriteFile(reg, []byte(`systems:
+  - id: shop
+    name: Shop-Datenbank
+    engine: sqlite
+    dsn_env: GDPR_TEST_SHOP_DSN
+    tables:
+      - name: visits
+        subject_key: [src]
+        columns: {src: IP-Adressen}
+        events: {collected: ts}
+`), 0o600)
+	if r := gdpr(t, db, "import", reg); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	if r := gdpr(t, db, "systems", "list"); r.code != 0 || !strings.Contains(r.stdout, "shop") || !strings.Contains(r.stdout, "sqlite") {
+		t.Fatalf("list: %+v", r)
+	}
+	t.Setenv("GDPR_TEST_SHOP_DSN", "")
+	if r := gdpr(t, db, "systems", "schema", "shop"); r.code != 2 || !strings.Contains(r.stderr, "GDPR_TEST_SHOP_DSN ist nicht gesetzt") {
+		t.Fatalf("schema without the variable: %+v", r)
+	}
+	t.Setenv("GDPR_TEST_SHOP_DSN", shop)
+	r := gdpr(t, db, "systems", "schema", "shop")
+	if r.code != 0 || !strings.Contains(r.stdout, "customers") || !strings.Contains(r.stdout, "Schlüssel: id") || !strings.Contains(r.stdout, "kontakt") {
+		t.Fatalf("schema: %+v", r)
+	}
+	r = gdpr(t, db, "systems", "scan", "shop", "--write")
+	if r.code != 0 || !strings.Contains(r.stdout, "kontakt") || !strings.Contains(r.stdout, "E-Mail-Adresse (nach Werten)") ||
+		!strings.Contains(r.stdout, "IP-Adressen") || strings.Contains(r.stdout, "product_name") || !strings.Contains(r.stdout, "Ins Verzeichnis aufgenommen") {
+		t.Fatalf("scan: %+v", r)
+	}
+	if strings.Contains(r.stdout, "@beispiel.de") {
+		t.Error("the scan printed a value")
+	}
+	r = gdpr(t, db, "systems", "show", "shop", "--format", "json")
+	var x register.System
+	if err := json.Unmarshal([]byte(r.stdout), &x); err != nil {
+		t.Fatal(err, r.stdout)
+	}
+	cust, ok := x.Table("customers")
+	if x.Status != register.StatusDraft || !ok || cust.Columns["kontakt"] != "E-Mail-Adresse" || cust.Columns["tel"] != "Telefonnummer" ||
+		cust.SubjectKey[0] != "id" || cust.Events["last_activity"] != "last_login" || cust.Events["collected"] != "created_at" {
+		t.Errorf("after --write: %+v", x)
+	}
+	if _, ok := x.Table("products"); ok {
+		t.Error("products were added")
+	}
+	if v, _ := x.Table("visits"); v.Columns["src"] != "IP-Adressen" {
+		t.Errorf("the mapped table was changed: %+v", v)
+	}
+	s, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	es, _, err := s.FindAudit(auth.WithPrincipal(context.Background(), auth.Principal{Actor: "t", Role: auth.Admin}), audit.Filter{Action: audit.SystemScan})
+	if err != nil || len(es) != 1 || !strings.Contains(es[0].Detail, "personal") || strings.Contains(es[0].Detail, "@") {
+		t.Errorf("the scan's audit entry: %+v %v", es, err)
+	}
+}
