@@ -122,6 +122,9 @@ type ScanResult struct {
 	// Personal counts the columns found to hold personal data; Unmapped
 	// those of them the register does not map.
 	Personal, Unmapped int
+	// NewTables counts the tables with personal data the register does
+	// not map (what Write adds).
+	NewTables int `json:"new_tables"`
 	// Added lists the tables Write added.
 	Added []string `json:"added,omitempty"`
 }
@@ -192,6 +195,9 @@ func (a *App) ScanSystem(ctx context.Context, id string, o ScanOptions) (*ScanRe
 			prop.SubjectKey = subjectKey(t, prop)
 			prop.Events = proposeEvents(t)
 			st.Proposal = prop
+			if !isMapped {
+				res.NewTables++
+			}
 		}
 		res.Tables = append(res.Tables, st)
 	}

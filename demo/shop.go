@@ -15,9 +15,10 @@ const ShopEnv = "GDPR_DEMO_SHOP"
 
 // ShopDB writes allegro:it's shop database as systems.yaml maps it, to a
 // new SQLite file at path: customers (some with a closed account) and an
-// access log of the last 60 days before now, so that a scan finds its
-// personal columns and the register's deletion periods have rows to
-// judge. The people are invented.
+// access log of the last 50 days before now, and newsletter subscribers
+// the map does not name, so that a scan finds personal columns mapped and
+// unmapped, and the register's deletion periods have rows to judge. The
+// people are invented.
 func ShopDB(ctx context.Context, path string, now time.Time) error {
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
 	if err != nil {
@@ -34,6 +35,8 @@ func ShopDB(ctx context.Context, path string, now time.Time) error {
 		`CREATE TABLE access_log (id INTEGER PRIMARY KEY, logged_at TEXT NOT NULL, ip TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL)`,
 		`CREATE INDEX access_log_logged_at ON access_log (logged_at)`,
 		`CREATE TABLE products (id INTEGER PRIMARY KEY, product_name TEXT NOT NULL, price REAL NOT NULL)`,
+		// Not in systems.yaml: what a scan is for.
+		`CREATE TABLE newsletter_subscribers (id INTEGER PRIMARY KEY, address TEXT NOT NULL, subscribed_at TEXT NOT NULL, confirmed_from TEXT)`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("demo shop: %w", err)
@@ -59,6 +62,12 @@ func ShopDB(ctx context.Context, path string, now time.Time) error {
 		at := now.Add(-time.Duration(i) * 2 * time.Hour).UTC().Format("2006-01-02 15:04:05")
 		if _, err := tx.ExecContext(ctx, `INSERT INTO access_log (logged_at, ip, path, status) VALUES (?, ?, ?, ?)`, at,
 			fmt.Sprintf("203.0.113.%d", 1+i%250), []string{"/", "/shop", "/warenkorb", "/kontakt"}[i%4], 200); err != nil {
+			return fmt.Errorf("demo shop: %w", err)
+		}
+	}
+	for i := range 25 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO newsletter_subscribers VALUES (?, ?, ?, ?)`, i+1,
+			fmt.Sprintf("leser%d@example.net", i), day(10*i), fmt.Sprintf("198.51.100.%d", 1+i)); err != nil {
 			return fmt.Errorf("demo shop: %w", err)
 		}
 	}

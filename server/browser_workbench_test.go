@@ -153,7 +153,7 @@ var workbenchPages = []string{
 	"/activities/kundenverwaltung/edit", "/activities/kundenverwaltung/archive", "/toms", "/toms/new",
 	"/toms/automatische-updates-aktivieren/edit", "/toms/automatische-updates-aktivieren/archive",
 	"/documents/new", "/documents/notfallanweisungen-fuer-webserver/edit", "/documents/notfallanweisungen-fuer-webserver/archive",
-	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
+	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/systems", "/systems/shop-datenbank", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
 	"/activities/gibt-es-nicht",
 }
 

@@ -31,7 +31,7 @@ type findingsData struct {
 }
 
 // findingKinds are the kinds of entries findings are about.
-var findingKinds = []string{"controller", "activity", "measure"}
+var findingKinds = []string{"controller", "activity", "measure", "system"}
 
 func (h *Handler) findingsPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
@@ -73,6 +73,8 @@ func (h *Handler) findingsPage(w http.ResponseWriter, r *http.Request, id sessio
 			row.Name, row.Entry = p.Names[f.EntityID], "/activities/"+f.EntityID+"?lang="+string(l)
 		case "measure":
 			row.Name, row.Entry = titles[f.EntityID], "/toms?lang="+string(l)+"#tom-"+f.EntityID
+		case "system":
+			row.Name, row.Entry = f.EntityID, "/systems/"+f.EntityID+"?lang="+string(l)
 		default:
 			row.Name, row.Entry = locale.T(l, "export.controller"), "/controller?lang="+string(l)
 		}
@@ -109,6 +111,14 @@ func fixLink(f register.Finding, l locale.Lang) string {
 			return "/toms?lang=" + string(l) + "#ev-" + f.EntityID
 		}
 		return "/toms/" + f.EntityID + "/edit?lang=" + string(l) + "#" + anchor
+	case "system":
+		// The mapping is edited in the native format (import) or the
+		// API; the page shows the table the finding names.
+		anchor := "system"
+		if strings.HasPrefix(f.Field, "tables[") {
+			anchor = "table-" + strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(f.Field, "]", 2)[0], "tables["), "]")
+		}
+		return "/systems/" + f.EntityID + "?lang=" + string(l) + "#" + anchor
 	}
 	sub := strings.TrimPrefix(field, "controller.")
 	return "/controller?lang=" + string(l) + "#c-" + sub

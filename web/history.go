@@ -31,7 +31,7 @@ type historyData struct {
 }
 
 // historyKinds are the kinds of entries with a history.
-var historyKinds = []string{"activity", "measure", "controller", "document"}
+var historyKinds = []string{"activity", "measure", "controller", "document", "system"}
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
@@ -134,7 +134,7 @@ func (h *Handler) revision(w http.ResponseWriter, r *http.Request, id session.Id
 	d := revisionData{base: h.base(r, id, "history"), Rev: rev, Name: export.EntryName(rev.Entity, rev.Snapshot, l),
 		When: locale.Time(l, rev.At), Action: locale.T(l, "value.revision."+rev.Action), Actor: export.ActorText(rev.Actor, l),
 		Kind: locale.T(l, "value.entity."+rev.Entity), Rows: export.ChangeRows(rev.Entity, rev.Changes, titles, l),
-		Restorable: (rev.Entity == "activity" || rev.Entity == "measure" || rev.Entity == "document") && version < len(items)}
+		Restorable: (rev.Entity == "activity" || rev.Entity == "measure" || rev.Entity == "document" || rev.Entity == "system") && version < len(items)}
 	h.render(w, r, http.StatusOK, "revision.html", d)
 }
 
@@ -153,6 +153,8 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request, id session.Ide
 		target = "/toms?done=restored&lang=" + string(lang(r)) + "#tom-" + r.PathValue("id")
 	case "document":
 		target = "/toms?done=restored&lang=" + string(lang(r)) + "#doc-" + r.PathValue("id")
+	case "system":
+		target = "/systems/" + r.PathValue("id") + "?done=restored&lang=" + string(lang(r))
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -80,14 +80,17 @@ var (
 	// Elements marked as English on purpose: the language switch names
 	// the other language in it.
 	english = regexp.MustCompile(`(?is)<a\b[^>]*\blang="en"[^>]*>.*?</a>`)
-	tags    = regexp.MustCompile(`(?s)<[^>]*>`)
-	attrs   = regexp.MustCompile(`\b(?:aria-label|title|placeholder|alt|data-label)="([^"]*)"`)
+	// Code elements hold data, not language: the table and column names
+	// of a company's database, as it spells them.
+	code  = regexp.MustCompile(`(?is)<code\b[^>]*>.*?</code>`)
+	tags  = regexp.MustCompile(`(?s)<[^>]*>`)
+	attrs = regexp.MustCompile(`\b(?:aria-label|title|placeholder|alt|data-label)="([^"]*)"`)
 )
 
 // PageText is what a reader sees and hears of an HTML page: its text and
 // the labels in its attributes.
 func PageText(page string) string {
-	page = english.ReplaceAllString(scripts.ReplaceAllString(page, " "), " ")
+	page = code.ReplaceAllString(english.ReplaceAllString(scripts.ReplaceAllString(page, " "), " "), " ")
 	var b strings.Builder
 	for _, m := range attrs.FindAllStringSubmatch(page, -1) {
 		b.WriteString(m[1] + "\n")

@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"gdpr/register"
+)
+
+// TestBrowserSystemScan: the DPO's view of a system: its mapping, a scan
+// of the real database that shows what the register lacks (no value
+// shown), and the tables found taken over as a draft, which the lint then
+// asks to assign.
+func TestBrowserSystemScan(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var list, detail, result, phone, after string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Click(`nav.main a[href^="/systems"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#systems`),
+		chromedp.Text(`main`, &list, chromedp.ByQuery),
+		chromedp.Click(`#systems a[href^="/systems/shop-datenbank"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#table-0`),
+		chromedp.Text(`main`, &detail, chromedp.ByQuery),
+		shot(t, "80-system"),
+		chromedp.Click(`#scan`),
+		chromedp.WaitVisible(`#scan-result`),
+		chromedp.Text(`#h-scan + p + form + p + table, #scan-result`, &result, chromedp.ByQuery),
+		shot(t, "81-scan"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "82-scan-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#scan-write`),
+		chromedp.WaitVisible(`p.flash`),
+		chromedp.Text(`main`, &after, chromedp.ByQuery),
+		shot(t, "83-scan-written"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "Shop-Datenbank") || !strings.Contains(list, "SQLite") {
+		t.Errorf("list: %.300s", list)
+	}
+	for _, want := range []string{"access_log", "Betrieb der Website", "IP-Adressen nach 30 Tagen", "Erhebung", "logged_at", "GDPR_DEMO_SHOP", "Tägliche Sicherung"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the system's page lacks %q: %.600s", want, detail)
+		}
+	}
+	for _, want := range []string{"newsletter_subscribers", "address", "E-Mail-Adresse", "nach Werten", "nicht zugeordnet", "customers", "phone"} {
+		if !strings.Contains(result, want) {
+			t.Errorf("the scan lacks %q: %s", want, result)
+		}
+	}
+	if strings.Contains(result, "@example") || strings.Contains(result, "203.0.113") {
+		t.Error("the scan shows a value")
+	}
+	if phone != "390" {
+		t.Errorf("the scan is %s px wide at 390", phone)
+	}
+	if !strings.Contains(after, "als Entwurf im Verzeichnis") || !strings.Contains(after, "newsletter_subscribers") || !strings.Contains(after, "gehört zu keiner Verarbeitungstätigkeit") {
+		t.Errorf("after taking the tables over: %.800s", after)
+	}
+	_, body := call(t, "GET", srv.URL+"/api/v1/systems/shop-datenbank", "", srv.tokens["auditor"])
+	var x register.System
+	json.Unmarshal(body, &x)
+	nl, ok := x.Table("newsletter_subscribers")
+	if x.Status != register.StatusDraft || !ok || nl.Columns["address"] != "E-Mail-Adresse" || nl.Columns["confirmed_from"] != "IP-Adresse" || nl.Events["signup"] != "subscribed_at" {
+		t.Errorf("the system after the scan: %+v", x)
+	}
+}

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"net/http"
+
+	"gdpr"
+	"gdpr/httpx"
+	"slices"
+	"strconv"
+
+	"gdpr/app"
+	"gdpr/export"
+	"gdpr/locale"
+	"gdpr/register"
+	"gdpr/retention"
+	"gdpr/session"
+)
+
+type systemRow struct {
+	S        *register.System
+	Findings int
+}
+
+type systemsData struct {
+	base
+	Items []systemRow
+}
+
+func (h *Handler) systemList(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	d := systemsData{base: h.base(r, id, "systems")}
+	items, _, err := h.App.Systems(r.Context(), register.Filter{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.App.Findings(r.Context(), app.FindingFilter{Entity: "system"})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	n := map[string]int{}
+	for _, f := range p.Items {
+		n[f.EntityID]++
+	}
+	for _, x := range items {
+		d.Items = append(d.Items, systemRow{S: x, Findings: n[x.ID]})
+	}
+	h.render(w, r, http.StatusOK, "systems.html", d)
+}
+
+type pair struct{ Key, Value string }
+
+type tableView struct {
+	T            register.Table
+	Index        int
+	ActivityName string
+	Rule         string // the retention statement that applies, as written
+	Columns      []pair
+	Events       []pair
+	Action       string
+}
+
+type backupView struct{ Name, Every, Keep string }
+
+type systemData struct {
+	base
+	S           *register.System
+	Findings    []export.FindingView
+	Tables      []tableView
+	Backups     []backupView
+	LeftBackups string
+	Scan        *app.ScanResult
+	ScanError   string
+	Sample      int
+}
+
+func (h *Handler) systemDetail(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	h.systemPage(w, r, id, http.StatusOK, nil, "")
+}
+
+func (h *Handler) systemPage(w http.ResponseWriter, r *http.Request, id session.Identity, status int, scan *app.ScanResult, scanErr string) {
+	l := lang(r)
+	x, err := h.App.System(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	d := systemData{base: h.base(r, id, "systems"), S: x, Scan: scan, ScanError: scanErr, Sample: 100}
+	p, err := h.App.Findings(r.Context(), app.FindingFilter{Entity: "system", EntityID: x.ID})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Findings = export.Describe(p.Items, l)
+	for i, t := range x.Tables {
+		tv := tableView{T: t, Index: i, Action: locale.T(l, "ui.system.action."+string(orDefault(t.Action)))}
+		if t.Activity != "" {
+			if a, err := h.App.Activity(r.Context(), t.Activity); err == nil {
+				tv.ActivityName = a.Name
+				tv.Rule = statement(&t, a)
+			}
+		}
+		for _, c := range slices.Sorted(mapKeys(t.Columns)) {
+			tv.Columns = append(tv.Columns, pair{c, t.Columns[c]})
+		}
+		for _, e := range slices.Sorted(mapKeys(t.Events)) {
+			tv.Events = append(tv.Events, pair{locale.T(l, "event."+string(e)), t.Events[e]})
+		}
+		d.Tables = append(d.Tables, tv)
+	}
+	for _, b := range x.Backups {
+		bv := backupView{Name: b.Name}
+		if b.Every != nil {
+			bv.Every = export.PeriodText(*b.Every, l)
+		}
+		if b.Keep != nil {
+			bv.Keep = export.PeriodText(*b.Keep, l)
+		}
+		d.Backups = append(d.Backups, bv)
+	}
+	if day, ok := x.LeftBackups(h.App.Now().In(retention.Berlin)); ok {
+		d.LeftBackups = dateText(register.DateOf(day), l)
+	}
+	h.render(w, r, status, "system.html", d)
+}
+
+// statement is the retention statement that applies to a table, as the
+// activity writes it ("" when none is picked).
+func statement(t *register.Table, a *register.Activity) string {
+	for _, r := range a.Retention {
+		if t.Retention != "" && register.FoldWords(r.DataCategory) == register.FoldWords(t.Retention) || t.Retention == "" && len(a.Retention) == 1 {
+			return r.Text
+		}
+	}
+	return ""
+}
+
+func orDefault(a register.SweepAction) register.SweepAction {
+	if a == "" {
+		return register.SweepDelete
+	}
+	return a
+}
+
+// scanSystem runs a scan and shows what it found on the system's page;
+// with write=1 it adds the unmapped tables as a draft and goes back to
+// the page.
+func (h *Handler) scanSystem(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	sample, _ := strconv.Atoi(r.PostFormValue("sample"))
+	write := r.PostFormValue("write") == "1"
+	res, err := h.App.ScanSystem(r.Context(), r.PathValue("id"), app.ScanOptions{Sample: sample, Write: write, Lang: l})
+	if err != nil {
+		if code := httpx.Code(err); write || code == gdpr.EINTERNAL || code == gdpr.EFORBIDDEN {
+			h.problem(w, r, err)
+			return
+		}
+		// What the system answered (a variable unset, a database down)
+		// is shown where the scan was asked for.
+		h.systemPage(w, r, id, httpx.StatusOf(httpx.Code(err)), nil, gdpr.Localized(err, l))
+		return
+	}
+	if write {
+		http.Redirect(w, r, "/systems/"+r.PathValue("id")+"?done=scanwritten&lang="+string(l), http.StatusSeeOther)
+		return
+	}
+	h.systemPage(w, r, id, http.StatusOK, res, "")
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
