@@ -22,6 +22,7 @@ import (
 	"gdpr/auth"
 	"gdpr/importer"
 	"gdpr/logscrub"
+	"gdpr/period"
 	"gdpr/register"
 	"gdpr/seal"
 	"gdpr/store"
@@ -421,6 +422,56 @@ var storeCases = []struct {
 		revs, _, _ := s.FindRevisions(ctx, register.RevisionFilter{Entity: "document", EntityID: "richtlinie"})
 		if len(revs) != 4 || revs[0].Action != register.ActionRestore {
 			t.Fatalf("revisions: %d, newest %+v", len(revs), revs[0])
+		}
+	}},
+	{"systems are written, versioned, applied, archived and restored", func(t *testing.T, s *store.Store) {
+		ctx := as("editor")
+		keep := period.MustParse("P7D")
+		x := &register.System{ID: "shop", Name: "Shop", Engine: register.EngineMySQL, DSNEnv: "SHOP_DSN",
+			Tables:  []register.Table{{Name: "customers", Activity: "kunden", SubjectKey: []string{"id"}, Columns: map[string]string{"email": "E-Mail"}}},
+			Backups: []register.Backup{{Name: "Nacht", Keep: &keep}}}
+		got, err := s.CreateSystem(ctx, x)
+		if err != nil || got.Version != 1 || got.Tables[0].Columns["email"] != "E-Mail" {
+			t.Fatalf("create: %+v %v", got, err)
+		}
+		if _, err := s.CreateSystem(ctx, x); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("a taken id: %v", err)
+		}
+		if _, err := s.CreateSystem(ctx, &register.System{ID: "kaputt", Name: "Kaputt", Engine: "oracle", DSNEnv: "X"}); gdpr.ErrorCode(err) != gdpr.EINVALID {
+			t.Fatalf("an invalid system: %v", err)
+		}
+		y := *got
+		y.Tables = append(slices.Clone(y.Tables), register.Table{Name: "orders", SubjectKey: []string{"customer_id"}})
+		if got, err = s.UpdateSystem(ctx, &y, 1); err != nil || got.Version != 2 || len(got.Tables) != 2 {
+			t.Fatalf("update: %+v %v", got, err)
+		}
+		if _, err := s.UpdateSystem(ctx, &y, 1); gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+			t.Fatalf("a stale update: %v", err)
+		}
+		// The native format's systems: section goes through Apply.
+		sum, err := s.Apply(ctx, &register.Register{Systems: []*register.System{{ID: "crm", Name: "CRM", Engine: register.EnginePostgres, DSNFile: "/run/secrets/crm"}}}, register.ApplyOptions{})
+		if err != nil || sum.Created != 1 {
+			t.Fatalf("apply: %+v %v", sum, err)
+		}
+		r, _ := s.Register(ctx, false)
+		if len(r.Systems) != 2 {
+			t.Fatalf("the register's systems: %+v", r.Systems)
+		}
+		if _, err := s.ArchiveSystem(ctx, "shop"); err != nil {
+			t.Fatal(err)
+		}
+		if xs, _, _ := s.FindSystems(ctx, register.Filter{}); len(xs) != 1 || xs[0].ID != "crm" {
+			t.Fatalf("after archiving: %+v", xs)
+		}
+		if err := s.RestoreRevision(ctx, "system", "shop", 1); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.FindSystemByID(ctx, "shop")
+		if got.Status != "" || len(got.Tables) != 1 || got.Version != 4 {
+			t.Fatalf("restored: %+v", got)
+		}
+		if d, err := s.Changes(ctx, 0); err != nil || !d.Systems {
+			t.Fatalf("changes: %+v %v", d, err)
 		}
 	}},
 }
