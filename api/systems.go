@@ -4,8 +4,10 @@ import (
 	"net/http"
 
 	"gdpr/app"
+	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
+	"gdpr/register"
 )
 
 // ScanRequest steers a scan.
@@ -40,5 +42,32 @@ func (s *Server) systemScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.JSON(w, http.StatusOK, res)
+	return nil
+}
+
+// LiveRequest steers a live check.
+type LiveRequest struct {
+	Scan bool `json:"scan,omitempty" doc:"Sample the unmapped tables too, for personal data no activity declares."`
+}
+
+// LiveResult is what a live check found, with messages.
+type LiveResult struct {
+	Items  []export.FindingView      `json:"items"`
+	Counts map[register.Severity]int `json:"counts"`
+}
+
+func (s *Server) checkLive(w http.ResponseWriter, r *http.Request) error {
+	var body LiveRequest
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(r, &body); err != nil {
+			return err
+		}
+	}
+	fs, err := s.App.LiveCheck(r.Context(), app.LiveOptions{Scan: body.Scan})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, LiveResult{Items: export.Describe(fs, langOf(r)), Counts: register.CountBySeverity(fs)})
 	return nil
 }

@@ -160,46 +160,9 @@ func (a *App) ScanSystem(ctx context.Context, id string, o ScanOptions) (*ScanRe
 	if err != nil {
 		return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
 	}
-	res := &ScanResult{System: id}
-	now := a.now()
-	for _, t := range s.Tables {
-		mapped, isMapped := x.Table(t.Name)
-		st := ScanTable{Name: t.Name, PrimaryKey: t.PrimaryKey, Mapped: isMapped}
-		prop := &register.Table{Name: t.Name, Columns: map[string]string{}}
-		for _, col := range t.Columns {
-			sc := ScanColumn{Name: col.Name, Type: col.Type, Kind: col.Kind}
-			if isMapped {
-				sc.Mapped = mapped.Columns[col.Name]
-			}
-			if slices.Contains(sampled, col.Kind) {
-				vals, err := c.Sample(ctx, t.Name, col.Name, o.Sample)
-				if err != nil {
-					return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
-				}
-				res.Sampled++
-				if m, ok := discovery.Classify(discovery.Column{Name: col.Name, Kind: string(col.Kind), Samples: vals}, now); ok {
-					sc.Match = &m
-					sc.Label = locale.T(o.Lang, "discovery.label."+string(m.Category))
-					st.Personal++
-					st.Confidence = max(st.Confidence, m.Confidence)
-					prop.Columns[col.Name] = sc.Label
-					res.Personal++
-					if sc.Mapped == "" {
-						res.Unmapped++
-					}
-				}
-			}
-			st.Columns = append(st.Columns, sc)
-		}
-		if st.Personal > 0 {
-			prop.SubjectKey = subjectKey(t, prop)
-			prop.Events = proposeEvents(t)
-			st.Proposal = prop
-			if !isMapped {
-				res.NewTables++
-			}
-		}
-		res.Tables = append(res.Tables, st)
+	res, err := a.scanTables(ctx, x, c, s, o.Sample, o.Lang)
+	if err != nil {
+		return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
 	}
 	a.audit(ctx, audit.Entry{Action: audit.SystemScan, Target: id, Outcome: audit.OK,
 		Detail: fmt.Sprintf("tables %d, columns sampled %d, personal %d", len(s.Tables), res.Sampled, res.Personal)})
@@ -281,4 +244,51 @@ func proposeEvents(t connector.Table) map[retention.Event]string {
 		return nil
 	}
 	return out
+}
+
+// scanTables samples and classifies every column of the schema's tables
+// and proposes a mapping for each table with personal data.
+func (a *App) scanTables(ctx context.Context, x *register.System, c connector.Conn, s *connector.Schema, sample int, lang locale.Lang) (*ScanResult, error) {
+	res := &ScanResult{System: x.ID}
+	now := a.now()
+	for _, t := range s.Tables {
+		mapped, isMapped := x.Table(t.Name)
+		st := ScanTable{Name: t.Name, PrimaryKey: t.PrimaryKey, Mapped: isMapped}
+		prop := &register.Table{Name: t.Name, Columns: map[string]string{}}
+		for _, col := range t.Columns {
+			sc := ScanColumn{Name: col.Name, Type: col.Type, Kind: col.Kind}
+			if isMapped {
+				sc.Mapped = mapped.Columns[col.Name]
+			}
+			if slices.Contains(sampled, col.Kind) {
+				vals, err := c.Sample(ctx, t.Name, col.Name, sample)
+				if err != nil {
+					return nil, err
+				}
+				res.Sampled++
+				if m, ok := discovery.Classify(discovery.Column{Name: col.Name, Kind: string(col.Kind), Samples: vals}, now); ok {
+					sc.Match = &m
+					sc.Label = locale.T(lang, "discovery.label."+string(m.Category))
+					st.Personal++
+					st.Confidence = max(st.Confidence, m.Confidence)
+					prop.Columns[col.Name] = sc.Label
+					res.Personal++
+					if sc.Mapped == "" {
+						res.Unmapped++
+					}
+				}
+			}
+			st.Columns = append(st.Columns, sc)
+		}
+		if st.Personal > 0 {
+			prop.SubjectKey = subjectKey(t, prop)
+			prop.Events = proposeEvents(t)
+			st.Proposal = prop
+			if !isMapped {
+				res.NewTables++
+			}
+		}
+		res.Tables = append(res.Tables, st)
+	}
+	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -15,8 +16,10 @@ import (
 
 func newCheck(e *env) *cobra.Command {
 	var format string
+	var live app.LiveOptions
+	var withLive bool
 	cmd := &cobra.Command{
-		Use:   "check [--format text|json]",
+		Use:   "check [--format text|json] [--live [--scan]]",
 		Short: "Lint the register: missing Art. 30 content, vague purposes, overdue TOM reviews",
 		Long: `Check reports findings with a stable code, a severity (error, warning, info),
 the entry and the legal reference. Errors are missing Art. 30(1)(a)-(e)
@@ -24,6 +27,11 @@ content; warnings include a missing legal basis, vague purposes, "no
 disclosure" although a service provider is named, transfers without
 safeguard, missing or period-less deletion periods, TOMs never reviewed or
 overdue, processor records that name no controller.
+
+--live compares the register with the company's databases (its systems):
+a system that does not answer, a mapped table or column the database
+lacks, rows kept past their retention (how many, the oldest); --scan also
+samples the unmapped tables for personal data no activity declares.
 
 Exit status: 0 without errors, 1 with errors.`,
 		Args: noArgs,
@@ -34,10 +42,19 @@ Exit status: 0 without errors, 1 with errors.`,
 			var fs []register.Finding
 			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error {
 				l, err := a.Lint(ctx)
-				if l != nil {
-					fs = l.Findings
+				if err != nil {
+					return err
 				}
-				return err
+				fs = l.Findings
+				if withLive {
+					more, err := a.LiveCheck(ctx, live)
+					if err != nil {
+						return err
+					}
+					fs = append(slices.Clone(fs), more...)
+					register.SortFindings(fs)
+				}
+				return nil
 			}); err != nil {
 				return err
 			}
@@ -68,6 +85,8 @@ Exit status: 0 without errors, 1 with errors.`,
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+	cmd.Flags().BoolVar(&withLive, "live", false, "compare the register with the company's databases too")
+	cmd.Flags().BoolVar(&live.Scan, "scan", false, "with --live: sample unmapped tables for personal data")
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -9,9 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/cli"
 	"gdpr/register"
 	"gdpr/store"
 )
@@ -110,5 +113,110 @@ func TestSystemsCommands(t *testing.T) {
 	es, _, err := s.FindAudit(auth.WithPrincipal(context.Background(), auth.Principal{Actor: "t", Role: auth.Admin}), audit.Filter{Action: audit.SystemScan})
 	if err != nil || len(es) != 1 || !strings.Contains(es[0].Detail, "personal") || strings.Contains(es[0].Detail, "@") {
 		t.Errorf("the scan's audit entry: %+v %v", es, err)
+	}
+}
+
+// TestCheckLive: the register against the database: rows past their
+// retention counted with the oldest date, a mapped column the database
+// lacks, a table with personal data no activity declares, a system whose
+// variable is unset.
+func TestCheckLive(t *testing.T) {
+	dir := t.TempDir()
+	db, shop := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "shop.db")
+	shopDB(t, shop) // customers created 2024-01-01..28, last login 2025-02-01..28; visits on 2025-03-01
+	// A table no one mapped, with e-mail addresses under a neutral name.
+	if sdb, err := sql.Open("sqlite", shop); err == nil {
+		sdb.Exec(`CREATE TABLE leads (id INTEGER PRIMARY KEY, wert TEXT)`)
+		for i := range 20 {
+			sdb.Exec(`INSERT INTO leads (wert) VALUES (?)`, fmt.Sprintf("interessent%d@beispiel.de", i))
+		}
+		sdb.Close()
+	}
+	reg := filepath.Join(dir, "register.yaml")
+	os.WriteFile(reg, []byte(`activities:
+  - id: webseite
+    name: Betrieb der Website
+    retention:
+      - text: IP-Adressen nach 30 Tagen
+        rule: {event: collected, period: P30D}
+  - id: kunden
+    name: Kundenkonten
+    retention:
+      - text: 1 Jahr nach dem letzten Login
+        rule: {event: last_activity, period: P1Y}
+systems:
+  - id: shop
+    name: Shop-Datenbank
+    engine: sqlite
+    dsn_env: GDPR_TEST_SHOP_DSN
+    tables:
+      - name: visits
+        activity: webseite
+        subject_key: [src]
+        columns: {src: IP-Adressen, browser: Browser}
+        events: {collected: ts}
+      - name: customers
+        activity: kunden
+        subject_key: [id]
+        columns: {kontakt: E-Mail-Adresse}
+        events: {last_activity: last_login}
+  - id: crm
+    name: CRM
+    engine: postgres
+    dsn_env: GDPR_TEST_CRM_DSN_UNSET
+`), 0o600)
+	if r := gdpr(t, db, "import", reg); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	t.Setenv("GDPR_TEST_SHOP_DSN", shop)
+	t.Setenv("GDPR_TEST_CRM_DSN_UNSET", "")
+	check := func(day time.Time) (run, map[string]bool) {
+		var o, e bytes.Buffer
+		code := cli.Run(context.Background(), cli.Options{Now: func() time.Time { return day }},
+			[]string{"--db", db, "check", "--live", "--scan", "--format", "json"}, strings.NewReader(""), &o, &e)
+		var out struct {
+			Findings []struct {
+				Code string   `json:"code"`
+				Args []string `json:"args"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal(o.Bytes(), &out); err != nil {
+			t.Fatal(err, o.String(), e.String())
+		}
+		got := map[string]bool{}
+		for _, f := range out.Findings {
+			if strings.HasPrefix(f.Code, "live-") {
+				got[f.Code+" "+strings.Join(f.Args, "|")] = true
+			}
+		}
+		return run{code, o.String(), e.String()}, got
+	}
+	// On 15 January 2026 the visits of 1 March 2025 are past 30 days;
+	// the last logins of February 2025 are not past a year.
+	r, got := check(time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
+	for _, want := range []string{
+		"live-rows-overdue visits|30|2025-03-01",
+		"live-column-missing visits|browser",
+		"live-unreachable CRM|GDPR_TEST_CRM_DSN_UNSET",
+		"live-unmapped-personal leads|wert",
+	} {
+		if !got[want] {
+			t.Errorf("no finding %q in %v", want, got)
+		}
+	}
+	for k := range got {
+		if strings.HasPrefix(k, "live-rows-overdue customers") || strings.HasPrefix(k, "live-unmapped-personal") && k != "live-unmapped-personal leads|wert" {
+			t.Errorf("on 15 January: %s", k)
+		}
+	}
+	if r.code != 1 {
+		t.Errorf("exit %d with errors (unreachable, missing column)", r.code)
+	}
+	// On 15 February 2026: a login of 14 February 2025 ended its year on
+	// 14 February and is due, one of the 15th is not: 14 days of the
+	// month and the two rows of 1 and 2 February again, 16 rows.
+	_, got = check(time.Date(2026, 2, 15, 9, 0, 0, 0, time.UTC))
+	if !got["live-rows-overdue customers|16|2025-02-01"] {
+		t.Errorf("customers on 15 February: %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"gdpr/locale"
 	"gdpr/register"
+	"time"
 )
 
 // FindingView is a lint finding with its message in one language: the shape
@@ -23,6 +24,11 @@ func Describe(fs []register.Finding, lang locale.Lang) []FindingView {
 		args := make([]any, len(f.Args))
 		for j, a := range f.Args {
 			args[j] = a
+			// A day is an argument in ISO form (stable data, also in
+			// JSON); German text writes it 15.01.2026.
+			if d, err := time.Parse("2006-01-02", a); err == nil && lang == locale.DE {
+				args[j] = d.Format("02.01.2006")
+			}
 		}
 		out[i] = FindingView{Finding: f, Message: locale.T(lang, "finding."+f.Code, args...), Rule: locale.T(lang, "rule."+f.Code),
 			Citation: locale.Cite(lang, f.Ref)}

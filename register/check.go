@@ -73,6 +73,13 @@ const (
 	CodeTableNoSubjectKey      = "system-table-no-subject-key"
 	CodeTableNoRule            = "system-table-no-rule"
 	CodeTableEventUnmapped     = "system-table-event-unmapped"
+	// The live check's (gdpr check --live): the register against the
+	// databases themselves.
+	CodeLiveUnreachable      = "live-unreachable"
+	CodeLiveTableMissing     = "live-table-missing"
+	CodeLiveColumnMissing    = "live-column-missing"
+	CodeLiveRowsOverdue      = "live-rows-overdue"
+	CodeLiveUnmappedPersonal = "live-unmapped-personal"
 )
 
 // Rules lists every lint rule with its severity and legal reference.
@@ -84,6 +91,11 @@ var Rules = []Rule{
 	{CodeTableNoSubjectKey, SevWarning, "Art. 15, Art. 17 GDPR"},
 	{CodeTableNoRule, SevWarning, "Art. 5(1)(e), Art. 30(1)(f) GDPR"},
 	{CodeTableEventUnmapped, SevWarning, "Art. 5(1)(e) GDPR"},
+	{CodeLiveUnreachable, SevError, "Art. 5(2) GDPR"},
+	{CodeLiveTableMissing, SevError, "Art. 5(2), Art. 30(1)(c) GDPR"},
+	{CodeLiveColumnMissing, SevError, "Art. 5(2), Art. 30(1)(c) GDPR"},
+	{CodeLiveRowsOverdue, SevWarning, "Art. 5(1)(e), Art. 17(1)(a) GDPR"},
+	{CodeLiveUnmappedPersonal, SevWarning, "Art. 5(2), Art. 30(1)(c) GDPR"},
 	{CodeControllerMissing, SevError, "Art. 30(1)(a) GDPR"},
 	{CodeControllerContact, SevError, "Art. 30(1)(a) GDPR"},
 	{CodeControllerDPO, SevInfo, "Art. 30(1)(a), Art. 37 GDPR, § 38 BDSG"},
@@ -178,6 +190,13 @@ func Check(r *Register, today Date) []Finding {
 	}
 	sortFindings(l.out)
 	return l.out
+}
+
+// NewFinding makes a finding of a rule in Rules (its severity and
+// reference), for checks outside the lint (gdpr check --live).
+func NewFinding(code, entity, id, field string, args ...string) Finding {
+	r := rule(code)
+	return Finding{Code: code, Severity: r.Severity, Entity: entity, EntityID: id, Field: field, Ref: r.Ref, Args: args}
 }
 
 // CheckSystem lints one system against the activities in force (by id).

@@ -186,3 +186,100 @@ func ParseEventDate(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("invalid date %q (want YYYY-MM-DD, DD.MM.YYYY or YYYY-MM-DDTHH:MM)", s)
 }
+
+// Cutoff is a rule turned into moments: a record is due (its retention
+// has ended) on a day when its event happened before Before; for a
+// combined rule, when any branch is due ("first") or every branch is
+// ("last"). A record whose event is unknown (pending) is not due by that
+// branch. Sweeps turn it into a condition on rows.
+type Cutoff struct {
+	Event    Event      `json:"event,omitempty"`
+	Before   time.Time  `json:"before,omitzero"`
+	Combine  Combinator `json:"combine,omitempty"`
+	Branches []Cutoff   `json:"branches,omitempty"`
+}
+
+// DueBefore computes the cutoff of r on today (a moment of that day in
+// Europe/Berlin): exactly the records Evaluate gives an End before today,
+// by the same arithmetic. End grows with the event's moment, so the
+// cutoff is found by bisection: over days for periods of days and longer
+// (the event's time of day does not count), over seconds for periods
+// with hours.
+func DueBefore(r Rule, today time.Time) (Cutoff, error) {
+	if r.Combine != "" {
+		c := Cutoff{Combine: r.Combine}
+		for _, b := range r.Branches {
+			bc, err := DueBefore(b, today)
+			if err != nil {
+				return Cutoff{}, err
+			}
+			c.Branches = append(c.Branches, bc)
+		}
+		if len(c.Branches) == 0 {
+			return Cutoff{}, fmt.Errorf("a combined rule without branches")
+		}
+		return c, nil
+	}
+	if r.Event == "" {
+		return Cutoff{}, &DueError{Reason: "the rule names no start event", Key: "due.nostart"}
+	}
+	if r.Period == nil {
+		return Cutoff{}, &DueError{Reason: "the rule names no period", Key: "due.noperiod"}
+	}
+	y, m, d := today.In(Berlin).Date()
+	day := Day(y, m, d)
+	due := func(t time.Time) bool { return r.end(t).Before(day) }
+	if r.Period.Hours == 0 || r.Anchor != AnchorDay {
+		// The largest day whose records are due; the cutoff is the
+		// midnight after it. Records of 300 years ago are due under any
+		// period a register states; today's never are.
+		lo, hi := -300*366, 0 // days from today: due(lo), not due(hi)
+		if !due(day.AddDate(0, 0, lo)) {
+			return Cutoff{Event: r.Event, Before: day.AddDate(0, 0, lo)}, nil
+		}
+		for hi-lo > 1 {
+			mid := lo + (hi-lo)/2
+			if due(day.AddDate(0, 0, mid)) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		return Cutoff{Event: r.Event, Before: day.AddDate(0, 0, hi)}, nil
+	}
+	lo, hi := day.AddDate(-300, 0, 0).Unix(), day.Unix()
+	if !due(time.Unix(lo, 0)) {
+		return Cutoff{Event: r.Event, Before: time.Unix(lo, 0).In(Berlin)}, nil
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if due(time.Unix(mid, 0)) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return Cutoff{Event: r.Event, Before: time.Unix(hi, 0).In(Berlin)}, nil
+}
+
+// Due reports whether a record with these event moments is due under c.
+func (c Cutoff) Due(events map[Event]time.Time) bool {
+	switch c.Combine {
+	case First:
+		for _, b := range c.Branches {
+			if b.Due(events) {
+				return true
+			}
+		}
+		return false
+	case Last:
+		for _, b := range c.Branches {
+			if !b.Due(events) {
+				return false
+			}
+		}
+		return len(c.Branches) > 0
+	}
+	t, ok := events[c.Event]
+	return ok && t.Before(c.Before)
+}

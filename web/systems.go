@@ -24,10 +24,28 @@ type systemRow struct {
 type systemsData struct {
 	base
 	Items []systemRow
+	// Live is the live check's findings, when one was asked for.
+	Live    []export.FindingView
+	Checked bool
 }
 
 func (h *Handler) systemList(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	d := systemsData{base: h.base(r, id, "systems")}
+	h.systemListPage(w, r, id, nil, false)
+}
+
+// checkLive compares the register with the databases and shows the
+// findings on the systems page.
+func (h *Handler) checkLive(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	fs, err := h.App.LiveCheck(r.Context(), app.LiveOptions{Scan: r.PostFormValue("scan") == "1"})
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	h.systemListPage(w, r, id, export.Describe(fs, lang(r)), true)
+}
+
+func (h *Handler) systemListPage(w http.ResponseWriter, r *http.Request, id session.Identity, live []export.FindingView, checked bool) {
+	d := systemsData{base: h.base(r, id, "systems"), Live: live, Checked: checked}
 	items, _, err := h.App.Systems(r.Context(), register.Filter{})
 	if err != nil {
 		h.fail(w, r, err)

@@ -81,6 +81,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /documents/{id}/archive", h.page(auth.Write, h.confirmArchiveDocument))
 	mux.HandleFunc("POST /documents/{id}/archive", h.form(auth.Write, audit.DocumentArchive, httpx.MaxForm, h.archiveDocument))
 	mux.HandleFunc("GET /systems", h.page(auth.Read, h.systemList))
+	mux.HandleFunc("POST /systems/check", h.form(auth.Write, audit.SystemCheck, httpx.MaxForm, h.checkLive))
 	mux.HandleFunc("GET /systems/{id}", h.page(auth.Read, h.systemDetail))
 	mux.HandleFunc("POST /systems/{id}/scan", h.form(auth.Write, audit.SystemScan, httpx.MaxForm, h.scanSystem))
 	mux.HandleFunc("GET /findings", h.page(auth.Read, h.findingsPage))

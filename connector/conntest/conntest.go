@@ -14,6 +14,8 @@ import (
 
 	"gdpr"
 	"gdpr/connector"
+	"gdpr/period"
+	"gdpr/retention"
 )
 
 // Engine is one database to run the suite against.
@@ -177,6 +179,47 @@ func Run(t *testing.T, e Engine) {
 		}
 		if v, err := c.Min(ctx, "customers", "closed_at", &connector.Cond{Op: connector.OpIn, Col: "id"}); err != nil || v != nil {
 			t.Errorf("oldest of none: %v %v", v, err)
+		}
+	})
+	t.Run("due by a retention rule", func(t *testing.T) {
+		c, _ := Shop(t, e)
+		// Closed on 2023-12-31 / 2024-01-01 / 2022-06-30 / 2021-03-01:
+		// three years after the end of contract, on 1 January 2027 the
+		// first of those ends on 31 December 2026 and is due, the
+		// second ends on 1 January 2027 and is not.
+		p3y := period.MustParse("P3Y")
+		cut, err := retention.DueBefore(retention.Rule{Event: retention.ContractEnd, Period: &p3y}, time.Date(2027, 1, 1, 8, 0, 0, 0, retention.Berlin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.Count(ctx, "customers", connector.Less("closed_at", cut.Before))
+		if err != nil || n != 3 {
+			t.Errorf("due customers: %d %v, want 3", n, err)
+		}
+		// Restricted customers stay (Art. 18): Emil (2021) is.
+		n, _ = c.Count(ctx, "customers", connector.And(connector.Less("closed_at", cut.Before), connector.Not(&connector.Cond{Op: connector.OpSet, Col: "restricted"})))
+		if n != 2 {
+			t.Errorf("due and not restricted: %d, want 2", n)
+		}
+		// Ten years from the end of the year the order was placed: on
+		// 1 January 2034 the orders of 2023 are due, that of 2024 not.
+		p10y := period.MustParse("P10Y")
+		cut, _ = retention.DueBefore(retention.Rule{Event: retention.DocumentDate, Anchor: retention.AnchorYearEnd, Period: &p10y}, time.Date(2034, 1, 1, 0, 30, 0, 0, retention.Berlin))
+		if n, err := c.Count(ctx, "orders", connector.Less("placed_on", cut.Before)); err != nil || n != 2 {
+			t.Errorf("due orders: %d %v, want 2", n, err)
+		}
+		// Timestamps: a login on 5 January 2024 at 22:30 UTC is 23:30 in
+		// Berlin, the same day; 30 days later, on 5 February, it is due
+		// from 5 February on (its end is 4 February).
+		p30 := period.MustParse("P30D")
+		for _, tc := range []struct {
+			day  time.Time
+			want int64
+		}{{time.Date(2024, 2, 3, 12, 0, 0, 0, retention.Berlin), 1}, {time.Date(2024, 2, 5, 0, 0, 1, 0, retention.Berlin), 3}} {
+			cut, _ := retention.DueBefore(retention.Rule{Event: retention.LastActivity, Period: &p30}, tc.day)
+			if n, err := c.Count(ctx, "customers", connector.Less("last_login", cut.Before)); err != nil || n != tc.want {
+				t.Errorf("logins due on %s: %d %v, want %d", tc.day.Format("2006-01-02"), n, err, tc.want)
+			}
 		}
 	})
 	t.Run("select in pages", func(t *testing.T) {
