@@ -71,3 +71,25 @@ func (s *Server) checkLive(w http.ResponseWriter, r *http.Request) error {
 	httpx.JSON(w, http.StatusOK, LiveResult{Items: export.Describe(fs, langOf(r)), Counts: register.CountBySeverity(fs)})
 	return nil
 }
+
+// SweepRequest steers a sweep.
+type SweepRequest struct {
+	System string `json:"system,omitempty" doc:"One system only."`
+	DryRun bool   `json:"dry_run,omitempty" doc:"Count what would be changed, change nothing (editor role); a sweep needs the admin role."`
+	Batch  int    `json:"batch,omitempty" doc:"Rows a batch (default 1000, at most 5000)."`
+}
+
+func (s *Server) sweep(w http.ResponseWriter, r *http.Request) error {
+	var body SweepRequest
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(r, &body); err != nil {
+			return err
+		}
+	}
+	res, err := s.App.Sweep(r.Context(), app.SweepOptions{System: body.System, DryRun: body.DryRun, Batch: body.Batch})
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, res)
+	return nil
+}

@@ -219,4 +219,40 @@ systems:
 	if !got["live-rows-overdue customers|16|2025-02-01"] {
 		t.Errorf("customers on 15 February: %v", got)
 	}
+	// The sweep of 15 February: a dry run first, then the deletion; the
+	// unreachable CRM is skipped, the shop swept.
+	sweep := func(args ...string) run {
+		var o, e bytes.Buffer
+		code := cli.Run(context.Background(), cli.Options{Now: func() time.Time { return time.Date(2026, 2, 15, 9, 0, 0, 0, time.UTC) }},
+			append([]string{"--db", db, "sweep"}, args...), strings.NewReader(""), &o, &e)
+		return run{code, o.String(), e.String()}
+	}
+	if r := sweep("--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "Probelauf") || !strings.Contains(r.stdout, "nicht erreichbar") {
+		t.Fatalf("dry run: %+v", r)
+	}
+	r = sweep("--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"table": "customers"`) {
+		t.Fatalf("sweep: %+v", r)
+	}
+	var res struct {
+		Tables []struct {
+			Table string `json:"table"`
+			Done  int    `json:"done"`
+		} `json:"tables"`
+	}
+	json.Unmarshal([]byte(r.stdout), &res)
+	done := map[string]int{}
+	for _, tb := range res.Tables {
+		done[tb.Table] = tb.Done
+	}
+	if done["customers"] != 16 || done["visits"] != 30 {
+		t.Errorf("swept %v", done)
+	}
+	sdb, _ := sql.Open("sqlite", shop)
+	defer sdb.Close()
+	var left int
+	sdb.QueryRow(`SELECT COUNT(*) FROM customers`).Scan(&left)
+	if left != 14 {
+		t.Errorf("%d customers left, want 14", left)
+	}
 }

@@ -111,6 +111,7 @@ const (
 	OpNotNull Op = "notnull" // Col IS NOT NULL
 	OpSet     Op = "set"     // Col is true or, for a non-boolean, not null (an Art. 18 flag)
 	OpIn      Op = "in"      // Col IN Vals
+	OpKeyIn   Op = "keyin"   // (Cols...) IN Keys: rows named by a key of one or more columns
 	OpAnd     Op = "and"
 	OpOr      Op = "or"
 	OpNot     Op = "not"
@@ -124,6 +125,8 @@ type Cond struct {
 	Col  string
 	Val  any
 	Vals []any
+	Cols []string // OpKeyIn
+	Keys [][]any  // OpKeyIn
 	Sub  []*Cond
 }
 
@@ -158,8 +161,10 @@ func (c *Cond) Columns() []string {
 		if c == nil {
 			return
 		}
-		if c.Col != "" && !slices.Contains(out, c.Col) {
-			out = append(out, c.Col)
+		for _, col := range append([]string{c.Col}, c.Cols...) {
+			if col != "" && !slices.Contains(out, col) {
+				out = append(out, col)
+			}
 		}
 		for _, s := range c.Sub {
 			walk(s)
@@ -185,6 +190,8 @@ type Conn interface {
 	// after the key values after (nil: from the start): the values of the
 	// key columns, then of cols.
 	Select(ctx context.Context, table string, key []string, where *Cond, after []any, limit int, cols ...string) ([][]any, error)
+	// CountKeys counts the rows whose key columns hold one of keys.
+	CountKeys(ctx context.Context, table string, key []string, keys [][]any) (int64, error)
 	// Delete deletes the rows whose key columns hold one of keys (a row
 	// of values each) and still meet where, in one transaction; returns
 	// how many went.

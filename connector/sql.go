@@ -147,6 +147,17 @@ func (b *builder) cond(c *Cond) error {
 		}
 		b.sql.WriteByte(')')
 		return nil
+	case OpKeyIn:
+		if len(c.Keys) == 0 {
+			b.sql.WriteString("1 = 0")
+			return nil
+		}
+		b.sql.WriteByte('(')
+		if err := b.keyIn(c.Cols, c.Keys); err != nil {
+			return err
+		}
+		b.sql.WriteByte(')')
+		return nil
 	case OpNot:
 		if len(c.Sub) != 1 {
 			return errors.New("connector: not takes one condition")
@@ -388,6 +399,29 @@ func (c *DB) Select(ctx context.Context, table string, key []string, where *Cond
 		out = append(out, vals)
 	}
 	return out, rows.Err()
+}
+
+// CountKeys implements Conn.
+func (c *DB) CountKeys(ctx context.Context, table string, key []string, keys [][]any) (int64, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	if len(keys) > MaxBatch {
+		return 0, fmt.Errorf("connector: %d keys in one batch (at most %d)", len(keys), MaxBatch)
+	}
+	b, err := c.builder(ctx, table)
+	if err != nil {
+		return 0, err
+	}
+	b.sql.WriteString("SELECT COUNT(*) FROM " + c.tableName(b.t) + " WHERE ")
+	if err := b.keyIn(key, keys); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := c.db.QueryRowContext(ctx, b.sql.String(), b.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count keys %s: %w", table, err)
+	}
+	return n, nil
 }
 
 // Delete implements Conn.

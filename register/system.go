@@ -336,3 +336,15 @@ func RuleEvents(r retention.Rule) []retention.Event {
 	walk(r)
 	return out
 }
+
+// Statement is the retention statement of the activity that applies to
+// the table, as written ("" when none is picked: none, or several and no
+// Retention to pick one).
+func (t *Table) Statement(a *Activity) string {
+	for _, r := range a.Retention {
+		if t.Retention != "" && FoldWords(r.DataCategory) == FoldWords(t.Retention) || t.Retention == "" && len(a.Retention) == 1 {
+			return r.Text
+		}
+	}
+	return ""
+}

@@ -115,7 +115,7 @@ func (h *Handler) systemPage(w http.ResponseWriter, r *http.Request, id session.
 		if t.Activity != "" {
 			if a, err := h.App.Activity(r.Context(), t.Activity); err == nil {
 				tv.ActivityName = a.Name
-				tv.Rule = statement(&t, a)
+				tv.Rule = t.Statement(a)
 			}
 		}
 		for _, c := range slices.Sorted(mapKeys(t.Columns)) {
@@ -140,17 +140,6 @@ func (h *Handler) systemPage(w http.ResponseWriter, r *http.Request, id session.
 		d.LeftBackups = dateText(register.DateOf(day), l)
 	}
 	h.render(w, r, status, "system.html", d)
-}
-
-// statement is the retention statement that applies to a table, as the
-// activity writes it ("" when none is picked).
-func statement(t *register.Table, a *register.Activity) string {
-	for _, r := range a.Retention {
-		if t.Retention != "" && register.FoldWords(r.DataCategory) == register.FoldWords(t.Retention) || t.Retention == "" && len(a.Retention) == 1 {
-			return r.Text
-		}
-	}
-	return ""
 }
 
 func orDefault(a register.SweepAction) register.SweepAction {
