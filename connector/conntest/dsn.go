@@ -19,7 +19,7 @@ import (
 // Engines are the engines a test runs on: SQLite always, PostgreSQL when
 // GDPR_TEST_POSTGRES names a server, MariaDB/MySQL when GDPR_TEST_MYSQL
 // does. In CI (CI=true) a missing server fails the test.
-func Engines(t *testing.T) []register.Engine {
+func Engines(t testing.TB) []register.Engine {
 	out := []register.Engine{register.EngineSQLite}
 	for _, e := range []struct {
 		engine register.Engine
@@ -39,7 +39,7 @@ func Engines(t *testing.T) []register.Engine {
 // DSN makes an empty database of its own on an engine (a file, a schema,
 // a database), dropped when the test ends, and returns its DSN and a
 // connection to build the fixture with.
-func DSN(t *testing.T, e register.Engine) (string, *sql.DB) {
+func DSN(t testing.TB, e register.Engine) (string, *sql.DB) {
 	t.Helper()
 	b := make([]byte, 6)
 	rand.Read(b)
