@@ -80,6 +80,8 @@ func (s *Server) Table() []Route {
 	entityRoutes(add, s.systems())
 	add(Route{Method: "GET", Path: "/api/v1/systems/{id}/schema", Perm: Write, Action: audit.SystemSchema,
 		Summary: "Connect to a system and read its tables, columns and keys", Response: connector.Schema{}}, s.systemSchema)
+	add(Route{Method: "GET", Path: "/api/v1/sweep/protocol", Perm: Read,
+		Summary: "The deletion protocol (Löschprotokoll) of a period: from, to (YYYY-MM-DD), format pdf or csv; no personal data"}, s.sweepProtocol)
 	add(Route{Method: "POST", Path: "/api/v1/check/live", Perm: Write, Action: audit.SystemCheck, Request: LiveRequest{},
 		Summary: "Compare the register with the company's databases: unreachable systems, missing tables and columns, rows past their retention, with scan personal data no activity declares", Response: LiveResult{}}, s.checkLive)
 	add(Route{Method: "POST", Path: "/api/v1/sweep", Perm: Write, Action: audit.SweepBatch, Request: SweepRequest{},

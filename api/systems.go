@@ -1,13 +1,18 @@
 package api
 
 import (
+	"context"
+	"io"
 	"net/http"
+
+	"gdpr"
 
 	"gdpr/app"
 	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/retention"
 )
 
 // ScanRequest steers a scan.
@@ -92,4 +97,25 @@ func (s *Server) sweep(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.JSON(w, http.StatusOK, res)
 	return nil
+}
+
+// sweepProtocol answers the deletion protocol of ?from= to ?to=
+// (YYYY-MM-DD; default this year up to today) as ?format=pdf or csv.
+func (s *Server) sweepProtocol(w http.ResponseWriter, r *http.Request) error {
+	today := register.DateOf(s.App.Now().In(retention.Berlin))
+	from, to := register.Date{Year: today.Year, Month: 1, Day: 1}, today
+	var err error
+	if v := r.URL.Query().Get("from"); v != "" {
+		if from, err = register.ParseDate(v); err != nil {
+			return gdpr.Keyed(gdpr.EINVALID, "from", "cli.wrap", "from", err)
+		}
+	}
+	if v := r.URL.Query().Get("to"); v != "" {
+		if to, err = register.ParseDate(v); err != nil {
+			return gdpr.Keyed(gdpr.EINVALID, "to", "cli.wrap", "to", err)
+		}
+	}
+	return s.download(w, r, "loeschprotokoll", func(ctx context.Context, w io.Writer, f export.Format, l locale.Lang) error {
+		return s.App.WriteSweepProtocol(ctx, w, f, from, to, l)
+	})
 }

@@ -209,6 +209,30 @@ func TestSweep(t *testing.T) {
 			if sum["shop/access_log"] != 2512 || twice {
 				t.Errorf("protocol after the recovery %v (twice %v)", sum, twice)
 			}
+			// The Löschprotokoll of November: every batch, oldest first,
+			// adding up; as CSV and as PDF; no value of a row.
+			p, err := f.app.SweepProtocol(auditor(), register.Date{Year: 2026, Month: 11, Day: 1}, register.Date{Year: 2026, Month: 11, Day: 30}, "de")
+			if err != nil || p.Rows != 2518 || len(p.Entries) < 6 || p.Entries[0].BackupsClear != "30.11.2026" {
+				t.Fatalf("protocol: %d rows, %d entries %v (%+v)", p.Rows, len(p.Entries), err, p.Entries)
+			}
+			for i := 1; i < len(p.Entries); i++ {
+				if p.Entries[i].ID < p.Entries[i-1].ID {
+					t.Error("the protocol is not in time order")
+				}
+			}
+			var csvOut, pdfOut strings.Builder
+			if err := f.app.WriteSweepProtocol(auditor(), &csvOut, "csv", register.Date{Year: 2026, Month: 11, Day: 1}, register.Date{Year: 2026, Month: 11, Day: 30}, "de"); err != nil {
+				t.Fatal(err)
+			}
+			if lines := strings.Count(csvOut.String(), "\n"); lines != len(p.Entries)+1 || strings.Contains(csvOut.String(), "192.0.2.") || !strings.Contains(csvOut.String(), "Zeile löschen") {
+				t.Errorf("CSV: %d lines\n%s", lines, csvOut.String())
+			}
+			if err := f.app.WriteSweepProtocol(auditor(), &pdfOut, "pdf", register.Date{Year: 2026, Month: 11, Day: 1}, register.Date{Year: 2026, Month: 11, Day: 30}, "de"); err != nil || !strings.HasPrefix(pdfOut.String(), "%PDF-") {
+				t.Errorf("PDF: %v", err)
+			}
+			if p, _ := f.app.SweepProtocol(auditor(), register.Date{Year: 2026, Month: 10, Day: 1}, register.Date{Year: 2026, Month: 10, Day: 31}, "de"); len(p.Entries) != 0 {
+				t.Errorf("October's protocol: %d entries", len(p.Entries))
+			}
 		})
 	}
 }

@@ -3,12 +3,18 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"gdpr"
 	"gdpr/app"
+	"gdpr/export"
+	"gdpr/register"
+	"gdpr/retention"
 )
 
 func newSweep(e *env) *cobra.Command {
@@ -64,6 +70,7 @@ nothing (editor role); a sweep needs the admin role.`,
 			return err
 		},
 	}
+	cmd.AddCommand(newSweepProtocol(e))
 	cmd.Flags().StringVar(&o.System, "system", "", "sweep one system only")
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "count what would be changed, change nothing")
 	cmd.Flags().IntVar(&o.Batch, "batch", 1000, "rows a batch (at most 5000)")
@@ -76,4 +83,53 @@ func dash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+func newSweepProtocol(e *env) *cobra.Command {
+	var from, to, format, out string
+	cmd := &cobra.Command{
+		Use:   "protocol [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format pdf|csv] [-o FILE]",
+		Short: "Print the deletion protocol (Löschprotokoll) of a period from the audit log",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			today := register.DateOf(e.now().In(retention.Berlin))
+			f, t := register.Date{Year: today.Year, Month: 1, Day: 1}, today
+			var err error
+			if from != "" {
+				if f, err = register.ParseDate(from); err != nil {
+					return gdpr.Keyed(gdpr.EINVALID, "from", "cli.wrap", "--from", err)
+				}
+			}
+			if to != "" {
+				if t, err = register.ParseDate(to); err != nil {
+					return gdpr.Keyed(gdpr.EINVALID, "to", "cli.wrap", "--to", err)
+				}
+			}
+			w := io.Writer(e.stdout)
+			var file *os.File
+			if out != "" {
+				if file, err = os.OpenFile(out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
+					return gdpr.Keyed(gdpr.EINVALID, "o", "cli.wrap", out, err)
+				}
+				w = file
+			}
+			err = e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				return a.WriteSweepProtocol(ctx, w, export.Format(format), f, t, e.lang)
+			})
+			if file != nil {
+				if cerr := file.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					os.Remove(out) // nothing half-written
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "first day (default: 1 January of this year)")
+	cmd.Flags().StringVar(&to, "to", "", "last day (default: today)")
+	cmd.Flags().StringVarP(&format, "format", "f", "csv", "pdf or csv")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE (created, mode 0600) instead of standard output")
+	return cmd
 }

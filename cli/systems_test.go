@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,5 +255,33 @@ systems:
 	sdb.QueryRow(`SELECT COUNT(*) FROM customers`).Scan(&left)
 	if left != 14 {
 		t.Errorf("%d customers left, want 14", left)
+	}
+	// The protocol of the year: CSV on standard output, PDF to a file,
+	// read back with pdftotext where it is installed.
+	if r := sweep("protocol", "--from", "2026-01-01"); r.code != 0 || !strings.Contains(r.stdout, "shop,customers") || !strings.Contains(r.stdout, ",16,16,") {
+		t.Errorf("protocol CSV: %+v", r)
+	}
+	pdf := filepath.Join(dir, "loeschprotokoll.pdf")
+	if r := sweep("protocol", "--format", "pdf", "-o", pdf); r.code != 0 {
+		t.Fatalf("protocol PDF: %+v", r)
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext missing in CI")
+		}
+		t.Log("pdftotext not installed: the protocol PDF is not read back")
+		return
+	}
+	text, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Löschprotokoll", "Zeitraum: 01.01.2026 bis 15.02.2026", "shop / customers", "Zeile löschen: 16 von 16 Zeilen, Regel kunden", "2 Löschstapel, 46 Zeilen"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the PDF lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(string(text), "@beispiel.de") {
+		t.Error("the protocol names a person")
 	}
 }

@@ -41,6 +41,7 @@ var sample = map[string]struct{ path, body string }{
 	"GET /api/v1/systems/{id}":                               {"/api/v1/systems/shop-datenbank", ""},
 	"PUT /api/v1/systems/{id}":                               {"/api/v1/systems/shop-datenbank", `{"name":"Shop-Datenbank","engine":"sqlite","dsn_env":"GDPR_DEMO_SHOP"}`},
 	"POST /api/v1/systems/{id}/archive":                      {"/api/v1/systems/shop-datenbank/archive", ""},
+	"GET /api/v1/sweep/protocol":                             {"/api/v1/sweep/protocol?format=csv&from=2026-01-01", ""},
 	"POST /api/v1/sweep":                                     {"/api/v1/sweep", `{"dry_run":true}`},
 	"POST /api/v1/check/live":                                {"/api/v1/check/live", `{"scan":true}`},
 	"GET /api/v1/systems/{id}/schema":                        {"/api/v1/systems/shop-datenbank/schema", ""},
