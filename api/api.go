@@ -23,6 +23,7 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/session"
+	"gdpr/sweep"
 )
 
 // Permission is what a route needs (see auth.Role.Allows).
@@ -80,6 +81,10 @@ func (s *Server) Table() []Route {
 	entityRoutes(add, s.systems())
 	add(Route{Method: "GET", Path: "/api/v1/systems/{id}/schema", Perm: Write, Action: audit.SystemSchema,
 		Summary: "Connect to a system and read its tables, columns and keys", Response: connector.Schema{}}, s.systemSchema)
+	add(Route{Method: "GET", Path: "/api/v1/holds", Perm: Read, Summary: "Legal holds (?system=, ?lifted=true), without their values", Response: []sweep.Hold{}}, s.holds)
+	add(Route{Method: "POST", Path: "/api/v1/holds", Perm: Write, Action: audit.HoldCreate, Request: HoldRequest{},
+		Summary: "Place a legal hold: sweeps keep the rows of the table whose column holds the value (sealed in the vault)", Response: sweep.Hold{}}, s.addHold)
+	add(Route{Method: "POST", Path: "/api/v1/holds/{id}/lift", Perm: Write, Action: audit.HoldLift, Summary: "Lift a hold; its value is erased"}, s.liftHold)
 	add(Route{Method: "GET", Path: "/api/v1/sweep/protocol", Perm: Read,
 		Summary: "The deletion protocol (Löschprotokoll) of a period: from, to (YYYY-MM-DD), format pdf or csv; no personal data"}, s.sweepProtocol)
 	add(Route{Method: "POST", Path: "/api/v1/check/live", Perm: Write, Action: audit.SystemCheck, Request: LiveRequest{},

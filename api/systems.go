@@ -13,6 +13,7 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/retention"
+	"gdpr/sweep"
 )
 
 // ScanRequest steers a scan.
@@ -118,4 +119,55 @@ func (s *Server) sweepProtocol(w http.ResponseWriter, r *http.Request) error {
 	return s.download(w, r, "loeschprotokoll", func(ctx context.Context, w io.Writer, f export.Format, l locale.Lang) error {
 		return s.App.WriteSweepProtocol(ctx, w, f, from, to, l)
 	})
+}
+
+// HoldRequest places a legal hold.
+type HoldRequest struct {
+	System string `json:"system" doc:"The system's id."`
+	Table  string `json:"table" doc:"A table the system maps."`
+	Column string `json:"column" doc:"The column whose value names the rows to keep."`
+	Value  string `json:"value" doc:"The value (a customer number, an e-mail address): sealed in the vault, never answered."`
+	Reason string `json:"reason"`
+	Until  string `json:"until,omitempty" doc:"Last day (YYYY-MM-DD); none: until lifted."`
+}
+
+func (s *Server) holds(w http.ResponseWriter, r *http.Request) error {
+	hs, err := s.App.Holds(r.Context(), r.URL.Query().Get("system"), r.URL.Query().Get("lifted") == "true")
+	if err != nil {
+		return err
+	}
+	if hs == nil {
+		hs = []sweep.Hold{}
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"items": hs})
+	return nil
+}
+
+func (s *Server) addHold(w http.ResponseWriter, r *http.Request) error {
+	var body HoldRequest
+	if err := httpx.Decode(r, &body); err != nil {
+		return err
+	}
+	n := app.NewHold{System: body.System, Table: body.Table, Column: body.Column, Value: body.Value, Reason: body.Reason}
+	if body.Until != "" {
+		d, err := register.ParseDate(body.Until)
+		if err != nil {
+			return gdpr.Keyed(gdpr.EINVALID, "until", "cli.wrap", "until", err)
+		}
+		n.Until = &d
+	}
+	h, err := s.App.AddHold(r.Context(), n)
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusCreated, h)
+	return nil
+}
+
+func (s *Server) liftHold(w http.ResponseWriter, r *http.Request) error {
+	if err := s.App.LiftHold(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -168,6 +168,11 @@ func (a *App) liveSystem(ctx context.Context, x *register.System, acts map[strin
 		if key != "" {
 			continue // an event without its column: said above or by the lint
 		}
+		keep, key, _ := a.holdCond(ctx, x, &t, st, today)
+		if key != "" {
+			continue // held rows cannot be told apart: none counted as overdue
+		}
+		cond = connector.And(cond, keep)
 		due, err := c.Count(ctx, t.Name, cond)
 		if err != nil {
 			found(register.CodeLiveUnreachable, field, x.Name, err.Error())

@@ -193,6 +193,14 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			skip(key, arg)
 			continue
 		}
+		// Rows under a legal hold stay; a hold that cannot be read keeps
+		// the whole table.
+		keep, key, arg := a.holdCond(ctx, x, t, ct, now.In(retention.Berlin))
+		if key != "" {
+			skip(key, arg)
+			continue
+		}
+		cond = connector.And(cond, keep)
 		if len(ct.PrimaryKey) == 0 {
 			// Batches name their rows by a key that is unique.
 			skip("sweep.nokey", t.Name)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"database/sql"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -108,7 +109,7 @@ func protocolled(t *testing.T, f *fixture) (map[string]int, bool) {
 // TestSweep: on SQLite, PostgreSQL and MariaDB, exactly the rows past
 // their retention are deleted or anonymised — the day before, on and
 // after each end, month and year ends, a leap day, summer time, a pending
-// event, an Art. 18 restriction — in batches whose protocol entries add up
+// event, an Art. 18 restriction, a legal hold and one that has ended — in batches whose protocol entries add up
 // to the rows; a second run changes nothing; a batch a dead run began is
 // found, finished and protocolled once.
 func TestSweep(t *testing.T) {
@@ -118,8 +119,17 @@ func TestSweep(t *testing.T) {
 			shopRows(t, db, engine)
 			env := "GDPR_TEST_SWEEP_" + strings.ToUpper(string(engine))
 			t.Setenv(env, dsn)
-			f := newApp(t, app.Config{})
+			f := newApp(t, app.Config{Vault: vaultKeys(t)})
 			if _, err := f.store.Apply(admin(), sweepRegister(engine, env), register.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			// Customer 7 (due) is under a legal hold; the hold on an IP
+			// address ended the day before.
+			if _, err := f.app.AddHold(editor(), app.NewHold{System: "shop", Table: "customers", Column: "id", Value: "7", Reason: "Rechtsstreit"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.app.AddHold(editor(), app.NewHold{System: "shop", Table: "access_log", Column: "ip", Value: "192.0.2.1", Reason: "Ermittlung",
+				Until: &register.Date{Year: 2026, Month: 11, Day: 22}}); err != nil {
 				t.Fatal(err)
 			}
 			count := func(q string) int {
@@ -137,7 +147,7 @@ func TestSweep(t *testing.T) {
 			for _, st := range dry.Tables {
 				due[st.Table] = st.Due
 			}
-			if due["customers"] != 4 || due["access_log"] != 2502 || due["invoices"] != 2 {
+			if due["customers"] != 3 || due["access_log"] != 2502 || due["invoices"] != 2 {
 				t.Fatalf("due: %v (%+v)", due, dry.Tables)
 			}
 			if count(`SELECT COUNT(*) FROM access_log`) != 2504 {
@@ -161,12 +171,12 @@ func TestSweep(t *testing.T) {
 			if count(`SELECT COUNT(*) FROM invoices`) != 1 || count(`SELECT COUNT(*) FROM invoices WHERE id = 2`) != 1 {
 				t.Error("invoices after the sweep")
 			}
-			if n := count(`SELECT COUNT(*) FROM customers WHERE email = '[gelöscht]' AND name IS NULL AND id IN (1, 2, 7, 8)`); n != 4 ||
-				count(`SELECT COUNT(*) FROM customers WHERE email LIKE '%@example.org'`) != 4 {
-				t.Errorf("customers anonymised: %d of 1, 2, 7, 8", n)
+			if n := count(`SELECT COUNT(*) FROM customers WHERE email = '[gelöscht]' AND name IS NULL AND id IN (1, 2, 8)`); n != 3 ||
+				count(`SELECT COUNT(*) FROM customers WHERE email LIKE '%@example.org'`) != 5 || count(`SELECT COUNT(*) FROM customers WHERE id = 7 AND name = 'G'`) != 1 {
+				t.Errorf("customers anonymised: %d of 1, 2, 8; 7 held", n)
 			}
 			sum, twice := protocolled(t, f)
-			if sum["shop/customers"] != 4 || sum["shop/access_log"] != 2502 || sum["shop/invoices"] != 2 || twice {
+			if sum["shop/customers"] != 3 || sum["shop/access_log"] != 2502 || sum["shop/invoices"] != 2 || twice {
 				t.Errorf("protocol %v, a batch twice: %v", sum, twice)
 			}
 			again, err := f.app.Sweep(admin(), app.SweepOptions{})
@@ -212,7 +222,7 @@ func TestSweep(t *testing.T) {
 			// The Löschprotokoll of November: every batch, oldest first,
 			// adding up; as CSV and as PDF; no value of a row.
 			p, err := f.app.SweepProtocol(auditor(), register.Date{Year: 2026, Month: 11, Day: 1}, register.Date{Year: 2026, Month: 11, Day: 30}, "de")
-			if err != nil || p.Rows != 2518 || len(p.Entries) < 6 || p.Entries[0].BackupsClear != "30.11.2026" {
+			if err != nil || p.Rows != 2517 || len(p.Entries) < 6 || p.Entries[0].BackupsClear != "30.11.2026" {
 				t.Fatalf("protocol: %d rows, %d entries %v (%+v)", p.Rows, len(p.Entries), err, p.Entries)
 			}
 			for i := 1; i < len(p.Entries); i++ {
@@ -275,5 +285,56 @@ func TestSweepRefusals(t *testing.T) {
 	db.QueryRow(`SELECT COUNT(*) FROM access_log`).Scan(&n)
 	if n != 2504 {
 		t.Errorf("%d rows left of a draft's table", n)
+	}
+}
+
+// TestHolds: a hold's value is sealed in the vault (not in the store's
+// file or its audit trail), listed without it, and erased when lifted.
+func TestHolds(t *testing.T) {
+	dir := t.TempDir()
+	f := newAppAt(t, dir+"/gdpr.db", app.Config{Vault: vaultKeys(t)})
+	if _, err := f.store.Apply(admin(), sweepRegister(register.EngineSQLite, "GDPR_TEST_HOLDS"), register.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.AddHold(editor(), app.NewHold{System: "shop", Table: "nosuch", Column: "id", Value: "1", Reason: "x"}); err == nil {
+		t.Error("a hold on an unmapped table")
+	}
+	if _, err := f.app.AddHold(editor(), app.NewHold{System: "shop", Table: "customers", Column: "email", Value: "streit@example.org"}); err == nil {
+		t.Error("a hold without reason")
+	}
+	if _, err := f.app.AddHold(auditor(), app.NewHold{System: "shop", Table: "customers", Column: "email", Value: "streit@example.org", Reason: "Klage"}); err == nil {
+		t.Error("an auditor placed a hold")
+	}
+	h, err := f.app.AddHold(editor(), app.NewHold{System: "shop", Table: "customers", Column: "email", Value: "streit@example.org", Reason: "Klage vor dem LG Paderborn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, _ := f.app.Holds(auditor(), "shop", false)
+	if len(hs) != 1 || hs[0].Reason != "Klage vor dem LG Paderborn" || hs[0].Subject == "" {
+		t.Fatalf("holds: %+v", hs)
+	}
+	for _, p := range []string{dir + "/gdpr.db", dir + "/gdpr.db-wal"} {
+		if b, _ := os.ReadFile(p); strings.Contains(string(b), "streit@example.org") {
+			t.Errorf("%s holds the value in the clear", p)
+		}
+	}
+	if err := f.app.LiftHold(editor(), h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.app.LiftHold(editor(), h.ID); err != nil {
+		t.Errorf("lifting a lifted hold: %v", err)
+	}
+	if err := f.app.LiftHold(editor(), "hold-nosuch"); err == nil {
+		t.Error("an unknown hold lifted")
+	}
+	if hs, _ := f.app.Holds(auditor(), "shop", false); len(hs) != 0 {
+		t.Errorf("after lifting: %+v", hs)
+	}
+	if s, err := f.app.GetSubject(admin(), h.Subject); err != nil || !s.Shredded {
+		t.Errorf("the lifted hold's value: %+v %v", s, err)
+	}
+	es, _, _ := f.store.FindAudit(admin(), audit.Filter{Action: audit.HoldCreate, Outcome: audit.OK})
+	if len(es) != 1 || strings.Contains(es[0].Detail, "streit") {
+		t.Errorf("audit: %+v", es)
 	}
 }

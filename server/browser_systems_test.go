@@ -18,7 +18,7 @@ func TestBrowserSystemScan(t *testing.T) {
 	srv := newServer(t)
 	ctx, cancel := newBrowser(t)
 	defer cancel()
-	var list, live, detail, result, phone, after string
+	var list, live, detail, result, phone, after, holds string
 	err := chromedp.Run(ctx,
 		login(srv.URL, "editor-user", srv.pw),
 		chromedp.Click(`nav.main a[href^="/systems"]`, chromedp.ByQuery),
@@ -43,6 +43,17 @@ func TestBrowserSystemScan(t *testing.T) {
 		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
 		shot(t, "82-scan-phone"),
 		chromedp.EmulateViewport(1400, 900),
+		// A hold first: customer 3 stays, whatever the sweeps say.
+		chromedp.SetValue(`#h-table`, "customers"),
+		chromedp.SendKeys(`#h-column`, "id"),
+		chromedp.SendKeys(`#h-value`, "3"),
+		chromedp.SendKeys(`#h-reason`, "Rechtsstreit vor dem Amtsgericht"),
+		chromedp.Click(`#hold-add`),
+		chromedp.WaitVisible(`p.flash`),
+		chromedp.Text(`#holds`, &holds, chromedp.ByQuery),
+		shot(t, "85-hold"),
+		chromedp.Click(`#scan`),
+		chromedp.WaitVisible(`#scan-result`),
 		chromedp.Click(`#scan-write`),
 		chromedp.WaitVisible(`p.flash`),
 		chromedp.Text(`main`, &after, chromedp.ByQuery),
@@ -50,6 +61,9 @@ func TestBrowserSystemScan(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(holds, "Rechtsstreit vor dem Amtsgericht") || !strings.Contains(holds, "bis zur Aufhebung") || strings.Contains(holds, "Aufheben") == false {
+		t.Errorf("holds: %s", holds)
 	}
 	if !strings.Contains(list, "Shop-Datenbank") || !strings.Contains(list, "SQLite") {
 		t.Errorf("list: %.300s", list)

@@ -22,6 +22,7 @@ import (
 	"gdpr/register"
 	"gdpr/server"
 	"gdpr/store"
+	"gdpr/sweep"
 	"gdpr/vault"
 )
 
@@ -105,6 +106,10 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 		t.Fatal(err)
 	}
 	t.Setenv(demo.ShopEnv, shop)
+	// A hold to lift (its value is no matter here).
+	if err := s.CreateHold(sys, sweep.Hold{ID: "hold-demo", System: "shop-datenbank", Table: "customers", Column: "id", Subject: "s-none", Reason: "Test"}); err != nil {
+		t.Fatal(err)
+	}
 	f := &fixture{store: s, tokens: map[auth.Role]string{}, pw: "a long test password", dbPath: dbPath}
 	hash, _ := auth.HashPassword(f.pw)
 	for _, role := range auth.Roles {

@@ -45,3 +45,25 @@ func Entry(b Batch, rows int64, leftBackups string) audit.Entry {
 	}
 	return audit.Entry{Action: audit.SweepBatch, Target: b.System + "/" + b.Table, Outcome: audit.OK, Detail: detail}
 }
+
+// Hold is a legal hold (Löschsperre) on rows of a system's table: those
+// whose Column holds the value sealed in the vault under Subject. While
+// active (no Until, or Until not passed) a sweep keeps them.
+type Hold struct {
+	ID      string     `json:"id"`
+	System  string     `json:"system"`
+	Table   string     `json:"table"`
+	Column  string     `json:"column"`
+	Subject string     `json:"subject"`
+	Reason  string     `json:"reason"`
+	Until   *time.Time `json:"until,omitempty"`
+	Created time.Time  `json:"created"`
+	Actor   string     `json:"actor"`
+	Lifted  *time.Time `json:"lifted,omitempty"`
+}
+
+// Active reports whether the hold keeps rows on day: not lifted, and its
+// end not before day.
+func (h Hold) Active(day time.Time) bool {
+	return h.Lifted == nil && (h.Until == nil || !h.Until.Before(day))
+}

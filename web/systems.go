@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"gdpr"
@@ -14,6 +15,7 @@ import (
 	"gdpr/register"
 	"gdpr/retention"
 	"gdpr/session"
+	"gdpr/sweep"
 )
 
 type systemRow struct {
@@ -90,6 +92,15 @@ type systemData struct {
 	Scan        *app.ScanResult
 	ScanError   string
 	Sample      int
+	Holds       []holdView
+	HoldErrors  fieldErrors
+	HoldForm    app.NewHold
+	HoldUntil   string
+}
+
+type holdView struct {
+	H            sweep.Hold
+	Until, Since string
 }
 
 func (h *Handler) systemDetail(w http.ResponseWriter, r *http.Request, id session.Identity) {
@@ -97,6 +108,10 @@ func (h *Handler) systemDetail(w http.ResponseWriter, r *http.Request, id sessio
 }
 
 func (h *Handler) systemPage(w http.ResponseWriter, r *http.Request, id session.Identity, status int, scan *app.ScanResult, scanErr string) {
+	h.systemPageWith(w, r, id, status, scan, scanErr, nil)
+}
+
+func (h *Handler) systemPageWith(w http.ResponseWriter, r *http.Request, id session.Identity, status int, scan *app.ScanResult, scanErr string, extra func(*systemData)) {
 	l := lang(r)
 	x, err := h.App.System(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -139,7 +154,68 @@ func (h *Handler) systemPage(w http.ResponseWriter, r *http.Request, id session.
 	if day, ok := x.LeftBackups(h.App.Now().In(retention.Berlin)); ok {
 		d.LeftBackups = dateText(register.DateOf(day), l)
 	}
+	holds, err := h.App.Holds(r.Context(), x.ID, false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, hd := range holds {
+		hv := holdView{H: hd, Since: dateText(register.DateOf(hd.Created.In(retention.Berlin)), l)}
+		if hd.Until != nil {
+			hv.Until = dateText(register.DateOf(hd.Until.In(retention.Berlin)), l)
+		}
+		d.Holds = append(d.Holds, hv)
+	}
+	if extra != nil {
+		extra(&d)
+	}
 	h.render(w, r, status, "system.html", d)
+}
+
+// addHold places a hold from the system page's form; a refusal shows
+// the form again with the message at its field.
+func (h *Handler) addHold(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	n := app.NewHold{System: r.PathValue("id"), Table: r.PostFormValue("table"), Column: r.PostFormValue("column"),
+		Value: r.PostFormValue("value"), Reason: r.PostFormValue("reason")}
+	until := r.PostFormValue("until")
+	again := func(field, msg string, status int) {
+		h.systemPageWith(w, r, id, status, nil, "", func(d *systemData) {
+			n.Value = "" // a value is not sent back into the page
+			d.HoldForm, d.HoldUntil, d.HoldErrors = n, until, fieldErrors{field: msg}
+		})
+	}
+	if until != "" {
+		u, err := register.ParseDate(until)
+		if err != nil {
+			again("until", locale.T(l, "ui.err.date"), http.StatusBadRequest)
+			return
+		}
+		n.Until = &u
+	}
+	if _, err := h.App.AddHold(r.Context(), n); err != nil {
+		var ge *gdpr.Error
+		if errors.As(err, &ge) && ge.Code == gdpr.EINVALID {
+			field := ge.Field
+			if field == "" {
+				field = "value"
+			}
+			again(field, gdpr.Localized(err, l), http.StatusBadRequest)
+			return
+		}
+		h.problem(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/systems/"+n.System+"?done=holdadded&lang="+string(l)+"#holds", http.StatusSeeOther)
+}
+
+// liftHold lifts a hold from the system page.
+func (h *Handler) liftHold(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	if err := h.App.LiftHold(r.Context(), r.PathValue("hold")); err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/systems/"+r.PathValue("id")+"?done=holdlifted&lang="+string(lang(r))+"#holds", http.StatusSeeOther)
 }
 
 func orDefault(a register.SweepAction) register.SweepAction {

@@ -84,6 +84,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /systems/check", h.form(auth.Write, audit.SystemCheck, httpx.MaxForm, h.checkLive))
 	mux.HandleFunc("GET /systems/{id}", h.page(auth.Read, h.systemDetail))
 	mux.HandleFunc("POST /systems/{id}/scan", h.form(auth.Write, audit.SystemScan, httpx.MaxForm, h.scanSystem))
+	mux.HandleFunc("POST /systems/{id}/holds", h.form(auth.Write, audit.HoldCreate, httpx.MaxForm, h.addHold))
+	mux.HandleFunc("POST /systems/{id}/holds/{hold}/lift", h.form(auth.Write, audit.HoldLift, httpx.MaxForm, h.liftHold))
 	mux.HandleFunc("GET /findings", h.page(auth.Read, h.findingsPage))
 	mux.HandleFunc("GET /history", h.page(auth.Read, h.history))
 	mux.HandleFunc("GET /history/{entity}/{id}/{version}", h.page(auth.Read, h.revision))

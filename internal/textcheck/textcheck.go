@@ -81,8 +81,9 @@ var (
 	// the other language in it.
 	english = regexp.MustCompile(`(?is)<a\b[^>]*\blang="en"[^>]*>.*?</a>`)
 	// Code elements hold data, not language: the table and column names
-	// of a company's database, as it spells them.
-	code  = regexp.MustCompile(`(?is)<code\b[^>]*>.*?</code>`)
+	// of a company's database, as it spells them; so does a choice among
+	// them (a select marked translate="no", as HTML says of such text).
+	code  = regexp.MustCompile(`(?is)<code\b[^>]*>.*?</code>|<select\b[^>]*\btranslate="no"[^>]*>.*?</select>`)
 	tags  = regexp.MustCompile(`(?s)<[^>]*>`)
 	attrs = regexp.MustCompile(`\b(?:aria-label|title|placeholder|alt|data-label)="([^"]*)"`)
 )
