@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -87,13 +88,9 @@ func (a *App) LiveCheck(ctx context.Context, o LiveOptions) ([]register.Finding,
 	if err != nil {
 		return nil, err
 	}
-	acts := map[string]*register.Activity{}
-	all, _, err := a.store.FindActivities(ctx, register.Filter{})
+	acts, err := a.activitiesByID(ctx)
 	if err != nil {
 		return nil, err
-	}
-	for _, act := range all {
-		acts[act.ID] = act
 	}
 	today := a.now().In(retention.Berlin)
 	var out []register.Finding
@@ -141,8 +138,8 @@ func (a *App) liveSystem(ctx context.Context, x *register.System, acts map[strin
 			found(register.CodeLiveTableMissing, field+".name", t.Name)
 			continue
 		}
-		named := slices.Concat(t.SubjectKey, t.Anonymise, slices.Sorted(mapKeys(t.Columns)), []string{t.Flag, t.Restricted})
-		for _, e := range slices.Sorted(mapKeys(t.Events)) {
+		named := slices.Concat(t.SubjectKey, t.Anonymise, slices.Sorted(maps.Keys(t.Columns)), []string{t.Flag, t.Restricted})
+		for _, e := range slices.Sorted(maps.Keys(t.Events)) {
 			if col := t.Events[e]; !strings.Contains(col, ".") {
 				named = append(named, col)
 			}
@@ -199,11 +196,25 @@ func (a *App) liveSystem(ctx context.Context, x *register.System, acts map[strin
 		}
 		for _, t := range res.Tables {
 			if t.Proposal != nil && !t.Mapped {
-				found(register.CodeLiveUnmappedPersonal, "tables", t.Name, strings.Join(slices.Sorted(mapKeys(t.Proposal.Columns)), ", "))
+				found(register.CodeLiveUnmappedPersonal, "tables", t.Name, strings.Join(slices.Sorted(maps.Keys(t.Proposal.Columns)), ", "))
 			}
 		}
 	}
 	return n, nil
+}
+
+// activitiesByID are the activities in force, by id: what the tables of
+// the systems name.
+func (a *App) activitiesByID(ctx context.Context) (map[string]*register.Activity, error) {
+	all, _, err := a.store.FindActivities(ctx, register.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	acts := make(map[string]*register.Activity, len(all))
+	for _, act := range all {
+		acts[act.ID] = act
+	}
+	return acts, nil
 }
 
 // RuleEventsMapped lists the columns of the table that date the rule's
@@ -216,14 +227,4 @@ func RuleEventsMapped(t *register.Table, rule retention.Rule) []string {
 		}
 	}
 	return out
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

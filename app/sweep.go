@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -105,13 +106,9 @@ func (a *App) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 			return nil, err
 		}
 	}
-	acts := map[string]*register.Activity{}
-	all, _, err := a.store.FindActivities(ctx, register.Filter{})
+	acts, err := a.activitiesByID(ctx)
 	if err != nil {
 		return nil, err
-	}
-	for _, act := range all {
-		acts[act.ID] = act
 	}
 	now := a.now()
 	today := now.In(retention.Berlin)
@@ -358,7 +355,7 @@ func actionOf(t *register.Table, ct *connector.Table, cond *connector.Cond, now 
 	case register.SweepAnonymise:
 		cols := t.Anonymise
 		if len(cols) == 0 {
-			cols = slices.Sorted(mapKeys(t.Columns))
+			cols = slices.Sorted(maps.Keys(t.Columns))
 		}
 		set := map[string]any{}
 		var notYet []*connector.Cond

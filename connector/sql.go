@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -455,7 +456,7 @@ func (c *DB) write(ctx context.Context, table string, key []string, keys [][]any
 		b.sql.WriteString("DELETE FROM " + c.tableName(b.t) + " WHERE ")
 	} else {
 		b.sql.WriteString("UPDATE " + c.tableName(b.t) + " SET ")
-		for i, name := range slices.Sorted(mapKeys(set)) {
+		for i, name := range slices.Sorted(maps.Keys(set)) {
 			col, err := b.col(name)
 			if err != nil {
 				return 0, err
@@ -494,16 +495,6 @@ func (c *DB) write(ctx context.Context, table string, key []string, keys [][]any
 		return 0, err
 	}
 	return n, tx.Commit()
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Exec runs a statement on the system (tests build their fixtures with

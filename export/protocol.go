@@ -54,15 +54,7 @@ func protocolCSV(w io.Writer, p *Protocol, o Options) error {
 }
 
 func protocolPDF(w io.Writer, p *Protocol, o Options) error {
-	f := newPDF(o, p.Title, p.Controller, string(p.Lang))
-	d := &pdfDoc{Fpdf: f, v: &view{Title: p.Title, Name: p.Controller, AsOf: p.AsOf}, o: o}
-	f.SetFooterFunc(func() {
-		f.SetFont("go", "", 8)
-		d.setColor(colMuted)
-		f.SetXY(margin, pageH-15)
-		f.CellFormat(pageW-2*margin, 4, pdfSafe(p.AsOf)+" · "+o.t("report.page", f.PageNo()), "", 0, "L", false, 0, "")
-	})
-	f.AddPage()
+	f, d := datedPDF(o, p.Title, p.Controller, p.AsOf, p.Lang)
 	d.heading(p.Title, 18)
 	if p.Controller != "" {
 		d.text(o.t("export.controller")+": "+p.Controller, bodyFont+1, "", [3]int{})

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/go-pdf/fpdf"
+
 	"gdpr"
 	"gdpr/locale"
 	"gdpr/register"
@@ -108,15 +110,7 @@ func orDash(s string) string {
 }
 
 func reportPDF(w io.Writer, rep *Report, o Options) error {
-	f := newPDF(o, rep.Title, rep.Controller, string(rep.Lang))
-	d := &pdfDoc{Fpdf: f, v: &view{Title: rep.Title, Name: rep.Controller, AsOf: rep.AsOf}, o: o}
-	f.SetFooterFunc(func() {
-		f.SetFont("go", "", 8)
-		d.setColor(colMuted)
-		f.SetXY(margin, pageH-15)
-		f.CellFormat(pageW-2*margin, 4, pdfSafe(rep.AsOf)+" · "+o.t("report.page", f.PageNo()), "", 0, "L", false, 0, "")
-	})
-	f.AddPage()
+	f, d := datedPDF(o, rep.Title, rep.Controller, rep.AsOf, rep.Lang)
 	d.heading(rep.Title, 18)
 	if rep.Controller != "" {
 		d.text(o.t("export.controller")+": "+rep.Controller, bodyFont+1, "", [3]int{})
@@ -145,6 +139,21 @@ func reportPDF(w io.Writer, rep *Report, o Options) error {
 		return err
 	}
 	return f.Output(w)
+}
+
+// datedPDF starts a document of the tool's own (the audit report, the
+// deletion protocol): its date and the page number in every footer.
+func datedPDF(o Options, title, controller, asOf string, lang locale.Lang) (*fpdf.Fpdf, *pdfDoc) {
+	f := newPDF(o, title, controller, string(lang))
+	d := &pdfDoc{Fpdf: f, v: &view{Title: title, Name: controller, AsOf: asOf}, o: o}
+	f.SetFooterFunc(func() {
+		f.SetFont("go", "", 8)
+		d.setColor(colMuted)
+		f.SetXY(margin, pageH-15)
+		f.CellFormat(pageW-2*margin, 4, pdfSafe(asOf)+" · "+o.t("report.page", f.PageNo()), "", 0, "L", false, 0, "")
+	})
+	f.AddPage()
+	return f, d
 }
 
 func statusSuffix(s string, o Options) string {

@@ -3,6 +3,7 @@ package register
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -211,12 +212,12 @@ func (s *System) Problems() []*gdpr.Error {
 				add(f("subject_key"), "invalid.ident", c)
 			}
 		}
-		for _, c := range slices.Sorted(mapKeys(t.Columns)) {
+		for _, c := range slices.Sorted(maps.Keys(t.Columns)) {
 			if !ValidIdent(c) {
 				add(f("columns"), "invalid.ident", c)
 			}
 		}
-		for _, e := range slices.Sorted(mapKeys(t.Events)) {
+		for _, e := range slices.Sorted(maps.Keys(t.Events)) {
 			if !retention.ValidEvent(e) {
 				add(f("events"), "invalid.event", string(e))
 			}
@@ -267,16 +268,6 @@ func validColumnRef(c string) bool {
 		}
 	}
 	return true
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // TableRule is the retention rule that applies to a table's rows: the

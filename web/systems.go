@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 
 	"gdpr"
@@ -133,10 +134,10 @@ func (h *Handler) systemPageWith(w http.ResponseWriter, r *http.Request, id sess
 				tv.Rule = t.Statement(a)
 			}
 		}
-		for _, c := range slices.Sorted(mapKeys(t.Columns)) {
+		for _, c := range slices.Sorted(maps.Keys(t.Columns)) {
 			tv.Columns = append(tv.Columns, pair{c, t.Columns[c]})
 		}
-		for _, e := range slices.Sorted(mapKeys(t.Events)) {
+		for _, e := range slices.Sorted(maps.Keys(t.Events)) {
 			tv.Events = append(tv.Events, pair{locale.T(l, "event."+string(e)), t.Events[e]})
 		}
 		d.Tables = append(d.Tables, tv)
@@ -248,14 +249,4 @@ func (h *Handler) scanSystem(w http.ResponseWriter, r *http.Request, id session.
 		return
 	}
 	h.systemPage(w, r, id, http.StatusOK, res, "")
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

@@ -2,17 +2,18 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"gdpr/connector"
 	"gdpr/connector/conntest"
 	"gdpr/connector/sqlite"
+	"gdpr/register"
 )
 
 func engine() conntest.Engine {
 	return conntest.Engine{Timestamp: "TIMESTAMP", Bool: "BOOLEAN", Quote: conntest.DoubleQuote, Open: func(t *testing.T) (connector.Conn, func(string) error) {
-		c, err := sqlite.Open(filepath.Join(t.TempDir(), "shop.db"))
+		dsn, _ := conntest.DSN(t, register.EngineSQLite)
+		c, err := sqlite.Open(dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
