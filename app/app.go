@@ -78,7 +78,22 @@ type Config struct {
 	// Connect opens a connector to a system's database; nil means
 	// connectors.Open.
 	Connect func(register.Engine, string) (connector.Conn, error)
+	// Sweeps hears what sweeps do (metrics); nil hears nothing.
+	Sweeps SweepObserver
 }
+
+// SweepObserver hears what sweeps do, table by table: the rows found due
+// (examined), those kept under a hold, each batch with its rows and
+// duration. It gets names of systems and tables, never a row.
+type SweepObserver interface {
+	Examined(system, table string, due, held int64)
+	Batch(system, table, action string, rows int64, d time.Duration)
+}
+
+type noSweepObserver struct{}
+
+func (noSweepObserver) Examined(string, string, int64, int64)              {}
+func (noSweepObserver) Batch(string, string, string, int64, time.Duration) {}
 
 // App is the use-case layer. Its methods are safe for concurrent use.
 type App struct {
@@ -93,6 +108,7 @@ type App struct {
 	tokens  *tokenUse
 	vault   VaultKeys
 	connect func(register.Engine, string) (connector.Conn, error)
+	sweeps  SweepObserver
 	// groupQ is the group commit of the writes an answer waits for
 	// (audit entries of reads, new people; nil when the store cannot).
 	groupQ *groupQueue
@@ -123,6 +139,10 @@ func New(c Config) *App {
 	a.connect = c.Connect
 	if a.connect == nil {
 		a.connect = connectors.Open
+	}
+	a.sweeps = c.Sweeps
+	if a.sweeps == nil {
+		a.sweeps = noSweepObserver{}
 	}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
 	if g, ok := c.Store.(GroupCommitter); ok {

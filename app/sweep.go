@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"gdpr"
@@ -42,9 +43,13 @@ type SweepTable struct {
 	Due    int64  `json:"due"`
 	Done   int64  `json:"done"`
 	// Recovered counts the rows of batches a run that died had begun.
-	Recovered int64  `json:"recovered,omitempty"`
-	Batches   int    `json:"batches"`
-	Oldest    string `json:"oldest,omitempty"`
+	Recovered int64 `json:"recovered,omitempty"`
+	// Sample is, in a dry run, up to three keys of due rows, masked.
+	Sample []string `json:"sample,omitempty"`
+	// Held counts the due rows that legal holds keep.
+	Held    int64  `json:"held,omitempty"`
+	Batches int    `json:"batches"`
+	Oldest  string `json:"oldest,omitempty"`
 	// LeftBackups is the day the rows changed today have left the
 	// system's last backup ("" without declared backups).
 	LeftBackups string `json:"left_backups,omitempty"`
@@ -190,14 +195,6 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			skip(key, arg)
 			continue
 		}
-		// Rows under a legal hold stay; a hold that cannot be read keeps
-		// the whole table.
-		keep, key, arg := a.holdCond(ctx, x, t, ct, now.In(retention.Berlin))
-		if key != "" {
-			skip(key, arg)
-			continue
-		}
-		cond = connector.And(cond, keep)
 		if len(ct.PrimaryKey) == 0 {
 			// Batches name their rows by a key that is unique.
 			skip("sweep.nokey", t.Name)
@@ -208,6 +205,15 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			skip(key, arg)
 			continue
 		}
+		// Rows under a legal hold stay; a hold that cannot be read keeps
+		// the whole table.
+		keep, key, arg := a.holdCond(ctx, x, t, ct, now.In(retention.Berlin))
+		if key != "" {
+			skip(key, arg)
+			continue
+		}
+		unheld := cond
+		cond = connector.And(cond, keep)
 		ruleName := act.ID
 		if t.Retention != "" {
 			ruleName += "/" + t.Retention
@@ -236,9 +242,25 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 		if st.Due, err = c.Count(ctx, t.Name, cond); err != nil {
 			return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
 		}
+		if keep != nil {
+			// The rows the holds keep: due without them, less those due.
+			if all, err := c.Count(ctx, t.Name, unheld); err == nil {
+				st.Held = all - st.Due
+			}
+		}
+		if !o.DryRun {
+			a.sweeps.Examined(x.ID, t.Name, st.Due, st.Held)
+		}
 		if ev := RuleEventsMapped(t, rule); len(ev) > 0 && st.Due > 0 {
 			if v, err := c.Min(ctx, t.Name, ev[0], cond); err == nil && v != nil {
 				st.Oldest = connector.Text(v)
+			}
+		}
+		if o.DryRun && st.Due > 0 {
+			if ks, err := c.Select(ctx, t.Name, ct.PrimaryKey, cond, nil, 3); err == nil {
+				for _, k := range ks {
+					st.Sample = append(st.Sample, maskKey(k))
+				}
 			}
 		}
 		if o.DryRun || st.Due == 0 {
@@ -255,6 +277,7 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 				break
 			}
 			after = rows[len(rows)-1]
+			started := time.Now()
 			b := sweep.Batch{ID: newBatchID(), System: x.ID, Table: t.Name, Action: st.Action, Rule: ruleName, Keys: rows, Planned: len(rows), Created: now}
 			if err := ss.BeginSweepBatch(ctx, b); err != nil {
 				return err
@@ -275,6 +298,9 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			}
 			st.Done += n
 			st.Batches++
+			// Wall time of the batch, for the metrics (not the App's
+			// clock, which tests fix).
+			a.sweeps.Batch(x.ID, t.Name, st.Action, n, time.Since(started))
 		}
 		res.Tables = append(res.Tables, st)
 	}
@@ -385,6 +411,23 @@ func orDelete(a register.SweepAction) register.SweepAction {
 		return register.SweepDelete
 	}
 	return a
+}
+
+// maskKey shows a row's key so that a reader can tell rows apart without
+// learning it: first and last character, the rest as dots ("4•••2",
+// "k•••••••e").
+func maskKey(k []any) string {
+	parts := make([]string, len(k))
+	for i, v := range k {
+		r := []rune(connector.Text(v))
+		switch {
+		case len(r) <= 2:
+			parts[i] = strings.Repeat("•", len(r))
+		default:
+			parts[i] = string(r[0]) + strings.Repeat("•", min(len(r)-2, 8)) + string(r[len(r)-1])
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 func newBatchID() string {

@@ -146,6 +146,9 @@ func TestSweep(t *testing.T) {
 			due := map[string]int64{}
 			for _, st := range dry.Tables {
 				due[st.Table] = st.Due
+				if st.Table == "customers" && st.Held != 1 {
+					t.Errorf("held customers: %d, want 1", st.Held)
+				}
 			}
 			if due["customers"] != 3 || due["access_log"] != 2502 || due["invoices"] != 2 {
 				t.Fatalf("due: %v (%+v)", due, dry.Tables)

@@ -21,6 +21,21 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// Sweeps, by system and table (names, never a row).
+	sweepDue, sweepHeld, sweepRows *prometheus.CounterVec
+	sweepBatch                     *prometheus.HistogramVec
+}
+
+// Examined implements app.SweepObserver.
+func (m *metrics) Examined(system, table string, due, held int64) {
+	m.sweepDue.WithLabelValues(system, table).Add(float64(due))
+	m.sweepHeld.WithLabelValues(system, table).Add(float64(held))
+}
+
+// Batch implements app.SweepObserver.
+func (m *metrics) Batch(system, table, action string, rows int64, d time.Duration) {
+	m.sweepRows.WithLabelValues(system, table, action).Add(float64(rows))
+	m.sweepBatch.WithLabelValues(system, table).Observe(d.Seconds())
 }
 
 func newMetrics() *metrics {
@@ -34,6 +49,12 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
 		}, []string{"route"}),
 	}
+	m.sweepDue = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gdpr_sweep_rows_examined_total", Help: "Rows sweeps found past their retention, by system and table."}, []string{"system", "table"})
+	m.sweepHeld = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gdpr_sweep_rows_held_total", Help: "Rows past their retention that legal holds kept, by system and table."}, []string{"system", "table"})
+	m.sweepRows = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gdpr_sweep_rows_total", Help: "Rows sweeps deleted, anonymised or flagged, by system, table and action."}, []string{"system", "table", "action"})
+	m.sweepBatch = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gdpr_sweep_batch_duration_seconds", Help: "Duration of a sweep batch, by system and table.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 3, 8)}, []string{"system", "table"})
+	m.reg.MustRegister(m.sweepDue, m.sweepHeld, m.sweepRows, m.sweepBatch)
 	m.reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

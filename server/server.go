@@ -45,9 +45,9 @@ func New(c Config) *Server {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots, Vault: c.Vault})
-	authn := session.Authenticator{ID: a, Proxies: c.Proxies}
 	m := newMetrics()
+	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots, Vault: c.Vault, Sweeps: m})
+	authn := session.Authenticator{ID: a, Proxies: c.Proxies}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler(authn, c))
 	(&api.Server{App: a, Auth: authn, Log: c.Log}).Routes(mux)

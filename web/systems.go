@@ -30,6 +30,19 @@ type systemsData struct {
 	// Live is the live check's findings, when one was asked for.
 	Live    []export.FindingView
 	Checked bool
+	// Sweep is a sweep's (or a dry run's) result, when one was asked for.
+	Sweep *sweepView
+}
+
+type sweepView struct {
+	DryRun bool
+	Rows   []sweepRow
+	Total  int64
+}
+
+type sweepRow struct {
+	app.SweepTable
+	ActionText, Skip, Oldest, LeftBackups string
 }
 
 func (h *Handler) systemList(w http.ResponseWriter, r *http.Request, id session.Identity) {
@@ -47,8 +60,47 @@ func (h *Handler) checkLive(w http.ResponseWriter, r *http.Request, id session.I
 	h.systemListPage(w, r, id, export.Describe(fs, lang(r)), true)
 }
 
+// sweepPage runs a sweep, or with dry=1 its preview, and shows what it
+// did or would do on the systems page.
+func (h *Handler) sweepPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	res, err := h.App.Sweep(r.Context(), app.SweepOptions{DryRun: r.PostFormValue("dry") == "1"})
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	v := &sweepView{DryRun: res.DryRun}
+	for _, t := range res.Tables {
+		row := sweepRow{SweepTable: t, ActionText: locale.T(l, "ui.system.action."+t.Action)}
+		if t.Skipped != "" {
+			row.Skip = locale.T(l, t.Skipped, t.SkipArg)
+		}
+		if t.Oldest != "" {
+			if d, err := register.ParseDate(t.Oldest[:min(10, len(t.Oldest))]); err == nil {
+				row.Oldest = dateText(d, l)
+			}
+		}
+		if t.LeftBackups != "" {
+			if d, err := register.ParseDate(t.LeftBackups); err == nil {
+				row.LeftBackups = dateText(d, l)
+			}
+		}
+		if res.DryRun {
+			v.Total += t.Due
+		} else {
+			v.Total += t.Done
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	h.systemListPageWith(w, r, id, nil, false, v)
+}
+
 func (h *Handler) systemListPage(w http.ResponseWriter, r *http.Request, id session.Identity, live []export.FindingView, checked bool) {
-	d := systemsData{base: h.base(r, id, "systems"), Live: live, Checked: checked}
+	h.systemListPageWith(w, r, id, live, checked, nil)
+}
+
+func (h *Handler) systemListPageWith(w http.ResponseWriter, r *http.Request, id session.Identity, live []export.FindingView, checked bool, sw *sweepView) {
+	d := systemsData{base: h.base(r, id, "systems"), Live: live, Checked: checked, Sweep: sw}
 	items, _, err := h.App.Systems(r.Context(), register.Filter{})
 	if err != nil {
 		h.fail(w, r, err)

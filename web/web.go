@@ -82,6 +82,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /documents/{id}/archive", h.form(auth.Write, audit.DocumentArchive, httpx.MaxForm, h.archiveDocument))
 	mux.HandleFunc("GET /systems", h.page(auth.Read, h.systemList))
 	mux.HandleFunc("POST /systems/check", h.form(auth.Write, audit.SystemCheck, httpx.MaxForm, h.checkLive))
+	// A dry run needs the editor's role, a sweep the admin's (the use
+	// case checks which).
+	mux.HandleFunc("POST /systems/sweep", h.form(auth.Write, audit.SweepBatch, httpx.MaxForm, h.sweepPage))
 	mux.HandleFunc("GET /systems/{id}", h.page(auth.Read, h.systemDetail))
 	mux.HandleFunc("POST /systems/{id}/scan", h.form(auth.Write, audit.SystemScan, httpx.MaxForm, h.scanSystem))
 	mux.HandleFunc("POST /systems/{id}/holds", h.form(auth.Write, audit.HoldCreate, httpx.MaxForm, h.addHold))
