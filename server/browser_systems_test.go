@@ -30,7 +30,7 @@ func TestBrowserSweep(t *testing.T) {
 		shot(t, "87-sweep-preview-phone"),
 		chromedp.EmulateViewport(1400, 900),
 		chromedp.Click(`#sweep-run`),
-		chromedp.WaitVisible(`#sweep-summary`),
+		chromedp.WaitVisible(`#sweep-protocol`),
 		chromedp.Text(`#sweep`, &done, chromedp.ByQuery),
 		shot(t, "88-sweep-done"),
 	)
@@ -53,6 +53,16 @@ func TestBrowserSweep(t *testing.T) {
 	_, body := call(t, "GET", srv.URL+"/api/v1/sweep/protocol?format=csv&from=2026-01-01", "", srv.tokens["auditor"])
 	if !strings.Contains(string(body), "shop-datenbank,access_log") {
 		t.Errorf("protocol: %s", body)
+	}
+	_, body = call(t, "GET", srv.URL+"/metrics", "", srv.tokens["auditor"])
+	for _, want := range []string{`gdpr_sweep_rows_total{action="delete",system="shop-datenbank",table="access_log"}`, `gdpr_sweep_rows_examined_total{system="shop-datenbank",table="access_log"}`,
+		`gdpr_sweep_batch_duration_seconds_count{system="shop-datenbank",table="access_log"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(body), "203.0.113.") {
+		t.Error("/metrics shows a row's value")
 	}
 }
 
