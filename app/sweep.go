@@ -32,6 +32,9 @@ type SweepOptions struct {
 	System string // "" for every system
 	DryRun bool   // count and show, change nothing
 	Batch  int    // rows a batch (default 1000, at most connector.MaxBatch)
+	// Progress hears each table after each of its batches (a progress
+	// bar); nil hears nothing.
+	Progress func(SweepTable)
 }
 
 // SweepTable is what a sweep did, or would do, to one table.
@@ -298,6 +301,9 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			}
 			st.Done += n
 			st.Batches++
+			if o.Progress != nil {
+				o.Progress(st)
+			}
 			// Wall time of the batch, for the metrics (not the App's
 			// clock, which tests fix).
 			a.sweeps.Batch(x.ID, t.Name, st.Action, n, time.Since(started))

@@ -156,9 +156,13 @@ func TestSweep(t *testing.T) {
 			if count(`SELECT COUNT(*) FROM access_log`) != 2504 {
 				t.Fatal("the dry run changed rows")
 			}
-			res, err := f.app.Sweep(admin(), app.SweepOptions{Batch: 1000})
+			heard := map[string][]int64{}
+			res, err := f.app.Sweep(admin(), app.SweepOptions{Batch: 1000, Progress: func(st app.SweepTable) { heard[st.Table] = append(heard[st.Table], st.Done) }})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if p := heard["access_log"]; len(p) != 3 || p[2] != 2502 {
+				t.Errorf("progress of access_log: %v", p)
 			}
 			for _, st := range res.Tables {
 				if st.Done != due[st.Table] || st.Skipped != "" || st.LeftBackups != "2026-11-30" {

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"gdpr"
 	"gdpr/app"
@@ -37,6 +38,16 @@ nothing (editor role); a sweep needs the admin role.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := oneOf("format", format, "text", "json"); err != nil {
 				return err
+			}
+			if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !o.DryRun {
+				// A progress line on the terminal, rewritten after each
+				// batch: table, rows done of due.
+				o.Progress = func(t app.SweepTable) {
+					fmt.Fprintf(e.stderr, "\r%s/%s: %s", t.System, t.Table, e.t("cli.sweep.progress", t.Done, t.Due, progressBar(t.Done, t.Due)))
+					if t.Done >= t.Due {
+						fmt.Fprintln(e.stderr)
+					}
+				}
 			}
 			var res *app.SweepResult
 			err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
@@ -76,6 +87,15 @@ nothing (editor role); a sweep needs the admin role.`,
 	cmd.Flags().IntVar(&o.Batch, "batch", 1000, "rows a batch (at most 5000)")
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
 	return cmd
+}
+
+// progressBar draws done of total in 20 cells.
+func progressBar(done, total int64) string {
+	if total <= 0 {
+		return ""
+	}
+	n := int(min(20, 20*done/total))
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", 20-n) + "]"
 }
 
 func dash(s string) string {

@@ -285,3 +285,14 @@ systems:
 		t.Error("the protocol names a person")
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		done, total int64
+		want        string
+	}{{0, 10, "[....................]"}, {5, 10, "[##########..........]"}, {10, 10, "[####################]"}, {3, 0, ""}} {
+		if got := cli.ProgressBar(tc.done, tc.total); got != tc.want {
+			t.Errorf("%d/%d: %q", tc.done, tc.total, got)
+		}
+	}
+}

@@ -619,6 +619,7 @@ var messages = map[string]text{
 	"cli.col.done":               {"ERLEDIGT", "DONE"},
 	"cli.col.oldest":             {"ÄLTESTE", "OLDEST"},
 	"cli.col.backupsclear":       {"AUS SICHERUNGEN AM", "OUT OF BACKUPS BY"},
+	"cli.sweep.progress":         {"%d von %d Zeilen %s", "%d of %d rows %s"},
 	"cli.sweep.dry":              {"Probelauf: nichts geändert.", "Dry run: nothing changed."},
 	"cli.col.engine":             {"DATENBANK", "ENGINE"},
 	"cli.col.tables":             {"TABELLEN", "TABLES"},

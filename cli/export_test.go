@@ -1,0 +1,4 @@
+package cli
+
+// ProgressBar is progressBar, for the tests.
+var ProgressBar = progressBar
