@@ -104,8 +104,46 @@ func (a *App) LiveCheck(ctx context.Context, o LiveOptions) ([]register.Finding,
 		}
 		a.audit(ctx, audit.Entry{Action: audit.SystemCheck, Target: x.ID, Outcome: audit.OK, Detail: fmt.Sprintf("findings %d", fs)})
 	}
+	out = append(out, categoriesNotFound(systems, acts)...)
 	register.SortFindings(out)
 	return out, nil
+}
+
+// categoriesNotFound: for every activity that some table of a system
+// belongs to, the data categories it declares that no mapped column of
+// its tables holds (compared as words: "E-Mail-Adressen der Kunden" is
+// found in a column of "E-Mail-Adressen"). A category of the register
+// that no database holds is either stored elsewhere (paper, a system not
+// yet mapped) or not processed at all.
+func categoriesNotFound(systems []*register.System, acts map[string]*register.Activity) []register.Finding {
+	held := map[string][]string{}
+	mapped := map[string]bool{}
+	for _, x := range systems {
+		for _, t := range x.Tables {
+			if t.Activity == "" {
+				continue
+			}
+			mapped[t.Activity] = true
+			for _, c := range t.Columns {
+				held[t.Activity] = append(held[t.Activity], register.FoldWords(c))
+			}
+		}
+	}
+	var out []register.Finding
+	for _, id := range slices.Sorted(maps.Keys(mapped)) {
+		act, ok := acts[id]
+		if !ok {
+			continue
+		}
+		for _, cat := range act.DataCategories {
+			f := register.FoldWords(cat)
+			if f == "" || slices.ContainsFunc(held[id], func(h string) bool { return h != "" && (strings.Contains(f, h) || strings.Contains(h, f)) }) {
+				continue
+			}
+			out = append(out, register.NewFinding(register.CodeLiveCategoryNotFound, "activity", id, "data_categories", cat))
+		}
+	}
+	return out
 }
 
 // liveSystem checks one system; a system that does not answer is a

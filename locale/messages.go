@@ -332,6 +332,7 @@ var messages = map[string]text{
 	"rule.live-column-missing":             {"Zugeordnete Spalte fehlt in der Datenbank", "Mapped column missing in the database"},
 	"rule.live-rows-overdue":               {"Zeilen über die Löschfrist hinaus gespeichert", "Rows kept past their retention"},
 	"rule.live-unmapped-personal":          {"Personenbezogene Daten ohne Eintrag im Verzeichnis", "Personal data the register does not declare"},
+	"rule.live-category-not-found":         {"Datenkategorie in keiner Datenbank gefunden", "Data category found in no database"},
 	"rule.tom-review-overdue":              {"Prüfung der Maßnahme überfällig", "Measure review overdue"},
 	"rule.retention-no-start-event":        {"Löschfrist ohne Startereignis", "Retention period without start event"},
 	"rule.retention-implied-start":         {"Startereignis nur erschlossen", "Start event implied"},
@@ -513,6 +514,7 @@ var messages = map[string]text{
 	"sweep.event.unmapped":                  {"Für das Startereignis „%s“ ist keine Spalte angegeben.", "no column is given for the start event %q"},
 	"sweep.event.join":                      {"Das Startereignis steht in einer anderen Tabelle (%s); das kann die Löschung noch nicht verbinden.", "the start event is in another table (%s); the sweep cannot join it yet"},
 	"sweep.column.missing":                  {"Die Spalte „%s“ gibt es in der Tabelle nicht.", "the table has no column %q"},
+	"finding.live-category-not-found":       {"Die Tätigkeit nennt die Datenkategorie „%s“, die keine Spalte ihrer Tabellen enthält: anderswo gespeichert (Papier, ein nicht zugeordnetes System) oder gar nicht verarbeitet?", "The activity declares data category \"%s\", which no column of its tables holds: stored elsewhere (paper, an unmapped system) or not processed at all?"},
 	"finding.tom-review-overdue":            {"Die Prüfung der Maßnahme war am %s fällig (Intervall %s).", "The review of the measure was due on %s (interval %s)."},
 
 	// Command line.

@@ -80,6 +80,7 @@ const (
 	CodeLiveColumnMissing    = "live-column-missing"
 	CodeLiveRowsOverdue      = "live-rows-overdue"
 	CodeLiveUnmappedPersonal = "live-unmapped-personal"
+	CodeLiveCategoryNotFound = "live-category-not-found"
 )
 
 // Rules lists every lint rule with its severity and legal reference.
@@ -96,6 +97,7 @@ var Rules = []Rule{
 	{CodeLiveColumnMissing, SevError, "Art. 5(2), Art. 30(1)(c) GDPR"},
 	{CodeLiveRowsOverdue, SevWarning, "Art. 5(1)(e), Art. 17(1)(a) GDPR"},
 	{CodeLiveUnmappedPersonal, SevWarning, "Art. 5(2), Art. 30(1)(c) GDPR"},
+	{CodeLiveCategoryNotFound, SevInfo, "Art. 30(1)(c) GDPR"},
 	{CodeControllerMissing, SevError, "Art. 30(1)(a) GDPR"},
 	{CodeControllerContact, SevError, "Art. 30(1)(a) GDPR"},
 	{CodeControllerDPO, SevInfo, "Art. 30(1)(a), Art. 37 GDPR, § 38 BDSG"},
