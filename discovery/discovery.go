@@ -105,6 +105,12 @@ func Classify(c Column, now time.Time) (Match, bool) {
 		}
 	}
 	share := float64(bestN) / float64(len(vals))
+	if best == Phone && hint != Phone && paddedNumbers(vals) {
+		// Zero-padded numbers of one length (article or order numbers
+		// "0012345") have a telephone number's form; real numbers vary in
+		// length and are written with separators.
+		share = 0
+	}
 	if best == BirthDate && hint != BirthDate && !spread(years) {
 		// Dates within a few years of each other are the dates of
 		// events (orders, sign-ups), not of births.
@@ -153,6 +159,19 @@ func texty(vals []string) bool {
 		}
 	}
 	return float64(n)/float64(len(vals)) >= valueShare
+}
+
+// paddedNumbers: every value is digits only, all of one length.
+func paddedNumbers(vals []string) bool {
+	if len(vals) < 3 {
+		return false
+	}
+	for _, v := range vals {
+		if len(v) != len(vals[0]) || strings.Trim(v, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // spread: the dates span ten years or more, as people's births do.

@@ -202,6 +202,9 @@ func TestClassify(t *testing.T) {
 		{"x", []string{"DE89 3704 0044 0532 0130 00"}, discovery.IBAN},
 		{"x", []string{"::"}, ""},
 		{"title", []string{"Hello", "World"}, ""},
+		{"artikelnr", []string{"0012345", "0012346", "0098765", "0034567"}, ""}, // zero-padded numbers, not phones
+		{"kontakt", []string{"05251123456", "0170 9876543", "+49 30 1234567"}, discovery.Phone},
+		{"tel", []string{"05251123456", "05251654321", "05251111111"}, discovery.Phone}, // the name says so
 		{"kunde", []string{"Anna Müller", "Schmidt, Bernd", "Hans-Peter Weber", "Elif Yilmaz"}, discovery.Name},
 		{"artikel_x", []string{"Stuhl Eiche", "Tisch Buche"}, ""},
 		{"anschrift2", []string{"Hauptstraße 5", "Lindenweg 12a", "Am Markt 3"}, discovery.Address},
