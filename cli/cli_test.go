@@ -357,6 +357,11 @@ func TestServeStartMessages(t *testing.T) {
 	if !strings.Contains(out, "gdpr users add NAME --role admin") {
 		t.Errorf("first start without users: %s", out)
 	}
+	// With a schedule, River starts in the store and stops with it.
+	out = serveUntil(t, "--db", db, "serve", "--addr", "127.0.0.1:0", "--sweep-every", "24h")
+	if !strings.Contains(out, "Löschläufe laufen alle 24h0m0s (River).") {
+		t.Errorf("scheduled sweeps: %s", out)
+	}
 }
 
 func TestLogsCommands(t *testing.T) {

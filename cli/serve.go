@@ -22,6 +22,7 @@ import (
 	"gdpr/auth"
 	"gdpr/demo"
 	"gdpr/httpx"
+	"gdpr/jobs"
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/server"
@@ -31,6 +32,7 @@ import (
 func newServe(e *env) *cobra.Command {
 	var addr string
 	var withDemo bool
+	var sweepEvery time.Duration
 	var proxies []string
 	var memLimit string
 	cmd := &cobra.Command{
@@ -148,6 +150,20 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 					fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n), locale.N(e.lang, "count.revision", m)))
 				}
 			}
+			if sweepEvery > 0 {
+				// The scheduled sweep, through River in the store's own
+				// database: several servers on one PostgreSQL share it.
+				run, err := jobs.Start(ctx, jobs.Config{DSN: e.db, App: handler.App, Log: log, SweepEvery: sweepEvery})
+				if err != nil {
+					return err
+				}
+				defer func() {
+					stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					run.Stop(stop)
+				}()
+				fmt.Fprintln(e.stdout, e.t("cli.serve.sweeps", sweepEvery))
+			}
 			srv := &http.Server{
 				Handler:           handler,
 				ReadHeaderTimeout: 10 * time.Second,
@@ -179,6 +195,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 	}
 	cmd.Flags().StringVar(&addr, "addr", envOr("GDPR_ADDR", "127.0.0.1:8080"), "listen address (env GDPR_ADDR); loopback only until sign-in exists")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "load the demo register (seed company allegro:it) into a fresh store")
+	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", envDuration("GDPR_SWEEP_EVERY"), "run the deletion sweep of every system this often (e.g. 24h; GDPR_SWEEP_EVERY; 0: never)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", envOr("GDPR_MEMORY_LIMIT", "192MiB"), "soft limit of the server's memory: the garbage collector works harder as it is neared (env GDPR_MEMORY_LIMIT; GOMEMLIMIT, when set, unless this is given; 0 for none)")
 	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", splitEnv("GDPR_TRUSTED_PROXY"), "reverse proxies (addresses or CIDR prefixes) whose X-Forwarded-For and X-Forwarded-Proto are believed (env GDPR_TRUSTED_PROXY)")
 	return cmd
@@ -315,4 +332,14 @@ func parseBytes(s string) (int64, error) {
 		return 0, errors.New("want a size such as 192MiB")
 	}
 	return n << shift, nil
+}
+
+// envDuration reads a duration from the environment (0 when unset or
+// not a duration: the flag's own check then has nothing to refuse).
+func envDuration(name string) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil {
+		return 0
+	}
+	return d
 }

@@ -537,6 +537,7 @@ var messages = map[string]text{
 	"cli.col.name":               {"BEZEICHNUNG", "NAME"},
 	"cli.col.category":           {"KATEGORIE", "CATEGORY"},
 	"cli.col.reviewed":           {"GEPRÜFT", "REVIEWED"},
+	"cli.serve.sweeps":           {"Löschläufe laufen alle %v (River).", "Sweeps run every %v (River)."},
 	"cli.serve.demoshop":         {"Die Shop-Datenbank der Demo (System shop-datenbank): %s (%s)", "The demo's shop database (system shop-datenbank): %s (%s)"},
 	"ui.systems":                 {"Systeme", "Systems"},
 	"ui.systems.sub":             {"Die Datenbanken des Unternehmens mit personenbezogenen Daten: welche Tabelle zu welcher Verarbeitungstätigkeit gehört, wer in ihr steht und welche Spalte die Löschfrist auslöst.", "The company's databases with personal data: which table belongs to which activity, who is in it and which column starts its retention period."},
