@@ -24,6 +24,7 @@ import (
 type SweepStore interface {
 	BeginSweepBatch(ctx context.Context, b sweep.Batch) error
 	FinishSweepBatch(ctx context.Context, id string, e audit.Entry) error
+	DropSweepBatch(ctx context.Context, id string) error
 	PendingSweepBatches(ctx context.Context, system, table string, before time.Time) ([]sweep.Batch, error)
 }
 
@@ -296,6 +297,14 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 				// was done.
 				return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
 			}
+			if n == 0 {
+				// Another run changed these rows first (and protocolled
+				// them): this batch did nothing.
+				if err := ss.DropSweepBatch(ctx, b.ID); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := ss.FinishSweepBatch(ctx, b.ID, sweep.Entry(b, n, left)); err != nil {
 				return err
 			}
@@ -343,7 +352,11 @@ func (a *App) recoverBatches(ctx context.Context, ss SweepStore, c connector.Con
 		if err != nil {
 			return total, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
 		}
-		err = ss.FinishSweepBatch(ctx, b.ID, sweep.Entry(b, done+n, left))
+		if done+n == 0 {
+			err = ss.DropSweepBatch(ctx, b.ID)
+		} else {
+			err = ss.FinishSweepBatch(ctx, b.ID, sweep.Entry(b, done+n, left))
+		}
 		if gdpr.ErrorCode(err) == gdpr.ENOTFOUND {
 			continue // another run finished it
 		}

@@ -48,6 +48,13 @@ func (s *Store) FinishSweepBatch(ctx context.Context, id string, e audit.Entry) 
 	})
 }
 
+// DropSweepBatch removes a batch that changed no row (another run had
+// changed them): no protocol entry, for nothing was done.
+func (s *Store) DropSweepBatch(ctx context.Context, id string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM sweep_batches WHERE id = ?`), id)
+	return translate(err, "drop sweep batch")
+}
+
 // PendingSweepBatches lists the batches of a table begun before before
 // and not finished: those of a run that died.
 func (s *Store) PendingSweepBatches(ctx context.Context, system, table string, before time.Time) ([]sweep.Batch, error) {
