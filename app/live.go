@@ -20,7 +20,7 @@ import (
 // the cutoff of the activity's rule on the table's event columns, rows
 // restricted under Art. 18 kept. key names what keeps the table from a
 // condition for the message catalogue.
-func dueCond(t *register.Table, cut retention.Cutoff, st *connector.Table) (*connector.Cond, string, string) {
+func dueCond(t *register.Table, cut retention.Cutoff, st *connector.Table, s *connector.Schema) (*connector.Cond, string, string) {
 	var build func(c retention.Cutoff) (*connector.Cond, string, string)
 	build = func(c retention.Cutoff) (*connector.Cond, string, string) {
 		if c.Combine != "" {
@@ -42,9 +42,7 @@ func dueCond(t *register.Table, cut retention.Cutoff, st *connector.Table) (*con
 		case col == "":
 			return nil, "sweep.event.unmapped", string(c.Event)
 		case strings.Contains(col, ".") && !hasColumn(st, col):
-			// An event dated in a referenced table needs a join, which
-			// the sweep does not make yet.
-			return nil, "sweep.event.join", col
+			return related(st, s, col, c.Before)
 		case !hasColumn(st, col):
 			return nil, "sweep.column.missing", col
 		}
@@ -61,6 +59,45 @@ func dueCond(t *register.Table, cut retention.Cutoff, st *connector.Table) (*con
 		cond = connector.And(cond, connector.Not(&connector.Cond{Op: connector.OpSet, Col: t.Restricted}))
 	}
 	return cond, "", ""
+}
+
+// related is the condition of an event dated in another table
+// ("contracts.ended_at"): the two tables joined by a foreign key, either
+// way, and the row due when its last related row's date is before the
+// cutoff (a contract still running keeps the customer).
+func related(st *connector.Table, s *connector.Schema, ref string, before time.Time) (*connector.Cond, string, string) {
+	i := strings.LastIndexByte(ref, '.')
+	other, col := ref[:i], ref[i+1:]
+	rt, ok := s.Table(other)
+	if !ok {
+		return nil, "sweep.table.missing", other
+	}
+	if !hasColumn(rt, col) {
+		return nil, "sweep.column.missing", ref
+	}
+	var join [][2]string
+	for _, fk := range rt.ForeignKeys {
+		if rs, ok := s.Table(fk.RefTable); ok && rs.Name == st.Name {
+			for k := range fk.Columns {
+				join = append(join, [2]string{fk.RefColumns[k], fk.Columns[k]})
+			}
+			break
+		}
+	}
+	if join == nil {
+		for _, fk := range st.ForeignKeys {
+			if rs, ok := s.Table(fk.RefTable); ok && rs.Name == rt.Name {
+				for k := range fk.Columns {
+					join = append(join, [2]string{fk.Columns[k], fk.RefColumns[k]})
+				}
+				break
+			}
+		}
+	}
+	if join == nil {
+		return nil, "sweep.event.nojoin", ref
+	}
+	return &connector.Cond{Op: connector.OpLastBefore, Related: rt.Name, Join: join, Col: col, Val: before}, "", ""
 }
 
 func hasColumn(t *connector.Table, name string) bool {
@@ -199,7 +236,7 @@ func (a *App) liveSystem(ctx context.Context, x *register.System, acts map[strin
 		if err != nil {
 			continue
 		}
-		cond, key, _ := dueCond(&t, cut, st)
+		cond, key, _ := dueCond(&t, cut, st, s)
 		if key != "" {
 			continue // an event without its column: said above or by the lint
 		}

@@ -194,7 +194,7 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			skip("sweep.norule", act.ID)
 			continue
 		}
-		cond, key, arg := dueCond(t, cut, ct)
+		cond, key, arg := dueCond(t, cut, ct, s)
 		if key != "" {
 			skip(key, arg)
 			continue

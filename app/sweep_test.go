@@ -345,3 +345,51 @@ func TestHolds(t *testing.T) {
 		t.Errorf("audit: %+v", es)
 	}
 }
+
+// TestSweepRelatedEvent: an event dated in another table
+// ("vertraege.ende"): a customer is due three years after the end of
+// their last contract; a contract still running, or none at all, keeps
+// them. On SQLite, PostgreSQL and MariaDB.
+func TestSweepRelatedEvent(t *testing.T) {
+	for _, engine := range conntest.Engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			dsn, db := conntest.DSN(t, engine)
+			for _, q := range []string{
+				`CREATE TABLE kunden (id INTEGER PRIMARY KEY, name VARCHAR(100))`,
+				`CREATE TABLE vertraege (id INTEGER PRIMARY KEY, kunde_id INTEGER NOT NULL REFERENCES kunden (id), ende DATE)`,
+				`INSERT INTO kunden VALUES (1, 'A'), (2, 'B'), (3, 'C'), (4, 'D')`,
+				`INSERT INTO vertraege VALUES (1, 1, '2023-01-10'), (2, 1, '2023-05-01'), (3, 2, '2023-01-10'), (4, 2, NULL), (5, 4, '2024-01-01')`,
+			} {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatal(q, err)
+				}
+			}
+			env := "GDPR_TEST_RELATED_" + strings.ToUpper(string(engine))
+			t.Setenv(env, dsn)
+			f := newApp(t, app.Config{})
+			p3y := period.MustParse("P3Y")
+			r := &register.Register{
+				Activities: []*register.Activity{{ID: "kunden", Name: "Kunden", Retention: []register.Retention{{Text: "3 Jahre nach Vertragsende", Rule: &retention.Rule{Event: retention.ContractEnd, Period: &p3y}}}}},
+				Systems: []*register.System{{ID: "crm", Name: "CRM", Engine: engine, DSNEnv: env, Tables: []register.Table{{Name: "kunden", Activity: "kunden",
+					SubjectKey: []string{"id"}, Columns: map[string]string{"name": "Name"}, Events: map[retention.Event]string{retention.ContractEnd: "vertraege.ende"},
+					Action: register.SweepAnonymise}}}},
+			}
+			if _, err := f.store.Apply(admin(), r, register.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.app.Sweep(admin(), app.SweepOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Tables) != 1 || res.Tables[0].Done != 1 || res.Tables[0].Skipped != "" {
+				t.Fatalf("swept %+v", res.Tables)
+			}
+			var all, first int
+			db.QueryRow(`SELECT COUNT(*) FROM kunden WHERE name IS NULL`).Scan(&all)
+			db.QueryRow(`SELECT COUNT(*) FROM kunden WHERE name IS NULL AND id = 1`).Scan(&first)
+			if all != 1 || first != 1 {
+				t.Errorf("anonymised %d customers (customer 1: %d), want customer 1 only", all, first)
+			}
+		})
+	}
+}

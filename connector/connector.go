@@ -112,9 +112,15 @@ const (
 	OpSet     Op = "set"     // Col is true or, for a non-boolean, not null (an Art. 18 flag)
 	OpIn      Op = "in"      // Col IN Vals
 	OpKeyIn   Op = "keyin"   // (Cols...) IN Keys: rows named by a key of one or more columns
-	OpAnd     Op = "and"
-	OpOr      Op = "or"
-	OpNot     Op = "not"
+	// OpLastBefore: the row has related rows in Related (joined by Join:
+	// this table's column, the related table's column), and every one of
+	// them has Col set and before Val — "the customer's last contract
+	// ended before": one contract still running, or one without its end,
+	// keeps the customer.
+	OpLastBefore Op = "lastbefore"
+	OpAnd        Op = "and"
+	OpOr         Op = "or"
+	OpNot        Op = "not"
 )
 
 // Cond is a condition on a table's rows: a comparison of a column, or
@@ -127,7 +133,11 @@ type Cond struct {
 	Vals []any
 	Cols []string // OpKeyIn
 	Keys [][]any  // OpKeyIn
-	Sub  []*Cond
+	// Related and Join are OpLastBefore's: the related table and the
+	// column pairs (this table's, the related one's) that join them.
+	Related string
+	Join    [][2]string
+	Sub     []*Cond
 }
 
 // Less is col < v.

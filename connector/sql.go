@@ -148,6 +148,8 @@ func (b *builder) cond(c *Cond) error {
 		}
 		b.sql.WriteByte(')')
 		return nil
+	case OpLastBefore:
+		return b.lastBefore(c)
 	case OpKeyIn:
 		if len(c.Keys) == 0 {
 			b.sql.WriteString("1 = 0")
@@ -211,6 +213,42 @@ func (b *builder) cond(c *Cond) error {
 	default:
 		return fmt.Errorf("connector: unknown operator %q", c.Op)
 	}
+	return nil
+}
+
+// lastBefore writes OpLastBefore: EXISTS a related row AND NOT EXISTS a
+// related row whose column is NULL or not before the value. The outer
+// table's columns are qualified, so that a related column of the same
+// name does not shadow them.
+func (b *builder) lastBefore(c *Cond) error {
+	rt, err := b.c.table(context.Background(), c.Related)
+	if err != nil {
+		return err
+	}
+	if len(c.Join) == 0 || c.Val == nil {
+		return errors.New("connector: lastbefore needs a join and a value")
+	}
+	rcol, ok := rt.Column(c.Col)
+	if !ok {
+		return unknown("column", rt.Name+"."+c.Col)
+	}
+	outer, inner := b.c.tableName(b.t), b.c.tableName(rt)
+	var on []string
+	for _, j := range c.Join {
+		lc, ok := b.t.Column(j[0])
+		if !ok {
+			return unknown("column", b.t.Name+"."+j[0])
+		}
+		rc, ok := rt.Column(j[1])
+		if !ok {
+			return unknown("column", rt.Name+"."+j[1])
+		}
+		on = append(on, "r."+b.c.d.Quote(rc.Name)+" = "+outer+"."+b.c.d.Quote(lc.Name))
+	}
+	join := strings.Join(on, " AND ")
+	q := "r." + b.c.d.Quote(rcol.Name)
+	b.sql.WriteString("(EXISTS (SELECT 1 FROM " + inner + " r WHERE " + join + ") AND NOT EXISTS (SELECT 1 FROM " + inner + " r WHERE " + join +
+		" AND (" + q + " IS NULL OR " + q + " >= " + b.param(rcol, c.Val) + ")))")
 	return nil
 }
 

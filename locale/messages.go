@@ -512,7 +512,7 @@ var messages = map[string]text{
 	"sweep.nostore":                         {"Dieser Speicher kann keine Löschläufe aufzeichnen.", "this store cannot record sweeps"},
 	"notfound.sweepbatch":                   {"Den Löschstapel „%s“ gibt es nicht (mehr).", "there is no sweep batch %q (any more)"},
 	"sweep.event.unmapped":                  {"Für das Startereignis „%s“ ist keine Spalte angegeben.", "no column is given for the start event %q"},
-	"sweep.event.join":                      {"Das Startereignis steht in einer anderen Tabelle (%s); das kann die Löschung noch nicht verbinden.", "the start event is in another table (%s); the sweep cannot join it yet"},
+	"sweep.event.nojoin":                    {"Das Startereignis steht in einer anderen Tabelle (%s), die mit dieser durch keinen Fremdschlüssel verbunden ist.", "the start event is in another table (%s) that no foreign key links to this one"},
 	"sweep.column.missing":                  {"Die Spalte „%s“ gibt es in der Tabelle nicht.", "the table has no column %q"},
 	"finding.live-category-not-found":       {"Die Tätigkeit nennt die Datenkategorie „%s“, die keine Spalte ihrer Tabellen enthält: anderswo gespeichert (Papier, ein nicht zugeordnetes System) oder gar nicht verarbeitet?", "The activity declares data category \"%s\", which no column of its tables holds: stored elsewhere (paper, an unmapped system) or not processed at all?"},
 	"finding.tom-review-overdue":            {"Die Prüfung der Maßnahme war am %s fällig (Intervall %s).", "The review of the measure was due on %s (interval %s)."},

@@ -222,6 +222,25 @@ func Run(t *testing.T, e Engine) {
 			}
 		}
 	})
+	t.Run("last related row before", func(t *testing.T) {
+		c, _ := Shop(t, e)
+		// Customers whose last order was placed before 2024: Anna (one
+		// order, May 2023). Bernd's second order is of February 2024;
+		// the others have none.
+		last := func(day time.Time) *connector.Cond {
+			return &connector.Cond{Op: connector.OpLastBefore, Related: "orders", Join: [][2]string{{"id", "customer_id"}}, Col: "placed_on", Val: day}
+		}
+		rows, err := c.Select(ctx, "customers", []string{"id"}, last(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)), nil, 10)
+		if err != nil || len(rows) != 1 || connector.Text(rows[0][0]) != "1" {
+			t.Errorf("last order before 2024: %v %v", rows, err)
+		}
+		if n, err := c.Count(ctx, "customers", last(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))); err != nil || n != 2 {
+			t.Errorf("last order before March 2024: %d %v, want 2", n, err)
+		}
+		if _, err := c.Count(ctx, "customers", &connector.Cond{Op: connector.OpLastBefore, Related: "nosuch", Join: [][2]string{{"id", "x"}}, Col: "y", Val: time.Now()}); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+			t.Errorf("an unknown related table: %v", err)
+		}
+	})
 	t.Run("select in pages", func(t *testing.T) {
 		c, _ := Shop(t, e)
 		var got []string
