@@ -75,29 +75,36 @@ func related(st *connector.Table, s *connector.Schema, ref string, before time.T
 	if !hasColumn(rt, col) {
 		return nil, "sweep.column.missing", ref
 	}
-	var join [][2]string
-	for _, fk := range rt.ForeignKeys {
-		if rs, ok := s.Table(fk.RefTable); ok && rs.Name == st.Name {
-			for k := range fk.Columns {
-				join = append(join, [2]string{fk.RefColumns[k], fk.Columns[k]})
-			}
-			break
-		}
-	}
+	// The other table referencing this one (contracts.customer_id →
+	// customers.id), or this one referencing it.
+	join := fkJoin(s, rt, st, true)
 	if join == nil {
-		for _, fk := range st.ForeignKeys {
-			if rs, ok := s.Table(fk.RefTable); ok && rs.Name == rt.Name {
-				for k := range fk.Columns {
-					join = append(join, [2]string{fk.Columns[k], fk.RefColumns[k]})
-				}
-				break
-			}
-		}
+		join = fkJoin(s, st, rt, false)
 	}
 	if join == nil {
 		return nil, "sweep.event.nojoin", ref
 	}
 	return &connector.Cond{Op: connector.OpLastBefore, Related: rt.Name, Join: join, Col: col, Val: before}, "", ""
+}
+
+// fkJoin is the column pairs (this table's, the related one's) of a
+// foreign key of from that references to; flip says which of them is
+// "this" table (to, when from is the related one).
+func fkJoin(s *connector.Schema, from, to *connector.Table, flip bool) [][2]string {
+	for _, fk := range from.ForeignKeys {
+		if rs, ok := s.Table(fk.RefTable); ok && rs.Name == to.Name {
+			var join [][2]string
+			for k := range fk.Columns {
+				if flip {
+					join = append(join, [2]string{fk.RefColumns[k], fk.Columns[k]})
+				} else {
+					join = append(join, [2]string{fk.Columns[k], fk.RefColumns[k]})
+				}
+			}
+			return join
+		}
+	}
+	return nil
 }
 
 func hasColumn(t *connector.Table, name string) bool {
