@@ -3,9 +3,7 @@ package app
 import (
 	"context"
 	"io"
-	"regexp"
 	"slices"
-	"strconv"
 	"time"
 
 	"gdpr"
@@ -15,11 +13,9 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/retention"
+	"gdpr/sweep"
 	"strings"
 )
-
-// batchDetail reads a sweep.batch entry's detail (see sweep.Entry).
-var batchDetail = regexp.MustCompile(`^(\S+) rows (\d+) of (\d+) rule (\S+) keys sha256:([0-9a-f]+)(?: backups-clear (\S+))?$`)
 
 // SweepProtocol is the deletion protocol of the days from to to
 // (inclusive, Europe/Berlin): the sweep batches of the audit log in time
@@ -31,7 +27,7 @@ func (a *App) SweepProtocol(ctx context.Context, from, to register.Date, lang lo
 	start := retention.Day(from.Year, time.Month(from.Month), from.Day)
 	end := retention.Day(to.Year, time.Month(to.Month), to.Day).AddDate(0, 0, 1)
 	p := &export.Protocol{Title: locale.T(lang, "protocol.title"), Lang: lang,
-		Period: locale.T(lang, "protocol.period", dateText(from, lang), dateText(to, lang)), AsOf: locale.T(lang, "report.asof", locale.Time(lang, a.now()))}
+		Period: locale.T(lang, "protocol.period", from.Text(lang), to.Text(lang)), AsOf: locale.T(lang, "report.asof", locale.Time(lang, a.now()))}
 	if h, err := a.store.Header(ctx); err == nil && h.Controller != nil {
 		p.Controller = h.Controller.Name
 	}
@@ -52,20 +48,18 @@ func (a *App) SweepProtocol(ctx context.Context, from, to register.Date, lang lo
 				done = true
 				break
 			}
-			m := batchDetail.FindStringSubmatch(e.Detail)
-			if m == nil {
+			d, ok := sweep.ParseDetail(e.Detail)
+			if !ok {
 				continue
 			}
-			rows, _ := strconv.ParseInt(m[2], 10, 64)
-			planned, _ := strconv.ParseInt(m[3], 10, 64)
 			system, table, _ := strings.Cut(e.Target, "/")
-			left := m[6]
-			if d, err := time.Parse("2006-01-02", left); err == nil {
-				left = dateText(register.DateOf(d), lang)
+			left := d.LeftBackups
+			if day, err := register.ParseDate(left); err == nil {
+				left = day.Text(lang)
 			}
 			found = append(found, export.ProtocolEntry{ID: e.ID, At: locale.Time(lang, e.At), Actor: e.Actor, System: system, Table: table,
-				Action: m[1], Rule: m[4], Keys: m[5], BackupsClear: left, Rows: rows, Planned: planned})
-			p.Rows += rows
+				Action: d.Action, Rule: d.Rule, Keys: d.Keys, BackupsClear: left, Rows: d.Rows, Planned: d.Planned})
+			p.Rows += d.Rows
 		}
 		if done {
 			break
@@ -76,13 +70,6 @@ func (a *App) SweepProtocol(ctx context.Context, from, to register.Date, lang lo
 		p.Entries = append(p.Entries, found[i])
 	}
 	return p, nil
-}
-
-func dateText(d register.Date, l locale.Lang) string {
-	if l == locale.DE {
-		return d.German()
-	}
-	return d.String()
 }
 
 // WriteSweepProtocol writes the protocol of the period as PDF (ending

@@ -171,7 +171,7 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 	}
 	for i := range x.Tables {
 		t := &x.Tables[i]
-		st := SweepTable{System: x.ID, Table: t.Name, Action: string(orDelete(t.Action)), LeftBackups: left}
+		st := SweepTable{System: x.ID, Table: t.Name, Action: string(t.Sweep()), LeftBackups: left}
 		skip := func(key, arg string) { st.Skipped, st.SkipArg = key, arg; res.Tables = append(res.Tables, st) }
 		ct, ok := s.Table(t.Name)
 		if !ok {
@@ -223,22 +223,28 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 			ruleName += "/" + t.Retention
 		}
 		if !o.DryRun {
-			n, err := a.recoverBatches(ctx, ss, c, x, t, ct, cond, set, now, left)
-			if err != nil {
-				return err
-			}
-			st.Recovered, st.Done = n, n
-			// The rows of a batch still pending (a run under way, or one
-			// that died less than stalePending ago) are that batch's:
-			// another batch taking them would protocol them twice.
+			// Pending batches: older than stalePending, a dead run's, to
+			// finish; younger, a run under way (or one that died lately),
+			// whose rows are that batch's: another batch taking them would
+			// protocol them twice.
 			pending, err := ss.PendingSweepBatches(ctx, x.ID, t.Name, now.Add(time.Hour))
 			if err != nil {
 				return err
 			}
+			var stale []sweep.Batch
 			var claimed [][]any
 			for _, b := range pending {
-				claimed = append(claimed, b.Keys...)
+				if b.Created.Before(now.Add(-stalePending)) {
+					stale = append(stale, b)
+				} else {
+					claimed = append(claimed, b.Keys...)
+				}
 			}
+			n, err := a.recoverBatches(ctx, ss, c, x, t, ct, cond, set, stale, left)
+			if err != nil {
+				return err
+			}
+			st.Recovered, st.Done = n, n
 			if len(claimed) > 0 {
 				cond = connector.And(cond, connector.Not(&connector.Cond{Op: connector.OpKeyIn, Cols: ct.PrimaryKey, Keys: claimed}))
 			}
@@ -326,12 +332,9 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 // rows of its keys that are gone were changed by it (a delete; for an
 // update, those that no longer meet the condition), the rest is done now.
 func (a *App) recoverBatches(ctx context.Context, ss SweepStore, c connector.Conn, x *register.System, t *register.Table, ct *connector.Table,
-	cond *connector.Cond, set map[string]any, now time.Time, left string) (int64, error) {
-	pending, err := ss.PendingSweepBatches(ctx, x.ID, t.Name, now.Add(-stalePending))
-	if err != nil {
-		return 0, err
-	}
+	cond *connector.Cond, set map[string]any, pending []sweep.Batch, left string) (int64, error) {
 	var total int64
+	var err error
 	for _, b := range pending {
 		var still int64
 		if set == nil {
@@ -391,7 +394,7 @@ func countDue(ctx context.Context, c connector.Conn, table string, key []string,
 // condition that keeps a run from changing a row twice: a flagged row has
 // its flag, an anonymised row its columns overwritten.
 func actionOf(t *register.Table, ct *connector.Table, cond *connector.Cond, now time.Time) (*connector.Cond, map[string]any, string, string) {
-	switch orDelete(t.Action) {
+	switch t.Sweep() {
 	case register.SweepFlag:
 		if !hasColumn(ct, t.Flag) {
 			return nil, nil, "sweep.column.missing", t.Flag
@@ -423,13 +426,6 @@ func actionOf(t *register.Table, ct *connector.Table, cond *connector.Cond, now 
 		return connector.And(cond, connector.Or(notYet...)), set, "", ""
 	}
 	return cond, nil, "", ""
-}
-
-func orDelete(a register.SweepAction) register.SweepAction {
-	if a == "" {
-		return register.SweepDelete
-	}
-	return a
 }
 
 // maskKey shows a row's key so that a reader can tell rows apart without

@@ -63,8 +63,9 @@ func BenchmarkSweep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				// The same clock as the sweep's below: the fixture's.
 				p30 := period.MustParse("P30D")
-				cut, _ := retention.DueBefore(retention.Rule{Event: retention.Collected, Period: &p30}, time.Date(2026, 11, 23, 11, 0, 0, 0, retention.Berlin))
+				cut, _ := retention.DueBefore(retention.Rule{Event: retention.Collected, Period: &p30}, newApp(b, app.Config{}).clock())
 				cond := connector.Less("logged_at", cut.Before)
 				t0 := time.Now()
 				var after []any

@@ -4,8 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -82,8 +80,6 @@ func shopRows(t *testing.T, db *sql.DB, engine register.Engine) {
 	}
 }
 
-var rowsRe = regexp.MustCompile(` rows (\d+) of (\d+) `)
-
 // protocolled sums the rows of the sweep's protocol entries per table and
 // says whether a batch's keys came twice.
 func protocolled(t *testing.T, f *fixture) (map[string]int, bool) {
@@ -93,15 +89,13 @@ func protocolled(t *testing.T, f *fixture) (map[string]int, bool) {
 	}
 	sum, seen, twice := map[string]int{}, map[string]bool{}, false
 	for _, e := range es {
-		m := rowsRe.FindStringSubmatch(e.Detail)
-		if m == nil {
+		d, ok := sweep.ParseDetail(e.Detail)
+		if !ok {
 			t.Fatalf("entry %q", e.Detail)
 		}
-		n, _ := strconv.Atoi(m[1])
-		sum[e.Target] += n
-		k := e.Detail[strings.Index(e.Detail, "keys "):]
-		twice = twice || seen[k]
-		seen[k] = true
+		sum[e.Target] += int(d.Rows)
+		twice = twice || seen[d.Keys]
+		seen[d.Keys] = true
 	}
 	return sum, twice
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"gdpr/auth"
 	"gdpr/cli"
 	"gdpr/store"
+	"gdpr/sweep"
 )
 
 // TestMain lets the test binary be the gdpr command for the crash test:
@@ -57,8 +57,6 @@ func waitBatch(t *testing.T, db string, limit time.Duration) {
 	}
 	t.Log("no batch began in time; killing anyway")
 }
-
-var batchRows = regexp.MustCompile(` rows (\d+) of \d+ .* keys (sha256:[0-9a-f]+)`)
 
 // TestSweepSurvivesKill: a sweep of 1 M rows killed with SIGKILL at random
 // moments 20 times, then run to its end: no row is left, the protocol's
@@ -104,12 +102,13 @@ systems:
         subject_key: [ip]
         events: {collected: logged_at}
 `), 0o600)
-	if r := gdpr(t, db, "import", reg); r.code != 0 {
+	// One clock for the import, every run (11 minutes after the last: a
+	// batch a killed run left is stale for the next, a live run's is not
+	// taken) and the checks below.
+	clock := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	if r := gdprAt(t, clock.Add(-time.Minute), db, "import", reg); r.code != 0 {
 		t.Fatalf("import: %+v", r)
 	}
-	// Every run on a clock 11 minutes after the last: a batch a killed
-	// run left is stale for the next (a live run's is not taken).
-	clock := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	run := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "--db", db, "sweep", "--batch", "5000")
 		cmd.Env = append(os.Environ(), "GDPR_TEST_CLI=1", "GDPR_TEST_NOW="+clock.Format(time.RFC3339), "GDPR_TEST_CRASH_DSN="+company)
@@ -163,16 +162,15 @@ systems:
 			t.Fatal(err)
 		}
 		for _, e := range es {
-			m := batchRows.FindStringSubmatch(e.Detail)
-			if m == nil {
+			d, ok := sweep.ParseDetail(e.Detail)
+			if !ok {
 				t.Fatalf("entry %q", e.Detail)
 			}
-			n, _ := strconv.Atoi(m[1])
-			sum += n
-			if seen[m[2]] {
+			sum += int(d.Rows)
+			if seen[d.Keys] {
 				twice++
 			}
-			seen[m[2]] = true
+			seen[d.Keys] = true
 		}
 		if len(es) < 500 {
 			break

@@ -20,6 +20,18 @@ import (
 	"gdpr/store"
 )
 
+// gdprAt runs gdpr on a fixed clock: the commands, the store and the use
+// cases all take it.
+func gdprAt(t *testing.T, at time.Time, db string, args ...string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), cli.Options{Now: func() time.Time { return at }}, append([]string{"--db", db}, args...), strings.NewReader(""), &out, &errb)
+	return run{code, out.String(), errb.String()}
+}
+
+// shopDay is the day TestSystemsCommands runs on.
+var shopDay = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
 // shopDB makes a company database: customers with e-mail addresses under
 // a name that does not say so, visits with IP addresses, products.
 func shopDB(t *testing.T, path string) {
@@ -67,22 +79,22 @@ func TestSystemsCommands(t *testing.T) {
         columns: {src: IP-Adressen}
         events: {collected: ts}
 `), 0o600)
-	if r := gdpr(t, db, "import", reg); r.code != 0 {
+	if r := gdprAt(t, shopDay, db, "import", reg); r.code != 0 {
 		t.Fatalf("import: %+v", r)
 	}
-	if r := gdpr(t, db, "systems", "list"); r.code != 0 || !strings.Contains(r.stdout, "shop") || !strings.Contains(r.stdout, "sqlite") {
+	if r := gdprAt(t, shopDay, db, "systems", "list"); r.code != 0 || !strings.Contains(r.stdout, "shop") || !strings.Contains(r.stdout, "sqlite") {
 		t.Fatalf("list: %+v", r)
 	}
 	t.Setenv("GDPR_TEST_SHOP_DSN", "")
-	if r := gdpr(t, db, "systems", "schema", "shop"); r.code != 2 || !strings.Contains(r.stderr, "GDPR_TEST_SHOP_DSN ist nicht gesetzt") {
+	if r := gdprAt(t, shopDay, db, "systems", "schema", "shop"); r.code != 2 || !strings.Contains(r.stderr, "GDPR_TEST_SHOP_DSN ist nicht gesetzt") {
 		t.Fatalf("schema without the variable: %+v", r)
 	}
 	t.Setenv("GDPR_TEST_SHOP_DSN", shop)
-	r := gdpr(t, db, "systems", "schema", "shop")
+	r := gdprAt(t, shopDay, db, "systems", "schema", "shop")
 	if r.code != 0 || !strings.Contains(r.stdout, "customers") || !strings.Contains(r.stdout, "Schlüssel: id") || !strings.Contains(r.stdout, "kontakt") {
 		t.Fatalf("schema: %+v", r)
 	}
-	r = gdpr(t, db, "systems", "scan", "shop", "--write")
+	r = gdprAt(t, shopDay, db, "systems", "scan", "shop", "--write")
 	if r.code != 0 || !strings.Contains(r.stdout, "kontakt") || !strings.Contains(r.stdout, "E-Mail-Adresse (nach Werten)") ||
 		!strings.Contains(r.stdout, "IP-Adressen") || strings.Contains(r.stdout, "product_name") || !strings.Contains(r.stdout, "Ins Verzeichnis aufgenommen") {
 		t.Fatalf("scan: %+v", r)
@@ -90,7 +102,7 @@ func TestSystemsCommands(t *testing.T) {
 	if strings.Contains(r.stdout, "@beispiel.de") {
 		t.Error("the scan printed a value")
 	}
-	r = gdpr(t, db, "systems", "show", "shop", "--format", "json")
+	r = gdprAt(t, shopDay, db, "systems", "show", "shop", "--format", "json")
 	var x register.System
 	if err := json.Unmarshal([]byte(r.stdout), &x); err != nil {
 		t.Fatal(err, r.stdout)
@@ -167,23 +179,21 @@ systems:
     engine: postgres
     dsn_env: GDPR_TEST_CRM_DSN_UNSET
 `), 0o600)
-	if r := gdpr(t, db, "import", reg); r.code != 0 {
+	if r := gdprAt(t, time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC), db, "import", reg); r.code != 0 {
 		t.Fatalf("import: %+v", r)
 	}
 	t.Setenv("GDPR_TEST_SHOP_DSN", shop)
 	t.Setenv("GDPR_TEST_CRM_DSN_UNSET", "")
 	check := func(day time.Time) (run, map[string]bool) {
-		var o, e bytes.Buffer
-		code := cli.Run(context.Background(), cli.Options{Now: func() time.Time { return day }},
-			[]string{"--db", db, "check", "--live", "--scan", "--format", "json"}, strings.NewReader(""), &o, &e)
+		r := gdprAt(t, day, db, "check", "--live", "--scan", "--format", "json")
 		var out struct {
 			Findings []struct {
 				Code string   `json:"code"`
 				Args []string `json:"args"`
 			} `json:"findings"`
 		}
-		if err := json.Unmarshal(o.Bytes(), &out); err != nil {
-			t.Fatal(err, o.String(), e.String())
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatal(err, r.stdout, r.stderr)
 		}
 		got := map[string]bool{}
 		for _, f := range out.Findings {
@@ -191,7 +201,7 @@ systems:
 				got[f.Code+" "+strings.Join(f.Args, "|")] = true
 			}
 		}
-		return run{code, o.String(), e.String()}, got
+		return r, got
 	}
 	// On 15 January 2026 the visits of 1 March 2025 are past 30 days;
 	// the last logins of February 2025 are not past a year.
@@ -226,10 +236,7 @@ systems:
 	// The sweep of 15 February: a dry run first, then the deletion; the
 	// unreachable CRM is skipped, the shop swept.
 	sweep := func(args ...string) run {
-		var o, e bytes.Buffer
-		code := cli.Run(context.Background(), cli.Options{Now: func() time.Time { return time.Date(2026, 2, 15, 9, 0, 0, 0, time.UTC) }},
-			append([]string{"--db", db, "sweep"}, args...), strings.NewReader(""), &o, &e)
-		return run{code, o.String(), e.String()}
+		return gdprAt(t, time.Date(2026, 2, 15, 9, 0, 0, 0, time.UTC), db, append([]string{"sweep"}, args...)...)
 	}
 	if r := sweep("--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "Probelauf") || !strings.Contains(r.stdout, "nicht erreichbar") {
 		t.Fatalf("dry run: %+v", r)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +17,8 @@ import (
 	"gdpr/register"
 	"gdpr/retention"
 	"gdpr/store"
+	"gdpr/sweep"
 )
-
-var rowsRe = regexp.MustCompile(` rows (\d+) of \d+ .* keys (sha256:[0-9a-f]+)`)
 
 // TestScheduledSweep: the sweep scheduled inside the server runs by
 // itself; with two servers on one PostgreSQL every batch is worked and
@@ -93,16 +90,15 @@ func TestScheduledSweep(t *testing.T) {
 			}
 			sum, seen := 0, map[string]bool{}
 			for _, e := range es {
-				m := rowsRe.FindStringSubmatch(e.Detail)
-				if m == nil {
+				d, ok := sweep.ParseDetail(e.Detail)
+				if !ok {
 					t.Fatalf("entry %q", e.Detail)
 				}
-				n, _ := strconv.Atoi(m[1])
-				sum += n
-				if seen[m[2]] {
-					t.Errorf("batch %s protocolled twice", m[2])
+				sum += int(d.Rows)
+				if seen[d.Keys] {
+					t.Errorf("batch %s protocolled twice", d.Keys)
 				}
-				seen[m[2]] = true
+				seen[d.Keys] = true
 				if !strings.HasPrefix(e.Actor, "system:jobs") {
 					t.Errorf("actor %q", e.Actor)
 				}

@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gdpr"
+	"gdpr/locale"
 )
 
 // Date is a calendar day without time or zone, as written in a register
@@ -78,6 +79,15 @@ func (d Date) String() string {
 }
 
 // German returns the form used in German documents (19.03.2018).
+// Text is the day as the language writes it: 15.01.2026 in German,
+// 2026-01-15 in English.
+func (d Date) Text(l locale.Lang) string {
+	if l == locale.DE {
+		return d.German()
+	}
+	return d.String()
+}
+
 func (d Date) German() string {
 	if d.IsZero() {
 		return ""

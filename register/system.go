@@ -96,6 +96,15 @@ type Table struct {
 	Restricted string `json:"restricted,omitempty" yaml:"restricted,omitempty" doc:"Column marking rows restricted under Art. 18 GDPR; such rows are kept."`
 }
 
+// Sweep is what a sweep does with the table's rows: its Action, delete
+// when none is given.
+func (t *Table) Sweep() SweepAction {
+	if t.Action == "" {
+		return SweepDelete
+	}
+	return t.Action
+}
+
 // Backup is one backup of a system with its rotation (seed 003: a daily
 // backup of the server kept 7 days, a daily one of the account database
 // kept 2 weeks).

@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
+	"strconv"
 	"time"
 
 	"gdpr/audit"
@@ -66,4 +68,23 @@ type Hold struct {
 // end not before day.
 func (h Hold) Active(day time.Time) bool {
 	return h.Lifted == nil && (h.Until == nil || !h.Until.Before(day))
+}
+
+// Detail is a protocol entry's detail as Entry writes it.
+type Detail struct {
+	Action, Rule, Keys, LeftBackups string
+	Rows, Planned                   int64
+}
+
+var detailRe = regexp.MustCompile(`^(\S+) rows (\d+) of (\d+) rule (\S+) keys sha256:([0-9a-f]+)(?: backups-clear (\S+))?$`)
+
+// ParseDetail reads what Entry wrote; ok is false for another text.
+func ParseDetail(s string) (Detail, bool) {
+	m := detailRe.FindStringSubmatch(s)
+	if m == nil {
+		return Detail{}, false
+	}
+	rows, _ := strconv.ParseInt(m[2], 10, 64)
+	planned, _ := strconv.ParseInt(m[3], 10, 64)
+	return Detail{Action: m[1], Rows: rows, Planned: planned, Rule: m[4], Keys: m[5], LeftBackups: m[6]}, true
 }

@@ -71,12 +71,7 @@ func dueView(ds []app.DueMeasure, l locale.Lang) []dueMeasure {
 	return out
 }
 
-func dateText(d register.Date, l locale.Lang) string {
-	if l == locale.DE {
-		return d.German()
-	}
-	return d.String()
-}
+func dateText(d register.Date, l locale.Lang) string { return d.Text(l) }
 
 // pageSize is how many entries a list page shows.
 const pageSize = 50

@@ -178,13 +178,21 @@ func (h *Handler) systemPageWith(w http.ResponseWriter, r *http.Request, id sess
 		return
 	}
 	d.Findings = export.Describe(p.Items, l)
+	// The activities the tables name, read once.
+	all, _, err := h.App.Activities(r.Context(), register.Filter{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	acts := make(map[string]*register.Activity, len(all))
+	for _, a := range all {
+		acts[a.ID] = a
+	}
 	for i, t := range x.Tables {
-		tv := tableView{T: t, Index: i, Action: locale.T(l, "ui.system.action."+string(orDefault(t.Action)))}
-		if t.Activity != "" {
-			if a, err := h.App.Activity(r.Context(), t.Activity); err == nil {
-				tv.ActivityName = a.Name
-				tv.Rule = t.Statement(a)
-			}
+		tv := tableView{T: t, Index: i, Action: locale.T(l, "ui.system.action."+string(t.Sweep()))}
+		if a := acts[t.Activity]; a != nil {
+			tv.ActivityName = a.Name
+			tv.Rule = t.Statement(a)
 		}
 		for _, c := range slices.Sorted(maps.Keys(t.Columns)) {
 			tv.Columns = append(tv.Columns, pair{c, t.Columns[c]})
@@ -269,13 +277,6 @@ func (h *Handler) liftHold(w http.ResponseWriter, r *http.Request, id session.Id
 		return
 	}
 	http.Redirect(w, r, "/systems/"+r.PathValue("id")+"?done=holdlifted&lang="+string(lang(r))+"#holds", http.StatusSeeOther)
-}
-
-func orDefault(a register.SweepAction) register.SweepAction {
-	if a == "" {
-		return register.SweepDelete
-	}
-	return a
 }
 
 // scanSystem runs a scan and shows what it found on the system's page;
