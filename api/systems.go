@@ -19,7 +19,11 @@ import (
 // ScanRequest steers a scan.
 type ScanRequest struct {
 	Sample int  `json:"sample,omitempty" doc:"Values read per column (default 100, at most 1000)."`
-	Write  bool `json:"write,omitempty" doc:"Add the tables found and not yet mapped to the system in the register, as a draft."`
+	Write  bool `json:"write,omitempty" doc:"Add the tables found and not yet mapped to the system in the register, as a draft: all of them, or with accept or reject given, the accepted ones."`
+	// Accept and Reject decide on the scan's proposals: a table not yet
+	// mapped, or a column of a mapped table.
+	Accept []app.ScanRef `json:"accept,omitempty" doc:"Proposals to add (with write): {table} or {table, column}."`
+	Reject []app.ScanRef `json:"reject,omitempty" doc:"Proposals judged to hold no personal data (with write): remembered, not proposed again."`
 }
 
 func (s *Server) systemSchema(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +46,7 @@ func (s *Server) systemScan(w http.ResponseWriter, r *http.Request) error {
 	if l, ok := locale.Parse(r.URL.Query().Get("lang")); ok {
 		lang = l
 	}
-	res, err := s.App.ScanSystem(r.Context(), r.PathValue("id"), app.ScanOptions{Sample: body.Sample, Write: body.Write, Lang: lang})
+	res, err := s.App.ScanSystem(r.Context(), r.PathValue("id"), app.ScanOptions{Sample: body.Sample, Write: body.Write, Accept: body.Accept, Reject: body.Reject, Lang: lang})
 	if err != nil {
 		return err
 	}

@@ -277,7 +277,7 @@ func (a *App) liveSystem(ctx context.Context, x *register.System, acts map[strin
 			return n, err
 		}
 		for _, t := range res.Tables {
-			if t.Proposal != nil && !t.Mapped {
+			if t.Proposal != nil && !t.Mapped && !t.Ignored {
 				found(register.CodeLiveUnmappedPersonal, "tables", t.Name, strings.Join(slices.Sorted(maps.Keys(t.Proposal.Columns)), ", "))
 			}
 		}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -84,10 +85,63 @@ type ScanOptions struct {
 	// most connector.MaxSampleRows).
 	Sample int
 	// Write adds the tables found to hold personal data and not yet
-	// mapped to the system, and marks it a draft for review.
-	Write bool
+	// mapped to the system, and marks it a draft for review: all of them,
+	// or with Accept or Reject given, those accepted; the rejected are
+	// remembered as holding no personal data (System.Ignore for a table,
+	// Table.NotPersonal for a column of a mapped table).
+	Write          bool
+	Accept, Reject []ScanRef
 	// Lang is the language of the data categories a proposal writes.
 	Lang locale.Lang
+}
+
+// ScanRef names a proposal of a scan: a table not yet mapped, or with
+// Column a personal column of a mapped table the mapping lacks.
+type ScanRef struct {
+	Table  string `json:"table"`
+	Column string `json:"column,omitempty"`
+}
+
+// String is the table, or table.column.
+func (r ScanRef) String() string {
+	if r.Column == "" {
+		return r.Table
+	}
+	return r.Table + "." + r.Column
+}
+
+// Proposal is one thing a scan proposes to add to the mapping: a table
+// with its personal columns, or one column of a mapped table.
+type Proposal struct {
+	Ref ScanRef
+	// Columns are the personal columns with the categories proposed.
+	Columns []ScanColumn
+}
+
+// Proposals lists what the scan proposes, in the order of its tables:
+// what the DPO accepts or rejects.
+func (r *ScanResult) Proposals() []Proposal {
+	var out []Proposal
+	for _, st := range r.Tables {
+		if st.Ignored || st.Proposal == nil {
+			continue
+		}
+		var p *Proposal
+		if !st.Mapped {
+			out = append(out, Proposal{Ref: ScanRef{Table: st.Name}})
+			p = &out[len(out)-1]
+		}
+		for _, sc := range st.Columns {
+			switch {
+			case sc.Match == nil || sc.Ignored:
+			case p != nil:
+				p.Columns = append(p.Columns, sc)
+			case sc.Mapped == "":
+				out = append(out, Proposal{Ref: ScanRef{Table: st.Name, Column: sc.Name}, Columns: []ScanColumn{sc}})
+			}
+		}
+	}
+	return out
 }
 
 // ScanColumn is one column as the scan saw it.
@@ -100,18 +154,22 @@ type ScanColumn struct {
 	Label string `json:"label,omitempty"`
 	// Mapped is the category the register gives it already.
 	Mapped string `json:"mapped,omitempty"`
+	// Ignored: the DPO judged the column to hold no personal data.
+	Ignored bool `json:"ignored,omitempty"`
 }
 
 // ScanTable is one table: its columns, whether the register maps it, and
 // the mapping proposed when it holds personal data.
 type ScanTable struct {
-	Name       string          `json:"name"`
-	PrimaryKey []string        `json:"primary_key,omitempty"`
-	Columns    []ScanColumn    `json:"columns"`
-	Personal   int             `json:"personal"`
-	Confidence float64         `json:"confidence"`
-	Mapped     bool            `json:"mapped"`
-	Proposal   *register.Table `json:"proposal,omitempty"`
+	Name       string       `json:"name"`
+	PrimaryKey []string     `json:"primary_key,omitempty"`
+	Columns    []ScanColumn `json:"columns"`
+	Personal   int          `json:"personal"`
+	Confidence float64      `json:"confidence"`
+	Mapped     bool         `json:"mapped"`
+	// Ignored: the DPO judged the table to hold no personal data.
+	Ignored  bool            `json:"ignored,omitempty"`
+	Proposal *register.Table `json:"proposal,omitempty"`
 }
 
 // ScanResult is what a scan found.
@@ -125,8 +183,12 @@ type ScanResult struct {
 	// NewTables counts the tables with personal data the register does
 	// not map (what Write adds).
 	NewTables int `json:"new_tables"`
-	// Added lists the tables Write added.
-	Added []string `json:"added,omitempty"`
+	// Added lists the tables Write added, AddedColumns the columns it
+	// added to mapped tables (table.column), Rejected what it marked as
+	// holding no personal data.
+	Added        []string `json:"added,omitempty"`
+	AddedColumns []string `json:"added_columns,omitempty"`
+	Rejected     []string `json:"rejected,omitempty"`
 }
 
 // sampled are the column kinds a scan reads values of: numbers that are
@@ -167,29 +229,98 @@ func (a *App) ScanSystem(ctx context.Context, id string, o ScanOptions) (*ScanRe
 	a.audit(ctx, audit.Entry{Action: audit.SystemScan, Target: id, Outcome: audit.OK,
 		Detail: fmt.Sprintf("tables %d, columns sampled %d, personal %d", len(s.Tables), res.Sampled, res.Personal)})
 	if o.Write {
-		if err := a.writeScan(ctx, x, res); err != nil {
+		if err := a.writeScan(ctx, x, res, o); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-// writeScan adds the proposals of tables not yet mapped and marks the
-// system a draft; a system changed meanwhile is a conflict (nothing
-// written).
-func (a *App) writeScan(ctx context.Context, x *register.System, res *ScanResult) error {
+// writeScan adds the proposals accepted (all, when no decision is
+// given) and remembers the rejected ones; a system with an addition
+// becomes a draft. A system changed meanwhile is a conflict (nothing
+// written); a decision on something the scan did not propose is refused.
+func (a *App) writeScan(ctx context.Context, x *register.System, res *ScanResult, o ScanOptions) error {
 	c := *x
-	c.Tables = slices.Clone(x.Tables)
-	for _, t := range res.Tables {
-		if t.Proposal != nil && !t.Mapped {
-			c.Tables = append(c.Tables, *t.Proposal)
-			res.Added = append(res.Added, t.Name)
+	c.Tables = make([]register.Table, len(x.Tables))
+	for i, t := range x.Tables {
+		t.Columns = maps.Clone(t.Columns)
+		t.NotPersonal = slices.Clone(t.NotPersonal)
+		c.Tables[i] = t
+	}
+	c.Ignore = slices.Clone(x.Ignore)
+	proposed := map[ScanRef]Proposal{}
+	for _, p := range res.Proposals() {
+		proposed[p.Ref] = p
+	}
+	tables := map[string]*register.Table{}
+	for _, st := range res.Tables {
+		tables[st.Name] = st.Proposal
+	}
+	accept, reject := o.Accept, o.Reject
+	if len(accept) == 0 && len(reject) == 0 {
+		for ref := range proposed {
+			if ref.Column == "" {
+				accept = append(accept, ref)
+			}
+		}
+		slices.SortFunc(accept, func(a, b ScanRef) int { return strings.Compare(a.Table, b.Table) })
+	}
+	// A reference typed as one string ("orders.note" on the command line)
+	// is a table when one is proposed by that name, else a table.column.
+	resolve := func(list []ScanRef) []ScanRef {
+		out := slices.Clone(list)
+		for i, ref := range out {
+			if _, ok := proposed[ref]; !ok && ref.Column == "" {
+				if j := strings.LastIndexByte(ref.Table, '.'); j > 0 {
+					out[i] = ScanRef{Table: ref.Table[:j], Column: ref.Table[j+1:]}
+				}
+			}
+		}
+		return out
+	}
+	accept, reject = resolve(accept), resolve(reject)
+	decided := map[ScanRef]bool{}
+	for _, list := range [][]ScanRef{accept, reject} {
+		for _, ref := range list {
+			if _, ok := proposed[ref]; !ok {
+				return gdpr.Keyed(gdpr.EINVALID, "accept", "scan.notproposed", ref.String())
+			}
+			if decided[ref] {
+				return gdpr.Keyed(gdpr.EINVALID, "accept", "scan.twice", ref.String())
+			}
+			decided[ref] = true
 		}
 	}
-	if len(res.Added) == 0 {
+	added := false
+	for _, ref := range accept {
+		if ref.Column == "" {
+			c.Tables = append(c.Tables, *tables[ref.Table])
+			res.Added = append(res.Added, ref.Table)
+		} else {
+			t, _ := c.Table(ref.Table)
+			if t.Columns == nil {
+				t.Columns = map[string]string{}
+			}
+			t.Columns[ref.Column] = proposed[ref].Columns[0].Label
+			res.AddedColumns = append(res.AddedColumns, ref.String())
+		}
+		added = true
+	}
+	for _, ref := range reject {
+		if ref.Column == "" {
+			c.Ignore = append(c.Ignore, ref.Table)
+			res.Rejected = append(res.Rejected, ref.Table)
+		} else {
+			t, _ := c.Table(ref.Table)
+			t.NotPersonal = append(t.NotPersonal, ref.Column)
+			res.Rejected = append(res.Rejected, ref.String())
+		}
+	}
+	if len(decided) == 0 {
 		return nil
 	}
-	if c.Status != register.StatusArchived {
+	if added && c.Status != register.StatusArchived {
 		c.Status = register.StatusDraft
 	}
 	_, err := a.UpdateSystem(ctx, &c, x.Version)
@@ -253,12 +384,13 @@ func (a *App) scanTables(ctx context.Context, x *register.System, c connector.Co
 	now := a.now()
 	for _, t := range s.Tables {
 		mapped, isMapped := x.Table(t.Name)
-		st := ScanTable{Name: t.Name, PrimaryKey: t.PrimaryKey, Mapped: isMapped}
+		st := ScanTable{Name: t.Name, PrimaryKey: t.PrimaryKey, Mapped: isMapped, Ignored: !isMapped && x.Ignored(t.Name)}
 		prop := &register.Table{Name: t.Name, Columns: map[string]string{}}
 		for _, col := range t.Columns {
 			sc := ScanColumn{Name: col.Name, Type: col.Type, Kind: col.Kind}
 			if isMapped {
 				sc.Mapped = mapped.Columns[col.Name]
+				sc.Ignored = slices.Contains(mapped.NotPersonal, col.Name)
 			}
 			if slices.Contains(sampled, col.Kind) {
 				vals, err := c.Sample(ctx, t.Name, col.Name, sample)
@@ -269,11 +401,13 @@ func (a *App) scanTables(ctx context.Context, x *register.System, c connector.Co
 				if m, ok := discovery.Classify(discovery.Column{Name: col.Name, Kind: string(col.Kind), Samples: vals}, now); ok {
 					sc.Match = &m
 					sc.Label = locale.T(lang, "discovery.label."+string(m.Category))
-					st.Personal++
-					st.Confidence = max(st.Confidence, m.Confidence)
-					prop.Columns[col.Name] = sc.Label
 					res.Personal++
-					if sc.Mapped == "" {
+					if !sc.Ignored {
+						st.Personal++
+						st.Confidence = max(st.Confidence, m.Confidence)
+						prop.Columns[col.Name] = sc.Label
+					}
+					if sc.Mapped == "" && !sc.Ignored && !st.Ignored {
 						res.Unmapped++
 					}
 				}
@@ -284,7 +418,7 @@ func (a *App) scanTables(ctx context.Context, x *register.System, c connector.Co
 			prop.SubjectKey = subjectKey(t, prop)
 			prop.Events = proposeEvents(t)
 			st.Proposal = prop
-			if !isMapped {
+			if !isMapped && !st.Ignored {
 				res.NewTables++
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"gdpr"
 	"gdpr/app"
 	"gdpr/connector"
 	"gdpr/register"
@@ -72,6 +73,7 @@ func newSystemSchema(e *env) *cobra.Command {
 func newSystemScan(e *env) *cobra.Command {
 	var format string
 	var o app.ScanOptions
+	var accept, reject []string
 	cmd := &cobra.Command{
 		Use:   "scan ID",
 		Short: "Find personal data in a system's columns (by name and a bounded sample of values); --write adds the tables found to the register as a draft",
@@ -81,6 +83,15 @@ func newSystemScan(e *env) *cobra.Command {
 				return err
 			}
 			o.Lang = e.lang
+			if (len(accept) > 0 || len(reject) > 0) && !o.Write {
+				return gdpr.Keyed(gdpr.EINVALID, "accept", "cli.scan.nowrite")
+			}
+			for _, x := range accept {
+				o.Accept = append(o.Accept, app.ScanRef{Table: x})
+			}
+			for _, x := range reject {
+				o.Reject = append(o.Reject, app.ScanRef{Table: x})
+			}
 			var res *app.ScanResult
 			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
 				res, err = a.ScanSystem(ctx, args[0], o)
@@ -103,7 +114,10 @@ func newSystemScan(e *env) *cobra.Command {
 						how = e.t("cli.scan.name")
 					}
 					mapped := c.Mapped
-					if mapped == "" {
+					switch {
+					case c.Ignored || t.Ignored:
+						mapped = e.t("cli.scan.ignored")
+					case mapped == "":
 						mapped = e.t("cli.scan.unmapped")
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s (%s)\t%.0f %%\t%s\n", t.Name, c.Name, c.Label, how, 100*c.Match.Confidence, mapped)
@@ -117,11 +131,19 @@ func newSystemScan(e *env) *cobra.Command {
 				slices.Sort(res.Added)
 				fmt.Fprintln(e.stdout, e.t("cli.scan.added", strings.Join(res.Added, ", "), args[0]))
 			}
+			if len(res.AddedColumns) > 0 {
+				fmt.Fprintln(e.stdout, e.t("cli.scan.addedcolumns", strings.Join(res.AddedColumns, ", "), args[0]))
+			}
+			if len(res.Rejected) > 0 {
+				fmt.Fprintln(e.stdout, e.t("cli.scan.rejected", strings.Join(res.Rejected, ", ")))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
 	cmd.Flags().IntVar(&o.Sample, "sample", 100, "values read per column (at most 1000)")
-	cmd.Flags().BoolVar(&o.Write, "write", false, "add the tables found and not yet mapped to the system in the register, as a draft")
+	cmd.Flags().BoolVar(&o.Write, "write", false, "add the tables found and not yet mapped to the system in the register, as a draft (all, or those --accept names)")
+	cmd.Flags().StringArrayVar(&accept, "accept", nil, "with --write: add this proposal only (a table, or table.column of a mapped table); repeatable")
+	cmd.Flags().StringArrayVar(&reject, "reject", nil, "with --write: remember this proposal as holding no personal data (a table, or table.column); repeatable")
 	return cmd
 }

@@ -306,3 +306,121 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// TestScanDecisions: the DPO accepts one proposed table and one proposed
+// column of a mapped table and rejects another table; the accepted land
+// in the mapping (a draft), the rejected is remembered and proposed by no
+// later scan or live check; a decision on what was not proposed changes
+// nothing.
+func TestScanDecisions(t *testing.T) {
+	dir := t.TempDir()
+	db, shop := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "shop.db")
+	shopDB(t, shop)
+	sdb, err := sql.Open("sqlite", shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`ALTER TABLE visits ADD COLUMN agent TEXT`, `UPDATE visits SET agent = 'support' || id || '@beispiel.de'`,
+		`CREATE TABLE testdaten (id INTEGER PRIMARY KEY, adresse TEXT)`,
+		`INSERT INTO testdaten (adresse) SELECT 'test' || id || '@example.org' FROM visits`} {
+		if _, err := sdb.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	sdb.Close()
+	reg := filepath.Join(dir, "systeme.yaml")
+	os.WriteFile(reg, []byte(`systems:
+  - id: shop
+    name: Shop-Datenbank
+    engine: sqlite
+    dsn_env: GDPR_TEST_SHOP_DSN
+    tables:
+      - name: visits
+        subject_key: [src]
+        columns: {src: IP-Adressen}
+        events: {collected: ts}
+`), 0o600)
+	if r := gdprAt(t, shopDay, db, "import", reg); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	t.Setenv("GDPR_TEST_SHOP_DSN", shop)
+	show := func() register.System {
+		r := gdprAt(t, shopDay, db, "systems", "show", "shop", "--format", "json")
+		var x register.System
+		if err := json.Unmarshal([]byte(r.stdout), &x); err != nil {
+			t.Fatal(err, r.stdout)
+		}
+		return x
+	}
+	before := show()
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"reject without write", []string{"--reject", "testdaten"}, 2, "brauchen --write"},
+		{"not proposed", []string{"--write", "--accept", "products"}, 2, "„products“ hat der Scan nicht vorgeschlagen"},
+		{"mapped column", []string{"--write", "--accept", "visits.src"}, 2, "„visits.src“ hat der Scan nicht vorgeschlagen"},
+		{"twice", []string{"--write", "--accept", "customers", "--reject", "customers"}, 2, "zweimal"},
+	} {
+		r := gdprAt(t, shopDay, db, append([]string{"systems", "scan", "shop"}, c.args...)...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: %+v", c.name, r)
+		}
+	}
+	if x := show(); x.Version != before.Version {
+		t.Fatalf("a refused decision wrote version %d", x.Version)
+	}
+	r := gdprAt(t, shopDay, db, "systems", "scan", "shop", "--write", "--accept", "customers", "--accept", "visits.agent", "--reject", "testdaten")
+	if r.code != 0 || !strings.Contains(r.stdout, "Ins Verzeichnis aufgenommen") || !strings.Contains(r.stdout, "visits.agent") ||
+		!strings.Contains(r.stdout, "nicht mehr vorgeschlagen: testdaten") {
+		t.Fatalf("decisions: %+v", r)
+	}
+	x := show()
+	v, _ := x.Table("visits")
+	if _, ok := x.Table("customers"); !ok || x.Status != register.StatusDraft || v.Columns["agent"] != "E-Mail-Adresse" ||
+		!x.Ignored("testdaten") || len(x.Tables) != 2 {
+		t.Errorf("after the decisions: %+v", x)
+	}
+	// The next scan proposes nothing of it again.
+	r = gdprAt(t, shopDay, db, "systems", "scan", "shop", "--format", "json")
+	var res struct {
+		NewTables int `json:"new_tables"`
+		Unmapped  int `json:"Unmapped"`
+		Tables    []struct {
+			Name    string `json:"name"`
+			Ignored bool   `json:"ignored"`
+		} `json:"tables"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err, r.stdout)
+	}
+	if res.NewTables != 0 || res.Unmapped != 0 {
+		t.Errorf("after the decisions the scan proposes again: %+v", res)
+	}
+	for _, tb := range res.Tables {
+		if tb.Ignored != (tb.Name == "testdaten") {
+			t.Errorf("table %s ignored=%v", tb.Name, tb.Ignored)
+		}
+	}
+	r = gdprAt(t, shopDay, db, "check", "--live", "--scan")
+	if strings.Contains(r.stdout, "testdaten") {
+		t.Errorf("the live check reports the rejected table: %s", r.stdout)
+	}
+	// The rejected column of a mapped table: once more with a new column.
+	sdb, _ = sql.Open("sqlite", shop)
+	sdb.Exec(`ALTER TABLE visits ADD COLUMN ref TEXT`)
+	sdb.Exec(`UPDATE visits SET ref = 'kunde' || id || '@beispiel.de'`)
+	sdb.Close()
+	if r := gdprAt(t, shopDay, db, "systems", "scan", "shop", "--write", "--reject", "visits.ref"); r.code != 0 {
+		t.Fatalf("reject a column: %+v", r)
+	}
+	x = show()
+	if v, _ := x.Table("visits"); len(v.NotPersonal) != 1 || v.NotPersonal[0] != "ref" {
+		t.Errorf("not_personal: %+v", v)
+	}
+	if r := gdprAt(t, shopDay, db, "systems", "scan", "shop"); !strings.Contains(r.stdout, "übergangen") || !strings.Contains(r.stdout, ", 0 davon nicht im Verzeichnis") && !strings.Contains(r.stdout, "davon 0 nicht im Verzeichnis") {
+		t.Errorf("scan after rejecting a column: %s", r.stdout)
+	}
+}

@@ -57,6 +57,9 @@ type System struct {
 	DSNFile string   `json:"dsn_file,omitempty" yaml:"dsn_file,omitempty" doc:"Path of a secret file that holds the DSN (mode 0600)."`
 	Tables  []Table  `json:"tables,omitempty" yaml:"tables,omitempty" doc:"Tables that hold personal data."`
 	Backups []Backup `json:"backups,omitempty" yaml:"backups,omitempty" doc:"Backups of the system and how long each is kept: rows deleted today leave the last backup when the longest has passed."`
+	// Ignore are tables a scan proposed that the DPO judged to hold no
+	// personal data: scans and the live check do not propose them again.
+	Ignore []string `json:"ignore,omitempty" yaml:"ignore,omitempty" doc:"Tables judged to hold no personal data: scans and the live check do not propose them again."`
 	// Status is draft (proposed by a scan, not yet swept), empty (in
 	// use) or archived.
 	Status Status `json:"status,omitempty" yaml:"status,omitempty" doc:"empty (in use), draft or archived."`
@@ -94,7 +97,14 @@ type Table struct {
 	// Restricted is a column that marks rows restricted (Art. 18 GDPR):
 	// a sweep keeps rows where it is set (true or not null).
 	Restricted string `json:"restricted,omitempty" yaml:"restricted,omitempty" doc:"Column marking rows restricted under Art. 18 GDPR; such rows are kept."`
+	// NotPersonal are columns a scan took for personal data that the DPO
+	// judged not to be: scans do not propose them again.
+	NotPersonal []string `json:"not_personal,omitempty" yaml:"not_personal,omitempty" doc:"Columns judged to hold no personal data: scans do not propose them again."`
 }
+
+// Ignored reports whether the DPO judged the table to hold no personal
+// data.
+func (s *System) Ignored(table string) bool { return slices.Contains(s.Ignore, table) }
 
 // Sweep is what a sweep does with the table's rows: its Action, delete
 // when none is given.
@@ -253,6 +263,18 @@ func (s *System) Problems() []*gdpr.Error {
 		}
 		if t.Restricted != "" && !ValidIdent(t.Restricted) {
 			add(f("restricted"), "invalid.ident", t.Restricted)
+		}
+		for _, c := range t.NotPersonal {
+			if !ValidIdent(c) {
+				add(f("not_personal"), "invalid.ident", c)
+			}
+		}
+	}
+	for i, t := range s.Ignore {
+		if !ValidIdent(t) {
+			add(fmt.Sprintf("ignore[%d]", i), "invalid.ident", t)
+		} else if seen[t] {
+			add(fmt.Sprintf("ignore[%d]", i), "invalid.table.ignored", t)
 		}
 	}
 	for i, b := range s.Backups {

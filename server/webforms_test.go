@@ -32,6 +32,13 @@ func TestWorkbenchFormsGuarded(t *testing.T) {
 		{"/activities/kundenverwaltung/archive", url.Values{"version": {"1"}}},
 		{"/keys/search", url.Values{"kind": {"email"}, "value": {"walk@example.org"}}},
 		{"/keys/subjects/s-walk/shred", url.Values{}},
+		{"/systems/new", url.Values{"name": {"CRM"}, "engine": {"postgres"}, "dsn_env": {"CRM_DSN"}}},
+		{"/systems/shop-datenbank/edit", url.Values{"name": {"Shop"}, "engine": {"sqlite"}, "dsn_env": {"GDPR_DEMO_SHOP"}, "version": {"1"}}},
+		{"/systems/shop-datenbank/archive", url.Values{"version": {"1"}}},
+		{"/systems/shop-datenbank/tables/new", url.Values{"name": {"orders"}, "version": {"1"}}},
+		{"/systems/shop-datenbank/tables/0/edit", url.Values{"name": {"access_log"}, "version": {"1"}}},
+		{"/systems/shop-datenbank/tables/0/remove", url.Values{"version": {"1"}}},
+		{"/systems/shop-datenbank/scan", url.Values{"write": {"1"}, "ref0": {"newsletter_subscribers\t"}, "d0": {"reject"}}},
 	}
 	state, _ := srv.store.State(t.Context())
 	for _, f := range forms {

@@ -9,6 +9,7 @@ import (
 	"gdpr/httpx"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gdpr/app"
 	"gdpr/export"
@@ -143,12 +144,20 @@ type systemData struct {
 	Backups     []backupView
 	LeftBackups string
 	Scan        *app.ScanResult
+	Proposals   []proposalView
 	ScanError   string
 	Sample      int
 	Holds       []holdView
 	HoldErrors  fieldErrors
 	HoldForm    app.NewHold
 	HoldUntil   string
+}
+
+// proposalView is one proposal of a scan with the form value that
+// names it.
+type proposalView struct {
+	app.Proposal
+	Value string
 }
 
 type holdView struct {
@@ -227,6 +236,11 @@ func (h *Handler) systemPageWith(w http.ResponseWriter, r *http.Request, id sess
 		}
 		d.Holds = append(d.Holds, hv)
 	}
+	if scan != nil {
+		for _, p := range scan.Proposals() {
+			d.Proposals = append(d.Proposals, proposalView{Proposal: p, Value: p.Ref.Table + "\t" + p.Ref.Column})
+		}
+	}
 	if extra != nil {
 		extra(&d)
 	}
@@ -279,25 +293,47 @@ func (h *Handler) liftHold(w http.ResponseWriter, r *http.Request, id session.Id
 	http.Redirect(w, r, "/systems/"+r.PathValue("id")+"?done=holdlifted&lang="+string(lang(r))+"#holds", http.StatusSeeOther)
 }
 
-// scanSystem runs a scan and shows what it found on the system's page;
-// with write=1 it adds the unmapped tables as a draft and goes back to
-// the page.
+// scanSystem runs a scan and shows what it found on the system's page,
+// each proposal with its decision; with write=1 it applies the decisions
+// posted (ref<i> and d<i>: accept, reject or none) and goes back to the
+// page.
 func (h *Handler) scanSystem(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
 	sample, _ := strconv.Atoi(r.PostFormValue("sample"))
-	write := r.PostFormValue("write") == "1"
-	res, err := h.App.ScanSystem(r.Context(), r.PathValue("id"), app.ScanOptions{Sample: sample, Write: write, Lang: l})
+	o := app.ScanOptions{Sample: sample, Write: r.PostFormValue("write") == "1", Lang: l}
+	if o.Write {
+		for i := 0; ; i++ {
+			ref, ok := r.PostForm["ref"+strconv.Itoa(i)]
+			if !ok || len(ref) != 1 {
+				break
+			}
+			table, column, _ := strings.Cut(ref[0], "\t")
+			switch r.PostFormValue("d" + strconv.Itoa(i)) {
+			case "accept":
+				o.Accept = append(o.Accept, app.ScanRef{Table: table, Column: column})
+			case "reject":
+				o.Reject = append(o.Reject, app.ScanRef{Table: table, Column: column})
+			}
+		}
+		if len(o.Accept) == 0 && len(o.Reject) == 0 {
+			// Nothing decided is nothing to write (not "accept all").
+			http.Redirect(w, r, "/systems/"+r.PathValue("id")+"?lang="+string(l)+"#h-scan", http.StatusSeeOther)
+			return
+		}
+	}
+	res, err := h.App.ScanSystem(r.Context(), r.PathValue("id"), o)
 	if err != nil {
-		if code := httpx.Code(err); write || code == gdpr.EINTERNAL || code == gdpr.EFORBIDDEN {
+		if code := httpx.Code(err); o.Write && code != gdpr.EINVALID || code == gdpr.EINTERNAL || code == gdpr.EFORBIDDEN {
 			h.problem(w, r, err)
 			return
 		}
-		// What the system answered (a variable unset, a database down)
-		// is shown where the scan was asked for.
+		// What the system answered (a variable unset, a database down, a
+		// proposal gone since the page was shown) is shown where the scan
+		// was asked for.
 		h.systemPage(w, r, id, httpx.StatusOf(httpx.Code(err)), nil, gdpr.Localized(err, l))
 		return
 	}
-	if write {
+	if o.Write {
 		http.Redirect(w, r, "/systems/"+r.PathValue("id")+"?done=scanwritten&lang="+string(l), http.StatusSeeOther)
 		return
 	}
