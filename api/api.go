@@ -22,6 +22,7 @@ import (
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/run"
 	"gdpr/session"
 	"gdpr/sweep"
 )
@@ -90,7 +91,9 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "POST", Path: "/api/v1/check/live", Perm: Write, Action: audit.SystemCheck, Request: LiveRequest{},
 		Summary: "Compare the register with the company's databases: unreachable systems, missing tables and columns, rows past their retention, with scan personal data no activity declares", Response: LiveResult{}}, s.checkLive)
 	add(Route{Method: "POST", Path: "/api/v1/sweep", Perm: Write, Action: audit.SweepBatch, Request: SweepRequest{},
-		Summary: "Delete, anonymise or flag the rows whose retention has ended, in protocolled batches (admin); dry_run counts (editor)", Response: app.SweepResult{}}, s.sweep)
+		Summary: "Delete, anonymise or flag the rows whose retention has ended, in protocolled batches (admin); dry_run counts (editor); background answers 202 with the run", Response: app.SweepResult{}}, s.sweep)
+	add(Route{Method: "GET", Path: "/api/v1/runs", Perm: Read, Summary: "Runs of sweeps and scans, newest first (?kind=sweep|scan, ?system=, ?limit=): who, when, progress, result (counts and names, no personal data)", Response: []run.Run{}}, s.runs)
+	add(Route{Method: "GET", Path: "/api/v1/runs/{id}", Perm: Read, Summary: "One run: its state (running, done, failed, aborted), progress and result", Response: run.Run{}}, s.runByID)
 	add(Route{Method: "POST", Path: "/api/v1/systems/{id}/scan", Perm: Write, Action: audit.SystemScan, Request: ScanRequest{},
 		Summary: "Find personal data in a system's columns (by name and a bounded sample of values; ?lang= for the proposal's categories); write adds the tables found as a draft", Response: app.ScanResult{}}, s.systemScan)
 	add(Route{Method: "POST", Path: "/api/v1/retention/parse", Perm: Read, Summary: "Parse a retention statement into rules", Request: RetentionRequest{}, Response: export.RetentionView{}}, s.retentionParse)

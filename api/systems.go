@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 
 	"gdpr"
 
@@ -13,6 +14,7 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/retention"
+	"gdpr/run"
 	"gdpr/sweep"
 )
 
@@ -87,6 +89,9 @@ type SweepRequest struct {
 	System string `json:"system,omitempty" doc:"One system only."`
 	DryRun bool   `json:"dry_run,omitempty" doc:"Count what would be changed, change nothing (editor role); a sweep needs the admin role."`
 	Batch  int    `json:"batch,omitempty" doc:"Rows a batch (default 1000, at most 5000)."`
+	// Background answers 202 with the run at once; GET /api/v1/runs/{id}
+	// follows it.
+	Background bool `json:"background,omitempty" doc:"Answer 202 with the run at once and sweep in the background; GET /api/v1/runs/{id} shows its progress. 409 while a sweep runs."`
 }
 
 func (s *Server) sweep(w http.ResponseWriter, r *http.Request) error {
@@ -96,7 +101,17 @@ func (s *Server) sweep(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	res, err := s.App.Sweep(r.Context(), app.SweepOptions{System: body.System, DryRun: body.DryRun, Batch: body.Batch})
+	o := app.SweepOptions{System: body.System, DryRun: body.DryRun, Batch: body.Batch}
+	if body.Background && !body.DryRun {
+		rn, err := s.App.StartSweep(r.Context(), o)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/runs/"+rn.ID)
+		httpx.JSON(w, http.StatusAccepted, rn)
+		return nil
+	}
+	res, err := s.App.Sweep(r.Context(), o)
 	if err != nil {
 		return err
 	}
@@ -173,5 +188,38 @@ func (s *Server) liftHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) runs(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := run.Filter{Kind: run.Kind(q.Get("kind")), System: q.Get("system")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return gdpr.Keyed(gdpr.EINVALID, "limit", "api.limit")
+		}
+		f.Limit = n
+	}
+	if f.Kind != "" && f.Kind != run.Sweep && f.Kind != run.Scan {
+		return gdpr.Keyed(gdpr.EINVALID, "kind", "invalid.runkind", string(f.Kind))
+	}
+	rs, err := s.App.Runs(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []run.Run{}
+	}
+	httpx.JSON(w, http.StatusOK, rs)
+	return nil
+}
+
+func (s *Server) runByID(w http.ResponseWriter, r *http.Request) error {
+	rn, err := s.App.Run(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, rn)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"gdpr"
@@ -109,6 +110,8 @@ type App struct {
 	vault   VaultKeys
 	connect func(register.Engine, string) (connector.Conn, error)
 	sweeps  SweepObserver
+	// background are the runs started in the background.
+	background sync.WaitGroup
 	// groupQ is the group commit of the writes an answer waits for
 	// (audit entries of reads, new people; nil when the store cannot).
 	groupQ *groupQueue

@@ -272,7 +272,7 @@ func (a *App) liveSystem(ctx context.Context, x *register.System, acts map[strin
 		found(register.CodeLiveRowsOverdue, field, t.Name, fmt.Sprint(due), oldest)
 	}
 	if o.Scan {
-		res, err := a.scanTables(ctx, x, c, s, 100, locale.DE)
+		res, err := a.scanTables(ctx, x, c, s, 100, locale.DE, nil)
 		if err != nil {
 			return n, err
 		}

@@ -16,6 +16,7 @@ import (
 	"gdpr/connector"
 	"gdpr/register"
 	"gdpr/retention"
+	"gdpr/run"
 	"gdpr/sweep"
 )
 
@@ -87,34 +88,96 @@ const anonymised = register.Erased
 // finishes it and writes its entry. Runs are idempotent: a row is changed
 // and protocolled once.
 func (a *App) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
+	ss, systems, err := a.sweepStart(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	var tr *tracker
+	if !o.DryRun {
+		if tr, err = a.beginRun(ctx, run.Sweep, o.System, tableCount(systems)); err != nil {
+			return nil, err
+		}
+	}
+	res, err := a.sweep(ctx, ss, systems, o, tr)
+	tr.finish(ctx, sweepProgress(res, nil), res, err)
+	return res, err
+}
+
+// StartSweep starts a sweep in the background and returns its run at
+// once: the page that asked for it shows its progress. A sweep already
+// running is a conflict. (Two callers that check at the same moment both
+// start one; that costs nothing but time, as the batches are claimed.)
+func (a *App) StartSweep(ctx context.Context, o SweepOptions) (run.Run, error) {
+	o.DryRun = false
+	ss, systems, err := a.sweepStart(ctx, o)
+	if err != nil {
+		return run.Run{}, err
+	}
+	if rs, ok := a.store.(RunStore); ok {
+		runs, err := rs.FindRuns(ctx, run.Filter{Kind: run.Sweep, Limit: 10})
+		if err != nil {
+			return run.Run{}, err
+		}
+		for _, r := range runs {
+			if r.Effective(a.now()) == run.Running {
+				return run.Run{}, gdpr.Keyed(gdpr.ECONFLICT, "", "sweep.running", r.Actor)
+			}
+		}
+	}
+	tr, err := a.beginRun(ctx, run.Sweep, o.System, tableCount(systems))
+	if err != nil {
+		return run.Run{}, err
+	}
+	// The request ends now; the sweep keeps its caller (the principal of
+	// the audit entries) but not its deadline.
+	bg := context.WithoutCancel(ctx)
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		res, err := a.sweep(bg, ss, systems, o, tr)
+		tr.finish(bg, sweepProgress(res, nil), res, err)
+	}()
+	return tr.r, nil
+}
+
+// sweepStart checks the caller and reads the systems to sweep.
+func (a *App) sweepStart(ctx context.Context, o SweepOptions) (SweepStore, []*register.System, error) {
 	perm := auth.Manage
 	if o.DryRun {
 		perm = auth.Write
 	}
 	if _, err := a.require(ctx, perm, audit.SweepBatch, "sweep"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ss, ok := a.store.(SweepStore)
 	if !ok && !o.DryRun {
-		return nil, gdpr.Keyed(gdpr.EINTERNAL, "", "sweep.nostore")
+		return nil, nil, gdpr.Keyed(gdpr.EINTERNAL, "", "sweep.nostore")
 	}
+	if o.System != "" {
+		x, err := a.store.FindSystemByID(ctx, o.System)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ss, []*register.System{x}, nil
+	}
+	systems, _, err := a.store.FindSystems(ctx, register.Filter{})
+	return ss, systems, err
+}
+
+func tableCount(systems []*register.System) int {
+	n := 0
+	for _, x := range systems {
+		n += len(x.Tables)
+	}
+	return n
+}
+
+// sweep works the systems, reporting to tr (nil: no run recorded).
+func (a *App) sweep(ctx context.Context, ss SweepStore, systems []*register.System, o SweepOptions, tr *tracker) (*SweepResult, error) {
 	if o.Batch <= 0 {
 		o.Batch = 1000
 	}
 	o.Batch = min(o.Batch, connector.MaxBatch)
-	var systems []*register.System
-	if o.System != "" {
-		x, err := a.store.FindSystemByID(ctx, o.System)
-		if err != nil {
-			return nil, err
-		}
-		systems = []*register.System{x}
-	} else {
-		var err error
-		if systems, _, err = a.store.FindSystems(ctx, register.Filter{}); err != nil {
-			return nil, err
-		}
-	}
 	acts, err := a.activitiesByID(ctx)
 	if err != nil {
 		return nil, err
@@ -122,6 +185,15 @@ func (a *App) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 	now := a.now()
 	today := now.In(retention.Berlin)
 	res := &SweepResult{Day: register.DateOf(today).String(), DryRun: o.DryRun}
+	if tr != nil {
+		inner := o.Progress
+		o.Progress = func(st SweepTable) {
+			tr.progress(ctx, sweepProgress(res, &st))
+			if inner != nil {
+				inner(st)
+			}
+		}
+	}
 	for _, x := range systems {
 		if x.Status == register.StatusDraft && !o.DryRun {
 			// A scan's proposal is not swept before the DPO has reviewed
@@ -155,6 +227,7 @@ func (a *App) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 		if err != nil {
 			return res, err
 		}
+		tr.progress(ctx, sweepProgress(res, nil))
 	}
 	return res, nil
 }

@@ -16,6 +16,7 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/retention"
+	"gdpr/run"
 )
 
 // dsnOf reads where a system's connection string is: its environment
@@ -215,25 +216,72 @@ func (a *App) ScanSystem(ctx context.Context, id string, o ScanOptions) (*ScanRe
 	}
 	x, c, err := a.openSystem(ctx, id)
 	if err != nil {
+		if gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+			// A system that does not answer is a run that failed (the
+			// scheduled scans show it); an unknown one is no run.
+			if tr, terr := a.beginRun(ctx, run.Scan, id, 0); terr == nil {
+				tr.finish(ctx, run.Progress{}, nil, err)
+			}
+		}
 		return nil, a.record(ctx, audit.SystemScan, id, err)
 	}
 	defer c.Close()
+	tr, err := a.beginRun(ctx, run.Scan, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*ScanResult, error) {
+		err = a.record(ctx, audit.SystemScan, id, err)
+		tr.finish(ctx, run.Progress{}, nil, err)
+		return nil, err
+	}
 	s, err := c.Schema(ctx)
 	if err != nil {
-		return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
+		return fail(gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
 	}
-	res, err := a.scanTables(ctx, x, c, s, o.Sample, o.Lang)
+	res, err := a.scanTables(ctx, x, c, s, o.Sample, o.Lang, tr)
 	if err != nil {
-		return nil, a.record(ctx, audit.SystemScan, id, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
+		return fail(gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", id, err))
 	}
 	a.audit(ctx, audit.Entry{Action: audit.SystemScan, Target: id, Outcome: audit.OK,
 		Detail: fmt.Sprintf("tables %d, columns sampled %d, personal %d", len(s.Tables), res.Sampled, res.Personal)})
 	if o.Write {
 		if err := a.writeScan(ctx, x, res, o); err != nil {
+			tr.finish(ctx, res.progress(), res.Summary(), err)
 			return res, err
 		}
 	}
+	tr.finish(ctx, res.progress(), res.Summary(), nil)
 	return res, nil
+}
+
+// ScanSummary is what a run keeps of a scan: counts and names, the
+// proposals open after it.
+type ScanSummary struct {
+	Tables    int      `json:"tables"`
+	Sampled   int      `json:"sampled_columns"`
+	Personal  int      `json:"personal"`
+	Unmapped  int      `json:"unmapped"`
+	Proposals []string `json:"proposals,omitempty"`
+	Added     []string `json:"added,omitempty"`
+	Rejected  []string `json:"rejected,omitempty"`
+}
+
+// Summary is the scan's summary; the proposals it lists are those not
+// decided by the scan's own write.
+func (r *ScanResult) Summary() ScanSummary {
+	s := ScanSummary{Tables: len(r.Tables), Sampled: r.Sampled, Personal: r.Personal, Unmapped: r.Unmapped, Rejected: r.Rejected,
+		Added: append(slices.Clone(r.Added), r.AddedColumns...)}
+	for _, p := range r.Proposals() {
+		if ref := p.Ref.String(); !slices.Contains(s.Added, ref) && !slices.Contains(s.Rejected, ref) {
+			s.Proposals = append(s.Proposals, ref)
+		}
+	}
+	return s
+}
+
+func (r *ScanResult) progress() run.Progress {
+	return run.Progress{Tables: len(r.Tables), TablesDone: len(r.Tables), Examined: int64(r.Sampled), Done: int64(r.Personal)}
 }
 
 // writeScan adds the proposals accepted (all, when no decision is
@@ -379,10 +427,11 @@ func proposeEvents(t connector.Table) map[retention.Event]string {
 
 // scanTables samples and classifies every column of the schema's tables
 // and proposes a mapping for each table with personal data.
-func (a *App) scanTables(ctx context.Context, x *register.System, c connector.Conn, s *connector.Schema, sample int, lang locale.Lang) (*ScanResult, error) {
+func (a *App) scanTables(ctx context.Context, x *register.System, c connector.Conn, s *connector.Schema, sample int, lang locale.Lang, tr *tracker) (*ScanResult, error) {
 	res := &ScanResult{System: x.ID}
 	now := a.now()
-	for _, t := range s.Tables {
+	for i, t := range s.Tables {
+		tr.progress(ctx, run.Progress{Tables: len(s.Tables), TablesDone: i, Examined: int64(res.Sampled), Done: int64(res.Personal)})
 		mapped, isMapped := x.Table(t.Name)
 		st := ScanTable{Name: t.Name, PrimaryKey: t.PrimaryKey, Mapped: isMapped, Ignored: !isMapped && x.Ignored(t.Name)}
 		prop := &register.Table{Name: t.Name, Columns: map[string]string{}}

@@ -32,7 +32,7 @@ import (
 func newServe(e *env) *cobra.Command {
 	var addr string
 	var withDemo bool
-	var sweepEvery time.Duration
+	var sweepEvery, scanEvery time.Duration
 	var proxies []string
 	var memLimit string
 	cmd := &cobra.Command{
@@ -150,10 +150,11 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 					fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n), locale.N(e.lang, "count.revision", m)))
 				}
 			}
-			if sweepEvery > 0 {
-				// The scheduled sweep, through River in the store's own
-				// database: several servers on one PostgreSQL share it.
-				run, err := jobs.Start(ctx, jobs.Config{DSN: e.db, App: handler.App, Log: log, SweepEvery: sweepEvery})
+			if sweepEvery > 0 || scanEvery > 0 {
+				// The scheduled sweeps and scans, through River in the
+				// store's own database: several servers on one PostgreSQL
+				// share them.
+				run, err := jobs.Start(ctx, jobs.Config{DSN: e.db, App: handler.App, Log: log, SweepEvery: sweepEvery, ScanEvery: scanEvery})
 				if err != nil {
 					return err
 				}
@@ -162,8 +163,20 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 					defer cancel()
 					run.Stop(stop)
 				}()
-				fmt.Fprintln(e.stdout, e.t("cli.serve.sweeps", sweepEvery))
+				if sweepEvery > 0 {
+					fmt.Fprintln(e.stdout, e.t("cli.serve.sweeps", sweepEvery))
+				}
+				if scanEvery > 0 {
+					fmt.Fprintln(e.stdout, e.t("cli.serve.scans", scanEvery))
+				}
 			}
+			// A sweep started from a page ends its batch before the store
+			// closes (a batch cut off is finished by the next run anyway).
+			defer func() {
+				wait, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				handler.App.WaitBackground(wait)
+			}()
 			srv := &http.Server{
 				Handler:           handler,
 				ReadHeaderTimeout: 10 * time.Second,
@@ -196,6 +209,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 	cmd.Flags().StringVar(&addr, "addr", envOr("GDPR_ADDR", "127.0.0.1:8080"), "listen address (env GDPR_ADDR); loopback only until sign-in exists")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "load the demo register (seed company allegro:it) into a fresh store")
 	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", envDuration("GDPR_SWEEP_EVERY"), "run the deletion sweep of every system this often (e.g. 24h; GDPR_SWEEP_EVERY; 0: never)")
+	cmd.Flags().DurationVar(&scanEvery, "scan-every", envDuration("GDPR_SCAN_EVERY"), "scan every system for personal data the register lacks this often (e.g. 168h; GDPR_SCAN_EVERY; 0: never)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", envOr("GDPR_MEMORY_LIMIT", "192MiB"), "soft limit of the server's memory: the garbage collector works harder as it is neared (env GDPR_MEMORY_LIMIT; GOMEMLIMIT, when set, unless this is given; 0 for none)")
 	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", splitEnv("GDPR_TRUSTED_PROXY"), "reverse proxies (addresses or CIDR prefixes) whose X-Forwarded-For and X-Forwarded-Proto are believed (env GDPR_TRUSTED_PROXY)")
 	return cmd

@@ -1,5 +1,6 @@
 // Package jobs runs the engine's scheduled work inside `gdpr serve`
-// through River (riverqueue): the deletion sweeps, on an interval. River
+// through River (riverqueue): the deletion sweeps and the scans of the
+// systems, each on its interval. River
 // keeps its jobs in the store's own database (riversqlite on SQLite,
 // riverpgxv5 on PostgreSQL), so that several servers on one PostgreSQL
 // share the work: one of them, the leader, schedules a sweep, one works
@@ -27,6 +28,7 @@ import (
 	_ "modernc.org/sqlite" // driver "sqlite"
 
 	"gdpr/app"
+	"gdpr/register"
 )
 
 // SweepArgs is a scheduled sweep of every system.
@@ -56,6 +58,45 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	return nil
 }
 
+// ScanArgs is a scheduled scan of every system in use.
+type ScanArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ScanArgs) Kind() string { return "gdpr_scan" }
+
+// scanWorker scans every system not archived, one after the other, as
+// "system:jobs". A system that does not answer fails its own run (the UI
+// shows it) and the others are scanned. The scans write nothing to the
+// register: their proposals wait on the system's page for the DPO.
+type scanWorker struct {
+	river.WorkerDefaults[ScanArgs]
+	app *app.App
+	log *slog.Logger
+}
+
+func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
+	ctx = app.System(ctx, "jobs")
+	systems, _, err := w.app.Systems(ctx, register.Filter{})
+	if err != nil {
+		return fmt.Errorf("scheduled scan: %w", err)
+	}
+	var failed, proposals int
+	for _, x := range systems {
+		if x.Status == register.StatusArchived {
+			continue
+		}
+		res, err := w.app.ScanSystem(ctx, x.ID, app.ScanOptions{})
+		if err != nil {
+			failed++
+			continue
+		}
+		proposals += len(res.Proposals())
+	}
+	// Counts only: the runs have the rest.
+	w.log.Info("scheduled scan", "systems", len(systems), "failed", failed, "proposals", proposals)
+	return nil
+}
+
 // Runner is the running job client; Stop it on shutdown.
 type Runner struct {
 	stop func(context.Context) error
@@ -75,9 +116,16 @@ type Config struct {
 	DSN string
 	App *app.App
 	Log *slog.Logger
-	// SweepEvery is the interval of the scheduled sweep (0: none).
-	SweepEvery time.Duration
+	// SweepEvery is the interval of the scheduled sweep (0: none),
+	// ScanEvery that of the scheduled scans.
+	SweepEvery, ScanEvery time.Duration
 }
+
+// unique keeps one job of a kind at a time: a run that takes longer than
+// its interval is not joined by the next (on another server) while it is
+// queued or running.
+var unique = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 
 // Start migrates River's tables in the store's database and starts the
 // client with the scheduled sweep.
@@ -92,16 +140,16 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
 		Workers: workers,
 	}
+	river.AddWorker(workers, &scanWorker{app: c.App, log: c.Log})
 	if c.SweepEvery > 0 {
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(c.SweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) {
-				// One sweep at a time: a run that takes longer than the
-				// interval is not joined by the next (on another server)
-				// while it is queued or running.
-				return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-					rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
-			},
-			&river.PeriodicJobOpts{ID: "gdpr-sweep"})}
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, unique },
+			&river.PeriodicJobOpts{ID: "gdpr-sweep"}))
+	}
+	if c.ScanEvery > 0 {
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.ScanEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return ScanArgs{}, unique },
+			&river.PeriodicJobOpts{ID: "gdpr-scan"}))
 	}
 	if strings.HasPrefix(c.DSN, "postgres://") || strings.HasPrefix(c.DSN, "postgresql://") {
 		pool, err := pgxpool.New(ctx, c.DSN)

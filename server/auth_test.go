@@ -46,6 +46,8 @@ var sample = map[string]struct{ path, body string }{
 	"POST /api/v1/holds":                                     {"/api/v1/holds", `{"system":"shop-datenbank","table":"customers","column":"id","value":"%d","reason":"Rechtsstreit"}`},
 	"POST /api/v1/holds/{id}/lift":                           {"/api/v1/holds/hold-demo/lift", ""},
 	"POST /api/v1/sweep":                                     {"/api/v1/sweep", `{"dry_run":true}`},
+	"GET /api/v1/runs":                                       {"/api/v1/runs?kind=sweep", ""},
+	"GET /api/v1/runs/{id}":                                  {"/api/v1/runs/run-demo", ""},
 	"POST /api/v1/check/live":                                {"/api/v1/check/live", `{"scan":true}`},
 	"GET /api/v1/systems/{id}/schema":                        {"/api/v1/systems/shop-datenbank/schema", ""},
 	"POST /api/v1/systems/{id}/scan":                         {"/api/v1/systems/shop-datenbank/scan", `{"sample":50}`},

@@ -11,13 +11,14 @@ import (
 )
 
 // TestBrowserSweep: the admin previews the sweep (what is due per table,
-// keys masked), runs it, and the page says what it did; the protocol is
-// a link away.
+// keys masked), starts it, the page follows its run until it ends and
+// says what it did; the run is in the list of runs; the protocol is a
+// link away.
 func TestBrowserSweep(t *testing.T) {
 	srv := newServer(t)
 	ctx, cancel := newBrowser(t)
 	defer cancel()
-	var preview, done string
+	var preview, done, runs string
 	err := chromedp.Run(ctx,
 		login(srv.URL, "admin-user", srv.pw),
 		chromedp.Navigate(srv.URL+"/systems"),
@@ -32,6 +33,7 @@ func TestBrowserSweep(t *testing.T) {
 		chromedp.Click(`#sweep-run`),
 		chromedp.WaitVisible(`#sweep-protocol`),
 		chromedp.Text(`#sweep`, &done, chromedp.ByQuery),
+		chromedp.Text(`#runs-list`, &runs, chromedp.ByQuery),
 		shot(t, "88-sweep-done"),
 	)
 	if err != nil {
@@ -47,8 +49,11 @@ func TestBrowserSweep(t *testing.T) {
 	if strings.Contains(preview, "203.0.113.") {
 		t.Error("the preview shows a key unmasked")
 	}
-	if !strings.Contains(done, "Der Löschlauf hat") || !strings.Contains(done, "Löschprotokoll") {
+	if !strings.Contains(done, "Der Löschlauf hat") || !strings.Contains(done, "Löschprotokoll") || !strings.Contains(done, "ist fertig") {
 		t.Errorf("after the sweep: %s", done)
+	}
+	if !strings.Contains(runs, "Löschlauf") || !strings.Contains(runs, "user:admin-user") || !strings.Contains(runs, "fertig") || !strings.Contains(runs, "2 von 2 Tabellen") {
+		t.Errorf("the runs: %s", runs)
 	}
 	_, body := call(t, "GET", srv.URL+"/api/v1/sweep/protocol?format=csv&from=2026-01-01", "", srv.tokens["auditor"])
 	if !strings.Contains(string(body), "shop-datenbank,access_log") {
@@ -156,5 +161,77 @@ func TestBrowserSystemScan(t *testing.T) {
 	nl, ok := x.Table("newsletter_subscribers")
 	if x.Status != register.StatusDraft || !ok || nl.Columns["address"] != "E-Mail-Adresse" || nl.Columns["confirmed_from"] != "IP-Adresse" || nl.Events["signup"] != "subscribed_at" {
 		t.Errorf("the system after the scan: %+v", x)
+	}
+}
+
+// TestBrowserMapping: the DPO maps a table of the database on the table
+// form (its columns come from the database), changes what a sweep does to
+// another table, and adds a backup on the system's form; the system's
+// page shows each change and the register holds it.
+func TestBrowserMapping(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var page, phone string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/systems/shop-datenbank"),
+		chromedp.WaitVisible(`#table-new`),
+		chromedp.Click(`#table-new`),
+		chromedp.WaitVisible(`#pick-table`),
+		chromedp.SetValue(`#pick-table`, "newsletter_subscribers"),
+		chromedp.Click(`#pick-load`),
+		chromedp.WaitVisible(`input[aria-label="Datenkategorie: address"]`),
+		chromedp.SetValue(`#f-activity`, "betrieb-der-website-und-des-onlineshops"),
+		chromedp.SendKeys(`input[aria-label="Datenkategorie: address"]`, "E-Mail-Adresse"),
+		chromedp.Click(`input[aria-label="Person: address"]`),
+		chromedp.SendKeys(`input[aria-label="Datenkategorie: confirmed_from"]`, "IP-Adresse"),
+		chromedp.Click(`details summary`),
+		chromedp.SendKeys(`#f-event_collected`, "subscribed_at"),
+		shot(t, "89-table-form"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "90-table-form-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`p.flash`),
+		// The access log is to be anonymised from now on.
+		chromedp.Click(`#table-edit-0`),
+		chromedp.WaitVisible(`#f-action`),
+		chromedp.SetValue(`#f-action`, "anonymise"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`p.flash`),
+		// A second backup, kept a month.
+		chromedp.Click(`#system-edit`),
+		chromedp.WaitVisible(`#backups`),
+		chromedp.SendKeys(`input[name="backup_name1"]`, "Monatliche Sicherung der Datenbank"),
+		chromedp.SetValue(`select[name="backup_every1"]`, "P1M"),
+		chromedp.SetValue(`select[name="backup_keep1"]`, "P30D"),
+		shot(t, "91-system-form"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`p.flash`),
+		chromedp.Text(`main`, &page, chromedp.ByQuery),
+		shot(t, "92-system-mapped"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if phone != "390" {
+		t.Errorf("the table form is %s px wide at 390", phone)
+	}
+	for _, want := range []string{"newsletter_subscribers", "confirmed_from", "IP-Adresse", "subscribed_at", "personenbezogene Spalten überschreiben", "Monatliche Sicherung der Datenbank", "aufbewahrt 30 Tage"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the system's page lacks %q: %.1500s", want, page)
+		}
+	}
+	_, body := call(t, "GET", srv.URL+"/api/v1/systems/shop-datenbank", "", srv.tokens["auditor"])
+	var x register.System
+	json.Unmarshal(body, &x)
+	nl, ok := x.Table("newsletter_subscribers")
+	al, _ := x.Table("access_log")
+	if !ok || nl.Columns["address"] != "E-Mail-Adresse" || nl.Columns["confirmed_from"] != "IP-Adresse" || len(nl.SubjectKey) != 1 || nl.SubjectKey[0] != "address" ||
+		nl.Events["collected"] != "subscribed_at" || nl.Activity != "betrieb-der-website-und-des-onlineshops" || al.Action != register.SweepAnonymise ||
+		len(x.Backups) != 2 || x.Backups[1].Keep.String() != "P30D" || x.Backups[1].Every.String() != "P1M" || al.Columns["ip"] != "IP-Adressen" {
+		t.Errorf("the register after the forms: %s", body)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"gdpr/auth"
 	"gdpr/demo"
 	"gdpr/register"
+	"gdpr/run"
 	"gdpr/server"
 	"gdpr/store"
 	"gdpr/sweep"
@@ -108,6 +109,15 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 	t.Setenv(demo.ShopEnv, shop)
 	// A hold to lift (its value is no matter here).
 	if err := s.CreateHold(sys, sweep.Hold{ID: "hold-demo", System: "shop-datenbank", Table: "customers", Column: "id", Subject: "s-none", Reason: "Test"}); err != nil {
+		t.Fatal(err)
+	}
+	// A finished run to show.
+	demoRun := run.Run{ID: "run-demo", Kind: run.Scan, System: "shop-datenbank", Actor: "system:test", Started: now(), State: run.Running}
+	if err := s.BeginRun(ctx, demoRun); err != nil {
+		t.Fatal(err)
+	}
+	demoRun.State, demoRun.Result = run.Done, []byte(`{"tables":4}`)
+	if err := s.FinishRun(ctx, demoRun); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{store: s, tokens: map[auth.Role]string{}, pw: "a long test password", dbPath: dbPath}

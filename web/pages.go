@@ -28,6 +28,12 @@ type base struct {
 	CSRF    string
 	Nav     string
 	Path    string // the page's path
+	// Refresh, when set, loads RefreshURL after so many seconds (a run
+	// under way shows its progress without a script). The URL carries no
+	// fragment: Chromium takes a refresh to a URL with one for a jump
+	// within the page and does not reload.
+	Refresh    int
+	RefreshURL string
 	// Switch is the page in the other language: its path and query (a
 	// filter, a page of a list) with only the language changed.
 	Switch string

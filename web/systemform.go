@@ -293,6 +293,7 @@ type tableFormData struct {
 	Categories []string     // data categories of the activities (suggestions)
 	Retentions []string     // data categories of retention statements
 	DBTables   []string     // the database's tables, when it answered
+	Unmapped   []string     // those of them the system does not map
 	SchemaNote string       // why the database's columns are not shown
 	Conflict   string
 }
@@ -371,7 +372,7 @@ func (h *Handler) tableFormPage(w http.ResponseWriter, r *http.Request, id sessi
 		needed = register.RuleEvents(*rule)
 	}
 	for _, e := range retention.Events {
-		ef := eventField{Event: string(e.Event), Label: locale.T(l, "event."+string(e.Event)), Column: f.Events[string(e.Event)],
+		ef := eventField{Event: string(e.Event), Label: locale.T(l, "eventname."+string(e.Event)), Column: f.Events[string(e.Event)],
 			Needed: slices.Contains(needed, e.Event)}
 		if ef.Needed || ef.Column != "" {
 			d.Events = append(d.Events, ef)
@@ -386,6 +387,9 @@ func (h *Handler) tableFormPage(w http.ResponseWriter, r *http.Request, id sessi
 	} else {
 		for _, t := range sc.Tables {
 			d.DBTables = append(d.DBTables, t.Name)
+			if _, ok := x.Table(t.Name); !ok {
+				d.Unmapped = append(d.Unmapped, t.Name)
+			}
 		}
 		if ct, ok := sc.Table(f.Name); ok {
 			d.Form.Columns = mergeColumns(d.Form.Columns, ct)

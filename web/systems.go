@@ -1,9 +1,11 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
+	"net/url"
 
 	"gdpr"
 	"gdpr/httpx"
@@ -16,6 +18,7 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/retention"
+	"gdpr/run"
 	"gdpr/session"
 	"gdpr/sweep"
 )
@@ -33,6 +36,35 @@ type systemsData struct {
 	Checked bool
 	// Sweep is a sweep's (or a dry run's) result, when one was asked for.
 	Sweep *sweepView
+	// Run is the sweep started from this page, while it runs; Runs the
+	// latest runs of sweeps and scans; SweepError why a sweep did not
+	// start.
+	Run        *runView
+	Runs       []runView
+	SweepError string
+}
+
+// runView is a run as the pages show it.
+type runView struct {
+	R                              run.Run
+	Kind, State, Started, Progress string
+	Error                          string
+	Running                        bool
+}
+
+func runViewOf(r run.Run, l locale.Lang) runView {
+	v := runView{R: r, Kind: locale.T(l, "value.runkind."+string(r.Kind)), State: locale.T(l, "value.run."+string(r.State)),
+		Started: r.Started.In(retention.Berlin).Format("02.01.2006 15:04"), Error: app.RunError(r, l), Running: r.State == run.Running}
+	if l == locale.EN {
+		v.Started = r.Started.In(retention.Berlin).Format("2006-01-02 15:04")
+	}
+	p := r.Progress
+	if r.Kind == run.Scan {
+		v.Progress = locale.T(l, "run.progress.scan", p.TablesDone, p.Tables, p.Examined, p.Done)
+	} else {
+		v.Progress = locale.T(l, "run.progress.sweep", p.TablesDone, p.Tables, p.Done, p.Examined, p.Held)
+	}
+	return v
 }
 
 type sweepView struct {
@@ -61,15 +93,34 @@ func (h *Handler) checkLive(w http.ResponseWriter, r *http.Request, id session.I
 	h.systemListPage(w, r, id, export.Describe(fs, lang(r)), true)
 }
 
-// sweepPage runs a sweep, or with dry=1 its preview, and shows what it
-// did or would do on the systems page.
+// sweepPage shows, with dry=1, a sweep's preview; without, it starts the
+// sweep in the background and shows its run, which the page follows until
+// it ends.
 func (h *Handler) sweepPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
-	res, err := h.App.Sweep(r.Context(), app.SweepOptions{DryRun: r.PostFormValue("dry") == "1"})
+	if r.PostFormValue("dry") != "1" {
+		rn, err := h.App.StartSweep(r.Context(), app.SweepOptions{})
+		if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
+			h.systemListPageWith(w, r, id, http.StatusConflict, nil, false, nil, func(d *systemsData) { d.SweepError = gdpr.Localized(err, l) })
+			return
+		}
+		if err != nil {
+			h.problem(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/systems?run="+rn.ID+"&lang="+string(l)+"#h-sweep", http.StatusSeeOther)
+		return
+	}
+	res, err := h.App.Sweep(r.Context(), app.SweepOptions{DryRun: true})
 	if err != nil {
 		h.problem(w, r, err)
 		return
 	}
+	h.systemListPageWith(w, r, id, http.StatusOK, nil, false, sweepViewOf(res, l), nil)
+}
+
+// sweepViewOf is a sweep's result as the page shows it.
+func sweepViewOf(res *app.SweepResult, l locale.Lang) *sweepView {
 	v := &sweepView{DryRun: res.DryRun}
 	for _, t := range res.Tables {
 		row := sweepRow{SweepTable: t, ActionText: locale.T(l, "ui.system.action."+t.Action)}
@@ -93,14 +144,18 @@ func (h *Handler) sweepPage(w http.ResponseWriter, r *http.Request, id session.I
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	h.systemListPageWith(w, r, id, nil, false, v)
+	return v
 }
 
 func (h *Handler) systemListPage(w http.ResponseWriter, r *http.Request, id session.Identity, live []export.FindingView, checked bool) {
-	h.systemListPageWith(w, r, id, live, checked, nil)
+	h.systemListPageWith(w, r, id, http.StatusOK, live, checked, nil, nil)
 }
 
-func (h *Handler) systemListPageWith(w http.ResponseWriter, r *http.Request, id session.Identity, live []export.FindingView, checked bool, sw *sweepView) {
+// runRefresh is how often a page with a run under way reloads.
+const runRefresh = 2
+
+func (h *Handler) systemListPageWith(w http.ResponseWriter, r *http.Request, id session.Identity, status int, live []export.FindingView, checked bool, sw *sweepView, extra func(*systemsData)) {
+	l := lang(r)
 	d := systemsData{base: h.base(r, id, "systems"), Live: live, Checked: checked, Sweep: sw}
 	items, _, err := h.App.Systems(r.Context(), register.Filter{})
 	if err != nil {
@@ -119,7 +174,37 @@ func (h *Handler) systemListPageWith(w http.ResponseWriter, r *http.Request, id 
 	for _, x := range items {
 		d.Items = append(d.Items, systemRow{S: x, Findings: n[x.ID]})
 	}
-	h.render(w, r, http.StatusOK, "systems.html", d)
+	runs, err := h.App.Runs(r.Context(), run.Filter{Limit: 10})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, rn := range runs {
+		d.Runs = append(d.Runs, runViewOf(rn, l))
+	}
+	// The sweep this page started: its progress while it runs (the page
+	// reloads), its result when it has ended.
+	if rid := r.URL.Query().Get("run"); rid != "" && sw == nil {
+		rn, err := h.App.Run(r.Context(), rid)
+		if err != nil {
+			h.problem(w, r, err)
+			return
+		}
+		v := runViewOf(rn, l)
+		d.Run = &v
+		if v.Running {
+			d.Refresh, d.RefreshURL = runRefresh, "/systems?run="+url.QueryEscape(rn.ID)+"&lang="+string(l)
+		} else if rn.Kind == run.Sweep && len(rn.Result) > 0 {
+			var res app.SweepResult
+			if err := json.Unmarshal(rn.Result, &res); err == nil {
+				d.Sweep = sweepViewOf(&res, l)
+			}
+		}
+	}
+	if extra != nil {
+		extra(&d)
+	}
+	h.render(w, r, status, "systems.html", d)
 }
 
 type pair struct{ Key, Value string }
@@ -145,12 +230,16 @@ type systemData struct {
 	LeftBackups string
 	Scan        *app.ScanResult
 	Proposals   []proposalView
-	ScanError   string
-	Sample      int
-	Holds       []holdView
-	HoldErrors  fieldErrors
-	HoldForm    app.NewHold
-	HoldUntil   string
+	// LastScan is the system's latest scan run (a scheduled one, or one
+	// from this page), Open the proposals it left open.
+	LastScan   *runView
+	Open       []string
+	ScanError  string
+	Sample     int
+	Holds      []holdView
+	HoldErrors fieldErrors
+	HoldForm   app.NewHold
+	HoldUntil  string
 }
 
 // proposalView is one proposal of a scan with the form value that
@@ -235,6 +324,14 @@ func (h *Handler) systemPageWith(w http.ResponseWriter, r *http.Request, id sess
 			hv.Until = dateText(register.DateOf(hd.Until.In(retention.Berlin)), l)
 		}
 		d.Holds = append(d.Holds, hv)
+	}
+	if rs, err := h.App.Runs(r.Context(), run.Filter{Kind: run.Scan, System: x.ID, Limit: 1}); err == nil && len(rs) > 0 {
+		v := runViewOf(rs[0], l)
+		d.LastScan = &v
+		var sum app.ScanSummary
+		if json.Unmarshal(rs[0].Result, &sum) == nil {
+			d.Open = sum.Proposals
+		}
 	}
 	if scan != nil {
 		for _, p := range scan.Proposals() {

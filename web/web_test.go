@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"gdpr/locale"
+	"gdpr/register"
+	"gdpr/retention"
+	"gdpr/run"
 )
 
 var keyUse = regexp.MustCompile(`t \$?\.(?:Page\.)?Lang "([a-z0-9_.\-]+)"`)
@@ -27,4 +30,30 @@ func TestTemplateKeys(t *testing.T) {
 		t.Errorf("only %d keys found: is the pattern right?", n)
 	}
 	parsePages(funcs()) // panics on a template error
+}
+
+// TestDynamicKeys: the keys the pages make from a vocabulary exist for
+// every word of it.
+func TestDynamicKeys(t *testing.T) {
+	var keys []string
+	for _, e := range retention.Events {
+		keys = append(keys, "eventname."+string(e.Event), "event."+string(e.Event))
+	}
+	for _, a := range register.SweepActions {
+		keys = append(keys, "ui.system.action."+string(a))
+	}
+	for _, e := range register.Engines {
+		keys = append(keys, "value.engine."+string(e))
+	}
+	for _, s := range []run.State{run.Running, run.Done, run.Failed, run.Aborted} {
+		keys = append(keys, "value.run."+string(s))
+	}
+	for _, k := range []run.Kind{run.Sweep, run.Scan} {
+		keys = append(keys, "value.runkind."+string(k))
+	}
+	for _, k := range keys {
+		if !locale.Has(k) {
+			t.Errorf("no catalogue entry %q", k)
+		}
+	}
 }
