@@ -420,6 +420,24 @@ func TestScanDecisions(t *testing.T) {
 	if v, _ := x.Table("visits"); len(v.NotPersonal) != 1 || v.NotPersonal[0] != "ref" {
 		t.Errorf("not_personal: %+v", v)
 	}
+	// Each scan that ran is a run (those whose decisions were refused
+	// ended failed); a flag refused before any scan is none.
+	r = gdprAt(t, shopDay, db, "runs", "--kind", "scan", "--format", "json")
+	var runs []struct {
+		Kind, State, System, Actor string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil {
+		t.Fatal(err, r.stdout)
+	}
+	if len(runs) < 3 || runs[0].State != "done" || runs[0].System != "shop" || runs[0].Kind != "scan" {
+		t.Errorf("runs: %+v", runs)
+	}
+	if r := gdprAt(t, shopDay, db, "runs"); r.code != 0 || !strings.Contains(r.stdout, "fertig") || !strings.Contains(r.stdout, "Spalten gelesen") || !strings.Contains(r.stdout, "AUSGELÖST VON") {
+		t.Errorf("runs: %+v", r)
+	}
+	if r := gdprAt(t, shopDay, db, "runs", "--kind", "backup"); r.code != 2 {
+		t.Errorf("runs --kind backup: %+v", r)
+	}
 	if r := gdprAt(t, shopDay, db, "systems", "scan", "shop"); !strings.Contains(r.stdout, "übergangen") || !strings.Contains(r.stdout, ", 0 davon nicht im Verzeichnis") && !strings.Contains(r.stdout, "davon 0 nicht im Verzeichnis") {
 		t.Errorf("scan after rejecting a column: %s", r.stdout)
 	}
