@@ -7,9 +7,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +32,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "GDPR_TEST_NOW:", err)
 			os.Exit(2)
 		}
-		os.Exit(cli.Run(context.Background(), cli.Options{Now: func() time.Time { return now }}, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		// SIGTERM ends a server as it would end gdpr serve; SIGKILL (the
+		// crash test) is never caught.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Run(ctx, cli.Options{Now: func() time.Time { return now }}, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

@@ -157,7 +157,7 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
 		driver := riverpgxv5.New(pool)
-		if err := migrate[pgx.Tx](ctx, driver); err != nil {
+		if err := migratePG(ctx, pool, driver); err != nil {
 			pool.Close()
 			return nil, err
 		}
@@ -202,6 +202,24 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	return &Runner{stop: func(ctx context.Context) error { err := client.Stop(ctx); db.Close(); return err }}, nil
+}
+
+// riverLock is the advisory lock under which servers starting at once on
+// one PostgreSQL migrate River's tables one after the other (without it
+// the second failed: its CREATE TABLE met the first's).
+const riverLock = 0x67647072_72697672 // "gdprrivr"
+
+func migratePG(ctx context.Context, pool *pgxpool.Pool, driver riverdriver.Driver[pgx.Tx]) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(riverLock)); err != nil {
+		return fmt.Errorf("jobs: lock River's migrations: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(riverLock))
+	return migrate[pgx.Tx](ctx, driver)
 }
 
 func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {

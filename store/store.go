@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // driver "sqlite"
 
 	"golang.org/x/mod/sumdb/note"
@@ -170,7 +171,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.dialect == postgres {
 		d = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(d, s.w, sub, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(s.goMigrations()...))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(s.goMigrations()...)}
+	if s.dialect == postgres {
+		// Several servers starting at once on one PostgreSQL (after an
+		// upgrade) migrate one after the other, under an advisory lock;
+		// the others find nothing left to do.
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	}
+	p, err := goose.NewProvider(d, s.w, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
