@@ -153,7 +153,9 @@ var workbenchPages = []string{
 	"/activities/kundenverwaltung/edit", "/activities/kundenverwaltung/archive", "/toms", "/toms/new",
 	"/toms/automatische-updates-aktivieren/edit", "/toms/automatische-updates-aktivieren/archive",
 	"/documents/new", "/documents/notfallanweisungen-fuer-webserver/edit", "/documents/notfallanweisungen-fuer-webserver/archive",
-	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/systems", "/systems/shop-datenbank", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
+	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/systems", "/systems/shop-datenbank", "/systems/new", "/systems/shop-datenbank/edit", "/systems/shop-datenbank/archive",
+	"/systems/shop-datenbank/tables/new", "/systems/shop-datenbank/tables/new?table=newsletter_subscribers", "/systems/shop-datenbank/tables/0/edit",
+	"/systems/shop-datenbank/tables/1/remove", "/systems?run=run-demo", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
 	"/activities/gibt-es-nicht",
 }
 

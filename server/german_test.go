@@ -40,6 +40,13 @@ func TestGermanThroughout(t *testing.T) {
 	check("invalid new measure", page)
 	_, page = postForm(t, c, srv.URL+"/activities/kundenverwaltung/edit", url.Values{"name": {"ohne Token"}})
 	check("form without CSRF token", page)
+	_, page = postForm(t, c, srv.URL+"/systems/new", url.Values{"csrf": {csrf}, "name": {"CRM"}, "engine": {"oracle"}, "dsn_env": {"CRM DSN"}, "backup_name0": {"Sicherung"}, "backup_keep0": {"sieben Tage"}})
+	check("invalid new system", page)
+	_, page = postForm(t, c, srv.URL+"/systems/shop-datenbank/tables/0/edit", url.Values{"csrf": {csrf}, "name": {"access_log"}, "action": {"flag"}, "version": {"1"},
+		"col0": {"ip\x01"}, "cat0": {"IP"}, "event_collected": {"a..b"}})
+	check("invalid table mapping", page)
+	_, page = postForm(t, c, srv.URL+"/systems/shop-datenbank/scan", url.Values{"csrf": {csrf}, "write": {"1"}, "ref0": {"products\t"}, "d0": {"accept"}})
+	check("refused scan decision", page)
 	_, page = upload(t, c, srv.URL+"/import", csrf, "kaputt.csv", "Bezeichnung;Zweck;Datum der Einführung\nA;B;31.02.2024\n")
 	check("broken upload", page)
 	_, page = upload(t, c, srv.URL+"/import", csrf, "liste.csv", "Bezeichnung;Zwecke der Verarbeitung;Kategorien von Empfängern\nNewsletter;Versand;Versanddienstleister (Auftragsverarbeiter)\nKundenverwaltung;Verwaltung von Kundendaten\n")

@@ -505,6 +505,10 @@ func tableFromForm(r *http.Request, f tableForm) (tableForm, register.Table) {
 	return f, t
 }
 
+// onTableForm are the messages a table's own form says without naming
+// the table.
+var onTableForm = map[string]string{"invalid.flag.none": "ui.table.err.flag", "invalid.anonymise.none": "ui.table.err.anonymise"}
+
 func (h *Handler) saveTable(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	l := lang(r)
 	x, err := h.App.System(r.Context(), r.PathValue("id"))
@@ -539,8 +543,12 @@ func (h *Handler) saveTable(w http.ResponseWriter, r *http.Request, id session.I
 		if field == p.Field {
 			field = "name" // another table's or the system's: shown at the top
 		}
+		msg := gdpr.Localized(p, l)
+		if k, ok := onTableForm[p.Key]; ok && field != "name" {
+			msg = locale.T(l, k) // the form is the table's: no need to name it
+		}
 		if _, taken := errs[field]; !taken {
-			errs[field] = gdpr.Localized(p, l)
+			errs[field] = msg
 		}
 	}
 	if t.Name == "" {
