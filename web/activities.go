@@ -285,19 +285,8 @@ func (h *Handler) saveActivity(w http.ResponseWriter, r *http.Request, id sessio
 		// else meanwhile is a conflict, never overwritten.
 		saved, err = h.App.UpdateActivity(r.Context(), a, f.Version)
 	}
-	if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
-		field := "id"
-		if !isNew {
-			field = "version"
-		}
-		h.formPage(w, r, id, http.StatusConflict, isNew, f, fieldErrors{field: gdpr.Localized(err, l)})
-		return
-	}
-	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/activities/"+saved.ID+"?done=saved&lang="+string(l), http.StatusSeeOther)
+	h.saveAnswer(w, r, err, isNew, "name", func() string { return "/activities/" + saved.ID + "?done=saved&lang=" + string(l) },
+		func(status int, errs fieldErrors) { h.formPage(w, r, id, status, isNew, f, errs) })
 }
 
 func (h *Handler) archiveActivity(w http.ResponseWriter, r *http.Request, id session.Identity) {

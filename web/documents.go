@@ -87,20 +87,8 @@ func (h *Handler) saveDocument(w http.ResponseWriter, r *http.Request, id sessio
 	} else {
 		_, err = h.App.UpdateDocument(r.Context(), doc, f.Version)
 	}
-	switch gdpr.ErrorCode(err) {
-	case "":
-		http.Redirect(w, r, "/toms?done=saved&lang="+string(l)+"#documents", http.StatusSeeOther)
-	case gdpr.ECONFLICT:
-		field := "id"
-		if !isNew {
-			field = "version"
-		}
-		h.docFormPage(w, r, id, http.StatusConflict, isNew, f, fieldErrors{field: gdpr.Localized(err, l)})
-	case gdpr.EINVALID:
-		h.docFormPage(w, r, id, http.StatusUnprocessableEntity, isNew, f, fieldErrors{"title": gdpr.Localized(err, l)})
-	default:
-		h.problem(w, r, err)
-	}
+	h.saveAnswer(w, r, err, isNew, "title", func() string { return "/toms?done=saved&lang=" + string(l) + "#documents" },
+		func(status int, errs fieldErrors) { h.docFormPage(w, r, id, status, isNew, f, errs) })
 }
 
 func (h *Handler) confirmArchiveDocument(w http.ResponseWriter, r *http.Request, id session.Identity) {

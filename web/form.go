@@ -240,3 +240,26 @@ func tomRefs(r *http.Request, old *register.Activity) []string {
 	}
 	return out
 }
+
+// saveAnswer answers a form's save: on success a redirect to next(); a
+// conflict shows the form again with the message at the version (an
+// edit) or the id (a new entry), a refusal (invalid) at field; any other
+// error is the error page. again shows the form with a status and its
+// errors.
+func (h *Handler) saveAnswer(w http.ResponseWriter, r *http.Request, err error, isNew bool, field string, next func() string, again func(int, fieldErrors)) {
+	l := lang(r)
+	switch gdpr.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, next(), http.StatusSeeOther)
+	case gdpr.ECONFLICT:
+		at := "id"
+		if !isNew {
+			at = "version"
+		}
+		again(http.StatusConflict, fieldErrors{at: gdpr.Localized(err, l)})
+	case gdpr.EINVALID:
+		again(http.StatusUnprocessableEntity, fieldErrors{field: gdpr.Localized(err, l)})
+	default:
+		h.problem(w, r, err)
+	}
+}

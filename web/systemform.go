@@ -216,20 +216,8 @@ func (h *Handler) saveSystem(w http.ResponseWriter, r *http.Request, id session.
 	} else {
 		saved, err = h.App.UpdateSystem(r.Context(), x, f.Version)
 	}
-	switch gdpr.ErrorCode(err) {
-	case "":
-		http.Redirect(w, r, "/systems/"+saved.ID+"?done=saved&lang="+string(l), http.StatusSeeOther)
-	case gdpr.ECONFLICT:
-		field := "id"
-		if !isNew {
-			field = "version"
-		}
-		h.systemFormPage(w, r, id, http.StatusConflict, isNew, f, fieldErrors{field: gdpr.Localized(err, l)})
-	case gdpr.EINVALID:
-		h.systemFormPage(w, r, id, http.StatusUnprocessableEntity, isNew, f, fieldErrors{"name": gdpr.Localized(err, l)})
-	default:
-		h.problem(w, r, err)
-	}
+	h.saveAnswer(w, r, err, isNew, "name", func() string { return "/systems/" + saved.ID + "?done=saved&lang=" + string(l) },
+		func(status int, errs fieldErrors) { h.systemFormPage(w, r, id, status, isNew, f, errs) })
 }
 
 func (h *Handler) confirmArchiveSystem(w http.ResponseWriter, r *http.Request, id session.Identity) {
@@ -325,6 +313,22 @@ func tableFormOf(x *register.System, i int) tableForm {
 			Anonymise: slices.Contains(t.Anonymise, n), Mapped: true})
 	}
 	return f
+}
+
+// systemTable reads the system and the index of the table the path
+// names; an unknown one has had its error page.
+func (h *Handler) systemTable(w http.ResponseWriter, r *http.Request) (*register.System, int, bool) {
+	x, err := h.App.System(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.problem(w, r, err)
+		return nil, 0, false
+	}
+	i, err := tableIndex(r, x)
+	if err != nil {
+		h.problem(w, r, err)
+		return nil, 0, false
+	}
+	return x, i, true
 }
 
 // tableIndex is the table the path names, checked against the system.
@@ -434,14 +438,8 @@ func (h *Handler) newTable(w http.ResponseWriter, r *http.Request, id session.Id
 }
 
 func (h *Handler) editTable(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	x, err := h.App.System(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	i, err := tableIndex(r, x)
-	if err != nil {
-		h.problem(w, r, err)
+	x, i, ok := h.systemTable(w, r)
+	if !ok {
 		return
 	}
 	h.tableFormPage(w, r, id, http.StatusOK, x, tableFormOf(x, i), nil)
@@ -560,27 +558,13 @@ func (h *Handler) saveTable(w http.ResponseWriter, r *http.Request, id session.I
 		return
 	}
 	_, err = h.App.UpdateSystem(r.Context(), &c, f.Version)
-	switch gdpr.ErrorCode(err) {
-	case "":
-		http.Redirect(w, r, fmt.Sprintf("/systems/%s?done=saved&lang=%s#table-%d", x.ID, l, i), http.StatusSeeOther)
-	case gdpr.ECONFLICT:
-		h.tableFormPage(w, r, id, http.StatusConflict, x, f, fieldErrors{"version": gdpr.Localized(err, l)})
-	case gdpr.EINVALID:
-		h.tableFormPage(w, r, id, http.StatusUnprocessableEntity, x, f, fieldErrors{"name": gdpr.Localized(err, l)})
-	default:
-		h.problem(w, r, err)
-	}
+	h.saveAnswer(w, r, err, false, "name", func() string { return fmt.Sprintf("/systems/%s?done=saved&lang=%s#table-%d", x.ID, l, i) },
+		func(status int, errs fieldErrors) { h.tableFormPage(w, r, id, status, x, f, errs) })
 }
 
 func (h *Handler) confirmRemoveTable(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	x, err := h.App.System(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	i, err := tableIndex(r, x)
-	if err != nil {
-		h.problem(w, r, err)
+	x, i, ok := h.systemTable(w, r)
+	if !ok {
 		return
 	}
 	l := lang(r)
@@ -594,14 +578,8 @@ func (h *Handler) confirmRemoveTable(w http.ResponseWriter, r *http.Request, id 
 // keeps it); the version guards against removing another table than the
 // one the page showed at that index.
 func (h *Handler) removeTable(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	x, err := h.App.System(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	i, err := tableIndex(r, x)
-	if err != nil {
-		h.problem(w, r, err)
+	x, i, ok := h.systemTable(w, r)
+	if !ok {
 		return
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))

@@ -187,19 +187,8 @@ func (h *Handler) saveTom(w http.ResponseWriter, r *http.Request, id session.Ide
 	} else {
 		saved, err = h.App.UpdateMeasure(r.Context(), m, f.Version)
 	}
-	if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
-		field := "id"
-		if !isNew {
-			field = "version"
-		}
-		h.tomFormPage(w, r, id, http.StatusConflict, isNew, f, fieldErrors{field: gdpr.Localized(err, l)})
-		return
-	}
-	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/toms?done=saved&lang="+string(l)+"#tom-"+saved.ID, http.StatusSeeOther)
+	h.saveAnswer(w, r, err, isNew, "title", func() string { return "/toms?done=saved&lang=" + string(l) + "#tom-" + saved.ID },
+		func(status int, errs fieldErrors) { h.tomFormPage(w, r, id, status, isNew, f, errs) })
 }
 
 // assignCategory files an uncategorised measure under an Art. 32
