@@ -57,6 +57,12 @@ type Controller struct {
 	Web                   string    `json:"web,omitempty" yaml:"web,omitempty"`
 	DPO                   *Contact  `json:"dpo,omitempty" yaml:"dpo,omitempty" doc:"Data protection officer (Art. 37-39)."`
 	JointControllers      []Contact `json:"joint_controllers,omitempty" yaml:"joint_controllers,omitempty" doc:"Joint controllers (Art. 26)."`
+	// State is the Bundesland of the controller's establishment: its
+	// holidays end no deadline (Regulation 1182/71), and it names the
+	// competent supervisory authority. Holidays are the local ones the
+	// Land does not keep everywhere (Fronleichnam in parts of Saxony).
+	State    string `json:"state,omitempty" yaml:"state,omitempty" doc:"Bundesland, ISO 3166-2 code without DE- (NW, BY, BE, ...): its public holidays move deadlines."`
+	Holidays []Date `json:"holidays,omitempty" yaml:"holidays,omitempty" doc:"Local holidays besides the Land's (YYYY-MM-DD), e.g. Fronleichnam in a Saxon municipality."`
 }
 
 // Role says whether an activity is performed as controller or as processor.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gdpr"
+	"gdpr/holiday"
 )
 
 // Normalize fills defaults that are not guesses: the role of an activity is
@@ -136,7 +137,23 @@ func (c *Controller) Validate() error {
 	if strings.TrimSpace(c.Name) == "" {
 		return gdpr.Keyed(gdpr.EINVALID, "controller.name", "invalid.controller")
 	}
+	if c.State != "" && !holiday.State(c.State).Valid() {
+		return gdpr.Keyed(gdpr.EINVALID, "controller.state", "invalid.state", c.State, joinAny(holiday.States))
+	}
 	return nil
+}
+
+// Calendar is the controller's working days: its Land's holidays and its
+// local ones.
+func (c *Controller) Calendar() holiday.Calendar {
+	if c == nil {
+		return holiday.Calendar{}
+	}
+	cal := holiday.Calendar{State: holiday.State(c.State)}
+	for _, d := range c.Holidays {
+		cal.Extra = append(cal.Extra, holiday.Day(d.Year, d.Month, d.Day))
+	}
+	return cal
 }
 
 // Validate checks every entry and that ids are unique within the register.

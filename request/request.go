@@ -208,25 +208,22 @@ func Reminders(lastDay time.Time, daysBefore []int, now time.Time) []time.Time {
 // step needs; it changes nothing.
 func (r *Request) Transition(to State) error {
 	if r.State == to {
-		return gdpr.Keyed(gdpr.ECONFLICT, "state", "request.same", string(to))
+		return gdpr.Keyed(gdpr.ECONFLICT, "state", "request.same", stateName(to))
+	}
+	// No work on the data and no answer for a person not known
+	// (Art. 12(6)): said first, as it is what to do next.
+	known := r.Identity == IdentityConfirmed || r.Identity == IdentityVerified
+	if !known && (to == Verified || to == InProgress || to == Answered) && !r.State.Closed() {
+		return gdpr.Keyed(gdpr.EINVALID, "identity", "request.identity.unknown")
 	}
 	if !slices.Contains(next[r.State], to) {
-		return gdpr.Keyed(gdpr.ECONFLICT, "state", "request.step", string(r.State), string(to))
-	}
-	known := r.Identity == IdentityConfirmed || r.Identity == IdentityVerified
-	switch to {
-	case Verified:
-		if !known {
-			return gdpr.Keyed(gdpr.EINVALID, "identity", "request.identity.unknown")
-		}
-	case InProgress, Answered:
-		// No data to a person not known (Art. 12(6)).
-		if !known {
-			return gdpr.Keyed(gdpr.EINVALID, "identity", "request.identity.unknown")
-		}
+		return gdpr.Keyed(gdpr.ECONFLICT, "state", "request.step", stateName(r.State), stateName(to))
 	}
 	return nil
 }
+
+// stateName is a state as a message argument, in the reader's language.
+func stateName(s State) error { return gdpr.Keyed("", "", "value.request.state."+string(s)) }
 
 // Extend checks an extension told to the requester at toldAt and returns
 // it: reasons are required, and the requester must be told within the
@@ -234,7 +231,7 @@ func (r *Request) Transition(to State) error {
 // again (two further months are the most).
 func (p Period) Extend(r *Request, reasons string, toldAt time.Time, toldHow string) (*Extension, error) {
 	if r.State.Closed() {
-		return nil, gdpr.Keyed(gdpr.ECONFLICT, "state", "request.closed", string(r.State))
+		return nil, gdpr.Keyed(gdpr.ECONFLICT, "state", "request.closed", stateName(r.State))
 	}
 	if r.Extension != nil {
 		return nil, gdpr.Keyed(gdpr.ECONFLICT, "extension", "request.extended.twice")
@@ -274,4 +271,29 @@ func (r *Request) Validate() error {
 		return gdpr.Keyed(gdpr.EINVALID, "received", "request.noreceived")
 	}
 	return nil
+}
+
+// Event is one step in a request's history.
+type Event struct {
+	ID     string    `json:"id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"` // created, state, identity, extend, assign, note
+	From   State     `json:"from,omitempty"`
+	To     State     `json:"to,omitempty"`
+	// NoteSubject is the vault subject that holds a note's text (a note
+	// may name people).
+	NoteSubject string `json:"note_subject,omitempty"`
+	// Note is the note's text, opened for the page that shows it.
+	Note string `json:"note,omitempty"`
+}
+
+// Filter selects requests, the nearest last day first.
+type Filter struct {
+	Open      bool  // not answered, rejected or withdrawn
+	State     State // one state
+	Kind      Kind
+	DueBefore time.Time // last day before this day (overdue: today)
+	Limit     int       // default 100, at most 1000
+	Offset    int
 }

@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"gdpr"
+	"gdpr/app"
+	"gdpr/holiday"
+	"gdpr/request"
+)
+
+// parseMoment reads a day (YYYY-MM-DD, taken at noon in Berlin, so that
+// it is that day there) or a moment (RFC 3339).
+func parseMoment(flag, v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, request.Berlin)
+	if err != nil {
+		return time.Time{}, gdpr.Keyed(gdpr.EINVALID, flag, "cli.moment", flag, v)
+	}
+	return d.Add(12 * time.Hour), nil
+}
+
+func newRequests(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "requests", Short: "Data-subject requests (Art. 15-22 GDPR): register, deadlines, steps"}
+	var n app.NewRequest
+	var kind, channel, received, email, name, customer, note string
+	add := &cobra.Command{
+		Use:   "add --kind KIND --email ADDRESS [--name NAME] [--customer-id ID] [--channel email] [--received YYYY-MM-DD] [--note TEXT]",
+		Short: "Register a request; its last day is one month from receipt in the controller's calendar",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n.Kind, n.Channel, n.Note = request.Kind(kind), request.Channel(channel), note
+			if received != "" {
+				t, err := parseMoment("received", received)
+				if err != nil {
+					return err
+				}
+				n.Received = t
+			}
+			n.Requester = app.Record{"email": email, "name": name, "customer_id": customer}
+			for k, v := range n.Requester {
+				if v == "" {
+					delete(n.Requester, k)
+				}
+			}
+			var r *request.Request
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				r, err = a.CreateRequest(ctx, n)
+				return err
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, e.t("cli.requests.added", r.ID, dateText(e, r.Due)))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&kind, "kind", "", "access, copy, rectification, erasure, restriction, portability, objection, withdrawal or automated")
+	add.Flags().StringVar(&channel, "channel", "email", "portal, email, letter, phone, in_person or other")
+	add.Flags().StringVar(&received, "received", "", "day (YYYY-MM-DD) or moment (RFC 3339) of receipt (default now)")
+	add.Flags().StringVar(&email, "email", "", "the requester's e-mail address")
+	add.Flags().StringVar(&name, "name", "", "the requester's name")
+	add.Flags().StringVar(&customer, "customer-id", "", "the requester's customer number")
+	add.Flags().StringVar(&note, "note", "", "what the person wrote (sealed in the vault)")
+
+	var f app.RequestFilter
+	var state, format string
+	list := &cobra.Command{
+		Use:   "list [--open] [--overdue] [--state STATE] [--kind KIND]",
+		Short: "List requests, the nearest last day first",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOf("format", format, "text", "json"); err != nil {
+				return err
+			}
+			f.State, f.Kind = request.State(state), request.Kind(kind)
+			var rs []*request.Request
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				rs, _, err = a.Requests(ctx, f)
+				return err
+			}); err != nil {
+				return err
+			}
+			if format == "json" {
+				if rs == nil {
+					rs = []*request.Request{}
+				}
+				return writeJSON(e, rs)
+			}
+			if len(rs) == 0 {
+				fmt.Fprintln(e.stdout, e.t("cli.requests.none"))
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, strings.Join([]string{e.t("cli.col.id"), e.t("cli.col.kind"), e.t("cli.col.received"), e.t("cli.col.state"), e.t("cli.col.lastday"), e.t("cli.col.assignee")}, "\t"))
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.t("value.request.kind."+string(r.Kind)), dateText(e, r.Received.In(request.Berlin)),
+					e.t("value.request.state."+string(r.State)), dueText(e, r), dash(r.Assignee))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().BoolVar(&f.Open, "open", false, "only requests not yet answered, rejected or withdrawn")
+	list.Flags().BoolVar(&f.Overdue, "overdue", false, "only open requests whose last day has passed")
+	list.Flags().StringVar(&state, "state", "", "one state")
+	list.Flags().StringVar(&kind, "kind", "", "one kind")
+	list.Flags().IntVar(&f.Limit, "limit", 100, "how many (at most 1000)")
+	list.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a request, its requester (a read of the vault, recorded) and its history",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := oneOf("format", format, "text", "json"); err != nil {
+				return err
+			}
+			var r *request.Request
+			var who app.Subject
+			var evs []request.Event
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				if r, err = a.Request(ctx, args[0]); err != nil {
+					return err
+				}
+				if who, err = a.Requester(ctx, args[0]); err != nil {
+					return err
+				}
+				evs, err = a.RequestEvents(ctx, args[0])
+				return err
+			}); err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(e, map[string]any{"request": r, "requester": who, "events": evs})
+			}
+			fmt.Fprintf(e.stdout, "%s · %s (%s)\n", r.ID, e.t("value.request.kind."+string(r.Kind)), r.Kind.Article())
+			fmt.Fprintln(e.stdout, e.t("cli.requests.state", e.t("value.request.state."+string(r.State)), e.t("value.request.identity."+string(r.Identity))))
+			fmt.Fprintln(e.stdout, e.t("cli.requests.due", dueText(e, r)))
+			if r.Extension != nil {
+				fmt.Fprintln(e.stdout, e.t("cli.requests.extended", r.Extension.Reasons))
+			}
+			if r.Reason != "" {
+				fmt.Fprintln(e.stdout, e.t("cli.requests.reason", r.Reason))
+			}
+			for _, k := range []string{"name", "email", "customer_id"} {
+				if v := who.Record[k]; v != "" {
+					fmt.Fprintf(e.stdout, "  %s: %s\n", k, v)
+				}
+			}
+			for _, ev := range evs {
+				line := ev.At.In(request.Berlin).Format("2006-01-02 15:04") + "  " + ev.Actor + "  " + e.t("value.request.event."+ev.Action)
+				if ev.To != "" {
+					line += " → " + e.t("value.request.state."+string(ev.To))
+				}
+				if ev.Note != "" {
+					line += ": " + ev.Note
+				}
+				fmt.Fprintln(e.stdout, line)
+			}
+			return nil
+		},
+	}
+	show.Flags().StringVarP(&format, "format", "f", "text", "text or json")
+
+	// act runs a step on the request's current version.
+	act := func(use, short string, nargs int, step func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error)) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Args: nArgs(nargs), RunE: func(cmd *cobra.Command, args []string) error {
+			var r *request.Request
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				cur, err := a.Request(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				r, err = step(ctx, a, args[0], cur.Version, args[1:])
+				return err
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, e.t("cli.requests.now", r.ID, e.t("value.request.state."+string(r.State)), dueText(e, r)))
+			return nil
+		}}
+	}
+	stepTo := func(to request.State) func(ctx context.Context, a *app.App, id string, version int, _ []string) (*request.Request, error) {
+		return func(ctx context.Context, a *app.App, id string, version int, _ []string) (*request.Request, error) {
+			return a.StepRequest(ctx, id, version, to)
+		}
+	}
+	verify := act("verify ID HOW", "Record that you established the requester's identity, and how (logged)", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			return a.VerifyIdentity(ctx, id, version, args[0])
+		})
+	start := act("start ID", "Begin working on the request (identity established)", 1, stepTo(request.InProgress))
+	answer := act("answer ID", "Record that the request is answered", 1, stepTo(request.Answered))
+	withdraw := act("withdraw ID", "Record that the requester withdrew the request", 1, stepTo(request.Withdrawn))
+	reject := act("reject ID REASON", "Reject the request with its reason (Art. 12(5) GDPR)", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			return a.RejectRequest(ctx, id, version, args[0])
+		})
+	var toldAt, toldHow string
+	extend := act("extend ID REASONS [--told-at DAY] [--told-how HOW]", "Extend the deadline by two further months; the requester must have been told within the first month", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			var t time.Time
+			if toldAt != "" {
+				var err error
+				if t, err = parseMoment("told-at", toldAt); err != nil {
+					return nil, err
+				}
+			}
+			return a.ExtendRequest(ctx, id, version, args[0], t, toldHow)
+		})
+	extend.Flags().StringVar(&toldAt, "told-at", "", "when the requester was told (day or RFC 3339; default now)")
+	extend.Flags().StringVar(&toldHow, "told-how", "E-Mail", "how the requester was told")
+	assign := act("assign ID USER", "Give the request to a user", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			return a.AssignRequest(ctx, id, version, args[0])
+		})
+	noteCmd := act("note ID TEXT", "Add a note to the request's history (sealed in the vault)", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			return a.AddRequestNote(ctx, id, version, args[0])
+		})
+	var state2 string
+	var extended bool
+	deadline := &cobra.Command{
+		Use:   "deadline RECEIVED [--state NW] [--extended]",
+		Short: "The last day for a request received on a day (Regulation 1182/71, the Land's holidays)",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := parseMoment("received", args[0])
+			if err != nil {
+				return err
+			}
+			var p request.Period
+			if state2 != "" {
+				if p, err = periodOf(state2); err != nil {
+					return err
+				}
+			} else if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				p, err = a.RequestPeriod(ctx)
+				return err
+			}); err != nil {
+				return err
+			}
+			d := p.Due(t)
+			if extended {
+				d = p.ExtendedDue(t)
+			}
+			fmt.Fprintln(e.stdout, d.Format(time.DateOnly))
+			return nil
+		},
+	}
+	deadline.Flags().StringVar(&state2, "state", "", "the Land (NW, BY, …; default the register's controller)")
+	deadline.Flags().BoolVar(&extended, "extended", false, "the deadline extended by two further months")
+	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline)
+	return cmd
+}
+
+// dateText is a day in the command's language.
+func dateText(e *env, t time.Time) string {
+	if e.lang == "en" {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format("02.01.2006")
+}
+
+// dueText is a request's last day with what it means today.
+func dueText(e *env, r *request.Request) string {
+	s := dateText(e, r.LastDay())
+	switch {
+	case r.State.Closed():
+	case r.Overdue:
+		s += " " + e.t("cli.requests.overdue", -r.DaysLeft)
+	default:
+		s += " " + e.t("cli.requests.left", r.DaysLeft)
+	}
+	return s
+}
+
+// periodOf is the deadlines in a Land's calendar.
+func periodOf(state string) (request.Period, error) {
+	s := holiday.State(strings.ToUpper(state))
+	if !s.Valid() {
+		return request.Period{}, gdpr.Keyed(gdpr.EINVALID, "state", "invalid.state", state, fmt.Sprint(holiday.States))
+	}
+	return request.Period{Calendar: holiday.Calendar{State: s}}, nil
+}

@@ -1,0 +1,47 @@
+-- Data-subject requests (Art. 15-22 GDPR): what was asked, by whom (a
+-- vault subject: the name and address are sealed there), where it stands
+-- and by when it must be answered. Their events are the request's history;
+-- a note's text is sealed in the vault too (note_subject), as it may name
+-- people.
+
+-- +goose Up
+CREATE TABLE requests (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    received_at   TEXT NOT NULL,
+    requester     TEXT NOT NULL,
+    identity      TEXT NOT NULL,
+    identity_note TEXT NOT NULL DEFAULT '',
+    state         TEXT NOT NULL,
+    assignee      TEXT NOT NULL DEFAULT '',
+    due           TEXT NOT NULL,
+    ext_due       TEXT,
+    ext_reasons   TEXT NOT NULL DEFAULT '',
+    ext_told_at   TEXT,
+    ext_told_how  TEXT NOT NULL DEFAULT '',
+    reason        TEXT NOT NULL DEFAULT '',
+    closed_at     TEXT,
+    created_at    TEXT NOT NULL,
+    changed_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL
+);
+CREATE INDEX requests_open ON requests (state, due);
+CREATE INDEX requests_received ON requests (received_at);
+
+CREATE TABLE request_events (
+    id           TEXT PRIMARY KEY,
+    request_id   TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    from_state   TEXT NOT NULL DEFAULT '',
+    to_state     TEXT NOT NULL DEFAULT '',
+    note_subject TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX request_events_request ON request_events (request_id, version);
+
+-- +goose Down
+DROP TABLE request_events;
+DROP TABLE requests;

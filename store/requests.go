@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/request"
+)
+
+const dateLayout = time.DateOnly
+
+func fmtDate(t time.Time) string { return t.Format(dateLayout) }
+
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func newEventID(at time.Time) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return fmtTime(at) + "-" + hex.EncodeToString(b)
+}
+
+// CreateRequest stores a new request with its first event and audit
+// entry (its kind and channel, never the person).
+func (s *Store) CreateRequest(ctx context.Context, r *request.Request) error {
+	return s.write(ctx, func(w *wtx) error {
+		r.Created, r.Changed, r.Version = w.at, w.at, 1
+		var extDue, extTold any
+		if r.Extension != nil {
+			extDue, extTold = fmtDate(r.Extension.Due), fmtTime(r.Extension.ToldAt)
+		}
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO requests (id, kind, channel, received_at, requester, identity, identity_note, state, assignee, due,
+			ext_due, ext_reasons, ext_told_at, ext_told_how, reason, closed_at, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
+			r.ID, string(r.Kind), string(r.Channel), fmtTime(r.Received), r.Requester, string(r.Identity), r.IdentityNote, string(r.State), r.Assignee,
+			fmtDate(r.Due), extDue, "", extTold, "", r.Reason, nullTime(r.Closed), w.now, w.now); err != nil {
+			return translate(err, "create request")
+		}
+		if err := s.requestEvent(ctx, w, r.ID, 1, request.Event{Action: "created", To: r.State}); err != nil {
+			return err
+		}
+		return w.audit(ctx, audit.RequestCreate, r.ID, fmt.Sprintf("kind %s, channel %s, requester %s", r.Kind, r.Channel, r.Requester))
+	})
+}
+
+// UpdateRequest writes a request changed from version, with the event
+// that says what changed; ECONFLICT when it was changed meanwhile.
+func (s *Store) UpdateRequest(ctx context.Context, r *request.Request, version int, ev request.Event) error {
+	return s.write(ctx, func(w *wtx) error {
+		var extDue, extTold any
+		reasons, how := "", ""
+		if r.Extension != nil {
+			extDue, extTold, reasons, how = fmtDate(r.Extension.Due), fmtTime(r.Extension.ToldAt), r.Extension.Reasons, r.Extension.ToldHow
+		}
+		res, err := w.ExecContext(ctx, s.q(`UPDATE requests SET identity = ?, identity_note = ?, state = ?, assignee = ?, ext_due = ?, ext_reasons = ?, ext_told_at = ?,
+			ext_told_how = ?, reason = ?, closed_at = ?, changed_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
+			string(r.Identity), r.IdentityNote, string(r.State), r.Assignee, extDue, reasons, extTold, how, r.Reason, nullTime(r.Closed), w.now, r.ID, version)
+		if err != nil {
+			return translate(err, "update request")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			cur, err := s.findRequest(ctx, w, r.ID)
+			if err != nil {
+				return err
+			}
+			return gdpr.Keyed(gdpr.ECONFLICT, "version", "conflict.stale.request", r.ID, version, cur.Version)
+		}
+		r.Version, r.Changed = version+1, w.at
+		if err := s.requestEvent(ctx, w, r.ID, version+1, ev); err != nil {
+			return err
+		}
+		detail := ev.Action
+		if ev.To != "" {
+			detail += fmt.Sprintf(" %s -> %s", ev.From, ev.To)
+		}
+		return w.audit(ctx, audit.RequestUpdate, r.ID, detail)
+	})
+}
+
+// requestEvent records the step that made version of the request (its
+// versions order the history, also within one second).
+func (s *Store) requestEvent(ctx context.Context, w *wtx, id string, version int, ev request.Event) error {
+	_, err := w.ExecContext(ctx, s.q(`INSERT INTO request_events (id, request_id, version, at, actor, action, from_state, to_state, note_subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		newEventID(w.at), id, version, w.now, w.actor, ev.Action, string(ev.From), string(ev.To), ev.NoteSubject)
+	return translate(err, "request event")
+}
+
+// FindRequest returns one request.
+func (s *Store) FindRequest(ctx context.Context, id string) (*request.Request, error) {
+	return s.findRequest(ctx, s.r, id)
+}
+
+func (s *Store) findRequest(ctx context.Context, q querier, id string) (*request.Request, error) {
+	rs, err := s.requests(ctx, q, `WHERE id = ?`, []any{id}, 1, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, notFound("request", id)
+	}
+	return rs[0], nil
+}
+
+// FindRequests lists requests, the nearest last day first, and counts all
+// that match.
+func (s *Store) FindRequests(ctx context.Context, f request.Filter) ([]*request.Request, int, error) {
+	where, args := `WHERE 1 = 1`, []any{}
+	if f.Open {
+		where += ` AND state NOT IN ('answered', 'rejected', 'withdrawn')`
+	}
+	if f.State != "" {
+		where, args = where+` AND state = ?`, append(args, string(f.State))
+	}
+	if f.Kind != "" {
+		where, args = where+` AND kind = ?`, append(args, string(f.Kind))
+	}
+	if !f.DueBefore.IsZero() {
+		where, args = where+` AND COALESCE(ext_due, due) < ?`, append(args, fmtDate(f.DueBefore))
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM requests `+where), args...).Scan(&total); err != nil {
+		return nil, 0, translate(err, "requests")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rs, err := s.requests(ctx, s.r, where, args, min(limit, 1000), max(f.Offset, 0))
+	return rs, total, err
+}
+
+func (s *Store) requests(ctx context.Context, q querier, where string, args []any, limit, offset int) ([]*request.Request, error) {
+	rows, err := q.QueryContext(ctx, s.q(`SELECT id, kind, channel, received_at, requester, identity, identity_note, state, assignee, due, ext_due, ext_reasons,
+		ext_told_at, ext_told_how, reason, closed_at, created_at, changed_at, version FROM requests `+where+
+		fmt.Sprintf(` ORDER BY COALESCE(ext_due, due), received_at, id LIMIT %d OFFSET %d`, limit, offset)), args...)
+	if err != nil {
+		return nil, translate(err, "requests")
+	}
+	defer rows.Close()
+	var out []*request.Request
+	for rows.Next() {
+		r := &request.Request{}
+		var kind, channel, identity, state, received, due, created, changed string
+		var extDue, extTold, closed sql.NullString
+		var reasons, how string
+		if err := rows.Scan(&r.ID, &kind, &channel, &received, &r.Requester, &identity, &r.IdentityNote, &state, &r.Assignee, &due, &extDue, &reasons,
+			&extTold, &how, &r.Reason, &closed, &created, &changed, &r.Version); err != nil {
+			return nil, translate(err, "requests")
+		}
+		r.Kind, r.Channel, r.Identity, r.State = request.Kind(kind), request.Channel(channel), request.Identity(identity), request.State(state)
+		r.Received, _ = parseTime(received)
+		r.Due, _ = time.Parse(dateLayout, due)
+		r.Created, _ = parseTime(created)
+		r.Changed, _ = parseTime(changed)
+		if extDue.Valid {
+			e := &request.Extension{Reasons: reasons, ToldHow: how}
+			e.Due, _ = time.Parse(dateLayout, extDue.String)
+			if extTold.Valid {
+				e.ToldAt, _ = parseTime(extTold.String)
+			}
+			r.Extension = e
+		}
+		if closed.Valid {
+			if t, err := parseTime(closed.String); err == nil {
+				r.Closed = &t
+			}
+		}
+		out = append(out, r)
+	}
+	return out, translate(rows.Err(), "requests")
+}
+
+// RequestEvents lists a request's history, oldest first.
+func (s *Store) RequestEvents(ctx context.Context, id string) ([]request.Event, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, at, actor, action, from_state, to_state, note_subject FROM request_events WHERE request_id = ? ORDER BY version`), id)
+	if err != nil {
+		return nil, translate(err, "request events")
+	}
+	defer rows.Close()
+	var out []request.Event
+	for rows.Next() {
+		var e request.Event
+		var at, from, to string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &from, &to, &e.NoteSubject); err != nil {
+			return nil, translate(err, "request events")
+		}
+		e.At, _ = parseTime(at)
+		e.From, e.To = request.State(from), request.State(to)
+		out = append(out, e)
+	}
+	return out, translate(rows.Err(), "request events")
+}
