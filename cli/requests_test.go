@@ -26,7 +26,9 @@ func TestRequestsCommands(t *testing.T) {
 		t.Fatalf("vault init: %+v", r)
 	}
 	now := day
-	g := func(args ...string) run { return gdprAt(t, now, db, append([]string{"--vault-keys", keys}, args...)...) }
+	g := func(args ...string) run {
+		return gdprAt(t, now, db, append([]string{"--vault-keys", keys}, args...)...)
+	}
 	// Received 4 May 2026: 4 June is Corpus Christi in NRW, so Friday 5 June.
 	r := g("requests", "add", "--kind", "erasure", "--email", "erika.muster@example.org", "--name", "Erika Muster", "--received", "2026-05-04", "--note", "Bitte löschen Sie mein Konto.")
 	if r.code != 0 || !strings.Contains(r.stdout, "05.06.2026") {
@@ -38,8 +40,8 @@ func TestRequestsCommands(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"requests", "start", id}, 3, "Identität"},                               // identity first
-		{[]string{"requests", "answer", id}, 3, "Identität"},                              // no answer to an unknown person
+		{[]string{"requests", "start", id}, 3, "Identität"},                                  // identity first
+		{[]string{"requests", "answer", id}, 3, "Identität"},                                 // no answer to an unknown person
 		{[]string{"requests", "verify", id, " "}, 2, "Wie wurde die Identität festgestellt"}, // how, logged
 		{[]string{"requests", "extend", id, "", "--told-at", "2026-05-05"}, 2, "Gründe"},
 		{[]string{"requests", "extend", id, "Umfang", "--told-at", "2026-05-07"}, 2, "in der Zukunft"},
