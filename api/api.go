@@ -22,6 +22,7 @@ import (
 	"gdpr/httpx"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/request"
 	"gdpr/run"
 	"gdpr/session"
 	"gdpr/sweep"
@@ -82,6 +83,14 @@ func (s *Server) Table() []Route {
 	entityRoutes(add, s.systems())
 	add(Route{Method: "GET", Path: "/api/v1/systems/{id}/schema", Perm: Write, Action: audit.SystemSchema,
 		Summary: "Connect to a system and read its tables, columns and keys", Response: connector.Schema{}}, s.systemSchema)
+	add(Route{Method: "GET", Path: "/api/v1/requests", Perm: Read, Summary: "Data-subject requests, the nearest last day first (?open=true, ?overdue=true, ?state=, ?kind=, paged); no personal data", Response: RequestList{}}, s.requests)
+	add(Route{Method: "POST", Path: "/api/v1/requests", Perm: Write, Action: audit.RequestCreate, Request: RequestWrite{},
+		Summary: "Register a request: its last day is one month from receipt (Regulation 1182/71, the controller's holidays); the person goes to the vault", Response: request.Request{}}, s.createRequest)
+	add(Route{Method: "GET", Path: "/api/v1/requests/{id}", Perm: Read, Summary: "One request with its deadline (ETag: its version)", Response: request.Request{}}, s.getRequest)
+	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/events", Perm: Read, Summary: "A request's history; the notes' texts only with access to people (each read recorded)", Response: []request.Event{}}, s.requestEvents)
+	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/requester", Perm: Subjects, Action: audit.SubjectRead, Summary: "The requester's data from the vault (the read is recorded)", Response: app.Subject{}}, s.requester)
+	add(Route{Method: "POST", Path: "/api/v1/requests/{id}/steps", Perm: Write, Action: audit.RequestUpdate, Request: RequestStep{},
+		Summary: "A step on a request at its version (If-Match or version): verify, start, answer, withdraw, reject, extend, assign, note; the state machine and Art. 12 decide what is allowed", Response: request.Request{}}, s.requestStep)
 	add(Route{Method: "GET", Path: "/api/v1/holds", Perm: Read, Summary: "Legal holds (?system=, ?lifted=true), without their values", Response: []sweep.Hold{}}, s.holds)
 	add(Route{Method: "POST", Path: "/api/v1/holds", Perm: Write, Action: audit.HoldCreate, Request: HoldRequest{},
 		Summary: "Place a legal hold: sweeps keep the rows of the table whose column holds the value (sealed in the vault)", Response: sweep.Hold{}}, s.addHold)

@@ -133,7 +133,7 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Perm >= Write {
 			resp["409"] = errResp("the entry exists already, or was changed since the version named (the answer carries the current one)")
 		}
-		if rt.Method == http.MethodPut {
+		if rt.Method == http.MethodPut || strings.HasSuffix(rt.Path, "/steps") {
 			resp["428"] = errResp("If-Match (or the body's version) is missing")
 		}
 		if rt.Path == "/api/v1/export" {

@@ -176,7 +176,14 @@ func (a *App) Requests(ctx context.Context, f RequestFilter) ([]*request.Request
 // Requester returns the person of a request, opened; the vault records
 // the read.
 func (a *App) Requester(ctx context.Context, id string) (Subject, error) {
-	r, err := a.Request(ctx, id)
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectRead, id); err != nil {
+		return Subject{}, err
+	}
+	rs, err := a.requestStore()
+	if err != nil {
+		return Subject{}, err
+	}
+	r, err := rs.FindRequest(ctx, id)
 	if err != nil {
 		return Subject{}, err
 	}

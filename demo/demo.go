@@ -32,5 +32,14 @@ func Register() (*register.Register, error) {
 		}
 		results = append(results, res)
 	}
-	return importer.Merge(results)
+	r, err := importer.Merge(results)
+	if err != nil {
+		return nil, err
+	}
+	// allegro:it sits in 33142 Büren (Kreis Paderborn): North
+	// Rhine-Westphalia, whose holidays move the requests' deadlines.
+	if r.Controller != nil && r.Controller.State == "" {
+		r.Controller.State = "NW"
+	}
+	return r, nil
 }

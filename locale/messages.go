@@ -743,6 +743,7 @@ var messages = map[string]text{
 	"value.request.channel.phone":      {"Telefon", "phone"},
 	"value.request.channel.in_person":  {"persönlich", "in person"},
 	"value.request.channel.other":      {"anderer Weg", "other"},
+	"request.action":                   {"unbekannter Schritt „%s“ (verify, start, answer, withdraw, reject, extend, assign, note)", "unknown step %q (verify, start, answer, withdraw, reject, extend, assign, note)"},
 	"request.same":                     {"Der Antrag steht schon auf „%s“.", "the request is %s already"},
 	"request.step":                     {"Von „%s“ geht es nicht nach „%s“.", "a request cannot go from %s to %s"},
 	"request.identity.unknown":         {"Die Identität der antragstellenden Person ist nicht festgestellt: Erst die bestätigte E-Mail oder die Prüfung durch Sie (mit Begründung) erlaubt die Bearbeitung und die Antwort (Art. 12 Abs. 6 DSGVO).", "the requester's identity is not established: only the confirmed mail or your check (with a reason) allows working on the request and answering it (Art. 12(6) GDPR)"},

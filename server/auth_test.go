@@ -46,6 +46,12 @@ var sample = map[string]struct{ path, body string }{
 	"POST /api/v1/holds":                                     {"/api/v1/holds", `{"system":"shop-datenbank","table":"customers","column":"id","value":"%d","reason":"Rechtsstreit"}`},
 	"POST /api/v1/holds/{id}/lift":                           {"/api/v1/holds/hold-demo/lift", ""},
 	"POST /api/v1/sweep":                                     {"/api/v1/sweep", `{"dry_run":true}`},
+	"GET /api/v1/requests":                                   {"/api/v1/requests?open=true&overdue=true", ""},
+	"POST /api/v1/requests":                                  {"/api/v1/requests", `{"kind":"access","channel":"email","requester":{"email":"walk%d@example.org"}}`},
+	"GET /api/v1/requests/{id}":                              {"/api/v1/requests/r-walk", ""},
+	"GET /api/v1/requests/{id}/events":                       {"/api/v1/requests/r-walk/events", ""},
+	"GET /api/v1/requests/{id}/requester":                    {"/api/v1/requests/r-walk/requester", ""},
+	"POST /api/v1/requests/{id}/steps":                       {"/api/v1/requests/r-walk/steps", `{"action":"note","note":"Walk %d"}`},
 	"GET /api/v1/runs":                                       {"/api/v1/runs?kind=sweep", ""},
 	"GET /api/v1/runs/{id}":                                  {"/api/v1/runs/run-demo", ""},
 	"POST /api/v1/check/live":                                {"/api/v1/check/live", `{"scan":true}`},
@@ -100,9 +106,9 @@ func TestRouteWalk(t *testing.T) {
 		}
 		for _, role := range auth.Roles {
 			var hdr []string
-			if rt.Method == "PUT" {
-				// A replace names the version it was made from.
-				resp, _ := call(t, "GET", srv.URL+smp.path, "", srv.tokens[auth.Admin])
+			if rt.Method == "PUT" || strings.HasSuffix(rt.Path, "/steps") {
+				// A replace or a step names the version it was made from.
+				resp, _ := call(t, "GET", srv.URL+strings.TrimSuffix(smp.path, "/steps"), "", srv.tokens[auth.Admin])
 				hdr = []string{"If-Match", resp.Header.Get("ETag")}
 			}
 			resp, b := call(t, rt.Method, srv.URL+smp.path, body(), srv.tokens[role], hdr...)

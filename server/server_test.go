@@ -20,6 +20,7 @@ import (
 	"gdpr/auth"
 	"gdpr/demo"
 	"gdpr/register"
+	"gdpr/request"
 	"gdpr/run"
 	"gdpr/server"
 	"gdpr/store"
@@ -147,6 +148,11 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 		hash, _ := cfg.Vault.Index.Hash(vault.KindEmail, "walk@example.org")
 		if err := s.CreateSubject(sys, vault.Stored{ID: "s-walk", KEKID: cfg.Vault.KEK.ID(), WrappedKey: wrapped, Values: map[string][]byte{"email": box.Seal("email", "walk@example.org")}},
 			[]vault.IndexEntry{{KeyID: cfg.Vault.Index.ID(), Kind: vault.KindEmail, Hash: hash, Field: "email"}}); err != nil {
+			t.Fatal(err)
+		}
+		// A request of that person, its identity established.
+		if err := s.CreateRequest(sys, &request.Request{ID: "r-walk", Kind: request.Access, Channel: request.Email, Received: now(), Requester: "s-walk",
+			Identity: request.IdentityVerified, State: request.Verified, Due: time.Date(2026, 12, 23, 0, 0, 0, 0, time.UTC)}); err != nil {
 			t.Fatal(err)
 		}
 	}

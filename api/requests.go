@@ -1,0 +1,163 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"gdpr"
+	"gdpr/app"
+	"gdpr/httpx"
+	"gdpr/request"
+)
+
+// RequestWrite registers a data-subject request.
+type RequestWrite struct {
+	Kind     request.Kind    `json:"kind" doc:"access, copy, rectification, erasure, restriction, portability, objection, withdrawal or automated."`
+	Channel  request.Channel `json:"channel" doc:"portal, email, letter, phone, in_person or other."`
+	Received *time.Time      `json:"received,omitempty" doc:"Moment of receipt (RFC 3339; default now): the deadline runs from its day in Berlin."`
+	// Requester is the person's data: it goes to the vault.
+	Requester app.Record `json:"requester" doc:"The person's data (email, name, customer_id, address): sealed in the vault, the request keeps the subject id."`
+	Note      string     `json:"note,omitempty" doc:"What the person wrote (sealed in the vault)."`
+}
+
+// RequestStep is one step on a request.
+type RequestStep struct {
+	Action  string `json:"action" doc:"verify (note: how the identity was established), start, answer, withdraw, reject (reason), extend (reasons, told_at, told_how), assign (user) or note (note)."`
+	Version int    `json:"version,omitempty" doc:"The version the step was decided on (or If-Match); required."`
+	Note    string `json:"note,omitempty"`
+	Reason  string `json:"reason,omitempty" doc:"Why the request is rejected (Art. 12(5) GDPR)."`
+	Reasons string `json:"reasons,omitempty" doc:"Why the deadline is extended (Art. 12(3) GDPR)."`
+	// ToldAt is when the requester was told of an extension.
+	ToldAt  *time.Time `json:"told_at,omitempty" doc:"When the requester was told of the extension (default now); within the first month."`
+	ToldHow string     `json:"told_how,omitempty"`
+	User    string     `json:"user,omitempty" doc:"Who works on it ('' for nobody)."`
+}
+
+// RequestList is a page of requests.
+type RequestList struct {
+	Items  []*request.Request `json:"items"`
+	Total  int                `json:"total"`
+	Limit  int                `json:"limit"`
+	Offset int                `json:"offset"`
+}
+
+func (s *Server) requests(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := httpx.Page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := app.RequestFilter{Filter: request.Filter{Open: q.Get("open") == "true", State: request.State(q.Get("state")), Kind: request.Kind(q.Get("kind")),
+		Limit: limit, Offset: offset}, Overdue: q.Get("overdue") == "true"}
+	items, total, err := s.App.Requests(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []*request.Request{}
+	}
+	httpx.JSON(w, http.StatusOK, RequestList{Items: items, Total: total, Limit: limit, Offset: offset})
+	return nil
+}
+
+func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
+	var body RequestWrite
+	if err := httpx.Decode(r, &body); err != nil {
+		return err
+	}
+	n := app.NewRequest{Kind: body.Kind, Channel: body.Channel, Requester: body.Requester, Note: body.Note}
+	if body.Received != nil {
+		n.Received = *body.Received
+	}
+	out, err := s.App.CreateRequest(r.Context(), n)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(out.Version))
+	w.Header().Set("Location", "/api/v1/requests/"+out.ID)
+	httpx.JSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.App.Request(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(out.Version))
+	httpx.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) requestEvents(w http.ResponseWriter, r *http.Request) error {
+	evs, err := s.App.RequestEvents(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if evs == nil {
+		evs = []request.Event{}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, evs)
+	return nil
+}
+
+func (s *Server) requester(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.App.Requester(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
+	var body RequestStep
+	if err := httpx.Decode(r, &body); err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if version == 0 {
+		version = body.Version
+	}
+	if version == 0 {
+		return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "request")
+	}
+	ctx, id := r.Context(), r.PathValue("id")
+	var out *request.Request
+	switch strings.TrimSpace(body.Action) {
+	case "verify":
+		out, err = s.App.VerifyIdentity(ctx, id, version, body.Note)
+	case "start":
+		out, err = s.App.StepRequest(ctx, id, version, request.InProgress)
+	case "answer":
+		out, err = s.App.StepRequest(ctx, id, version, request.Answered)
+	case "withdraw":
+		out, err = s.App.StepRequest(ctx, id, version, request.Withdrawn)
+	case "reject":
+		out, err = s.App.RejectRequest(ctx, id, version, body.Reason)
+	case "extend":
+		var told time.Time
+		if body.ToldAt != nil {
+			told = *body.ToldAt
+		}
+		out, err = s.App.ExtendRequest(ctx, id, version, body.Reasons, told, body.ToldHow)
+	case "assign":
+		out, err = s.App.AssignRequest(ctx, id, version, body.User)
+	case "note":
+		out, err = s.App.AddRequestNote(ctx, id, version, body.Note)
+	default:
+		return gdpr.Keyed(gdpr.EINVALID, "action", "request.action", body.Action)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(out.Version))
+	httpx.JSON(w, http.StatusOK, out)
+	return nil
+}
