@@ -32,14 +32,5 @@ func Register() (*register.Register, error) {
 		}
 		results = append(results, res)
 	}
-	r, err := importer.Merge(results)
-	if err != nil {
-		return nil, err
-	}
-	// allegro:it sits in 33142 Büren (Kreis Paderborn): North
-	// Rhine-Westphalia, whose holidays move the requests' deadlines.
-	if r.Controller != nil && r.Controller.State == "" {
-		r.Controller.State = "NW"
-	}
-	return r, nil
+	return importer.Merge(results)
 }

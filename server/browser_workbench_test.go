@@ -155,7 +155,8 @@ var workbenchPages = []string{
 	"/documents/new", "/documents/notfallanweisungen-fuer-webserver/edit", "/documents/notfallanweisungen-fuer-webserver/archive",
 	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/systems", "/systems/shop-datenbank", "/systems/new", "/systems/shop-datenbank/edit", "/systems/shop-datenbank/archive",
 	"/systems/shop-datenbank/tables/new", "/systems/shop-datenbank/tables/new?table=newsletter_subscribers", "/systems/shop-datenbank/tables/0/edit",
-	"/systems/shop-datenbank/tables/1/remove", "/systems?run=run-demo", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
+	"/systems/shop-datenbank/tables/1/remove", "/systems?run=run-demo", "/requests", "/requests?show=overdue", "/requests?show=all", "/requests/new",
+	"/requests/r-walk", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
 	"/activities/gibt-es-nicht",
 }
 

@@ -39,6 +39,8 @@ func TestWorkbenchFormsGuarded(t *testing.T) {
 		{"/systems/shop-datenbank/tables/0/edit", url.Values{"name": {"access_log"}, "version": {"1"}}},
 		{"/systems/shop-datenbank/tables/0/remove", url.Values{"version": {"1"}}},
 		{"/systems/shop-datenbank/scan", url.Values{"write": {"1"}, "ref0": {"newsletter_subscribers\t"}, "d0": {"reject"}}},
+		{"/requests/new", url.Values{"kind": {"access"}, "channel": {"email"}, "email": {"walk@example.org"}}},
+		{"/requests/r-walk/step", url.Values{"step": {"answer"}, "version": {"1"}}},
 	}
 	state, _ := srv.store.State(t.Context())
 	for _, f := range forms {

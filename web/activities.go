@@ -13,6 +13,7 @@ import (
 	"gdpr/export"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/request"
 	"gdpr/session"
 )
 
@@ -27,6 +28,9 @@ type dashboardData struct {
 	Counts                 severityCounts
 	Due                    []dueMeasure
 	Formats, ReportFormats []export.Format
+	// OpenRequests and OverdueRequests count the data-subject requests
+	// not closed, and those of them past their last day.
+	OpenRequests, OverdueRequests int
 }
 
 type dueMeasure struct {
@@ -56,6 +60,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id session.I
 	}
 	for _, f := range export.Describe(cf.Items, l) {
 		dd.Controller = append(dd.Controller, findingRow{FindingView: f, Fix: fixLink(f.Finding, l)})
+	}
+	if _, dd.OpenRequests, err = h.App.Requests(r.Context(), app.RequestFilter{Filter: request.Filter{Open: true, Limit: 1}}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, dd.OverdueRequests, err = h.App.Requests(r.Context(), app.RequestFilter{Overdue: true, Filter: request.Filter{Limit: 1}}); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "dashboard.html", dd)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"gdpr"
+	"gdpr/holiday"
 	"gdpr/register"
 	"gdpr/session"
 )
@@ -26,6 +27,24 @@ type controllerData struct {
 	Conflict string
 	// Findings are the lint's findings about these details.
 	Findings []findingRow
+	// States are the Länder to pick from; Holidays the local holidays,
+	// one a line.
+	States   []option
+	Holidays string
+}
+
+// withStates fills the Land's choice and the local holidays' text.
+func (d *controllerData) withStates(l locale.Lang) {
+	for _, s := range holiday.States {
+		d.States = append(d.States, option{string(s), locale.T(l, "value.state."+string(s))})
+	}
+	if d.Holidays == "" {
+		var ls []string
+		for _, h := range d.C.Holidays {
+			ls = append(ls, h.String())
+		}
+		d.Holidays = strings.Join(ls, "\n")
+	}
 }
 
 func (h *Handler) controllerPage(w http.ResponseWriter, r *http.Request, id session.Identity) {
@@ -49,20 +68,22 @@ func (h *Handler) controllerPage(w http.ResponseWriter, r *http.Request, id sess
 			d.DPO = *hd.Controller.DPO
 		}
 	}
+	d.withStates(lang(r))
 	h.render(w, r, http.StatusOK, "controller.html", d)
 }
 
 func (h *Handler) saveController(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	c := register.Controller{Name: v("name"), Address: strings.ReplaceAll(v("address"), "\r\n", "\n"), Representative: v("representative"),
-		Phone: v("phone"), Email: v("email"), Web: v("web")}
+		Phone: v("phone"), Email: v("email"), Web: v("web"), State: v("state")}
 	dpo := register.Contact{Name: v("dpo_name"), Phone: v("dpo_phone"), Email: v("dpo_email")}
 	if !dpo.IsZero() {
 		c.DPO = &dpo
 	}
 	version, _ := strconv.Atoi(v("version"))
-	d := controllerData{base: h.base(r, id, "dashboard"), Title: v("title"), C: c, DPO: dpo, Version: version}
+	d := controllerData{base: h.base(r, id, "dashboard"), Title: v("title"), C: c, DPO: dpo, Version: version, Holidays: v("holidays")}
 	l := lang(r)
+	d.withStates(l)
 	// The form's own checks, all at once, beside their fields.
 	errs := fieldErrors{}
 	if c.Name == "" {
@@ -74,6 +95,14 @@ func (h *Handler) saveController(w http.ResponseWriter, r *http.Request, id sess
 		if !ok {
 			errs[f.field] = locale.T(l, f.key)
 		}
+	}
+	for _, line := range lines(d.Holidays) {
+		day, err := register.ParseDate(line)
+		if err != nil {
+			errs["holidays"] = locale.T(l, "ui.err.dateline", line)
+			break
+		}
+		c.Holidays = append(c.Holidays, day)
 	}
 	if len(errs) > 0 {
 		h.App.Failed(r.Context(), audit.ControllerUpdate, "controller", gdpr.EINVALID)

@@ -1,0 +1,96 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserRequests: staff register an erasure request received by
+// letter, are stopped from working on it before the identity is
+// established, establish it (with how), start, extend it in time with
+// reasons, add a note and answer it; the list and the dashboard show the
+// deadlines; the person's data is on the page only from the vault.
+func TestBrowserRequests(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var list, refused, page, phone, done, dash string
+	step := func(id string) chromedp.Action { return chromedp.Click(id) }
+	// at waits for the request's page at a version: each step makes one.
+	at := func(v string) chromedp.Action { return chromedp.WaitVisible(`#request-facts[data-version="` + v + `"]`) }
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Click(`nav.main a[href^="/requests"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#request-new`),
+		chromedp.Click(`#request-new`),
+		chromedp.WaitVisible(`#f-kind`),
+		chromedp.SetValue(`#f-kind`, "erasure"),
+		chromedp.SetValue(`#f-channel`, "letter"),
+		chromedp.SetValue(`#f-received`, "2026-11-02T10:00"),
+		chromedp.SendKeys(`#f-email`, "erika.muster@example.org"),
+		chromedp.SendKeys(`#f-name`, "Erika Muster"),
+		chromedp.SendKeys(`#f-note`, "Bitte löschen Sie alle meine Daten."),
+		shot(t, "94-request-form"),
+		chromedp.Click(`#save`),
+		chromedp.WaitVisible(`#request-facts`),
+		// Answering before the identity is established is refused.
+		step(`#do-answer`),
+		chromedp.WaitVisible(`#step-error`),
+		chromedp.Text(`#step-error`, &refused, chromedp.ByQuery),
+		chromedp.SendKeys(`#verify-note`, "Unterschrift und Anschrift stimmen mit dem Kundenkonto überein"),
+		step(`#do-verify`),
+		at("3"),
+		step(`#do-start`),
+		at("4"),
+		chromedp.SendKeys(`#extend-reasons`, "Daten in drei Systemen, Rückfragen beim Versanddienstleister"),
+		step(`#do-extend`),
+		at("5"),
+		chromedp.SendKeys(`#note-text`, "Rückruf von Frau Muster: Newsletter ebenfalls abmelden."),
+		step(`#do-note`),
+		at("6"),
+		chromedp.Text(`main`, &page, chromedp.ByQuery),
+		shot(t, "95-request"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "96-request-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		step(`#do-answer`),
+		at("7"),
+		chromedp.Text(`main`, &done, chromedp.ByQuery),
+		chromedp.Navigate(srv.URL+"/requests?show=all"),
+		chromedp.WaitVisible(`#requests`),
+		chromedp.Text(`#requests`, &list, chromedp.ByQuery),
+		shot(t, "93-requests"),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`#card-requests`),
+		chromedp.Text(`#card-requests`, &dash, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(refused, "Identität der antragstellenden Person ist nicht festgestellt") {
+		t.Errorf("answer before the identity: %q", refused)
+	}
+	// Received 2 November 2026: one month to 2 December; extended, three
+	// months to 2 February 2027.
+	for _, want := range []string{"Löschung", "Art. 17", "Frist verlängert", "02.02.2027", "Daten in drei Systemen", "Erika Muster", "erika.muster@example.org",
+		"von Ihnen festgestellt: Unterschrift und Anschrift", "Bitte löschen Sie alle meine Daten.", "Newsletter ebenfalls abmelden", "user:editor-user", "Brief"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the request's page lacks %q: %.2000s", want, page)
+		}
+	}
+	if phone != "390" {
+		t.Errorf("the request's page is %s px wide at 390", phone)
+	}
+	if !strings.Contains(done, "beantwortet") || strings.Contains(done, "Nächste Schritte") {
+		t.Errorf("after the answer: %.800s", done)
+	}
+	if !strings.Contains(list, "Löschung") || !strings.Contains(list, "02.02.2027") || !strings.Contains(list, "beantwortet") {
+		t.Errorf("the list: %s", list)
+	}
+	if !strings.Contains(dash, "offene Anträge") {
+		t.Errorf("dashboard: %s", dash)
+	}
+}

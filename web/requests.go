@@ -1,0 +1,277 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"gdpr"
+	"gdpr/app"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/locale"
+	"gdpr/request"
+	"gdpr/session"
+)
+
+// requestRow is a request as the pages show it.
+type requestRow struct {
+	R                               *request.Request
+	Kind, Article, State, Identity  string
+	Channel, Received, LastDay, Due string
+	Overdue, Closed, Soon           bool
+}
+
+// soonDays: a request whose last day is this close is marked.
+const soonDays = 7
+
+func requestRowOf(r *request.Request, l locale.Lang) requestRow {
+	row := requestRow{R: r, Kind: locale.T(l, "value.request.kind."+string(r.Kind)), Article: r.Kind.Article(),
+		State: locale.T(l, "value.request.state."+string(r.State)), Identity: locale.T(l, "value.request.identity."+string(r.Identity)),
+		Channel: locale.T(l, "value.request.channel."+string(r.Channel)), Received: momentText(r.Received, l), LastDay: dayText(r.LastDay(), l),
+		Overdue: r.Overdue, Closed: r.State.Closed(), Soon: !r.State.Closed() && !r.Overdue && r.DaysLeft <= soonDays}
+	switch {
+	case row.Closed:
+	case r.Overdue:
+		row.Due = locale.N(l, "ui.request.overdue", -r.DaysLeft)
+	default:
+		row.Due = locale.N(l, "ui.request.left", r.DaysLeft)
+	}
+	return row
+}
+
+// dayText is a civil date (midnight UTC) in the page's language.
+func dayText(d time.Time, l locale.Lang) string {
+	if l == locale.EN {
+		return d.Format("2 January 2006")
+	}
+	return d.Format("02.01.2006")
+}
+
+func momentText(t time.Time, l locale.Lang) string {
+	t = t.In(request.Berlin)
+	if l == locale.EN {
+		return t.Format("2006-01-02 15:04")
+	}
+	return t.Format("02.01.2006, 15:04")
+}
+
+type requestsData struct {
+	base
+	Rows   []requestRow
+	Total  int
+	Filter string // open (default), overdue, all
+	// NoState: the register names no Land, so only the nationwide
+	// holidays move the deadlines.
+	NoState bool
+}
+
+func (h *Handler) requestList(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	d := requestsData{base: h.base(r, id, "requests"), Filter: r.URL.Query().Get("show")}
+	f := app.RequestFilter{Filter: request.Filter{Open: true, Limit: 200}}
+	switch d.Filter {
+	case "overdue":
+		f.Overdue = true
+	case "all":
+		f.Open = false
+	default:
+		d.Filter = "open"
+	}
+	rs, total, err := h.App.Requests(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Total = total
+	if hd, err := h.App.Header(r.Context()); err == nil && (hd.Controller == nil || hd.Controller.State == "") {
+		d.NoState = true
+	}
+	for _, x := range rs {
+		d.Rows = append(d.Rows, requestRowOf(x, l))
+	}
+	h.render(w, r, http.StatusOK, "requests.html", d)
+}
+
+// requestForm is a new request as its form shows it.
+type requestForm struct {
+	Kind, Channel, Received, Email, Name, Customer, Note string
+}
+
+type requestFormData struct {
+	base
+	Form     requestForm
+	Errors   fieldErrors
+	Kinds    []option
+	Channels []option
+}
+
+func (h *Handler) requestFormPage(w http.ResponseWriter, r *http.Request, id session.Identity, status int, f requestForm, errs fieldErrors) {
+	l := lang(r)
+	d := requestFormData{base: h.base(r, id, "requests"), Form: f, Errors: errs}
+	for _, k := range request.Kinds {
+		d.Kinds = append(d.Kinds, option{string(k), locale.T(l, "value.request.kind."+string(k)) + " (" + k.Article() + ")"})
+	}
+	for _, c := range request.Channels {
+		d.Channels = append(d.Channels, option{string(c), locale.T(l, "value.request.channel."+string(c))})
+	}
+	h.render(w, r, status, "request_form.html", d)
+}
+
+func (h *Handler) newRequest(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	now := h.App.Now().In(request.Berlin)
+	h.requestFormPage(w, r, id, http.StatusOK, requestForm{Kind: string(request.Access), Channel: string(request.Email), Received: now.Format("2006-01-02T15:04")}, nil)
+}
+
+// saveRequest registers the posted request; the person's data goes to
+// the vault, the page of the request follows.
+func (h *Handler) saveRequest(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	f := requestForm{Kind: v("kind"), Channel: v("channel"), Received: v("received"), Email: v("email"), Name: v("name"), Customer: v("customer_id"),
+		Note: strings.ReplaceAll(v("note"), "\r\n", "\n")}
+	n := app.NewRequest{Kind: request.Kind(f.Kind), Channel: request.Channel(f.Channel), Note: f.Note,
+		Requester: app.Record{"email": f.Email, "name": f.Name, "customer_id": f.Customer}}
+	for k, x := range n.Requester {
+		if x == "" {
+			delete(n.Requester, k)
+		}
+	}
+	errs := fieldErrors{}
+	if f.Received != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.Received, request.Berlin)
+		if err != nil {
+			errs["received"] = locale.T(l, "ui.err.date")
+		}
+		n.Received = t
+	}
+	if len(errs) > 0 {
+		h.App.Failed(r.Context(), audit.RequestCreate, "", gdpr.EINVALID)
+		h.requestFormPage(w, r, id, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	out, err := h.App.CreateRequest(r.Context(), n)
+	if ge, ok := err.(*gdpr.Error); ok && ge.Code == gdpr.EINVALID {
+		field := ge.Field
+		if field == "" || field == "record" {
+			field = "email"
+		}
+		h.requestFormPage(w, r, id, http.StatusUnprocessableEntity, f, fieldErrors{field: gdpr.Localized(err, l)})
+		return
+	}
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+out.ID+"?done=requestadded&lang="+string(l), http.StatusSeeOther)
+}
+
+type eventRow struct {
+	E                    request.Event
+	At, Action, To, Note string
+}
+
+type requestData struct {
+	base
+	Row       requestRow
+	Requester *app.Subject
+	Events    []eventRow
+	// Error is a refused step's message, at the form of Step.
+	Error, Step string
+	Conflict    string
+	Today       string
+}
+
+func (h *Handler) requestDetail(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	h.requestPage(w, r, id, http.StatusOK, "", "", "")
+}
+
+func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, id session.Identity, status int, step, msg, conflict string) {
+	l := lang(r)
+	x, err := h.App.Request(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	d := requestData{base: h.base(r, id, "requests"), Row: requestRowOf(x, l), Step: step, Error: msg, Conflict: conflict,
+		Today: h.App.Now().In(request.Berlin).Format(time.DateOnly)}
+	// The requester: a read of the vault, recorded, for those who may.
+	if id.Role.Allows(auth.Subjects) {
+		s, err := h.App.Requester(r.Context(), x.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Requester = &s
+	}
+	evs, err := h.App.RequestEvents(r.Context(), x.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, e := range evs {
+		row := eventRow{E: e, At: momentText(e.At, l), Action: locale.T(l, "value.request.event."+e.Action), Note: e.Note}
+		if e.To != "" {
+			row.To = locale.T(l, "value.request.state."+string(e.To))
+		}
+		d.Events = append(d.Events, row)
+	}
+	h.render(w, r, status, "request.html", d)
+}
+
+// requestStep runs the step the posted form names on the version the
+// page showed: a refusal is shown at that form, a change made meanwhile
+// as a conflict.
+func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	ctx, rid := r.Context(), r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	step := v("step")
+	var err error
+	switch step {
+	case "verify":
+		_, err = h.App.VerifyIdentity(ctx, rid, version, v("note"))
+	case "start":
+		_, err = h.App.StepRequest(ctx, rid, version, request.InProgress)
+	case "answer":
+		_, err = h.App.StepRequest(ctx, rid, version, request.Answered)
+	case "withdraw":
+		_, err = h.App.StepRequest(ctx, rid, version, request.Withdrawn)
+	case "reject":
+		_, err = h.App.RejectRequest(ctx, rid, version, v("reason"))
+	case "extend":
+		var told time.Time
+		if s := v("told_at"); s != "" {
+			d, perr := time.ParseInLocation(time.DateOnly, s, request.Berlin)
+			if perr != nil {
+				h.requestPage(w, r, id, http.StatusUnprocessableEntity, step, locale.T(l, "ui.err.date"), "")
+				return
+			}
+			// The day told, at noon: that day in Berlin, never after now
+			// on the day itself.
+			told = d.Add(12 * time.Hour)
+			if now := h.App.Now(); told.After(now) {
+				told = now
+			}
+		}
+		_, err = h.App.ExtendRequest(ctx, rid, version, v("reasons"), told, v("told_how"))
+	case "assign":
+		_, err = h.App.AssignRequest(ctx, rid, version, v("user"))
+	case "note":
+		_, err = h.App.AddRequestNote(ctx, rid, version, v("note"))
+	default:
+		err = gdpr.Keyed(gdpr.EINVALID, "step", "request.action", step)
+	}
+	switch gdpr.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/requests/"+rid+"?done=saved&lang="+string(l), http.StatusSeeOther)
+	case gdpr.ECONFLICT:
+		h.requestPage(w, r, id, http.StatusConflict, step, "", gdpr.Localized(err, l))
+	case gdpr.EINVALID:
+		h.requestPage(w, r, id, http.StatusUnprocessableEntity, step, gdpr.Localized(err, l), "")
+	default:
+		h.problem(w, r, err)
+	}
+}
