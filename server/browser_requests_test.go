@@ -19,7 +19,9 @@ func TestBrowserRequests(t *testing.T) {
 	var list, refused, page, phone, done, dash string
 	step := func(id string) chromedp.Action { return chromedp.Click(id) }
 	// at waits for the request's page at a version: each step makes one.
-	at := func(v string) chromedp.Action { return chromedp.WaitVisible(`#request-facts[data-version="` + v + `"]`) }
+	at := func(v string) chromedp.Action {
+		return chromedp.WaitVisible(`#request-facts[data-version="` + v + `"]`)
+	}
 	err := chromedp.Run(ctx,
 		login(srv.URL, "editor-user", srv.pw),
 		chromedp.Click(`nav.main a[href^="/requests"]`, chromedp.ByQuery),
