@@ -19,6 +19,9 @@ type RequestWrite struct {
 	// Requester is the person's data: it goes to the vault.
 	Requester app.Record `json:"requester" doc:"The person's data (email, name, customer_id, address): sealed in the vault, the request keeps the subject id."`
 	Note      string     `json:"note,omitempty" doc:"What the person wrote (sealed in the vault)."`
+	Lang      string     `json:"lang,omitempty" doc:"The language the person is written to in: de (default) or en."`
+	// Acknowledge mails the receipt.
+	Acknowledge bool `json:"acknowledge,omitempty" doc:"Mail the person the receipt with the last day (the request stands if the mail fails; the answer is 502 then)."`
 }
 
 // RequestStep is one step on a request.
@@ -30,8 +33,10 @@ type RequestStep struct {
 	Reasons string `json:"reasons,omitempty" doc:"Why the deadline is extended (Art. 12(3) GDPR)."`
 	// ToldAt is when the requester was told of an extension.
 	ToldAt  *time.Time `json:"told_at,omitempty" doc:"When the requester was told of the extension (default now); within the first month."`
-	ToldHow string     `json:"told_how,omitempty"`
-	User    string     `json:"user,omitempty" doc:"Who works on it ('' for nobody)."`
+	ToldHow string     `json:"told_how,omitempty" doc:"How the requester was told; \"mail\": the engine mails the notice now (its proof is the notice's)."`
+	// Notify mails a rejection to the requester.
+	Notify bool   `json:"notify,omitempty" doc:"With reject: mail the reason and the right to complain to the requester (no mail, no rejection)."`
+	User   string `json:"user,omitempty" doc:"Who works on it ('' for nobody)."`
 }
 
 // RequestList is a page of requests.
@@ -66,7 +71,7 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(r, &body); err != nil {
 		return err
 	}
-	n := app.NewRequest{Kind: body.Kind, Channel: body.Channel, Requester: body.Requester, Note: body.Note}
+	n := app.NewRequest{Kind: body.Kind, Channel: body.Channel, Requester: body.Requester, Note: body.Note, Lang: body.Lang, Acknowledge: body.Acknowledge}
 	if body.Received != nil {
 		n.Received = *body.Received
 	}
@@ -140,7 +145,7 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 	case "withdraw":
 		out, err = s.App.StepRequest(ctx, id, version, request.Withdrawn)
 	case "reject":
-		out, err = s.App.RejectRequest(ctx, id, version, body.Reason)
+		out, err = s.App.RejectRequest(ctx, id, version, body.Reason, body.Notify)
 	case "extend":
 		var told time.Time
 		if body.ToldAt != nil {

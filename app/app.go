@@ -23,6 +23,7 @@ import (
 	"gdpr/auth"
 	"gdpr/connector"
 	"gdpr/connector/connectors"
+	"gdpr/mail"
 	"gdpr/register"
 )
 
@@ -81,6 +82,14 @@ type Config struct {
 	Connect func(register.Engine, string) (connector.Conn, error)
 	// Sweeps hears what sweeps do (metrics); nil hears nothing.
 	Sweeps SweepObserver
+	// Mail sends the mails to requesters and the reminders; nil sends
+	// none (the steps that need a mail say so).
+	Mail mail.Sender
+	// RemindTo is the mailbox the deadline reminders go to (the DPO's);
+	// RemindDays the days before a request's last day they are sent on
+	// (default 7, 3 and 1; and each day it is overdue).
+	RemindTo   string
+	RemindDays []int
 }
 
 // SweepObserver hears what sweeps do, table by table: the rows found due
@@ -98,18 +107,21 @@ func (noSweepObserver) Batch(string, string, string, int64, time.Duration) {}
 
 // App is the use-case layer. Its methods are safe for concurrent use.
 type App struct {
-	store   Store
-	now     func() time.Time
-	log     *slog.Logger
-	policy  auth.Policy
-	hashes  chan struct{}
-	exports chan struct{}
-	imports chan struct{}
-	lint    lintCache
-	tokens  *tokenUse
-	vault   VaultKeys
-	connect func(register.Engine, string) (connector.Conn, error)
-	sweeps  SweepObserver
+	store      Store
+	now        func() time.Time
+	log        *slog.Logger
+	policy     auth.Policy
+	hashes     chan struct{}
+	exports    chan struct{}
+	imports    chan struct{}
+	lint       lintCache
+	tokens     *tokenUse
+	vault      VaultKeys
+	connect    func(register.Engine, string) (connector.Conn, error)
+	sweeps     SweepObserver
+	mail       mail.Sender
+	remindTo   string
+	remindDays []int
 	// background are the runs started in the background.
 	background sync.WaitGroup
 	// groupQ is the group commit of the writes an answer waits for
@@ -146,6 +158,10 @@ func New(c Config) *App {
 	a.sweeps = c.Sweeps
 	if a.sweeps == nil {
 		a.sweeps = noSweepObserver{}
+	}
+	a.mail, a.remindTo, a.remindDays = c.Mail, c.RemindTo, c.RemindDays
+	if len(a.remindDays) == 0 {
+		a.remindDays = []int{7, 3, 1}
 	}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
 	if g, ok := c.Store.(GroupCommitter); ok {

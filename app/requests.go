@@ -10,6 +10,7 @@ import (
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/locale"
 	"gdpr/request"
 )
 
@@ -66,6 +67,10 @@ type NewRequest struct {
 	Requester Record
 	// Note is a first note (what the person wrote), sealed like every note.
 	Note string
+	// Lang is the language the person is written to in (de, en).
+	Lang string
+	// Acknowledge sends the person the receipt with the last day.
+	Acknowledge bool
 }
 
 // CreateRequest registers a request with its deadline (one month from
@@ -82,7 +87,14 @@ func (a *App) CreateRequest(ctx context.Context, n NewRequest) (*request.Request
 	if n.Received.IsZero() {
 		n.Received = a.now()
 	}
-	r := &request.Request{ID: newRequestID(), Kind: n.Kind, Channel: n.Channel, Received: n.Received.UTC(), Identity: request.IdentityPending, State: request.Received}
+	r := &request.Request{ID: newRequestID(), Kind: n.Kind, Channel: n.Channel, Received: n.Received.UTC(), Identity: request.IdentityPending, State: request.Received,
+		Lang: n.Lang}
+	if r.Lang != "en" {
+		r.Lang = "de"
+	}
+	if n.Acknowledge && strings.TrimSpace(n.Requester["email"]) == "" {
+		return nil, a.record(ctx, audit.RequestCreate, "", gdpr.Keyed(gdpr.EINVALID, "email", "request.noemail"))
+	}
 	if err := r.Validate(); err != nil {
 		return nil, a.record(ctx, audit.RequestCreate, "", err)
 	}
@@ -108,10 +120,16 @@ func (a *App) CreateRequest(ctx context.Context, n NewRequest) (*request.Request
 		if _, err := a.AddRequestNote(ctx, r.ID, r.Version, n.Note); err != nil {
 			return r, err
 		}
-		return a.Request(ctx, r.ID)
 	}
-	a.withDeadline(r)
-	return r, nil
+	if n.Acknowledge {
+		// The request stands whether or not the receipt goes out; the
+		// caller hears why it did not.
+		if _, err := a.Acknowledge(ctx, r.ID); err != nil {
+			out, _ := a.Request(ctx, r.ID)
+			return out, err
+		}
+	}
+	return a.Request(ctx, r.ID)
 }
 
 // shredQuietly erases a subject made for a write that then failed.
@@ -302,10 +320,13 @@ func (a *App) StepRequest(ctx context.Context, id string, version int, to reques
 }
 
 // ExtendRequest extends the deadline by two further months, with reasons,
-// told to the requester at toldAt (within the first month).
+// told to the requester at toldAt (within the first month). With toldHow
+// "mail" the engine tells the person itself, now, and the mail's proof is
+// the notice's: no mail, no extension.
 func (a *App) ExtendRequest(ctx context.Context, id string, version int, reasons string, toldAt time.Time, toldHow string) (*request.Request, error) {
 	return a.change(ctx, id, version, func(r *request.Request, p request.Period) (request.Event, error) {
-		if toldAt.IsZero() {
+		byMail := toldHow == request.ToldByMail
+		if toldAt.IsZero() || byMail {
 			toldAt = a.now()
 		}
 		if toldAt.After(a.now().Add(time.Minute)) {
@@ -314,6 +335,17 @@ func (a *App) ExtendRequest(ctx context.Context, id string, version int, reasons
 		ext, err := p.Extend(r, reasons, toldAt, toldHow)
 		if err != nil {
 			return request.Event{}, err
+		}
+		if byMail {
+			l := locale.DE
+			if r.Lang == "en" {
+				l = locale.EN
+			}
+			m, err := a.mailRequester(ctx, r, request.MailExtension, mailDate(ext.Due, l), ext.Reasons)
+			if err != nil {
+				return request.Event{}, err
+			}
+			ext.ToldAt, ext.ToldHow = m.At, "mail "+m.MessageID
 		}
 		r.Extension = ext
 		ev := request.Event{Action: "extend"}
@@ -325,11 +357,18 @@ func (a *App) ExtendRequest(ctx context.Context, id string, version int, reasons
 }
 
 // RejectRequest rejects a request with its reason (Art. 12(5), or the
-// identity could not be established).
-func (a *App) RejectRequest(ctx context.Context, id string, version int, reason string) (*request.Request, error) {
+// identity could not be established); with notify the person is told by
+// mail, with the reason and the right to complain (Art. 12(4)): no mail,
+// no rejection recorded.
+func (a *App) RejectRequest(ctx context.Context, id string, version int, reason string, notify bool) (*request.Request, error) {
 	return a.change(ctx, id, version, func(r *request.Request, _ request.Period) (request.Event, error) {
 		if err := r.Reject(reason); err != nil {
 			return request.Event{}, err
+		}
+		if notify {
+			if _, err := a.mailRequester(ctx, r, request.MailRejection, strings.TrimSpace(reason)); err != nil {
+				return request.Event{}, err
+			}
 		}
 		r.State, r.Reason = request.Rejected, strings.TrimSpace(reason)
 		return request.Event{Action: "state", To: request.Rejected}, nil

@@ -31,13 +31,13 @@ func parseMoment(flag, v string) (time.Time, error) {
 func newRequests(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "requests", Short: "Data-subject requests (Art. 15-22 GDPR): register, deadlines, steps"}
 	var n app.NewRequest
-	var kind, channel, received, email, name, customer, note string
+	var kind, channel, received, email, name, customer, note, lang string
 	add := &cobra.Command{
 		Use:   "add --kind KIND --email ADDRESS [--name NAME] [--customer-id ID] [--channel email] [--received YYYY-MM-DD] [--note TEXT]",
 		Short: "Register a request; its last day is one month from receipt in the controller's calendar",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n.Kind, n.Channel, n.Note = request.Kind(kind), request.Channel(channel), note
+			n.Kind, n.Channel, n.Note, n.Lang = request.Kind(kind), request.Channel(channel), note, lang
 			if received != "" {
 				t, err := parseMoment("received", received)
 				if err != nil {
@@ -52,14 +52,15 @@ func newRequests(e *env) *cobra.Command {
 				}
 			}
 			var r *request.Request
-			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+			err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
 				r, err = a.CreateRequest(ctx, n)
 				return err
-			}); err != nil {
-				return err
+			})
+			if r != nil {
+				// Registered, also when the receipt then failed (said below).
+				fmt.Fprintln(e.stdout, e.t("cli.requests.added", r.ID, dateText(e, r.Due)))
 			}
-			fmt.Fprintln(e.stdout, e.t("cli.requests.added", r.ID, dateText(e, r.Due)))
-			return nil
+			return err
 		},
 	}
 	add.Flags().StringVar(&kind, "kind", "", "access, copy, rectification, erasure, restriction, portability, objection, withdrawal or automated")
@@ -69,6 +70,8 @@ func newRequests(e *env) *cobra.Command {
 	add.Flags().StringVar(&name, "name", "", "the requester's name")
 	add.Flags().StringVar(&customer, "customer-id", "", "the requester's customer number")
 	add.Flags().StringVar(&note, "note", "", "what the person wrote (sealed in the vault)")
+	add.Flags().StringVar(&lang, "lang", "de", "the language the person is written to in (de, en)")
+	add.Flags().BoolVar(&n.Acknowledge, "acknowledge", false, "mail the person the receipt with the last day")
 
 	var f app.RequestFilter
 	var state, format string
@@ -199,10 +202,12 @@ func newRequests(e *env) *cobra.Command {
 	start := act("start ID", "Begin working on the request (identity established)", 1, stepTo(request.InProgress))
 	answer := act("answer ID", "Record that the request is answered", 1, stepTo(request.Answered))
 	withdraw := act("withdraw ID", "Record that the requester withdrew the request", 1, stepTo(request.Withdrawn))
-	reject := act("reject ID REASON", "Reject the request with its reason (Art. 12(5) GDPR)", 2,
+	var notify bool
+	reject := act("reject ID REASON [--notify]", "Reject the request with its reason (Art. 12(5) GDPR); --notify mails it to the person with the right to complain", 2,
 		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
-			return a.RejectRequest(ctx, id, version, args[0])
+			return a.RejectRequest(ctx, id, version, args[0], notify)
 		})
+	reject.Flags().BoolVar(&notify, "notify", false, "mail the reason and the right to complain to the person (no mail, no rejection)")
 	var toldAt, toldHow string
 	extend := act("extend ID REASONS [--told-at DAY] [--told-how HOW]", "Extend the deadline by two further months; the requester must have been told within the first month", 2,
 		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
@@ -216,7 +221,7 @@ func newRequests(e *env) *cobra.Command {
 			return a.ExtendRequest(ctx, id, version, args[0], t, toldHow)
 		})
 	extend.Flags().StringVar(&toldAt, "told-at", "", "when the requester was told (day or RFC 3339; default now)")
-	extend.Flags().StringVar(&toldHow, "told-how", "E-Mail", "how the requester was told")
+	extend.Flags().StringVar(&toldHow, "told-how", "E-Mail", `how the requester was told; "mail": gdpr mails the notice now (no mail, no extension)`)
 	assign := act("assign ID USER", "Give the request to a user", 2,
 		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
 			return a.AssignRequest(ctx, id, version, args[0])
@@ -257,7 +262,23 @@ func newRequests(e *env) *cobra.Command {
 	}
 	deadline.Flags().StringVar(&state2, "state", "", "the Land (NW, BY, …; default the register's controller)")
 	deadline.Flags().BoolVar(&extended, "extended", false, "the deadline extended by two further months")
-	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline)
+	remind := &cobra.Command{
+		Use:   "remind",
+		Short: "Mail today's deadline reminders to the reminders' mailbox (gdpr serve does it daily with --remind-to)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var n int
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				n, err = a.RemindRequests(ctx)
+				return err
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, e.t("cli.requests.reminded", n))
+			return nil
+		},
+	}
+	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, remind)
 	return cmd
 }
 

@@ -84,6 +84,8 @@ type env struct {
 	loaded         *app.VaultKeys
 	// now is the one clock of the commands, the store and the use cases.
 	now func() time.Time
+	// mail is how mails go out (the SMTP flags).
+	mail mailSettings
 }
 
 // open opens the store; with the key directory, the store signs the
@@ -137,7 +139,11 @@ func (e *env) withApp(cmd *cobra.Command, fn func(ctx context.Context, a *app.Ap
 		return err
 	}
 	return e.withStore(cmd, func(s *store.Store) error {
-		a := app.New(app.Config{Store: s, Now: e.now, Vault: keys})
+		sender, err := e.sender()
+		if err != nil {
+			return err
+		}
+		a := app.New(app.Config{Store: s, Now: e.now, Vault: keys, Mail: sender, RemindTo: e.mail.remindTo, RemindDays: e.mail.remindDays})
 		defer a.Close()
 		return fn(app.CLI(cmd.Context(), login()), a)
 	})
@@ -221,6 +227,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.PersistentFlags().StringVar(&e.db, "db", envOr("GDPR_DB", store.DefaultPath), "store: SQLite file or postgres:// URL (env GDPR_DB)")
 	root.PersistentFlags().StringVar(&e.vaultKeys, "vault-keys", os.Getenv("GDPR_VAULT_KEYS"), "directory of the vault's keys (gdpr vault init; env GDPR_VAULT_KEYS), kept apart from the database and its backups")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
+	mailFlags(root, e)
 	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newSystems(e), newSweep(e), newRuns(e), newHolds(e), newRequests(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e), newAudit(e))
 	return root, e
 }

@@ -136,7 +136,12 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			if err != nil {
 				return err
 			}
-			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted, Vault: keys})
+			sender, err := e.sender()
+			if err != nil {
+				return err
+			}
+			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted, Vault: keys,
+				Mail: sender, RemindTo: e.mail.remindTo, RemindDays: e.mail.remindDays})
 			defer handler.Close()
 			// With the keys, the people of entries stored without them
 			// (an older store, a demo, an import without keys) go to the
@@ -150,11 +155,18 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 					fmt.Fprintln(e.stdout, e.t("cli.vault.sealed", locale.N(e.lang, "count.entry", n), locale.N(e.lang, "count.revision", m)))
 				}
 			}
-			if sweepEvery > 0 || scanEvery > 0 {
+			// Reminders of the requests' deadlines: checked every hour, sent
+			// once a day (the day's mail is remembered).
+			var remindEvery time.Duration
+			if sender != nil && e.mail.remindTo != "" {
+				remindEvery = time.Hour
+			}
+			if sweepEvery > 0 || scanEvery > 0 || remindEvery > 0 {
 				// The scheduled sweeps and scans, through River in the
 				// store's own database: several servers on one PostgreSQL
 				// share them.
-				run, err := jobs.Start(ctx, jobs.Config{DSN: e.db, App: handler.App, Log: log, SweepEvery: sweepEvery, ScanEvery: scanEvery})
+				run, err := jobs.Start(ctx, jobs.Config{DSN: e.db, App: handler.App, Log: log, SweepEvery: sweepEvery, ScanEvery: scanEvery,
+					RemindEvery: remindEvery})
 				if err != nil {
 					return err
 				}
@@ -168,6 +180,9 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 				}
 				if scanEvery > 0 {
 					fmt.Fprintln(e.stdout, e.t("cli.serve.scans", scanEvery))
+				}
+				if remindEvery > 0 {
+					fmt.Fprintln(e.stdout, e.t("cli.serve.reminders", e.mail.remindTo))
 				}
 			}
 			// A sweep started from a page ends its batch before the store

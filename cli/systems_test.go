@@ -429,7 +429,15 @@ func TestScanDecisions(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil {
 		t.Fatal(err, r.stdout)
 	}
-	if len(runs) < 3 || runs[0].State != "done" || runs[0].System != "shop" || runs[0].Kind != "scan" {
+	// (All on one fixed clock: their order among themselves is not
+	// defined.)
+	done := 0
+	for _, r := range runs {
+		if r.State == "done" && r.System == "shop" && r.Kind == "scan" {
+			done++
+		}
+	}
+	if len(runs) < 3 || done < 2 {
 		t.Errorf("runs: %+v", runs)
 	}
 	if r := gdprAt(t, shopDay, db, "runs"); r.code != 0 || !strings.Contains(r.stdout, "fertig") || !strings.Contains(r.stdout, "Spalten gelesen") || !strings.Contains(r.stdout, "AUSGELÖST VON") {

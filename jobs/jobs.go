@@ -97,6 +97,29 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 	return nil
 }
 
+// RemindArgs is the check for the day's reminders of requests' deadlines.
+type RemindArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RemindArgs) Kind() string { return "gdpr_remind" }
+
+type remindWorker struct {
+	river.WorkerDefaults[RemindArgs]
+	app *app.App
+	log *slog.Logger
+}
+
+func (w *remindWorker) Work(ctx context.Context, job *river.Job[RemindArgs]) error {
+	n, err := w.app.RemindRequests(app.System(ctx, "jobs"))
+	if err != nil {
+		return fmt.Errorf("reminders: %w", err)
+	}
+	if n > 0 {
+		w.log.Info("reminders", "sent", n)
+	}
+	return nil
+}
+
 // Runner is the running job client; Stop it on shutdown.
 type Runner struct {
 	stop func(context.Context) error
@@ -117,8 +140,9 @@ type Config struct {
 	App *app.App
 	Log *slog.Logger
 	// SweepEvery is the interval of the scheduled sweep (0: none),
-	// ScanEvery that of the scheduled scans.
-	SweepEvery, ScanEvery time.Duration
+	// ScanEvery that of the scheduled scans, RemindEvery that of the
+	// check for the requests' reminders (sent once a day).
+	SweepEvery, ScanEvery, RemindEvery time.Duration
 }
 
 // unique keeps one job of a kind at a time: a run that takes longer than
@@ -145,6 +169,12 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.SweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, unique },
 			&river.PeriodicJobOpts{ID: "gdpr-sweep"}))
+	}
+	river.AddWorker(workers, &remindWorker{app: c.App, log: c.Log})
+	if c.RemindEvery > 0 {
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.RemindEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return RemindArgs{}, unique },
+			&river.PeriodicJobOpts{ID: "gdpr-remind", RunOnStart: true}))
 	}
 	if c.ScanEvery > 0 {
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.ScanEvery),

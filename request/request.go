@@ -122,7 +122,9 @@ type Request struct {
 	Due       time.Time  `json:"due"`
 	Extension *Extension `json:"extension,omitempty"`
 	// Reason is why it was rejected (Art. 12(5) or the identity).
-	Reason   string     `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Lang is the language the requester is written to in (de, en).
+	Lang     string     `json:"lang"`
 	Closed   *time.Time `json:"closed,omitempty"`
 	Created  time.Time  `json:"created"`
 	Changed  time.Time  `json:"changed"`
@@ -297,3 +299,26 @@ type Filter struct {
 	Limit     int       // default 100, at most 1000
 	Offset    int
 }
+
+// Mail kinds.
+const (
+	MailAck       = "ack"       // the request is received, with its last day
+	MailExtension = "extension" // the deadline is extended, with reasons (Art. 12(3))
+	MailRejection = "rejection" // rejected, with the reason and the right to complain (Art. 12(4))
+	MailReminder  = "reminder"  // to staff: the last day is near or passed
+)
+
+// Mail is the proof of a mail about a request.
+type Mail struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	MessageID string    `json:"message_id"`
+	At        time.Time `json:"at"`
+	Response  string    `json:"response"` // the SMTP server's answer
+	// RawSubject is the vault subject that holds the message as sent.
+	RawSubject string `json:"raw_subject,omitempty"`
+}
+
+// ToldByMail is the extension's "told how" when the engine sent the
+// notice itself.
+const ToldByMail = "mail"

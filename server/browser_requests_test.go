@@ -1,10 +1,16 @@
 package server_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"gdpr/mail"
+	"gdpr/mail/mailtest"
+	"gdpr/server"
 )
 
 // TestBrowserRequests: staff register an erasure request received by
@@ -13,7 +19,17 @@ import (
 // reasons, add a note and answer it; the list and the dashboard show the
 // deadlines; the person's data is on the page only from the vault.
 func TestBrowserRequests(t *testing.T) {
-	srv := newServer(t)
+	mp := mailtest.Mailpit(t)
+	b := make([]byte, 4)
+	rand.Read(b)
+	person := "erika-" + hex.EncodeToString(b) + "@example.org"
+	var err error
+	srv := newServer(t, func(c *server.Config) {
+		// The mails on the server's clock.
+		if c.Mail, err = mail.New(mp.Config("datenschutz@allegro-it.de"), c.Now); err != nil {
+			t.Fatal(err)
+		}
+	})
 	ctx, cancel := newBrowser(t)
 	defer cancel()
 	var list, refused, page, phone, done, dash string
@@ -22,7 +38,7 @@ func TestBrowserRequests(t *testing.T) {
 	at := func(v string) chromedp.Action {
 		return chromedp.WaitVisible(`#request-facts[data-version="` + v + `"]`)
 	}
-	err := chromedp.Run(ctx,
+	err = chromedp.Run(ctx,
 		login(srv.URL, "editor-user", srv.pw),
 		chromedp.Click(`nav.main a[href^="/requests"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#request-new`),
@@ -31,7 +47,7 @@ func TestBrowserRequests(t *testing.T) {
 		chromedp.SetValue(`#f-kind`, "erasure"),
 		chromedp.SetValue(`#f-channel`, "letter"),
 		chromedp.SetValue(`#f-received`, "2026-11-02T10:00"),
-		chromedp.SendKeys(`#f-email`, "erika.muster@example.org"),
+		chromedp.SendKeys(`#f-email`, person),
 		chromedp.SendKeys(`#f-name`, "Erika Muster"),
 		chromedp.SendKeys(`#f-note`, "Bitte löschen Sie alle meine Daten."),
 		shot(t, "94-request-form"),
@@ -47,6 +63,7 @@ func TestBrowserRequests(t *testing.T) {
 		step(`#do-start`),
 		at("4"),
 		chromedp.SendKeys(`#extend-reasons`, "Daten in drei Systemen, Rückfragen beim Versanddienstleister"),
+		// told_how is "mail": gdpr tells the person now.
 		step(`#do-extend`),
 		at("5"),
 		chromedp.SendKeys(`#note-text`, "Rückruf von Frau Muster: Newsletter ebenfalls abmelden."),
@@ -77,7 +94,7 @@ func TestBrowserRequests(t *testing.T) {
 	}
 	// Received 2 November 2026: one month to 2 December; extended, three
 	// months to 2 February 2027.
-	for _, want := range []string{"Löschung", "Art. 17", "Frist verlängert", "02.02.2027", "Daten in drei Systemen", "Erika Muster", "erika.muster@example.org",
+	for _, want := range []string{"Löschung", "Art. 17", "Frist verlängert", "02.02.2027", "Daten in drei Systemen", "Erika Muster", person, "Eingangsbestätigung", "Verlängerung mitgeteilt", "queued",
 		"von Ihnen festgestellt: Unterschrift und Anschrift", "Bitte löschen Sie alle meine Daten.", "Newsletter ebenfalls abmelden", "user:editor-user", "Brief"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the request's page lacks %q: %.2000s", want, page)
@@ -94,5 +111,10 @@ func TestBrowserRequests(t *testing.T) {
 	}
 	if !strings.Contains(dash, "offene Anträge") {
 		t.Errorf("dashboard: %s", dash)
+	}
+	// The person got the receipt and the extension notice.
+	got := mp.To(t, person, 2)
+	if len(got) != 2 || !strings.Contains(got[1].Text, "spätestens bis zum 02.12.2026") || !strings.Contains(got[0].Text, "bis zum 02.02.2027") {
+		t.Errorf("mails: %+v", got)
 	}
 }

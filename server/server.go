@@ -12,6 +12,7 @@ import (
 	"gdpr/api"
 	"gdpr/app"
 	"gdpr/httpx"
+	"gdpr/mail"
 	"gdpr/session"
 	"gdpr/store"
 	"gdpr/web"
@@ -31,6 +32,11 @@ type Config struct {
 	HashSlots, ExportSlots int
 	// Vault holds the vault's keys (see app.VaultKeys).
 	Vault app.VaultKeys
+	// Mail sends the mails to requesters and the reminders (nil: none);
+	// RemindTo and RemindDays see app.Config.
+	Mail       mail.Sender
+	RemindTo   string
+	RemindDays []int
 }
 
 // Server is the handler of the whole server.
@@ -46,7 +52,8 @@ func New(c Config) *Server {
 		c.Now = time.Now
 	}
 	m := newMetrics()
-	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots, Vault: c.Vault, Sweeps: m})
+	a := app.New(app.Config{Store: c.Store, Now: c.Now, Log: c.Log, HashSlots: c.HashSlots, ExportSlots: c.ExportSlots, Vault: c.Vault, Sweeps: m,
+		Mail: c.Mail, RemindTo: c.RemindTo, RemindDays: c.RemindDays})
 	authn := session.Authenticator{ID: a, Proxies: c.Proxies}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler(authn, c))

@@ -40,9 +40,9 @@ func (s *Store) CreateRequest(ctx context.Context, r *request.Request) error {
 			extDue, extTold = fmtDate(r.Extension.Due), fmtTime(r.Extension.ToldAt)
 		}
 		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO requests (id, kind, channel, received_at, requester, identity, identity_note, state, assignee, due,
-			ext_due, ext_reasons, ext_told_at, ext_told_how, reason, closed_at, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
+			ext_due, ext_reasons, ext_told_at, ext_told_how, reason, lang, closed_at, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
 			r.ID, string(r.Kind), string(r.Channel), fmtTime(r.Received), r.Requester, string(r.Identity), r.IdentityNote, string(r.State), r.Assignee,
-			fmtDate(r.Due), extDue, "", extTold, "", r.Reason, nullTime(r.Closed), w.now, w.now); err != nil {
+			fmtDate(r.Due), extDue, "", extTold, "", r.Reason, langOf(r.Lang), nullTime(r.Closed), w.now, w.now); err != nil {
 			return translate(err, "create request")
 		}
 		if err := s.requestEvent(ctx, w, r.ID, 1, request.Event{Action: "created", To: r.State}); err != nil {
@@ -140,7 +140,7 @@ func (s *Store) FindRequests(ctx context.Context, f request.Filter) ([]*request.
 
 func (s *Store) requests(ctx context.Context, q querier, where string, args []any, limit, offset int) ([]*request.Request, error) {
 	rows, err := q.QueryContext(ctx, s.q(`SELECT id, kind, channel, received_at, requester, identity, identity_note, state, assignee, due, ext_due, ext_reasons,
-		ext_told_at, ext_told_how, reason, closed_at, created_at, changed_at, version FROM requests `+where+
+		ext_told_at, ext_told_how, reason, lang, closed_at, created_at, changed_at, version FROM requests `+where+
 		fmt.Sprintf(` ORDER BY COALESCE(ext_due, due), received_at, id LIMIT %d OFFSET %d`, limit, offset)), args...)
 	if err != nil {
 		return nil, translate(err, "requests")
@@ -153,7 +153,7 @@ func (s *Store) requests(ctx context.Context, q querier, where string, args []an
 		var extDue, extTold, closed sql.NullString
 		var reasons, how string
 		if err := rows.Scan(&r.ID, &kind, &channel, &received, &r.Requester, &identity, &r.IdentityNote, &state, &r.Assignee, &due, &extDue, &reasons,
-			&extTold, &how, &r.Reason, &closed, &created, &changed, &r.Version); err != nil {
+			&extTold, &how, &r.Reason, &r.Lang, &closed, &created, &changed, &r.Version); err != nil {
 			return nil, translate(err, "requests")
 		}
 		r.Kind, r.Channel, r.Identity, r.State = request.Kind(kind), request.Channel(channel), request.Identity(identity), request.State(state)
@@ -198,4 +198,43 @@ func (s *Store) RequestEvents(ctx context.Context, id string) ([]request.Event, 
 		out = append(out, e)
 	}
 	return out, translate(rows.Err(), "request events")
+}
+
+func langOf(l string) string {
+	if l == "en" {
+		return "en"
+	}
+	return "de"
+}
+
+// AddRequestMail records the proof of a mail about a request, with its
+// audit entry (the kind and the Message-ID, never the address).
+func (s *Store) AddRequestMail(ctx context.Context, id string, m request.Mail) error {
+	return s.write(ctx, func(w *wtx) error {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO request_mails (id, request_id, kind, message_id, sent_at, response, raw_subject) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			newEventID(m.At), id, m.Kind, m.MessageID, fmtTime(m.At), m.Response, m.RawSubject); err != nil {
+			return translate(err, "request mail")
+		}
+		return w.audit(ctx, audit.RequestMail, id, m.Kind+" "+m.MessageID)
+	})
+}
+
+// RequestMails lists the mails about a request, oldest first.
+func (s *Store) RequestMails(ctx context.Context, id string) ([]request.Mail, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, kind, message_id, sent_at, response, raw_subject FROM request_mails WHERE request_id = ? ORDER BY sent_at, id`), id)
+	if err != nil {
+		return nil, translate(err, "request mails")
+	}
+	defer rows.Close()
+	var out []request.Mail
+	for rows.Next() {
+		var m request.Mail
+		var at string
+		if err := rows.Scan(&m.ID, &m.Kind, &m.MessageID, &at, &m.Response, &m.RawSubject); err != nil {
+			return nil, translate(err, "request mails")
+		}
+		m.At, _ = parseTime(at)
+		out = append(out, m)
+	}
+	return out, translate(rows.Err(), "request mails")
 }

@@ -96,11 +96,13 @@ func (h *Handler) requestList(w http.ResponseWriter, r *http.Request, id session
 
 // requestForm is a new request as its form shows it.
 type requestForm struct {
-	Kind, Channel, Received, Email, Name, Customer, Note string
+	Kind, Channel, Received, Email, Name, Customer, Note, Lang string
+	Acknowledge                                                bool
 }
 
 type requestFormData struct {
 	base
+	Mails    bool // mail is set up
 	Form     requestForm
 	Errors   fieldErrors
 	Kinds    []option
@@ -109,7 +111,7 @@ type requestFormData struct {
 
 func (h *Handler) requestFormPage(w http.ResponseWriter, r *http.Request, id session.Identity, status int, f requestForm, errs fieldErrors) {
 	l := lang(r)
-	d := requestFormData{base: h.base(r, id, "requests"), Form: f, Errors: errs}
+	d := requestFormData{base: h.base(r, id, "requests"), Form: f, Errors: errs, Mails: h.App.Mails()}
 	for _, k := range request.Kinds {
 		d.Kinds = append(d.Kinds, option{string(k), locale.T(l, "value.request.kind."+string(k)) + " (" + k.Article() + ")"})
 	}
@@ -121,7 +123,8 @@ func (h *Handler) requestFormPage(w http.ResponseWriter, r *http.Request, id ses
 
 func (h *Handler) newRequest(w http.ResponseWriter, r *http.Request, id session.Identity) {
 	now := h.App.Now().In(request.Berlin)
-	h.requestFormPage(w, r, id, http.StatusOK, requestForm{Kind: string(request.Access), Channel: string(request.Email), Received: now.Format("2006-01-02T15:04")}, nil)
+	h.requestFormPage(w, r, id, http.StatusOK, requestForm{Kind: string(request.Access), Channel: string(request.Email), Received: now.Format("2006-01-02T15:04"),
+		Lang: "de", Acknowledge: h.App.Mails()}, nil)
 }
 
 // saveRequest registers the posted request; the person's data goes to
@@ -130,8 +133,8 @@ func (h *Handler) saveRequest(w http.ResponseWriter, r *http.Request, id session
 	l := lang(r)
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := requestForm{Kind: v("kind"), Channel: v("channel"), Received: v("received"), Email: v("email"), Name: v("name"), Customer: v("customer_id"),
-		Note: strings.ReplaceAll(v("note"), "\r\n", "\n")}
-	n := app.NewRequest{Kind: request.Kind(f.Kind), Channel: request.Channel(f.Channel), Note: f.Note,
+		Note: strings.ReplaceAll(v("note"), "\r\n", "\n"), Lang: v("lang"), Acknowledge: r.PostFormValue("acknowledge") == "on"}
+	n := app.NewRequest{Kind: request.Kind(f.Kind), Channel: request.Channel(f.Channel), Note: f.Note, Lang: f.Lang, Acknowledge: f.Acknowledge,
 		Requester: app.Record{"email": f.Email, "name": f.Name, "customer_id": f.Customer}}
 	for k, x := range n.Requester {
 		if x == "" {
@@ -152,6 +155,11 @@ func (h *Handler) saveRequest(w http.ResponseWriter, r *http.Request, id session
 		return
 	}
 	out, err := h.App.CreateRequest(r.Context(), n)
+	if out != nil && err != nil {
+		// Registered, but the receipt did not go out: said on its page.
+		http.Redirect(w, r, "/requests/"+out.ID+"?done=requestnomail&lang="+string(l), http.StatusSeeOther)
+		return
+	}
 	if ge, ok := err.(*gdpr.Error); ok && ge.Code == gdpr.EINVALID {
 		field := ge.Field
 		if field == "" || field == "record" {
@@ -167,6 +175,11 @@ func (h *Handler) saveRequest(w http.ResponseWriter, r *http.Request, id session
 	http.Redirect(w, r, "/requests/"+out.ID+"?done=requestadded&lang="+string(l), http.StatusSeeOther)
 }
 
+type mailRow struct {
+	M        request.Mail
+	At, Kind string
+}
+
 type eventRow struct {
 	E                    request.Event
 	At, Action, To, Note string
@@ -174,6 +187,8 @@ type eventRow struct {
 
 type requestData struct {
 	base
+	Mails     []mailRow
+	CanMail   bool
 	Row       requestRow
 	Requester *app.Subject
 	Events    []eventRow
@@ -204,6 +219,15 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, id session
 			return
 		}
 		d.Requester = &s
+	}
+	d.CanMail = h.App.Mails()
+	ms, err := h.App.RequestMails(r.Context(), x.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, m := range ms {
+		d.Mails = append(d.Mails, mailRow{M: m, At: momentText(m.At, l), Kind: locale.T(l, "value.request.mail."+m.Kind)})
 	}
 	evs, err := h.App.RequestEvents(r.Context(), x.ID)
 	if err != nil {
@@ -240,7 +264,7 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 	case "withdraw":
 		_, err = h.App.StepRequest(ctx, rid, version, request.Withdrawn)
 	case "reject":
-		_, err = h.App.RejectRequest(ctx, rid, version, v("reason"))
+		_, err = h.App.RejectRequest(ctx, rid, version, v("reason"), r.PostFormValue("notify") == "on")
 	case "extend":
 		var told time.Time
 		if s := v("told_at"); s != "" {
@@ -257,6 +281,8 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 			}
 		}
 		_, err = h.App.ExtendRequest(ctx, rid, version, v("reasons"), told, v("told_how"))
+	case "acknowledge":
+		_, err = h.App.Acknowledge(ctx, rid)
 	case "assign":
 		_, err = h.App.AssignRequest(ctx, rid, version, v("user"))
 	case "note":
@@ -269,7 +295,7 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 		http.Redirect(w, r, "/requests/"+rid+"?done=saved&lang="+string(l), http.StatusSeeOther)
 	case gdpr.ECONFLICT:
 		h.requestPage(w, r, id, http.StatusConflict, step, "", gdpr.Localized(err, l))
-	case gdpr.EINVALID:
+	case gdpr.EINVALID, gdpr.EUNAVAILABLE:
 		h.requestPage(w, r, id, http.StatusUnprocessableEntity, step, gdpr.Localized(err, l), "")
 	default:
 		h.problem(w, r, err)

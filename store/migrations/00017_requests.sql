@@ -21,6 +21,7 @@ CREATE TABLE requests (
     ext_told_at   TEXT,
     ext_told_how  TEXT NOT NULL DEFAULT '',
     reason        TEXT NOT NULL DEFAULT '',
+    lang          TEXT NOT NULL DEFAULT 'de',
     closed_at     TEXT,
     created_at    TEXT NOT NULL,
     changed_at    TEXT NOT NULL,
@@ -42,6 +43,21 @@ CREATE TABLE request_events (
 );
 CREATE UNIQUE INDEX request_events_request ON request_events (request_id, version);
 
+-- The mails about a request, as proof: when, its Message-ID, the SMTP
+-- server's answer; the message itself (it names the person) sealed in the
+-- vault (raw_subject).
+CREATE TABLE request_mails (
+    id          TEXT PRIMARY KEY,
+    request_id  TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    sent_at     TEXT NOT NULL,
+    response    TEXT NOT NULL,
+    raw_subject TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX request_mails_request ON request_mails (request_id, sent_at);
+
 -- +goose Down
+DROP TABLE request_mails;
 DROP TABLE request_events;
 DROP TABLE requests;

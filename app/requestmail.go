@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/locale"
+	"gdpr/mail"
+	"gdpr/request"
+)
+
+// RequestMailStore keeps the proof of the mails about requests.
+type RequestMailStore interface {
+	AddRequestMail(ctx context.Context, id string, m request.Mail) error
+	RequestMails(ctx context.Context, id string) ([]request.Mail, error)
+}
+
+// rawChunk is how much of a sent message one vault field holds (a
+// field's bound).
+const rawChunk = maxFieldValue
+
+// mailRequester writes to the person of a request in the request's
+// language: the mail of kind with the catalogue's "mail.request.<kind>"
+// subject and text, args filling them. The message as sent is sealed in
+// the vault (it names the person) and its proof stored with the request.
+func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string, args ...any) (request.Mail, error) {
+	if a.mail == nil {
+		return request.Mail{}, gdpr.Keyed(gdpr.EINVALID, "", "request.nomail")
+	}
+	ms, ok := a.store.(RequestMailStore)
+	if !ok {
+		return request.Mail{}, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
+	}
+	who, err := a.openSubject(ctx, r.Requester)
+	if err != nil {
+		return request.Mail{}, err
+	}
+	to := who.Record["email"]
+	if to == "" || who.Shredded {
+		return request.Mail{}, gdpr.Keyed(gdpr.EINVALID, "email", "request.noemail")
+	}
+	// The read of the address is recorded like every read of a person.
+	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: r.Requester, Outcome: audit.OK, Detail: "fields email (mail " + kind + ")"}); err != nil {
+		return request.Mail{}, err
+	}
+	l := locale.DE
+	if r.Lang == "en" {
+		l = locale.EN
+	}
+	h, err := a.store.Header(ctx)
+	if err != nil {
+		return request.Mail{}, err
+	}
+	controller := ""
+	if h.Controller != nil {
+		controller = h.Controller.Name
+	}
+	name := strings.TrimSpace(who.Record["name"])
+	greeting := locale.T(l, "mail.request.hello")
+	if name != "" {
+		greeting = locale.T(l, "mail.request.hello.name", name)
+	}
+	body := greeting + "\n\n" + locale.T(l, "mail.request."+kind+".text", args...) + "\n\n" + locale.T(l, "mail.request.signature", controller, r.ID)
+	sent, err := a.mail.Send(ctx, mail.Message{To: to, Subject: locale.T(l, "mail.request."+kind+".subject", r.ID),
+		Text: body, Headers: map[string]string{"Auto-Submitted": "auto-generated"}})
+	if err != nil {
+		return request.Mail{}, a.record(ctx, audit.RequestMail, r.ID, err)
+	}
+	m := request.Mail{Kind: kind, MessageID: sent.MessageID, At: sent.At, Response: sent.Response}
+	rec := Record{}
+	for i := 0; i*rawChunk < len(sent.Raw) && i < maxFields; i++ {
+		rec[fmt.Sprintf("raw_%02d", i)] = string(sent.Raw[i*rawChunk : min(len(sent.Raw), (i+1)*rawChunk)])
+	}
+	if m.RawSubject, err = a.newSubject(ctx, rec); err != nil {
+		return m, err
+	}
+	if err := ms.AddRequestMail(ctx, r.ID, m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// Mails reports whether mails can be sent.
+func (a *App) Mails() bool { return a.mail != nil }
+
+// RequestMails lists the mails about a request (their proof, not their
+// text).
+func (a *App) RequestMails(ctx context.Context, id string) ([]request.Mail, error) {
+	if _, err := a.require(ctx, auth.Read, audit.RequestRead, id); err != nil {
+		return nil, err
+	}
+	ms, ok := a.store.(RequestMailStore)
+	if !ok {
+		return nil, nil
+	}
+	return ms.RequestMails(ctx, id)
+}
+
+// Acknowledge sends the requester the receipt of the request with its
+// last day.
+func (a *App) Acknowledge(ctx context.Context, id string) (request.Mail, error) {
+	if _, err := a.require(ctx, auth.Write, audit.RequestMail, id); err != nil {
+		return request.Mail{}, err
+	}
+	r, err := a.Request(ctx, id)
+	if err != nil {
+		return request.Mail{}, err
+	}
+	l := locale.DE
+	if r.Lang == "en" {
+		l = locale.EN
+	}
+	return a.mailRequester(ctx, r, request.MailAck, locale.T(l, "value.request.kind."+string(r.Kind)), r.Kind.Article(), mailDate(r.Received.In(request.Berlin), l), mailDate(r.Due, l))
+}
+
+func mailDate(d time.Time, l locale.Lang) string {
+	if l == locale.EN {
+		return d.Format("2 January 2006")
+	}
+	return d.Format("02.01.2006")
+}
+
+// RemindRequests mails the reminders due today: for each open request
+// whose last day is one of the reminder days away, or has passed, one
+// mail to the reminders' mailbox a day (a second run on the same day
+// sends nothing). The mails name the request, its kind and its last day,
+// never the person. Returns how many were sent.
+func (a *App) RemindRequests(ctx context.Context) (int, error) {
+	if _, err := a.require(ctx, auth.Write, audit.RequestMail, "reminders"); err != nil {
+		return 0, err
+	}
+	if a.mail == nil || a.remindTo == "" {
+		return 0, gdpr.Keyed(gdpr.EINVALID, "remind-to", "request.noremind")
+	}
+	ms, ok := a.store.(RequestMailStore)
+	if !ok {
+		return 0, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
+	}
+	rs, _, err := a.Requests(ctx, RequestFilter{Filter: request.Filter{Open: true, Limit: 1000}})
+	if err != nil {
+		return 0, err
+	}
+	now := a.now()
+	today := now.In(request.Berlin).Format(time.DateOnly)
+	sent := 0
+	for _, r := range rs {
+		if !r.Overdue && !slices.Contains(a.remindDays, r.DaysLeft) {
+			continue
+		}
+		mails, err := ms.RequestMails(ctx, r.ID)
+		if err != nil {
+			return sent, err
+		}
+		if slices.ContainsFunc(mails, func(m request.Mail) bool {
+			return m.Kind == request.MailReminder && m.At.In(request.Berlin).Format(time.DateOnly) == today
+		}) {
+			continue
+		}
+		l := locale.DE
+		key := "mail.reminder.soon"
+		if r.Overdue {
+			key = "mail.reminder.overdue"
+		}
+		text := locale.T(l, key, locale.T(l, "value.request.kind."+string(r.Kind)), r.ID, mailDate(r.LastDay(), l), abs(r.DaysLeft),
+			locale.T(l, "value.request.state."+string(r.State)))
+		s, err := a.mail.Send(ctx, mail.Message{To: a.remindTo, Subject: locale.T(l, "mail.reminder.subject", r.ID, mailDate(r.LastDay(), l)), Text: text,
+			Headers: map[string]string{"Auto-Submitted": "auto-generated"}})
+		if err != nil {
+			return sent, a.record(ctx, audit.RequestMail, r.ID, err)
+		}
+		if err := ms.AddRequestMail(ctx, r.ID, request.Mail{Kind: request.MailReminder, MessageID: s.MessageID, At: s.At, Response: s.Response}); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
