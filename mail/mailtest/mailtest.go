@@ -5,7 +5,6 @@ package mailtest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -95,7 +94,7 @@ func (s *Server) get(t testing.TB, path string, v any) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatal(fmt.Sprintf("mailpit %s: %d", path, resp.StatusCode))
+		t.Fatalf("mailpit %s: %d", path, resp.StatusCode)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
