@@ -120,6 +120,7 @@ type App struct {
 	connect    func(register.Engine, string) (connector.Conn, error)
 	sweeps     SweepObserver
 	mail       mail.Sender
+	portal     limiter
 	remindTo   string
 	remindDays []int
 	// background are the runs started in the background.

@@ -33,6 +33,7 @@ func newServe(e *env) *cobra.Command {
 	var addr string
 	var withDemo bool
 	var sweepEvery, scanEvery time.Duration
+	var publicURL string
 	var proxies []string
 	var memLimit string
 	cmd := &cobra.Command{
@@ -141,7 +142,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 				return err
 			}
 			handler := server.New(server.Config{Store: s, Log: log, Now: e.now, Proxies: trusted, Vault: keys,
-				Mail: sender, RemindTo: e.mail.remindTo, RemindDays: e.mail.remindDays})
+				Mail: sender, RemindTo: e.mail.remindTo, RemindDays: e.mail.remindDays, PublicURL: publicURLOf(publicURL, ln.Addr().String())})
 			defer handler.Close()
 			// With the keys, the people of entries stored without them
 			// (an older store, a demo, an import without keys) go to the
@@ -224,6 +225,7 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 	cmd.Flags().StringVar(&addr, "addr", envOr("GDPR_ADDR", "127.0.0.1:8080"), "listen address (env GDPR_ADDR); loopback only until sign-in exists")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "load the demo register (seed company allegro:it) into a fresh store")
 	cmd.Flags().DurationVar(&sweepEvery, "sweep-every", envDuration("GDPR_SWEEP_EVERY"), "run the deletion sweep of every system this often (e.g. 24h; GDPR_SWEEP_EVERY; 0: never)")
+	cmd.Flags().StringVar(&publicURL, "public-url", os.Getenv("GDPR_PUBLIC_URL"), "where people reach the server, for the links in mails (env GDPR_PUBLIC_URL; default http:// and the listen address); never taken from a request's Host header")
 	cmd.Flags().DurationVar(&scanEvery, "scan-every", envDuration("GDPR_SCAN_EVERY"), "scan every system for personal data the register lacks this often (e.g. 168h; GDPR_SCAN_EVERY; 0: never)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", envOr("GDPR_MEMORY_LIMIT", "192MiB"), "soft limit of the server's memory: the garbage collector works harder as it is neared (env GDPR_MEMORY_LIMIT; GOMEMLIMIT, when set, unless this is given; 0 for none)")
 	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", splitEnv("GDPR_TRUSTED_PROXY"), "reverse proxies (addresses or CIDR prefixes) whose X-Forwarded-For and X-Forwarded-Proto are believed (env GDPR_TRUSTED_PROXY)")
@@ -371,4 +373,12 @@ func envDuration(name string) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// publicURLOf is the configured public URL, or the listen address.
+func publicURLOf(configured, listen string) string {
+	if configured != "" {
+		return strings.TrimSuffix(configured, "/")
+	}
+	return "http://" + listen
 }

@@ -306,6 +306,7 @@ const (
 	MailExtension = "extension" // the deadline is extended, with reasons (Art. 12(3))
 	MailRejection = "rejection" // rejected, with the reason and the right to complain (Art. 12(4))
 	MailReminder  = "reminder"  // to staff: the last day is near or passed
+	MailConfirm   = "confirm"   // the self-service page's link to confirm the request
 )
 
 // Mail is the proof of a mail about a request.

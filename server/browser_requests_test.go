@@ -118,3 +118,73 @@ func TestBrowserRequests(t *testing.T) {
 		t.Errorf("mails: %+v", got)
 	}
 }
+
+// TestBrowserPortal: a person files an erasure request on the
+// self-service page without an account, confirms it through the link in
+// the mail Mailpit received, and staff then find it confirmed and its
+// deadline running; the page is as narrow as a phone.
+func TestBrowserPortal(t *testing.T) {
+	srv, mp := portalServer(t)
+	b := make([]byte, 4)
+	rand.Read(b)
+	person := "portal-" + hex.EncodeToString(b) + "@example.org"
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var sent, phone, confirmed, staff string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/privacy"),
+		chromedp.WaitVisible(`#portal-submit`),
+		chromedp.Click(`input[name="kind"][value="erasure"]`),
+		chromedp.SendKeys(`#p-email`, person),
+		chromedp.SendKeys(`#p-name`, "Erika Muster"),
+		chromedp.SendKeys(`#p-message`, "Ich bin keine Kundin mehr."),
+		shot(t, "97-privacy"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "98-privacy-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#portal-submit`),
+		chromedp.WaitVisible(`#portal-sent`),
+		chromedp.Text(`#portal-sent`, &sent, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mp.To(t, person, 1)
+	if len(got) != 1 {
+		t.Fatal("no mail")
+	}
+	m := linkRE.FindString(got[0].Text)
+	if m == "" {
+		t.Fatalf("no link in %s", got[0].Text)
+	}
+	link := strings.Replace(m, "http://public.example", srv.URL, 1)
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`#portal-confirm`),
+		chromedp.Click(`#portal-confirm`),
+		chromedp.WaitVisible(`#portal-confirmed`),
+		chromedp.Text(`#portal-confirmed`, &confirmed, chromedp.ByQuery),
+		shot(t, "99-privacy-confirmed"),
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/requests"),
+		chromedp.WaitVisible(`#requests`),
+		chromedp.Click(`//table[@id="requests"]//a[text()="Löschung"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#request-facts`),
+		chromedp.Text(`main`, &staff, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if phone != "390" {
+		t.Errorf("the page is %s px wide at 390", phone)
+	}
+	if !strings.Contains(sent, "E-Mail geschickt") || !strings.Contains(confirmed, "Antrag ist bestätigt") {
+		t.Errorf("sent %q, confirmed %q", sent, confirmed)
+	}
+	for _, want := range []string{"Löschung", "Selbstauskunftsseite", "per E-Mail bestätigt", "Identität festgestellt", person, "Ich bin keine Kundin mehr.", "Bestätigungslink"} {
+		if !strings.Contains(staff, want) {
+			t.Errorf("staff's page lacks %q: %.1500s", want, staff)
+		}
+	}
+}

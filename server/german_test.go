@@ -77,6 +77,12 @@ func TestGermanThroughout(t *testing.T) {
 	check("forbidden page", readAll(resp))
 	resp, _ = http.Get(srv.URL + "/login")
 	check("sign-in", readAll(resp))
+	resp, _ = http.Get(srv.URL + "/privacy")
+	check("self-service page", readAll(resp))
+	resp, _ = http.Get(srv.URL + "/privacy/confirm?t=erfunden")
+	check("confirmation page", readAll(resp))
+	resp, _ = http.PostForm(srv.URL+"/privacy", url.Values{"kind": {"access"}, "email": {"x@example.org"}})
+	check("self-service page without its token", readAll(resp))
 	resp, _ = http.PostForm(srv.URL+"/login", url.Values{"name": {"editor-user"}, "password": {"falsch"}})
 	check("failed sign-in", readAll(resp))
 }

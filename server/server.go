@@ -37,6 +37,8 @@ type Config struct {
 	Mail       mail.Sender
 	RemindTo   string
 	RemindDays []int
+	// PublicURL is where people reach the server: the links in mails.
+	PublicURL string
 }
 
 // Server is the handler of the whole server.
@@ -58,7 +60,9 @@ func New(c Config) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler(authn, c))
 	(&api.Server{App: a, Auth: authn, Log: c.Log}).Routes(mux)
-	web.New(a, authn, c.Log).Routes(mux)
+	wh := web.New(a, authn, c.Log)
+	wh.PublicURL = c.PublicURL
+	wh.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()

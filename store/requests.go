@@ -238,3 +238,28 @@ func (s *Store) RequestMails(ctx context.Context, id string) ([]request.Mail, er
 	}
 	return out, translate(rows.Err(), "request mails")
 }
+
+// CreateRequestToken keeps a single-use link's hash for a request.
+func (s *Store) CreateRequestToken(ctx context.Context, hash, id, purpose string, expires time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO request_tokens (hash, request_id, purpose, expires_at) VALUES (?, ?, ?, ?)`), hash, id, purpose, fmtTime(expires))
+	return translate(err, "request token")
+}
+
+// UseRequestToken spends a link: the request it is for, if it is of the
+// purpose, not used and not expired at now; ENOTFOUND otherwise (one
+// answer for all three, so that a link says nothing of others).
+func (s *Store) UseRequestToken(ctx context.Context, hash, purpose string, now time.Time) (string, error) {
+	var id string
+	err := s.tx(ctx, func(t *txn) error {
+		res, err := t.ExecContext(ctx, s.q(`UPDATE request_tokens SET used_at = ? WHERE hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?`),
+			fmtTime(now), hash, purpose, fmtTime(now))
+		if err != nil {
+			return translate(err, "use request token")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link")
+		}
+		return translate(t.QueryRowContext(ctx, s.q(`SELECT request_id FROM request_tokens WHERE hash = ?`), hash).Scan(&id), "use request token")
+	})
+	return id, err
+}

@@ -28,10 +28,14 @@ var static embed.FS
 
 // Handler serves the pages.
 type Handler struct {
-	App   *app.App
-	Auth  session.Authenticator
-	Log   *slog.Logger
-	pages map[string]*template.Template
+	App  *app.App
+	Auth session.Authenticator
+	Log  *slog.Logger
+	// PublicURL is where people reach the server (the links in mails):
+	// configured, never taken from a request's Host header, which a
+	// client chooses.
+	PublicURL string
+	pages     map[string]*template.Template
 }
 
 // New parses the templates once.
@@ -53,6 +57,10 @@ const (
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.FileServerFS(static))
 	mux.HandleFunc("/", h.notFound)
+	mux.HandleFunc("GET /privacy", h.portalPage)
+	mux.HandleFunc("POST /privacy", h.portalSubmit)
+	mux.HandleFunc("GET /privacy/confirm", h.portalConfirmPage)
+	mux.HandleFunc("POST /privacy/confirm", h.portalConfirm)
 	mux.HandleFunc("GET /login", h.getLogin)
 	mux.HandleFunc("POST /login", h.postLogin)
 	mux.HandleFunc("POST /logout", h.postLogout)

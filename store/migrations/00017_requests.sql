@@ -57,7 +57,18 @@ CREATE TABLE request_mails (
 );
 CREATE INDEX request_mails_request ON request_mails (request_id, sent_at);
 
+-- Single-use links of the self-service page (confirm a request): only the
+-- SHA-256 of the token is kept, with its end and its use.
+CREATE TABLE request_tokens (
+    hash       TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    purpose    TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+);
+
 -- +goose Down
+DROP TABLE request_tokens;
 DROP TABLE request_mails;
 DROP TABLE request_events;
 DROP TABLE requests;

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"gdpr"
+	"gdpr/app"
+	"gdpr/auth"
+	"gdpr/httpx"
+	"gdpr/locale"
+	"gdpr/request"
+)
+
+// The self-service page (/privacy): a person files a request without an
+// account and confirms it through the link mailed to the address given.
+// It needs no script; its forms are protected by double submission (the
+// same random value in a cookie and in the form).
+
+const portalCSRFCookie = "gdpr_portal_csrf"
+
+type portalData struct {
+	Lang, Other locale.Lang
+	CSRF        string
+	Kinds       []option
+	Form        app.PortalRequest
+	Error       string
+	Field       string
+	// Sent: the request is in and the mail out; Confirmed: the link was
+	// used, LastDay is the request's.
+	Sent, Confirmed bool
+	LastDay         string
+	Token           string
+}
+
+func (h *Handler) portalRender(w http.ResponseWriter, r *http.Request, status int, name string, d portalData) {
+	d.Lang = lang(r)
+	d.Other = other(d.Lang)
+	if c, err := r.Cookie(portalCSRFCookie); d.CSRF == "" && err == nil && len(c.Value) >= 32 {
+		// The form's value stays while the cookie lives (several tabs,
+		// a second try after an error).
+		d.CSRF = c.Value
+	}
+	if d.CSRF == "" {
+		d.CSRF, _ = auth.NewSecret("")
+		http.SetCookie(w, &http.Cookie{Name: portalCSRFCookie, Value: d.CSRF, Path: "/privacy", HttpOnly: true, Secure: h.Auth.Proxies.Secure(r), SameSite: http.SameSiteStrictMode})
+	}
+	for _, k := range request.Kinds {
+		if k == request.Copy {
+			continue // asked with access
+		}
+		d.Kinds = append(d.Kinds, option{string(k), locale.T(d.Lang, "ui.portal.kind."+string(k))})
+	}
+	h.render(w, r, status, name, d)
+}
+
+func (h *Handler) portalPage(w http.ResponseWriter, r *http.Request) {
+	h.portalRender(w, r, http.StatusOK, "privacy.html", portalData{Form: app.PortalRequest{Kind: request.Access}})
+}
+
+// portalCSRF checks the form's double submission.
+func portalCSRF(r *http.Request) bool {
+	c, err := r.Cookie(portalCSRFCookie)
+	return err == nil && c.Value != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+}
+
+func (h *Handler) portalSubmit(w http.ResponseWriter, r *http.Request) {
+	if !h.readForm(w, r, httpx.MaxForm) {
+		return
+	}
+	l := lang(r)
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	p := app.PortalRequest{Kind: request.Kind(v("kind")), Email: v("email"), Customer: v("customer_id"), Name: v("name"),
+		Message: strings.ReplaceAll(v("message"), "\r\n", "\n"), Lang: string(l), ClientKey: h.Auth.Proxies.ClientAddr(r)}
+	if len(p.Message) > 2000 {
+		p.Message = p.Message[:2000]
+	}
+	if !portalCSRF(r) {
+		h.portalRender(w, r, http.StatusForbidden, "privacy.html", portalData{Form: p, Error: locale.T(l, "ui.login.expired")})
+		return
+	}
+	err := h.App.SubmitPortal(r.Context(), p, h.PublicURL)
+	switch gdpr.ErrorCode(err) {
+	case "":
+		h.portalRender(w, r, http.StatusOK, "privacy.html", portalData{Sent: true})
+	case gdpr.EINVALID, gdpr.ETHROTTLED:
+		status := http.StatusUnprocessableEntity
+		if gdpr.ErrorCode(err) == gdpr.ETHROTTLED {
+			status = http.StatusTooManyRequests
+		}
+		field := ""
+		if ge, ok := err.(*gdpr.Error); ok {
+			field = ge.Field
+		}
+		h.portalRender(w, r, status, "privacy.html", portalData{Form: p, Error: gdpr.Localized(err, l), Field: field})
+	default:
+		// Nothing of the cause (a database, the mail server) to the page.
+		h.Log.Error("privacy page", "err", gdpr.ErrorCode(err))
+		h.portalRender(w, r, http.StatusServiceUnavailable, "privacy.html", portalData{Form: p, Error: locale.T(l, "request.portal.nomail")})
+	}
+}
+
+// portalConfirmPage shows the button that spends the link: a GET changes
+// nothing, so that a mail scanner that follows links confirms nothing.
+func (h *Handler) portalConfirmPage(w http.ResponseWriter, r *http.Request) {
+	h.portalRender(w, r, http.StatusOK, "privacy_confirm.html", portalData{Token: r.URL.Query().Get("t")})
+}
+
+func (h *Handler) portalConfirm(w http.ResponseWriter, r *http.Request) {
+	if !h.readForm(w, r, httpx.MaxForm) {
+		return
+	}
+	l := lang(r)
+	token := r.PostFormValue("t")
+	if !portalCSRF(r) {
+		h.portalRender(w, r, http.StatusForbidden, "privacy_confirm.html", portalData{Token: token, Error: locale.T(l, "ui.login.expired")})
+		return
+	}
+	out, err := h.App.ConfirmPortal(r.Context(), token)
+	if err != nil {
+		status := http.StatusNotFound
+		if gdpr.ErrorCode(err) == gdpr.ECONFLICT {
+			status = http.StatusConflict
+		}
+		h.portalRender(w, r, status, "privacy_confirm.html", portalData{Error: gdpr.Localized(err, l)})
+		return
+	}
+	h.portalRender(w, r, http.StatusOK, "privacy_confirm.html", portalData{Confirmed: true, LastDay: dayText(out.LastDay(), l)})
+}
