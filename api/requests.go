@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"gdpr"
@@ -133,32 +132,11 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 	if version == 0 {
 		return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "request")
 	}
-	ctx, id := r.Context(), r.PathValue("id")
-	var out *request.Request
-	switch strings.TrimSpace(body.Action) {
-	case "verify":
-		out, err = s.App.VerifyIdentity(ctx, id, version, body.Note)
-	case "start":
-		out, err = s.App.StepRequest(ctx, id, version, request.InProgress)
-	case "answer":
-		out, err = s.App.StepRequest(ctx, id, version, request.Answered)
-	case "withdraw":
-		out, err = s.App.StepRequest(ctx, id, version, request.Withdrawn)
-	case "reject":
-		out, err = s.App.RejectRequest(ctx, id, version, body.Reason, body.Notify)
-	case "extend":
-		var told time.Time
-		if body.ToldAt != nil {
-			told = *body.ToldAt
-		}
-		out, err = s.App.ExtendRequest(ctx, id, version, body.Reasons, told, body.ToldHow)
-	case "assign":
-		out, err = s.App.AssignRequest(ctx, id, version, body.User)
-	case "note":
-		out, err = s.App.AddRequestNote(ctx, id, version, body.Note)
-	default:
-		return gdpr.Keyed(gdpr.EINVALID, "action", "request.action", body.Action)
+	st := app.Step{Action: body.Action, Note: body.Note, Reason: body.Reason, Notify: body.Notify, Reasons: body.Reasons, ToldHow: body.ToldHow, User: body.User}
+	if body.ToldAt != nil {
+		st.ToldAt = *body.ToldAt
 	}
+	out, err := s.App.DoStep(r.Context(), r.PathValue("id"), version, st)
 	if err != nil {
 		return err
 	}

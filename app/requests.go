@@ -26,6 +26,15 @@ type RequestStore interface {
 // noteField is the vault field of a request note's text.
 const noteField = "note"
 
+// requestsAs checks the caller's permission (a refusal recorded under
+// action) and returns the request store.
+func (a *App) requestsAs(ctx context.Context, perm auth.Permission, action, target string) (RequestStore, error) {
+	if _, err := a.require(ctx, perm, action, target); err != nil {
+		return nil, err
+	}
+	return a.requestStore()
+}
+
 func (a *App) requestStore() (RequestStore, error) {
 	rs, ok := a.store.(RequestStore)
 	if !ok {
@@ -77,10 +86,7 @@ type NewRequest struct {
 // receipt in the controller's calendar). The person's data goes to the
 // vault; the audit entry names the kind, the channel and the subject id.
 func (a *App) CreateRequest(ctx context.Context, n NewRequest) (*request.Request, error) {
-	if _, err := a.require(ctx, auth.Write, audit.RequestCreate, ""); err != nil {
-		return nil, err
-	}
-	rs, err := a.requestStore()
+	rs, err := a.requestsAs(ctx, auth.Write, audit.RequestCreate, "")
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +154,7 @@ func (a *App) withDeadline(r *request.Request) {
 
 // Request returns one request with its deadline as of today.
 func (a *App) Request(ctx context.Context, id string) (*request.Request, error) {
-	if _, err := a.require(ctx, auth.Read, audit.RequestRead, id); err != nil {
-		return nil, err
-	}
-	rs, err := a.requestStore()
+	rs, err := a.requestsAs(ctx, auth.Read, audit.RequestRead, id)
 	if err != nil {
 		return nil, err
 	}
@@ -172,10 +175,7 @@ type RequestFilter struct {
 
 // Requests lists requests, the nearest last day first.
 func (a *App) Requests(ctx context.Context, f RequestFilter) ([]*request.Request, int, error) {
-	if _, err := a.require(ctx, auth.Read, audit.RequestRead, ""); err != nil {
-		return nil, 0, err
-	}
-	rs, err := a.requestStore()
+	rs, err := a.requestsAs(ctx, auth.Read, audit.RequestRead, "")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -194,10 +194,7 @@ func (a *App) Requests(ctx context.Context, f RequestFilter) ([]*request.Request
 // Requester returns the person of a request, opened; the vault records
 // the read.
 func (a *App) Requester(ctx context.Context, id string) (Subject, error) {
-	if _, err := a.require(ctx, auth.Subjects, audit.SubjectRead, id); err != nil {
-		return Subject{}, err
-	}
-	rs, err := a.requestStore()
+	rs, err := a.requestsAs(ctx, auth.Subjects, audit.SubjectRead, id)
 	if err != nil {
 		return Subject{}, err
 	}
@@ -212,10 +209,7 @@ func (a *App) Requester(ctx context.Context, id string) (Subject, error) {
 // read is recorded by the vault); a caller without access to people sees
 // the steps without the notes' texts.
 func (a *App) RequestEvents(ctx context.Context, id string) ([]request.Event, error) {
-	if _, err := a.require(ctx, auth.Read, audit.RequestRead, id); err != nil {
-		return nil, err
-	}
-	rs, err := a.requestStore()
+	rs, err := a.requestsAs(ctx, auth.Read, audit.RequestRead, id)
 	if err != nil {
 		return nil, err
 	}
@@ -243,10 +237,7 @@ func (a *App) RequestEvents(ctx context.Context, id string) ([]request.Event, er
 // change loads a request at version, lets step change it, and writes it
 // with its event. A request changed meanwhile is a conflict.
 func (a *App) change(ctx context.Context, id string, version int, step func(r *request.Request, p request.Period) (request.Event, error)) (*request.Request, error) {
-	if _, err := a.require(ctx, auth.Write, audit.RequestUpdate, id); err != nil {
-		return nil, err
-	}
-	rs, err := a.requestStore()
+	rs, err := a.requestsAs(ctx, auth.Write, audit.RequestUpdate, id)
 	if err != nil {
 		return nil, err
 	}
@@ -403,4 +394,44 @@ func (a *App) AddRequestNote(ctx context.Context, id string, version int, text s
 		a.shredQuietly(ctx, made)
 	}
 	return r, err
+}
+
+// Step is one step on a request as a form or an API call names it.
+type Step struct {
+	Action  string // verify, start, answer, withdraw, reject, extend, acknowledge, assign, note
+	Note    string // verify: how the identity was established; note: its text
+	Reason  string // reject
+	Notify  bool   // reject: tell the person by mail
+	Reasons string // extend
+	ToldAt  time.Time
+	ToldHow string
+	User    string // assign
+}
+
+// DoStep runs a step on the request at version.
+func (a *App) DoStep(ctx context.Context, id string, version int, s Step) (*request.Request, error) {
+	switch strings.TrimSpace(s.Action) {
+	case "verify":
+		return a.VerifyIdentity(ctx, id, version, s.Note)
+	case "start":
+		return a.StepRequest(ctx, id, version, request.InProgress)
+	case "answer":
+		return a.StepRequest(ctx, id, version, request.Answered)
+	case "withdraw":
+		return a.StepRequest(ctx, id, version, request.Withdrawn)
+	case "reject":
+		return a.RejectRequest(ctx, id, version, s.Reason, s.Notify)
+	case "extend":
+		return a.ExtendRequest(ctx, id, version, s.Reasons, s.ToldAt, s.ToldHow)
+	case "acknowledge":
+		if _, err := a.Acknowledge(ctx, id); err != nil {
+			return nil, err
+		}
+		return a.Request(ctx, id)
+	case "assign":
+		return a.AssignRequest(ctx, id, version, s.User)
+	case "note":
+		return a.AddRequestNote(ctx, id, version, s.Note)
+	}
+	return nil, gdpr.Keyed(gdpr.EINVALID, "action", "request.action", s.Action)
 }

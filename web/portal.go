@@ -22,6 +22,9 @@ const portalCSRFCookie = "gdpr_portal_csrf"
 
 type portalData struct {
 	Lang, Other locale.Lang
+	// Title is the page's catalogue key, Switch the page in the other
+	// language ("" for none).
+	Title, Switch string
 	CSRF        string
 	Kinds       []option
 	Form        app.PortalRequest
@@ -45,6 +48,13 @@ func (h *Handler) portalRender(w http.ResponseWriter, r *http.Request, status in
 	if d.CSRF == "" {
 		d.CSRF, _ = auth.NewSecret("")
 		http.SetCookie(w, &http.Cookie{Name: portalCSRFCookie, Value: d.CSRF, Path: "/privacy", HttpOnly: true, Secure: h.Auth.Proxies.Secure(r), SameSite: http.SameSiteStrictMode})
+	}
+	d.Title = "ui.portal.title"
+	if name == "privacy_confirm.html" {
+		// The link's token stays out of a language switch's URL.
+		d.Title = "ui.portal.confirm.title"
+	} else {
+		d.Switch = "/privacy?lang=" + string(d.Other)
 	}
 	for _, k := range request.Kinds {
 		if k == request.Copy {

@@ -253,43 +253,22 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	step := v("step")
-	var err error
-	switch step {
-	case "verify":
-		_, err = h.App.VerifyIdentity(ctx, rid, version, v("note"))
-	case "start":
-		_, err = h.App.StepRequest(ctx, rid, version, request.InProgress)
-	case "answer":
-		_, err = h.App.StepRequest(ctx, rid, version, request.Answered)
-	case "withdraw":
-		_, err = h.App.StepRequest(ctx, rid, version, request.Withdrawn)
-	case "reject":
-		_, err = h.App.RejectRequest(ctx, rid, version, v("reason"), r.PostFormValue("notify") == "on")
-	case "extend":
-		var told time.Time
-		if s := v("told_at"); s != "" {
-			d, perr := time.ParseInLocation(time.DateOnly, s, request.Berlin)
-			if perr != nil {
-				h.requestPage(w, r, id, http.StatusUnprocessableEntity, step, locale.T(l, "ui.err.date"), "")
-				return
-			}
-			// The day told, at noon: that day in Berlin, never after now
-			// on the day itself.
-			told = d.Add(12 * time.Hour)
-			if now := h.App.Now(); told.After(now) {
-				told = now
-			}
+	st := app.Step{Action: step, Note: v("note"), Reason: v("reason"), Notify: r.PostFormValue("notify") == "on", Reasons: v("reasons"),
+		ToldHow: v("told_how"), User: v("user")}
+	if s := v("told_at"); s != "" && step == "extend" {
+		d, perr := time.ParseInLocation(time.DateOnly, s, request.Berlin)
+		if perr != nil {
+			h.requestPage(w, r, id, http.StatusUnprocessableEntity, step, locale.T(l, "ui.err.date"), "")
+			return
 		}
-		_, err = h.App.ExtendRequest(ctx, rid, version, v("reasons"), told, v("told_how"))
-	case "acknowledge":
-		_, err = h.App.Acknowledge(ctx, rid)
-	case "assign":
-		_, err = h.App.AssignRequest(ctx, rid, version, v("user"))
-	case "note":
-		_, err = h.App.AddRequestNote(ctx, rid, version, v("note"))
-	default:
-		err = gdpr.Keyed(gdpr.EINVALID, "step", "request.action", step)
+		// The day told, at noon: that day in Berlin, never after now on
+		// the day itself.
+		st.ToldAt = d.Add(12 * time.Hour)
+		if now := h.App.Now(); st.ToldAt.After(now) {
+			st.ToldAt = now
+		}
 	}
+	_, err := h.App.DoStep(ctx, rid, version, st)
 	switch gdpr.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/requests/"+rid+"?done=saved&lang="+string(l), http.StatusSeeOther)
