@@ -25,11 +25,11 @@ type portalData struct {
 	// Title is the page's catalogue key, Switch the page in the other
 	// language ("" for none).
 	Title, Switch string
-	CSRF        string
-	Kinds       []option
-	Form        app.PortalRequest
-	Error       string
-	Field       string
+	CSRF          string
+	Kinds         []option
+	Form          app.PortalRequest
+	Error         string
+	Field         string
 	// Sent: the request is in and the mail out; Confirmed: the link was
 	// used, LastDay is the request's.
 	Sent, Confirmed bool
