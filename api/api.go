@@ -89,6 +89,8 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "GET", Path: "/api/v1/requests/{id}", Perm: Read, Summary: "One request with its deadline (ETag: its version)", Response: request.Request{}}, s.getRequest)
 	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/events", Perm: Read, Summary: "A request's history; the notes' texts only with access to people (each read recorded)", Response: []request.Event{}}, s.requestEvents)
 	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/requester", Perm: Subjects, Action: audit.SubjectRead, Summary: "The requester's data from the vault (the read is recorded)", Response: app.Subject{}}, s.requester)
+	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/report", Perm: Write, Action: audit.RequestSearch,
+		Summary: "The access answer's draft (Art. 15): the activities holding the person's data with purposes, categories, recipients, transfers, retention; the authority; the copy of the rows found in the systems and the vault; what to check before release (a recorded search)", Response: app.AccessReport{}}, s.requestReport)
 	add(Route{Method: "POST", Path: "/api/v1/requests/{id}/steps", Perm: Write, Action: audit.RequestUpdate, Request: RequestStep{},
 		Summary: "A step on a request at its version (If-Match or version): verify, start, answer, withdraw, reject, extend, assign, note; the state machine and Art. 12 decide what is allowed", Response: request.Request{}}, s.requestStep)
 	add(Route{Method: "GET", Path: "/api/v1/holds", Perm: Read, Summary: "Legal holds (?system=, ?lifted=true), without their values", Response: []sweep.Hold{}}, s.holds)

@@ -144,3 +144,13 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 	httpx.JSON(w, http.StatusOK, out)
 	return nil
 }
+
+func (s *Server) requestReport(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.App.RequestReport(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusOK, rep)
+	return nil
+}

@@ -2,14 +2,19 @@ package server_test
 
 import (
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"gdpr/app"
+	"gdpr/demo"
 	"gdpr/mail"
 	"gdpr/mail/mailtest"
+	"gdpr/request"
 	"gdpr/server"
 )
 
@@ -187,4 +192,71 @@ func TestBrowserPortal(t *testing.T) {
 			t.Errorf("staff's page lacks %q: %.1500s", want, staff)
 		}
 	}
+}
+
+// TestBrowserAccessReport: staff compile the answer to an access request
+// of a demo shop customer: the activities that hold the data with their
+// purposes, categories, recipients and retention from the register, the
+// authority of the controller's Land, the rows of the shop database, and
+// what to check before release.
+func TestBrowserAccessReport(t *testing.T) {
+	srv := newServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	// A customer of the demo shop, by the address its database holds.
+	hd, _ := srv.store.Header(t.Context())
+	hd.Controller.State = "NW"
+	if _, err := srv.store.UpdateHeader(sysCtx(), hd, hd.Version); err != nil {
+		t.Fatal(err)
+	}
+	r, err := srv.app.CreateRequest(sysCtx(), app.NewRequest{Kind: request.Access, Channel: request.Email,
+		Requester: app.Record{"email": demoCustomerEmail(t, srv), "name": "Kundin Eins"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page, phone string
+	err = chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/requests/"+r.ID),
+		chromedp.WaitVisible(`#open-report`),
+		chromedp.Click(`#open-report`),
+		chromedp.WaitVisible(`#copy`),
+		chromedp.Text(`main`, &page, chromedp.ByQuery),
+		shot(t, "100-access-report"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "101-access-report-phone"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Kundenverwaltung", "Zwecke (lit. a)", "Speicherdauer (lit. d)", "Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen",
+		"Shop-Datenbank: customers", "Herkunft der Daten", "Art. 15 Abs. 4", "E-Mail-Adressen"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report lacks %q: %.3000s", want, page)
+		}
+	}
+	if phone != "390" {
+		t.Errorf("the report is %s px wide at 390", phone)
+	}
+}
+
+// demoCustomerEmail is the address of the first customer of the demo
+// shop database.
+func demoCustomerEmail(t *testing.T, srv *fixture) string {
+	t.Helper()
+	d, err := srv.app.SystemSchema(sysCtx(), "shop-datenbank")
+	if err != nil || d == nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", os.Getenv(demo.ShopEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var email string
+	if err := db.QueryRow(`SELECT email FROM customers ORDER BY id LIMIT 1`).Scan(&email); err != nil {
+		t.Fatal(err)
+	}
+	return email
 }

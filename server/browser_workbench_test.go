@@ -156,7 +156,7 @@ var workbenchPages = []string{
 	"/findings", "/findings?severity=warning&rule=legal-basis-missing", "/systems", "/systems/shop-datenbank", "/systems/new", "/systems/shop-datenbank/edit", "/systems/shop-datenbank/archive",
 	"/systems/shop-datenbank/tables/new", "/systems/shop-datenbank/tables/new?table=newsletter_subscribers", "/systems/shop-datenbank/tables/0/edit",
 	"/systems/shop-datenbank/tables/1/remove", "/systems?run=run-demo", "/requests", "/requests?show=overdue", "/requests?show=all", "/requests/new",
-	"/requests/r-walk", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
+	"/requests/r-walk", "/requests/r-walk/report", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
 	"/activities/gibt-es-nicht",
 }
 

@@ -280,3 +280,35 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 		h.problem(w, r, err)
 	}
 }
+
+type reportData struct {
+	base
+	R     *app.AccessReport
+	Row   requestRow
+	Name  string
+	Today string
+}
+
+// requestReport compiles the answer to an access request for review: a
+// search of the systems (recorded) and the register's words for it.
+func (h *Handler) requestReport(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	l := lang(r)
+	rep, err := h.App.RequestReport(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	d := reportData{base: h.base(r, id, "requests"), R: rep, Row: requestRowOf(rep.Request, l), Today: dayText(civilToday(h.App.Now()), l)}
+	if len(rep.Data.Vault) > 0 {
+		d.Name = rep.Data.Vault[0].Record["name"]
+		if d.Name == "" {
+			d.Name = rep.Data.Vault[0].Record["email"]
+		}
+	}
+	h.render(w, r, http.StatusOK, "request_report.html", d)
+}
+
+func civilToday(now time.Time) time.Time {
+	t := now.In(request.Berlin)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

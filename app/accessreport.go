@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/authority"
+	"gdpr/holiday"
+	"gdpr/register"
+	"gdpr/request"
+)
+
+// ReportActivity is one processing activity that holds the person's
+// data, with what Art. 15(1)(a)-(d) and 15(2) GDPR ask to be told.
+type ReportActivity struct {
+	ID, Name     string
+	Purposes     []string             // (a)
+	LegalBases   []string             // Art. 13(1)(c), told with the purposes
+	Categories   []string             // (b): the activity's and the mapped columns'
+	Recipients   []register.Recipient // (c)
+	NoRecipients bool
+	Transfers    []register.Transfer // (c), 15(2) with their safeguards
+	Retention    []string            // (d) as written
+	Tables       []string            // where the data was found (system: table)
+}
+
+// AccessReport is the answer to an access request (Art. 15 GDPR) as the
+// register and the systems give it, for staff to review before release:
+// the activities that hold the person's data with (a)-(d), the rights (e)
+// and the authority (f), the copy of the data (15(3)); Review lists what
+// the register cannot say and staff must check ((g) the source, (h)
+// automated decisions, third parties' data under 15(4)).
+type AccessReport struct {
+	Request    *request.Request
+	Controller *register.Controller
+	Activities []*ReportActivity
+	// Unmapped are the tables found that belong to no activity (by a
+	// foreign key): their data is in the copy, their purpose to be told.
+	Unmapped  []string
+	Authority authority.Authority
+	Data      *SubjectData
+	Review    []string // catalogue keys
+}
+
+// RequestReport builds the access report of a request from the register
+// and the person's data in the systems (a search, recorded as such).
+func (a *App) RequestReport(ctx context.Context, id string) (*AccessReport, error) {
+	if _, err := a.require(ctx, auth.Subjects, audit.RequestSearch, id); err != nil {
+		return nil, err
+	}
+	d, err := a.FindRequestData(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := a.store.Header(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := a.activitiesByID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	systems, _, err := a.store.FindSystems(ctx, register.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	rep := &AccessReport{Request: r, Controller: h.Controller, Data: d,
+		Review: []string{"report.review.source", "report.review.automated", "report.review.thirdparties"}}
+	if h.Controller != nil {
+		rep.Authority, _ = authority.Of(holiday.State(h.Controller.State))
+	}
+	if rep.Authority.Name == "" {
+		rep.Review = append(rep.Review, "report.review.authority")
+	}
+	if len(d.Unreachable) > 0 {
+		rep.Review = append(rep.Review, "report.review.unreachable")
+	}
+	byID := map[string]*ReportActivity{}
+	for _, ft := range d.Tables {
+		where := ft.SystemName + ": " + ft.Table
+		act := acts[ft.Activity]
+		if act == nil {
+			rep.Unmapped = append(rep.Unmapped, where)
+			continue
+		}
+		ra := byID[act.ID]
+		if ra == nil {
+			ra = &ReportActivity{ID: act.ID, Name: act.Name, Purposes: act.Purposes, LegalBases: act.LegalBases, Categories: slices.Clone(act.DataCategories),
+				Recipients: act.Recipients.Items, NoRecipients: act.Recipients.None, Transfers: act.ThirdCountryTransfers.Items}
+			for _, s := range act.Retention {
+				ra.Retention = append(ra.Retention, s.Text)
+			}
+			byID[act.ID] = ra
+			rep.Activities = append(rep.Activities, ra)
+		}
+		ra.Tables = append(ra.Tables, where)
+		// The categories the register gives the table's columns.
+		for _, x := range systems {
+			if x.ID != ft.System {
+				continue
+			}
+			if t, ok := x.Table(ft.Table); ok {
+				for _, c := range slices.Sorted(maps.Values(t.Columns)) {
+					if !slices.ContainsFunc(ra.Categories, func(s string) bool { return strings.EqualFold(s, c) }) {
+						ra.Categories = append(ra.Categories, c)
+					}
+				}
+			}
+		}
+	}
+	if len(rep.Unmapped) > 0 {
+		rep.Review = append(rep.Review, "report.review.unmapped")
+	}
+	return rep, nil
+}
