@@ -49,6 +49,8 @@ type SubjectData struct {
 	// Unreachable are the systems that did not answer (their data is
 	// not in the answer: said, not hidden).
 	Unreachable []string `json:"unreachable,omitempty"`
+	// Searched are the mapped tables looked into (system id, table).
+	Searched [][2]string `json:"searched,omitempty"`
 }
 
 // identifierKind says which of the person's identifiers a subject-key
@@ -91,7 +93,8 @@ func (a *App) FindRequestData(ctx context.Context, id string) (*SubjectData, err
 	}
 	rows := 0
 	for _, x := range systems {
-		found, err := a.findInSystem(ctx, x, who.Record)
+		found, searched, err := a.findInSystem(ctx, x, who.Record)
+		out.Searched = append(out.Searched, searched...)
 		if err != nil {
 			out.Unreachable = append(out.Unreachable, x.Name)
 			continue
@@ -133,24 +136,25 @@ func (a *App) FindRequestData(ctx context.Context, id string) (*SubjectData, err
 // findInSystem reads one system: each mapped table with a subject key by
 // the person's identifiers, then one step along the foreign keys that
 // point to a table found.
-func (a *App) findInSystem(ctx context.Context, x *register.System, rec Record) ([]FoundTable, error) {
+func (a *App) findInSystem(ctx context.Context, x *register.System, rec Record) ([]FoundTable, [][2]string, error) {
 	if x.Status == register.StatusArchived || len(x.Tables) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	dsn, err := dsnOf(x)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := a.connect(x.Engine, dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c.Close()
 	s, err := c.Schema(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []FoundTable
+	var searched [][2]string
 	for i := range x.Tables {
 		t := &x.Tables[i]
 		ct, ok := s.Table(t.Name)
@@ -174,9 +178,10 @@ func (a *App) findInSystem(ctx context.Context, x *register.System, rec Record) 
 		if len(conds) == 0 {
 			continue
 		}
+		searched = append(searched, [2]string{x.ID, t.Name})
 		f, err := readFound(ctx, c, ct, connector.Or(conds...))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(f.Rows) == 0 {
 			continue
@@ -197,7 +202,7 @@ func (a *App) findInSystem(ctx context.Context, x *register.System, rec Record) 
 				ot := other
 				g, err := readFound(ctx, c, &ot, &connector.Cond{Op: connector.OpKeyIn, Cols: fk.Columns, Keys: f.Keys})
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if len(g.Rows) == 0 {
 					continue
@@ -210,7 +215,7 @@ func (a *App) findInSystem(ctx context.Context, x *register.System, rec Record) 
 			}
 		}
 	}
-	return out, nil
+	return out, searched, nil
 }
 
 // readFound reads the rows of a table that meet where, every column, as

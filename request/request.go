@@ -323,3 +323,26 @@ type Mail struct {
 // ToldByMail is the extension's "told how" when the engine sent the
 // notice itself.
 const ToldByMail = "mail"
+
+// Receipt actions: what an erasure did to a table's rows of the person.
+const (
+	ReceiptErased     = "erased"
+	ReceiptAnonymised = "anonymised"
+	ReceiptFlagged    = "flagged"    // the application deletes (the data map says so)
+	ReceiptRestricted = "restricted" // kept under a duty or a hold, marked (Art. 18)
+	ReceiptKept       = "kept"       // kept under a duty or a hold; the table has no restriction column
+	ReceiptNotFound   = "not_found"
+	ReceiptShredded   = "shredded" // the vault's records
+)
+
+// Receipt is what an erasure did to one table (or the vault).
+type Receipt struct {
+	System string    `json:"system"`
+	Table  string    `json:"table"`
+	Action string    `json:"action"`
+	Rows   int64     `json:"rows"`
+	Until  string    `json:"until,omitempty"`  // the last day rows kept will be kept
+	Ground string    `json:"ground,omitempty"` // why they are kept (Art. 17(3)(b), (e))
+	Keys   string    `json:"keys,omitempty"`   // hash of the rows' keys
+	At     time.Time `json:"at"`
+}

@@ -263,3 +263,35 @@ func (s *Store) UseRequestToken(ctx context.Context, hash, purpose string, now t
 	})
 	return id, err
 }
+
+// AddReceipt records what an erasure did to a table, with its audit
+// entry; ECONFLICT when the table has one for the request already.
+func (s *Store) AddReceipt(ctx context.Context, id string, rc request.Receipt) error {
+	return s.write(ctx, func(w *wtx) error {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO request_receipts (request_id, system_id, tbl, action, rows_count, until, ground, keys_hash, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Ground, rc.Keys, w.now); err != nil {
+			return translate(err, "request receipt")
+		}
+		return w.audit(ctx, audit.RequestErase, id, fmt.Sprintf("%s/%s %s rows %d until %s keys %s", rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Keys))
+	})
+}
+
+// Receipts lists an erasure's receipts, in the order they were made.
+func (s *Store) Receipts(ctx context.Context, id string) ([]request.Receipt, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT system_id, tbl, action, rows_count, until, ground, keys_hash, done_at FROM request_receipts WHERE request_id = ? ORDER BY done_at, system_id, tbl`), id)
+	if err != nil {
+		return nil, translate(err, "request receipts")
+	}
+	defer rows.Close()
+	var out []request.Receipt
+	for rows.Next() {
+		var rc request.Receipt
+		var at string
+		if err := rows.Scan(&rc.System, &rc.Table, &rc.Action, &rc.Rows, &rc.Until, &rc.Ground, &rc.Keys, &at); err != nil {
+			return nil, translate(err, "request receipts")
+		}
+		rc.At, _ = parseTime(at)
+		out = append(out, rc)
+	}
+	return out, translate(rows.Err(), "request receipts")
+}

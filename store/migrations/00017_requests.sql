@@ -67,7 +67,25 @@ CREATE TABLE request_tokens (
     used_at    TEXT
 );
 
+-- What an erasure did, table by table (the receipt): erased, anonymised,
+-- restricted or kept with its legal ground and until when, or nothing
+-- found. One a table: a run that died resumes with the tables not yet
+-- done. Counts, grounds and a hash of the rows' keys, never a value.
+CREATE TABLE request_receipts (
+    request_id TEXT NOT NULL,
+    system_id  TEXT NOT NULL,
+    tbl        TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    rows_count INTEGER NOT NULL,
+    until      TEXT NOT NULL DEFAULT '',
+    ground     TEXT NOT NULL DEFAULT '',
+    keys_hash  TEXT NOT NULL DEFAULT '',
+    done_at    TEXT NOT NULL,
+    PRIMARY KEY (request_id, system_id, tbl)
+);
+
 -- +goose Down
+DROP TABLE request_receipts;
 DROP TABLE request_tokens;
 DROP TABLE request_mails;
 DROP TABLE request_events;
