@@ -198,7 +198,7 @@ func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Sch
 	// ended yet.
 	keep, key, _ := a.holdCond(ctx, x, t, ct, now.In(retention.Berlin))
 	if key != "" {
-		rc.Action, rc.Ground = request.ReceiptKept, "erase.holds.unreadable"
+		rc.Action, rc.Ground, rc.Rows = request.ReceiptKept, "erase.holds.unreadable", int64(len(ft.Keys))
 		return rc, nil
 	}
 	var notDue *connector.Cond
@@ -259,7 +259,7 @@ func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Sch
 	}
 	cond, set, k, arg := actionOf(t, ct, gone, now)
 	if k != "" {
-		rc.Action, rc.Ground = request.ReceiptKept, k+" "+arg
+		rc.Action, rc.Ground, rc.Rows = request.ReceiptKept, k+" "+arg, int64(len(ft.Keys))-keptRows
 		return rc, nil
 	}
 	var n int64
@@ -368,4 +368,45 @@ func pointsTo(s *connector.Schema, found []string, table string) int {
 		}
 	}
 	return n
+}
+
+// Art19Recipients are the recipients to tell of an erasure or a
+// restriction (Art. 19 GDPR): those the register names for the
+// activities whose tables the receipts changed, internal ones left out.
+func (a *App) Art19Recipients(ctx context.Context, id string) ([]register.Recipient, error) {
+	rcs, err := a.Receipts(ctx, id)
+	if err != nil || len(rcs) == 0 {
+		return nil, err
+	}
+	systems, _, err := a.store.FindSystems(ctx, register.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	acts, err := a.activitiesByID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []register.Recipient
+	for _, rc := range rcs {
+		switch rc.Action {
+		case request.ReceiptErased, request.ReceiptAnonymised, request.ReceiptFlagged, request.ReceiptRestricted:
+		default:
+			continue
+		}
+		for _, x := range systems {
+			if x.ID != rc.System {
+				continue
+			}
+			t, ok := x.Table(rc.Table)
+			if !ok || acts[t.Activity] == nil {
+				continue
+			}
+			for _, rp := range acts[t.Activity].Recipients.Items {
+				if rp.Kind != register.RecipientInternal && !slices.Contains(out, rp) {
+					out = append(out, rp)
+				}
+			}
+		}
+	}
+	return out, nil
 }

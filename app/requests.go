@@ -428,6 +428,15 @@ func (a *App) DoStep(ctx context.Context, id string, version int, s Step) (*requ
 			return nil, err
 		}
 		return a.Request(ctx, id)
+	case "erase":
+		// The erasure itself; the request's state is the staff's next
+		// step (answer, with the receipt).
+		if _, err := a.EraseRequest(ctx, id); err != nil {
+			return nil, err
+		}
+		return a.change(ctx, id, version, func(*request.Request, request.Period) (request.Event, error) {
+			return request.Event{Action: "erase"}, nil
+		})
 	case "assign":
 		return a.AssignRequest(ctx, id, version, s.User)
 	case "note":

@@ -12,6 +12,7 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/holiday"
+	"gdpr/locale"
 	"gdpr/request"
 )
 
@@ -262,6 +263,37 @@ func newRequests(e *env) *cobra.Command {
 	}
 	deadline.Flags().StringVar(&state2, "state", "", "the Land (NW, BY, …; default the register's controller)")
 	deadline.Flags().BoolVar(&extended, "extended", false, "the deadline extended by two further months")
+	erase := &cobra.Command{
+		Use:   "erase ID",
+		Short: "Erase the person of an erasure request in every system (Art. 17): receipts per table; rows a legal duty or a hold keeps are restricted",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var rcs []request.Receipt
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				cur, err := a.Request(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if _, err := a.DoStep(ctx, args[0], cur.Version, app.Step{Action: "erase"}); err != nil {
+					return err
+				}
+				rcs, err = a.Receipts(ctx, args[0])
+				return err
+			}); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, strings.Join([]string{e.t("cli.col.system"), e.t("cli.col.table"), e.t("cli.col.action"), e.t("cli.col.rows"), e.t("cli.col.until"), e.t("cli.col.reason")}, "\t"))
+			for _, rc := range rcs {
+				ground := rc.Ground
+				if ground != "" && locale.Has(ground) {
+					ground = e.t(ground)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", rc.System, rc.Table, e.t("value.receipt."+rc.Action), rc.Rows, dash(rc.Until), dash(ground))
+			}
+			return tw.Flush()
+		},
+	}
 	remind := &cobra.Command{
 		Use:   "remind",
 		Short: "Mail today's deadline reminders to the reminders' mailbox (gdpr serve does it daily with --remind-to)",
@@ -278,7 +310,7 @@ func newRequests(e *env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, remind)
+	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind)
 	return cmd
 }
 

@@ -175,6 +175,11 @@ func (h *Handler) saveRequest(w http.ResponseWriter, r *http.Request, id session
 	http.Redirect(w, r, "/requests/"+out.ID+"?done=requestadded&lang="+string(l), http.StatusSeeOther)
 }
 
+type receiptRow struct {
+	R                     request.Receipt
+	Action, Until, Ground string
+}
+
 type mailRow struct {
 	M        request.Mail
 	At, Kind string
@@ -187,6 +192,9 @@ type eventRow struct {
 
 type requestData struct {
 	base
+	Receipts  []receiptRow
+	Art19     []string
+	CanErase  bool
 	Mails     []mailRow
 	CanMail   bool
 	Row       requestRow
@@ -221,6 +229,35 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, id session
 		d.Requester = &s
 	}
 	d.CanMail = h.App.Mails()
+	if x.Kind == request.Erasure {
+		rcs, err := h.App.Receipts(r.Context(), x.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, rc := range rcs {
+			row := receiptRow{R: rc, Action: locale.T(l, "value.receipt."+rc.Action), Ground: rc.Ground}
+			if locale.Has(rc.Ground) {
+				row.Ground = locale.T(l, rc.Ground)
+			}
+			if rc.Until != "" {
+				if day, err := time.Parse(time.DateOnly, rc.Until); err == nil {
+					row.Until = dayText(day, l)
+				}
+			}
+			d.Receipts = append(d.Receipts, row)
+		}
+		rps, err := h.App.Art19Recipients(r.Context(), x.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, rp := range rps {
+			d.Art19 = append(d.Art19, rp.Name)
+		}
+		known := x.Identity == request.IdentityConfirmed || x.Identity == request.IdentityVerified
+		d.CanErase = known && !x.State.Closed() && id.Role.Allows(auth.Subjects) && len(rcs) == 0
+	}
 	ms, err := h.App.RequestMails(r.Context(), x.ID)
 	if err != nil {
 		h.fail(w, r, err)
