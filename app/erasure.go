@@ -20,6 +20,11 @@ import (
 // ReceiptStore keeps an erasure's receipts.
 type ReceiptStore interface {
 	AddReceipt(ctx context.Context, id string, rc request.Receipt) error
+	// BeginReceipt records the change about to be made (with the rows'
+	// keys), FinishReceipt its end; a run that died leaves it pending.
+	BeginReceipt(ctx context.Context, id string, rc request.Receipt) error
+	FinishReceipt(ctx context.Context, id string, rc request.Receipt) error
+	DropReceipt(ctx context.Context, id, system, table string) error
 	Receipts(ctx context.Context, id string) ([]request.Receipt, error)
 }
 
@@ -69,6 +74,9 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 	}
 	if r.State.Closed() {
 		return nil, a.record(ctx, audit.RequestErase, id, gdpr.Keyed(gdpr.ECONFLICT, "state", "request.closed", gdpr.Keyed("", "", "value.request.state."+string(r.State))))
+	}
+	if err := a.resumeReceipts(ctx, rcs, id); err != nil {
+		return nil, err
 	}
 	done, err := rcs.Receipts(ctx, id)
 	if err != nil {
@@ -130,12 +138,20 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 			if had(x.ID, ft.Table) {
 				continue
 			}
-			rc, err := a.eraseTable(ctx, c, s, x, ft, acts, now)
+			begun := false
+			rc, err := a.eraseTable(ctx, c, s, x, ft, acts, now, func(p request.Receipt) error {
+				begun = true
+				return rcs.BeginReceipt(ctx, id, p)
+			})
 			if err != nil {
 				c.Close()
 				return res, err
 			}
-			if err := rcs.AddReceipt(ctx, id, rc); err != nil {
+			finish := rcs.AddReceipt
+			if begun {
+				finish = rcs.FinishReceipt
+			}
+			if err := finish(ctx, id, rc); err != nil {
 				c.Close()
 				return res, err
 			}
@@ -179,8 +195,67 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 	return res, nil
 }
 
-// eraseTable applies the erasure to the person's rows of one table.
-func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Schema, x *register.System, ft FoundTable, acts map[string]*register.Activity, now time.Time) (request.Receipt, error) {
+// resumeReceipts finishes the changes a run that died had begun: a
+// pending receipt whose rows are gone (a deletion) or changed was done, and
+// is finished as planned; one whose rows are all still as they were did
+// not happen, and is dropped (the table is done again).
+func (a *App) resumeReceipts(ctx context.Context, rcs ReceiptStore, id string) error {
+	all, err := rcs.Receipts(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, rc := range all {
+		if !rc.Pending {
+			continue
+		}
+		x, err := a.store.FindSystemByID(ctx, rc.System)
+		if err != nil {
+			return err
+		}
+		dsn, err := dsnOf(x)
+		if err != nil {
+			return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
+		}
+		c, err := a.connect(x.Engine, dsn)
+		if err != nil {
+			return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
+		}
+		s, err := c.Schema(ctx)
+		if err != nil {
+			c.Close()
+			return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
+		}
+		ct, ok := s.Table(rc.Table)
+		if !ok {
+			c.Close()
+			return rcs.DropReceipt(ctx, id, rc.System, rc.Table)
+		}
+		left, err := c.CountKeys(ctx, rc.Table, ct.PrimaryKey, rc.RowKeys)
+		c.Close()
+		if err != nil {
+			return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
+		}
+		// A deletion is done when its rows are gone; the other actions
+		// (one transaction each) cannot be told from their rows alone, and
+		// are done again: setting a flag or a restriction twice is the
+		// same as once.
+		if rc.Action == request.ReceiptErased && left == 0 {
+			if err := rcs.FinishReceipt(ctx, id, rc); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := rcs.DropReceipt(ctx, id, rc.System, rc.Table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eraseTable applies the erasure to the person's rows of one table;
+// begin hears the planned change before the first row changes.
+func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Schema, x *register.System, ft FoundTable, acts map[string]*register.Activity, now time.Time,
+	begin func(request.Receipt) error) (request.Receipt, error) {
 	rc := request.Receipt{System: x.ID, Table: ft.Table, At: now}
 	ct, ok := s.Table(ft.Table)
 	if !ok || len(ct.PrimaryKey) == 0 || len(ft.Keys) == 0 {
@@ -239,6 +314,9 @@ func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Sch
 		rc.Until = keptUntil(t, acts[t.Activity], ft, now)
 		rc.Ground, rc.Rows = ground, keptRows
 		if t.Restricted != "" && hasColumn(ct, t.Restricted) {
+			if err := begin(request.Receipt{System: rc.System, Table: rc.Table, Action: request.ReceiptRestricted, Rows: keptRows, Keys: rc.Keys, At: now, RowKeys: ft.Keys}); err != nil {
+				return rc, err
+			}
 			if _, err := c.Update(ctx, ft.Table, ct.PrimaryKey, ft.Keys, kept, map[string]any{t.Restricted: restrictValue(ct, t.Restricted, now)}); err != nil {
 				return rc, gdpr.Keyed(gdpr.EUNAVAILABLE, "", "system.connect", x.ID, err)
 			}
@@ -264,6 +342,15 @@ func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Sch
 	}
 	var n int64
 	var err error
+	if keptRows == 0 {
+		planned := request.ReceiptErased
+		if set != nil {
+			planned = request.ReceiptAnonymised
+		}
+		if err := begin(request.Receipt{System: rc.System, Table: rc.Table, Action: planned, Rows: int64(len(ft.Keys)), Keys: rc.Keys, At: now, RowKeys: ft.Keys}); err != nil {
+			return rc, err
+		}
+	}
 	if set == nil {
 		n, err = c.Delete(ctx, ft.Table, ct.PrimaryKey, ft.Keys, cond)
 	} else {

@@ -129,7 +129,11 @@ func newRequests(e *env) *cobra.Command {
 			var r *request.Request
 			var who app.Subject
 			var evs []request.Event
+			var rcs []request.Receipt
 			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				if rcs, err = a.Receipts(ctx, args[0]); err != nil {
+					return err
+				}
 				if r, err = a.Request(ctx, args[0]); err != nil {
 					return err
 				}
@@ -142,7 +146,7 @@ func newRequests(e *env) *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return writeJSON(e, map[string]any{"request": r, "requester": who, "events": evs})
+				return writeJSON(e, map[string]any{"request": r, "requester": who, "events": evs, "receipts": rcs})
 			}
 			fmt.Fprintf(e.stdout, "%s · %s (%s)\n", r.ID, e.t("value.request.kind."+string(r.Kind)), r.Kind.Article())
 			fmt.Fprintln(e.stdout, e.t("cli.requests.state", e.t("value.request.state."+string(r.State)), e.t("value.request.identity."+string(r.Identity))))

@@ -345,4 +345,8 @@ type Receipt struct {
 	Ground string    `json:"ground,omitempty"` // why they are kept (Art. 17(3)(b), (e))
 	Keys   string    `json:"keys,omitempty"`   // hash of the rows' keys
 	At     time.Time `json:"at"`
+	// Pending: the change began and its end is not recorded (a run that
+	// died); RowKeys are then the keys of the rows it changes.
+	Pending bool    `json:"pending,omitempty"`
+	RowKeys [][]any `json:"-"`
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -276,9 +277,44 @@ func (s *Store) AddReceipt(ctx context.Context, id string, rc request.Receipt) e
 	})
 }
 
-// Receipts lists an erasure's receipts, in the order they were made.
+// BeginReceipt records a receipt as pending, with the keys of the rows
+// about to change, before they do.
+func (s *Store) BeginReceipt(ctx context.Context, id string, rc request.Receipt) error {
+	keys, err := json.Marshal(rc.RowKeys)
+	if err != nil {
+		return fmt.Errorf("receipt keys: %w", err)
+	}
+	_, err = s.w.ExecContext(ctx, s.q(`INSERT INTO request_receipts (request_id, system_id, tbl, action, rows_count, until, ground, keys_hash, state, row_keys, done_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`), id, rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Ground, rc.Keys, string(keys), fmtTime(rc.At))
+	return translate(err, "begin receipt")
+}
+
+// FinishReceipt turns a pending receipt into a done one (its keys gone)
+// with its audit entry, in one transaction.
+func (s *Store) FinishReceipt(ctx context.Context, id string, rc request.Receipt) error {
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE request_receipts SET action = ?, rows_count = ?, until = ?, ground = ?, keys_hash = ?, state = 'done', row_keys = NULL, done_at = ?
+			WHERE request_id = ? AND system_id = ? AND tbl = ? AND state = 'pending'`), rc.Action, rc.Rows, rc.Until, rc.Ground, rc.Keys, w.now, id, rc.System, rc.Table)
+		if err != nil {
+			return translate(err, "finish receipt")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return gdpr.Keyed(gdpr.ENOTFOUND, "", "notfound.receipt", rc.System+"/"+rc.Table)
+		}
+		return w.audit(ctx, audit.RequestErase, id, fmt.Sprintf("%s/%s %s rows %d until %s keys %s", rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Keys))
+	})
+}
+
+// DropReceipt removes a pending receipt whose change did not happen.
+func (s *Store) DropReceipt(ctx context.Context, id, system, table string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM request_receipts WHERE request_id = ? AND system_id = ? AND tbl = ? AND state = 'pending'`), id, system, table)
+	return translate(err, "drop receipt")
+}
+
+// Receipts lists an erasure's receipts, in the order they were made;
+// pending ones with their rows' keys.
 func (s *Store) Receipts(ctx context.Context, id string) ([]request.Receipt, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT system_id, tbl, action, rows_count, until, ground, keys_hash, done_at FROM request_receipts WHERE request_id = ? ORDER BY done_at, system_id, tbl`), id)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT system_id, tbl, action, rows_count, until, ground, keys_hash, state, row_keys, done_at FROM request_receipts WHERE request_id = ? ORDER BY done_at, system_id, tbl`), id)
 	if err != nil {
 		return nil, translate(err, "request receipts")
 	}
@@ -286,11 +322,20 @@ func (s *Store) Receipts(ctx context.Context, id string) ([]request.Receipt, err
 	var out []request.Receipt
 	for rows.Next() {
 		var rc request.Receipt
-		var at string
-		if err := rows.Scan(&rc.System, &rc.Table, &rc.Action, &rc.Rows, &rc.Until, &rc.Ground, &rc.Keys, &at); err != nil {
+		var at, state string
+		var keys sql.NullString
+		if err := rows.Scan(&rc.System, &rc.Table, &rc.Action, &rc.Rows, &rc.Until, &rc.Ground, &rc.Keys, &state, &keys, &at); err != nil {
 			return nil, translate(err, "request receipts")
 		}
 		rc.At, _ = parseTime(at)
+		if state == "pending" {
+			rc.Pending = true
+			raw, err := decodeKeys(keys.String)
+			if err != nil {
+				return nil, fmt.Errorf("receipt keys: %w", err)
+			}
+			rc.RowKeys = raw
+		}
 		out = append(out, rc)
 	}
 	return out, translate(rows.Err(), "request receipts")

@@ -71,28 +71,37 @@ func (s *Store) PendingSweepBatches(ctx context.Context, system, table string, b
 		if err := rows.Scan(&b.ID, &b.Action, &b.Rule, &keys, &b.Planned, &created); err != nil {
 			return nil, translate(err, "pending sweep batches")
 		}
-		d := json.NewDecoder(strings.NewReader(keys))
-		d.UseNumber()
-		var raw [][]any
-		if err := d.Decode(&raw); err != nil {
+		raw, err := decodeKeys(keys)
+		if err != nil {
 			return nil, fmt.Errorf("sweep batch %s keys: %w", b.ID, err)
-		}
-		for _, row := range raw {
-			for i, v := range row {
-				// Numbers back as integers where they are: key columns
-				// are compared with parameters of their own type.
-				if n, ok := v.(json.Number); ok {
-					if x, err := n.Int64(); err == nil {
-						row[i] = x
-					} else if f, err := n.Float64(); err == nil {
-						row[i] = f
-					}
-				}
-			}
 		}
 		b.Keys = raw
 		b.Created, _ = parseTime(created)
 		out = append(out, b)
 	}
 	return out, translate(rows.Err(), "pending sweep batches")
+}
+
+// decodeKeys reads rows' keys stored as JSON, numbers back as integers
+// where they are: key columns are compared with parameters of their own
+// type.
+func decodeKeys(s string) ([][]any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var raw [][]any
+	if err := d.Decode(&raw); err != nil {
+		return nil, err
+	}
+	for _, row := range raw {
+		for i, v := range row {
+			if n, ok := v.(json.Number); ok {
+				if x, err := n.Int64(); err == nil {
+					row[i] = x
+				} else if f, err := n.Float64(); err == nil {
+					row[i] = f
+				}
+			}
+		}
+	}
+	return raw, nil
 }

@@ -80,6 +80,10 @@ CREATE TABLE request_receipts (
     until      TEXT NOT NULL DEFAULT '',
     ground     TEXT NOT NULL DEFAULT '',
     keys_hash  TEXT NOT NULL DEFAULT '',
+    -- pending: written before the rows change, with their keys; done:
+    -- after, without them (a run that died leaves it pending).
+    state      TEXT NOT NULL DEFAULT 'done',
+    row_keys   TEXT,
     done_at    TEXT NOT NULL,
     PRIMARY KEY (request_id, system_id, tbl)
 );
