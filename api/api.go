@@ -91,6 +91,8 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/requester", Perm: Subjects, Action: audit.SubjectRead, Summary: "The requester's data from the vault (the read is recorded)", Response: app.Subject{}}, s.requester)
 	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/report", Perm: Write, Action: audit.RequestSearch,
 		Summary: "The access answer's draft (Art. 15): the activities holding the person's data with purposes, categories, recipients, transfers, retention; the authority; the copy of the rows found in the systems and the vault; what to check before release (a recorded search)", Response: app.AccessReport{}}, s.requestReport)
+	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/portability", Perm: Write, Action: audit.RequestSearch,
+		Summary: "The person's portable data (Art. 20): the rows of tables whose activity rests on consent or a contract, and the person's record; ?format=json or csv (a zip, one file a table); a recorded search"}, s.requestPortability)
 	add(Route{Method: "POST", Path: "/api/v1/requests/{id}/steps", Perm: Write, Action: audit.RequestUpdate, Request: RequestStep{},
 		Summary: "A step on a request at its version (If-Match or version): verify, start, answer, withdraw, reject, extend, assign, note; the state machine and Art. 12 decide what is allowed", Response: request.Request{}}, s.requestStep)
 	add(Route{Method: "GET", Path: "/api/v1/holds", Perm: Read, Summary: "Legal holds (?system=, ?lifted=true), without their values", Response: []sweep.Hold{}}, s.holds)

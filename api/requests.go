@@ -154,3 +154,27 @@ func (s *Server) requestReport(w http.ResponseWriter, r *http.Request) error {
 	httpx.JSON(w, http.StatusOK, rep)
 	return nil
 }
+
+func (s *Server) requestPortability(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "json"
+	}
+	if format != "json" && format != "csv" {
+		return gdpr.Keyed(gdpr.EINVALID, "format", "request.portability.format", format)
+	}
+	p, err := s.App.Portability(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	name := "daten-" + p.Request
+	if format == "csv" {
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
+		return p.WriteCSV(w)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	return p.WriteJSON(w)
+}

@@ -1,7 +1,11 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"gdpr/app"
@@ -140,5 +144,59 @@ func TestEraseRequest(t *testing.T) {
 				t.Errorf("%d receipts stored of %d", len(rcs), len(res.Receipts))
 			}
 		})
+	}
+}
+
+// TestPortability: the rows of tables whose activity rests on consent or
+// a contract are portable (JSON and a zip of CSV files); a table under a
+// legal duty (Art. 6(1)(c)) is not.
+func TestPortability(t *testing.T) {
+	dsn, db := conntest.DSN(t, register.EngineSQLite)
+	for _, q := range []string{
+		`CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, name TEXT)`,
+		`CREATE TABLE invoices (id INTEGER PRIMARY KEY, email TEXT, amount TEXT)`,
+		`INSERT INTO customers VALUES (1, 'erika@example.org', 'Erika Muster')`,
+		`INSERT INTO invoices VALUES (9, 'erika@example.org', '20.00')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("GDPR_TEST_PORT_DSN", dsn)
+	f := newApp(t, app.Config{Vault: vaultKeys(t)})
+	ctx := admin()
+	reg := &register.Register{
+		Activities: []*register.Activity{{ID: "kunden", Name: "Kunden", LegalBases: []string{"Art. 6 Abs. 1 lit. b DSGVO"}},
+			{ID: "buchhaltung", Name: "Buchhaltung", LegalBases: []string{"Art. 6(1)(c) GDPR, § 147 AO"}}},
+		Systems: []*register.System{{ID: "shop", Name: "Shop", Engine: register.EngineSQLite, DSNEnv: "GDPR_TEST_PORT_DSN", Tables: []register.Table{
+			{Name: "customers", Activity: "kunden", SubjectKey: []string{"email"}},
+			{Name: "invoices", Activity: "buchhaltung", SubjectKey: []string{"email"}}}}},
+	}
+	if _, err := f.store.Apply(ctx, reg, register.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := f.app.CreateRequest(ctx, app.NewRequest{Kind: request.Portability, Channel: request.Email, Requester: app.Record{"email": "erika@example.org"}})
+	p, err := f.app.Portability(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Tables) != 1 || p.Tables[0].Table != "customers" || p.Tables[0].Rows[0]["name"] != "Erika Muster" || p.Person["email"] != "erika@example.org" {
+		t.Fatalf("portable: %+v", p)
+	}
+	var js, zb bytes.Buffer
+	if err := p.WriteJSON(&js); err != nil || !strings.Contains(js.String(), `"name": "Erika Muster"`) || strings.Contains(js.String(), "20.00") {
+		t.Errorf("json: %v %s", err, js.String())
+	}
+	if err := p.WriteCSV(&zb); err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.NewReader(bytes.NewReader(zb.Bytes()), int64(zb.Len()))
+	if err != nil || len(z.File) != 2 || z.File[1].Name != "01-Shop-customers.csv" {
+		t.Fatalf("zip: %v %+v", err, z)
+	}
+	rc, _ := z.File[1].Open()
+	b, _ := io.ReadAll(rc)
+	if string(b) != "id,email,name\n1,erika@example.org,Erika Muster\n" {
+		t.Errorf("csv: %q", b)
 	}
 }

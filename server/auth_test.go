@@ -51,6 +51,7 @@ var sample = map[string]struct{ path, body string }{
 	"GET /api/v1/requests/{id}":                              {"/api/v1/requests/r-walk", ""},
 	"GET /api/v1/requests/{id}/events":                       {"/api/v1/requests/r-walk/events", ""},
 	"GET /api/v1/requests/{id}/requester":                    {"/api/v1/requests/r-walk/requester", ""},
+	"GET /api/v1/requests/{id}/portability":                  {"/api/v1/requests/r-walk/portability?format=csv", ""},
 	"GET /api/v1/requests/{id}/report":                       {"/api/v1/requests/r-walk/report", ""},
 	"POST /api/v1/requests/{id}/steps":                       {"/api/v1/requests/r-walk/steps", `{"action":"note","note":"Walk %d"}`},
 	"GET /api/v1/runs":                                       {"/api/v1/runs?kind=sweep", ""},

@@ -349,3 +349,24 @@ func civilToday(now time.Time) time.Time {
 	t := now.In(request.Berlin)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// requestPortability downloads the person's portable data (JSON, or a
+// zip of CSV files).
+func (h *Handler) requestPortability(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	p, err := h.App.Portability(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	name := "daten-" + p.Request
+	if r.URL.Query().Get("format") == "csv" {
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
+		p.WriteCSV(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	p.WriteJSON(w)
+}

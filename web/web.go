@@ -115,6 +115,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /requests/{id}", h.page(auth.Read, h.requestDetail))
 	mux.HandleFunc("POST /requests/{id}/step", h.form(auth.Write, audit.RequestUpdate, httpx.MaxForm, h.requestStep))
 	mux.HandleFunc("GET /requests/{id}/report", h.page(auth.Subjects, h.requestReport))
+	mux.HandleFunc("GET /requests/{id}/portability", h.page(auth.Subjects, h.requestPortability))
 	mux.HandleFunc("GET /findings", h.page(auth.Read, h.findingsPage))
 	mux.HandleFunc("GET /history", h.page(auth.Read, h.history))
 	mux.HandleFunc("GET /history/{entity}/{id}/{version}", h.page(auth.Read, h.revision))
