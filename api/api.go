@@ -44,6 +44,8 @@ type Server struct {
 	App  *app.App
 	Auth session.Authenticator
 	Log  *slog.Logger
+	// PublicURL is where people reach the server (links in mails).
+	PublicURL string
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error

@@ -25,7 +25,7 @@ type RequestWrite struct {
 
 // RequestStep is one step on a request.
 type RequestStep struct {
-	Action  string `json:"action" doc:"verify (note: how the identity was established), start, answer, withdraw, reject (reason), extend (reasons, told_at, told_how), assign (user) or note (note)."`
+	Action  string `json:"action" doc:"verify (note: how the identity was established), start, answer, withdraw, reject (reason), extend (reasons, told_at, told_how), acknowledge, erase, release (the answer to the person, by a link), assign (user) or note (note)."`
 	Version int    `json:"version,omitempty" doc:"The version the step was decided on (or If-Match); required."`
 	Note    string `json:"note,omitempty"`
 	Reason  string `json:"reason,omitempty" doc:"Why the request is rejected (Art. 12(5) GDPR)."`
@@ -132,7 +132,8 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 	if version == 0 {
 		return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "request")
 	}
-	st := app.Step{Action: body.Action, Note: body.Note, Reason: body.Reason, Notify: body.Notify, Reasons: body.Reasons, ToldHow: body.ToldHow, User: body.User}
+	st := app.Step{Action: body.Action, Note: body.Note, Reason: body.Reason, Notify: body.Notify, Reasons: body.Reasons, ToldHow: body.ToldHow, User: body.User,
+		BaseURL: s.PublicURL}
 	if body.ToldAt != nil {
 		st.ToldAt = *body.ToldAt
 	}

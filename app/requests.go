@@ -406,6 +406,7 @@ type Step struct {
 	ToldAt  time.Time
 	ToldHow string
 	User    string // assign
+	BaseURL string // release: where the person fetches the answer
 }
 
 // DoStep runs a step on the request at version.
@@ -437,6 +438,8 @@ func (a *App) DoStep(ctx context.Context, id string, version int, s Step) (*requ
 		return a.change(ctx, id, version, func(*request.Request, request.Period) (request.Event, error) {
 			return request.Event{Action: "erase"}, nil
 		})
+	case "release":
+		return a.ReleaseAnswer(ctx, id, version, s.BaseURL)
 	case "assign":
 		return a.AssignRequest(ctx, id, version, s.User)
 	case "note":

@@ -307,6 +307,7 @@ const (
 	MailRejection = "rejection" // rejected, with the reason and the right to complain (Art. 12(4))
 	MailReminder  = "reminder"  // to staff: the last day is near or passed
 	MailConfirm   = "confirm"   // the self-service page's link to confirm the request
+	MailAnswer    = "answer"    // the link to the released answer
 )
 
 // Mail is the proof of a mail about a request.

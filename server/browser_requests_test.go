@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -124,6 +126,8 @@ func TestBrowserRequests(t *testing.T) {
 	}
 }
 
+var answerRE = regexp.MustCompile(`http://public\.example/privacy/answer\?t=[A-Za-z0-9_-]+&lang=(de|en)`)
+
 // TestBrowserPortal: a person files an erasure request on the
 // self-service page without an account, confirms it through the link in
 // the mail Mailpit received, and staff then find it confirmed and its
@@ -185,9 +189,40 @@ func TestBrowserPortal(t *testing.T) {
 		chromedp.WaitVisible(`#receipt-list`),
 		chromedp.Text(`#receipts`, &receipts, chromedp.ByQuery),
 		shot(t, "102-erasure-receipts"),
+		// The answer goes out: a link to the receipts.
+		chromedp.Click(`#do-release`),
+		chromedp.WaitVisible(`p.flash`),
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var answer string
+	var mails []mailtest.Message
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if mails = mp.To(t, person, 1); len(mails) > 0 && answerRE.MatchString(mails[0].Text) {
+			break
+		}
+	}
+	al := answerRE.FindString(mails[0].Text)
+	if al == "" {
+		t.Fatalf("no answer link: %s", mails[0].Text)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(strings.Replace(al, "http://public.example", srv.URL, 1)),
+		chromedp.WaitVisible(`#portal-fetch`),
+		chromedp.Click(`#portal-fetch`),
+		chromedp.WaitVisible(`#answer-receipts`),
+		chromedp.Text(`main`, &answer, chromedp.ByQuery),
+		shot(t, "103-privacy-answer"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(answer, "shop-datenbank/customers: aufbewahrt") {
+		t.Errorf("the answer: %s", answer)
+	}
+	if x, _, _ := srv.app.Requests(sysCtx(), app.RequestFilter{Filter: request.Filter{State: request.Answered}}); len(x) != 1 {
+		t.Errorf("%d answered requests", len(x))
 	}
 	for _, want := range []string{"shop-datenbank/customers", "aufbewahrt", "gesetzliche Aufbewahrungspflicht", "vault/subjects"} {
 		if !strings.Contains(receipts, want) {

@@ -59,7 +59,7 @@ func New(c Config) *Server {
 	authn := session.Authenticator{ID: a, Proxies: c.Proxies}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler(authn, c))
-	(&api.Server{App: a, Auth: authn, Log: c.Log}).Routes(mux)
+	(&api.Server{App: a, Auth: authn, Log: c.Log, PublicURL: c.PublicURL}).Routes(mux)
 	wh := web.New(a, authn, c.Log)
 	wh.PublicURL = c.PublicURL
 	wh.Routes(mux)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -339,4 +341,24 @@ func (s *Store) Receipts(ctx context.Context, id string) ([]request.Receipt, err
 		out = append(out, rc)
 	}
 	return out, translate(rows.Err(), "request receipts")
+}
+
+// SaveAnswer keeps a request's released answer (sealed by the caller).
+func (s *Store) SaveAnswer(ctx context.Context, id, kind string, sealed []byte, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO request_answers (request_id, kind, sealed, released_at) VALUES (?, ?, ?, ?)`), id, kind, base64.StdEncoding.EncodeToString(sealed), fmtTime(at))
+	return translate(err, "save answer")
+}
+
+// FindAnswer returns a request's released answer, sealed.
+func (s *Store) FindAnswer(ctx context.Context, id string) (string, []byte, error) {
+	var kind, text string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT kind, sealed FROM request_answers WHERE request_id = ?`), id).Scan(&kind, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, notFound("answer", id)
+	}
+	if err != nil {
+		return "", nil, translate(err, "find answer")
+	}
+	sealed, err := base64.StdEncoding.DecodeString(text)
+	return kind, sealed, err
 }

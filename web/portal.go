@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 
 	"gdpr"
 	"gdpr/app"
@@ -35,7 +36,12 @@ type portalData struct {
 	Sent, Confirmed bool
 	LastDay         string
 	Token           string
+	// Answer is the released answer, fetched.
+	Answer *app.Answer
 }
+
+// Day is a moment's day in the page's language.
+func (d portalData) Day(t time.Time) string { return dayText(civilToday(t), d.Lang) }
 
 func (h *Handler) portalRender(w http.ResponseWriter, r *http.Request, status int, name string, d portalData) {
 	d.Lang = lang(r)
@@ -50,7 +56,9 @@ func (h *Handler) portalRender(w http.ResponseWriter, r *http.Request, status in
 		http.SetCookie(w, &http.Cookie{Name: portalCSRFCookie, Value: d.CSRF, Path: "/privacy", HttpOnly: true, Secure: h.Auth.Proxies.Secure(r), SameSite: http.SameSiteStrictMode})
 	}
 	d.Title = "ui.portal.title"
-	if name == "privacy_confirm.html" {
+	if name == "privacy_answer.html" {
+		d.Title = "ui.portal.answer.title"
+	} else if name == "privacy_confirm.html" {
 		// The link's token stays out of a language switch's URL.
 		d.Title = "ui.portal.confirm.title"
 	} else {
@@ -137,4 +145,35 @@ func (h *Handler) portalConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.portalRender(w, r, http.StatusOK, "privacy_confirm.html", portalData{Confirmed: true, LastDay: dayText(out.LastDay(), l)})
+}
+
+func (h *Handler) portalAnswerPage(w http.ResponseWriter, r *http.Request) {
+	h.portalRender(w, r, http.StatusOK, "privacy_answer.html", portalData{Token: r.URL.Query().Get("t")})
+}
+
+// portalAnswer spends the answer's link and shows the answer (the person
+// saves or prints the page); portable data comes as a JSON file.
+func (h *Handler) portalAnswer(w http.ResponseWriter, r *http.Request) {
+	if !h.readForm(w, r, httpx.MaxForm) {
+		return
+	}
+	l := lang(r)
+	token := r.PostFormValue("t")
+	if !portalCSRF(r) {
+		h.portalRender(w, r, http.StatusForbidden, "privacy_answer.html", portalData{Token: token, Error: locale.T(l, "ui.login.expired")})
+		return
+	}
+	ans, err := h.App.FetchAnswer(r.Context(), token)
+	if err != nil {
+		h.portalRender(w, r, http.StatusNotFound, "privacy_answer.html", portalData{Error: gdpr.Localized(gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link"), l)})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if ans.Portable != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="daten-`+ans.Portable.Request+`.json"`)
+		ans.Portable.WriteJSON(w)
+		return
+	}
+	h.portalRender(w, r, http.StatusOK, "privacy_answer.html", portalData{Answer: ans})
 }

@@ -291,7 +291,7 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	step := v("step")
 	st := app.Step{Action: step, Note: v("note"), Reason: v("reason"), Notify: r.PostFormValue("notify") == "on", Reasons: v("reasons"),
-		ToldHow: v("told_how"), User: v("user")}
+		ToldHow: v("told_how"), User: v("user"), BaseURL: h.PublicURL}
 	if s := v("told_at"); s != "" && step == "extend" {
 		d, perr := time.ParseInLocation(time.DateOnly, s, request.Berlin)
 		if perr != nil {

@@ -61,6 +61,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /privacy", h.portalSubmit)
 	mux.HandleFunc("GET /privacy/confirm", h.portalConfirmPage)
 	mux.HandleFunc("POST /privacy/confirm", h.portalConfirm)
+	mux.HandleFunc("GET /privacy/answer", h.portalAnswerPage)
+	mux.HandleFunc("POST /privacy/answer", h.portalAnswer)
 	mux.HandleFunc("GET /login", h.getLogin)
 	mux.HandleFunc("POST /login", h.postLogin)
 	mux.HandleFunc("POST /logout", h.postLogout)

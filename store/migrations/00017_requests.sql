@@ -88,7 +88,17 @@ CREATE TABLE request_receipts (
     PRIMARY KEY (request_id, system_id, tbl)
 );
 
+-- The answer as released, sealed under the person's own key: erasing the
+-- person erases it.
+CREATE TABLE request_answers (
+    request_id  TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    sealed      TEXT NOT NULL, -- base64
+    released_at TEXT NOT NULL
+);
+
 -- +goose Down
+DROP TABLE request_answers;
 DROP TABLE request_receipts;
 DROP TABLE request_tokens;
 DROP TABLE request_mails;
