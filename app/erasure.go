@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 
 	"gdpr"
@@ -367,7 +366,7 @@ func (a *App) eraseTable(ctx context.Context, c connector.Conn, s *connector.Sch
 	if keptRows > 0 {
 		// Restricted (or kept) and erased in one table: the receipt names
 		// the kept rows; the erased ones are in its ground's note.
-		rc.Ground += "; " + string(t.Sweep()) + " " + strconv.FormatInt(n, 10)
+		rc.Also = n
 		return rc, nil
 	}
 	rc.Rows = n

@@ -90,11 +90,14 @@ func TestEraseRequest(t *testing.T) {
 			got := map[string]string{}
 			for _, rc := range res.Receipts {
 				got[rc.System+"/"+rc.Table] = fmt.Sprintf("%s %d %s %s", rc.Action, rc.Rows, rc.Until, rc.Ground)
+				if rc.Also > 0 {
+					got[rc.System+"/"+rc.Table] += fmt.Sprintf("; also %d", rc.Also)
+				}
 			}
 			want := map[string]string{
 				"shop/tickets":    "erased 1  ",
 				"shop/customers":  "erased 1  ",
-				"shop/invoices":   "restricted 1 2035-12-31 10 Jahre ab Schluss des Kalenderjahres (§ 147 AO); delete 1",
+				"shop/invoices":   "restricted 1 2035-12-31 10 Jahre ab Schluss des Kalenderjahres (§ 147 AO); also 1",
 				"shop/newsletter": "kept 1  erase.hold",
 				"shop/surveys":    "not_found 0  ",
 				"vault/subjects":  "shredded 1  ",

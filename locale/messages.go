@@ -952,6 +952,7 @@ var messages = map[string]text{
 	"ui.portal.answer.sub":             {"Rufen Sie die Antwort ab; der Link gilt nur einmal. Speichern oder drucken Sie die Seite.", "Fetch the answer; the link works once. Save or print the page."},
 	"ui.portal.answer.fetch":           {"Antwort abrufen", "Fetch the answer"},
 	"ui.portal.answer.intro":           {"Stand vom %s.", "As of %s."},
+	"ui.request.receipt.also":          {"außerdem %d gelöscht", "%d more erased"},
 	"request.same":                     {"Der Antrag steht schon auf „%s“.", "the request is %s already"},
 	"request.step":                     {"Von „%s“ geht es nicht nach „%s“.", "a request cannot go from %s to %s"},
 	"request.identity.unknown":         {"Die Identität der antragstellenden Person ist nicht festgestellt: Erst die bestätigte E-Mail oder die Prüfung durch Sie (mit Begründung) erlaubt die Bearbeitung und die Antwort (Art. 12 Abs. 6 DSGVO).", "the requester's identity is not established: only the confirmed mail or your check (with a reason) allows working on the request and answering it (Art. 12(6) GDPR)"},

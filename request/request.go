@@ -338,10 +338,13 @@ const (
 
 // Receipt is what an erasure did to one table (or the vault).
 type Receipt struct {
-	System string    `json:"system"`
-	Table  string    `json:"table"`
-	Action string    `json:"action"`
-	Rows   int64     `json:"rows"`
+	System string `json:"system"`
+	Table  string `json:"table"`
+	Action string `json:"action"`
+	Rows   int64  `json:"rows"`
+	// Also counts the rows of a restricted or kept table that went (as
+	// the data map says) beside those kept.
+	Also   int64     `json:"also,omitempty"`
 	Until  string    `json:"until,omitempty"`  // the last day rows kept will be kept
 	Ground string    `json:"ground,omitempty"` // why they are kept (Art. 17(3)(b), (e))
 	Keys   string    `json:"keys,omitempty"`   // hash of the rows' keys

@@ -13,10 +13,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gdpr/app"
+	"gdpr/connector/conntest"
 	"gdpr/demo"
 	"gdpr/mail"
 	"gdpr/mail/mailtest"
+	"gdpr/period"
+	"gdpr/register"
 	"gdpr/request"
+	"gdpr/retention"
 	"gdpr/server"
 )
 
@@ -139,6 +143,45 @@ func TestBrowserPortal(t *testing.T) {
 	// that cannot be read keeps the whole table.)
 	person := demoCustomerEmail(t, srv)
 	srv.store.LiftHold(sysCtx(), "hold-demo")
+	// The newsletter vendor's and the billing databases on the other two
+	// engines: the person's newsletter row goes, an invoice of 2025 under
+	// § 147 AO is restricted, one of 2014 goes; their activities name
+	// recipients to tell under Art. 19.
+	others := map[register.Engine]*sql.DB{}
+	p10 := period.MustParse("P10Y")
+	reg := &register.Register{Activities: []*register.Activity{
+		{ID: "newsletter-versand", Name: "Newsletter", LegalBases: []string{"Art. 6(1)(a)"},
+			Recipients: register.Recipients{Items: []register.Recipient{{Name: "Versanddienstleister", Kind: register.RecipientProcessor}}}},
+		{ID: "rechnungen", Name: "Rechnungen", Retention: []register.Retention{{Text: "10 Jahre ab Schluss des Kalenderjahres (§ 147 AO)",
+			Rule: &retention.Rule{Event: retention.DocumentDate, Period: &p10, Anchor: retention.AnchorYearEnd}}},
+			Recipients: register.Recipients{Items: []register.Recipient{{Name: "Steuerberater", Kind: register.RecipientExternal}, {Name: "Buchhaltung", Kind: register.RecipientInternal}}}},
+	}}
+	for _, e := range conntest.Engines(t) {
+		if e == register.EngineSQLite {
+			continue // the demo shop is SQLite
+		}
+		dsn, db := conntest.DSN(t, e)
+		others[e] = db
+		for _, q := range []string{
+			`CREATE TABLE abonnenten (id INTEGER PRIMARY KEY, adresse VARCHAR(200) NOT NULL)`,
+			`CREATE TABLE rechnungen (id INTEGER PRIMARY KEY, mail VARCHAR(200) NOT NULL, datum DATE NOT NULL, gesperrt INTEGER)`,
+			`INSERT INTO abonnenten VALUES (1, '` + person + `')`, `INSERT INTO abonnenten VALUES (2, 'andere@example.org')`,
+			`INSERT INTO rechnungen VALUES (1, '` + person + `', '2014-03-01', NULL)`, `INSERT INTO rechnungen VALUES (2, '` + person + `', '2025-03-01', NULL)`,
+		} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(q, err)
+			}
+		}
+		env := "GDPR_TEST_E2E_" + strings.ToUpper(string(e))
+		t.Setenv(env, dsn)
+		reg.Systems = append(reg.Systems, &register.System{ID: "db-" + string(e), Name: "DB " + string(e), Engine: e, DSNEnv: env, Tables: []register.Table{
+			{Name: "abonnenten", Activity: "newsletter-versand", SubjectKey: []string{"adresse"}, Columns: map[string]string{"adresse": "E-Mail-Adresse"}},
+			{Name: "rechnungen", Activity: "rechnungen", SubjectKey: []string{"mail"}, Restricted: "gesperrt", Events: map[retention.Event]string{retention.DocumentDate: "datum"}},
+		}})
+	}
+	if _, err := srv.store.Apply(sysCtx(), reg, register.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := newBrowser(t)
 	defer cancel()
 	var sent, phone, confirmed, staff, receipts string
@@ -224,9 +267,29 @@ func TestBrowserPortal(t *testing.T) {
 	if x, _, _ := srv.app.Requests(sysCtx(), app.RequestFilter{Filter: request.Filter{State: request.Answered}}); len(x) != 1 {
 		t.Errorf("%d answered requests", len(x))
 	}
-	for _, want := range []string{"shop-datenbank/customers", "aufbewahrt", "gesetzliche Aufbewahrungspflicht", "vault/subjects"} {
+	wants := []string{"shop-datenbank/customers", "aufbewahrt", "gesetzliche Aufbewahrungspflicht", "vault/subjects"}
+	for e := range others {
+		wants = append(wants, "db-"+string(e)+"/abonnenten", "db-"+string(e)+"/rechnungen", "31.12.2035")
+	}
+	if len(others) > 0 {
+		wants = append(wants, "Versanddienstleister", "Steuerberater")
+	}
+	for _, want := range wants {
 		if !strings.Contains(receipts, want) {
 			t.Errorf("the receipts lack %q: %s", want, receipts)
+		}
+	}
+	if strings.Contains(receipts, "Buchhaltung") {
+		t.Error("an internal recipient in the Art. 19 list")
+	}
+	for e, db := range others {
+		var subs, inv2014, restricted, other int
+		db.QueryRow(`SELECT COUNT(*) FROM abonnenten WHERE adresse = '` + person + `'`).Scan(&subs)
+		db.QueryRow(`SELECT COUNT(*) FROM abonnenten WHERE id = 2`).Scan(&other)
+		db.QueryRow(`SELECT COUNT(*) FROM rechnungen WHERE id = 1`).Scan(&inv2014)
+		db.QueryRow(`SELECT COUNT(*) FROM rechnungen WHERE id = 2 AND gesperrt IS NOT NULL`).Scan(&restricted)
+		if subs != 0 || other != 1 || inv2014 != 0 || restricted != 1 {
+			t.Errorf("%s after the erasure: subscriber %d, other %d, invoice 2014 %d, 2025 restricted %d", e, subs, other, inv2014, restricted)
 		}
 	}
 	if phone != "390" {

@@ -271,11 +271,11 @@ func (s *Store) UseRequestToken(ctx context.Context, hash, purpose string, now t
 // entry; ECONFLICT when the table has one for the request already.
 func (s *Store) AddReceipt(ctx context.Context, id string, rc request.Receipt) error {
 	return s.write(ctx, func(w *wtx) error {
-		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO request_receipts (request_id, system_id, tbl, action, rows_count, until, ground, keys_hash, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id, rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Ground, rc.Keys, w.now); err != nil {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO request_receipts (request_id, system_id, tbl, action, rows_count, also_rows, until, ground, keys_hash, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, rc.System, rc.Table, rc.Action, rc.Rows, rc.Also, rc.Until, rc.Ground, rc.Keys, w.now); err != nil {
 			return translate(err, "request receipt")
 		}
-		return w.audit(ctx, audit.RequestErase, id, fmt.Sprintf("%s/%s %s rows %d until %s keys %s", rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Keys))
+		return w.audit(ctx, audit.RequestErase, id, fmt.Sprintf("%s/%s %s rows %d also %d until %s keys %s", rc.System, rc.Table, rc.Action, rc.Rows, rc.Also, rc.Until, rc.Keys))
 	})
 }
 
@@ -295,15 +295,15 @@ func (s *Store) BeginReceipt(ctx context.Context, id string, rc request.Receipt)
 // with its audit entry, in one transaction.
 func (s *Store) FinishReceipt(ctx context.Context, id string, rc request.Receipt) error {
 	return s.write(ctx, func(w *wtx) error {
-		res, err := w.ExecContext(ctx, s.q(`UPDATE request_receipts SET action = ?, rows_count = ?, until = ?, ground = ?, keys_hash = ?, state = 'done', row_keys = NULL, done_at = ?
-			WHERE request_id = ? AND system_id = ? AND tbl = ? AND state = 'pending'`), rc.Action, rc.Rows, rc.Until, rc.Ground, rc.Keys, w.now, id, rc.System, rc.Table)
+		res, err := w.ExecContext(ctx, s.q(`UPDATE request_receipts SET action = ?, rows_count = ?, also_rows = ?, until = ?, ground = ?, keys_hash = ?, state = 'done', row_keys = NULL, done_at = ?
+			WHERE request_id = ? AND system_id = ? AND tbl = ? AND state = 'pending'`), rc.Action, rc.Rows, rc.Also, rc.Until, rc.Ground, rc.Keys, w.now, id, rc.System, rc.Table)
 		if err != nil {
 			return translate(err, "finish receipt")
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return gdpr.Keyed(gdpr.ENOTFOUND, "", "notfound.receipt", rc.System+"/"+rc.Table)
 		}
-		return w.audit(ctx, audit.RequestErase, id, fmt.Sprintf("%s/%s %s rows %d until %s keys %s", rc.System, rc.Table, rc.Action, rc.Rows, rc.Until, rc.Keys))
+		return w.audit(ctx, audit.RequestErase, id, fmt.Sprintf("%s/%s %s rows %d also %d until %s keys %s", rc.System, rc.Table, rc.Action, rc.Rows, rc.Also, rc.Until, rc.Keys))
 	})
 }
 
@@ -316,7 +316,7 @@ func (s *Store) DropReceipt(ctx context.Context, id, system, table string) error
 // Receipts lists an erasure's receipts, in the order they were made;
 // pending ones with their rows' keys.
 func (s *Store) Receipts(ctx context.Context, id string) ([]request.Receipt, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT system_id, tbl, action, rows_count, until, ground, keys_hash, state, row_keys, done_at FROM request_receipts WHERE request_id = ? ORDER BY done_at, system_id, tbl`), id)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT system_id, tbl, action, rows_count, also_rows, until, ground, keys_hash, state, row_keys, done_at FROM request_receipts WHERE request_id = ? ORDER BY done_at, system_id, tbl`), id)
 	if err != nil {
 		return nil, translate(err, "request receipts")
 	}
@@ -326,7 +326,7 @@ func (s *Store) Receipts(ctx context.Context, id string) ([]request.Receipt, err
 		var rc request.Receipt
 		var at, state string
 		var keys sql.NullString
-		if err := rows.Scan(&rc.System, &rc.Table, &rc.Action, &rc.Rows, &rc.Until, &rc.Ground, &rc.Keys, &state, &keys, &at); err != nil {
+		if err := rows.Scan(&rc.System, &rc.Table, &rc.Action, &rc.Rows, &rc.Also, &rc.Until, &rc.Ground, &rc.Keys, &state, &keys, &at); err != nil {
 			return nil, translate(err, "request receipts")
 		}
 		rc.At, _ = parseTime(at)

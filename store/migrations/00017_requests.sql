@@ -77,6 +77,7 @@ CREATE TABLE request_receipts (
     tbl        TEXT NOT NULL,
     action     TEXT NOT NULL,
     rows_count INTEGER NOT NULL,
+    also_rows  INTEGER NOT NULL DEFAULT 0, -- rows of a restricted table that went
     until      TEXT NOT NULL DEFAULT '',
     ground     TEXT NOT NULL DEFAULT '',
     keys_hash  TEXT NOT NULL DEFAULT '',
