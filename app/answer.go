@@ -13,6 +13,7 @@ import (
 	"gdpr/auth"
 	"gdpr/locale"
 	"gdpr/request"
+	"gdpr/vault"
 )
 
 // AnswerStore keeps released answers.
@@ -145,18 +146,7 @@ func (a *App) FetchAnswer(ctx context.Context, token string) (*Answer, error) {
 // sealFor seals data under a subject's own data key (label binds it to
 // its use): shredding the subject destroys it.
 func (a *App) sealFor(ctx context.Context, subject, label string, data []byte) ([]byte, error) {
-	vs, keys, err := a.vaultReady()
-	if err != nil {
-		return nil, err
-	}
-	v, err := vs.FindSubject(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
-	if v.Shredded {
-		return nil, gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.shredded", subject)
-	}
-	box, err := keys.box(v)
+	box, err := a.subjectBox(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +155,17 @@ func (a *App) sealFor(ctx context.Context, subject, label string, data []byte) (
 
 // openFor opens what sealFor sealed.
 func (a *App) openFor(ctx context.Context, subject, label string, sealed []byte) ([]byte, error) {
+	box, err := a.subjectBox(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	s, err := box.Open(label, sealed)
+	return []byte(s), err
+}
+
+// subjectBox is the box of a subject's data key (ECONFLICT once it is
+// shredded).
+func (a *App) subjectBox(ctx context.Context, subject string) (*vault.Box, error) {
 	vs, keys, err := a.vaultReady()
 	if err != nil {
 		return nil, err
@@ -176,10 +177,5 @@ func (a *App) openFor(ctx context.Context, subject, label string, sealed []byte)
 	if v.Shredded {
 		return nil, gdpr.Keyed(gdpr.ECONFLICT, "", "conflict.shredded", subject)
 	}
-	box, err := keys.box(v)
-	if err != nil {
-		return nil, err
-	}
-	s, err := box.Open(label, sealed)
-	return []byte(s), err
+	return keys.box(v)
 }

@@ -265,14 +265,9 @@ func (h *Handler) editActivity(w http.ResponseWriter, r *http.Request, id sessio
 }
 
 func (h *Handler) saveActivity(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	var old *register.Activity
-	isNew := r.PathValue("id") == ""
-	if !isNew {
-		var err error
-		if old, err = h.App.Activity(r.Context(), r.PathValue("id")); err != nil {
-			h.problem(w, r, err)
-			return
-		}
+	old, isNew, ok := editing(h, w, r, h.App.Activity)
+	if !ok {
+		return
 	}
 	l := lang(r)
 	f, a, errs := activityFromForm(r, old, l)

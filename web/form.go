@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -262,4 +263,19 @@ func (h *Handler) saveAnswer(w http.ResponseWriter, r *http.Request, err error, 
 	default:
 		h.problem(w, r, err)
 	}
+}
+
+// editing reads the entry a form at /…/{id}/edit changes (the zero T, a
+// nil pointer, for a new one at /…/new); false when the page has
+// answered already (an unknown id).
+func editing[T any](h *Handler, w http.ResponseWriter, r *http.Request, get func(context.Context, string) (T, error)) (old T, isNew, ok bool) {
+	if r.PathValue("id") == "" {
+		return old, true, true
+	}
+	old, err := get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.problem(w, r, err)
+		return old, false, false
+	}
+	return old, false, true
 }

@@ -125,16 +125,26 @@ func (h *Handler) portalConfirmPage(w http.ResponseWriter, r *http.Request) {
 	h.portalRender(w, r, http.StatusOK, "privacy_confirm.html", portalData{Token: r.URL.Query().Get("t")})
 }
 
-func (h *Handler) portalConfirm(w http.ResponseWriter, r *http.Request) {
+// portalLink reads a posted link's token, checking the form's double
+// submission; false when the page has answered already.
+func (h *Handler) portalLink(w http.ResponseWriter, r *http.Request, page string) (string, bool) {
 	if !h.readForm(w, r, httpx.MaxForm) {
+		return "", false
+	}
+	token := r.PostFormValue("t")
+	if !portalCSRF(r) {
+		h.portalRender(w, r, http.StatusForbidden, page, portalData{Token: token, Error: locale.T(lang(r), "ui.login.expired")})
+		return "", false
+	}
+	return token, true
+}
+
+func (h *Handler) portalConfirm(w http.ResponseWriter, r *http.Request) {
+	token, ok := h.portalLink(w, r, "privacy_confirm.html")
+	if !ok {
 		return
 	}
 	l := lang(r)
-	token := r.PostFormValue("t")
-	if !portalCSRF(r) {
-		h.portalRender(w, r, http.StatusForbidden, "privacy_confirm.html", portalData{Token: token, Error: locale.T(l, "ui.login.expired")})
-		return
-	}
 	out, err := h.App.ConfirmPortal(r.Context(), token)
 	if err != nil {
 		status := http.StatusNotFound
@@ -154,15 +164,11 @@ func (h *Handler) portalAnswerPage(w http.ResponseWriter, r *http.Request) {
 // portalAnswer spends the answer's link and shows the answer (the person
 // saves or prints the page); portable data comes as a JSON file.
 func (h *Handler) portalAnswer(w http.ResponseWriter, r *http.Request) {
-	if !h.readForm(w, r, httpx.MaxForm) {
+	token, ok := h.portalLink(w, r, "privacy_answer.html")
+	if !ok {
 		return
 	}
 	l := lang(r)
-	token := r.PostFormValue("t")
-	if !portalCSRF(r) {
-		h.portalRender(w, r, http.StatusForbidden, "privacy_answer.html", portalData{Token: token, Error: locale.T(l, "ui.login.expired")})
-		return
-	}
 	ans, err := h.App.FetchAnswer(r.Context(), token)
 	if err != nil {
 		h.portalRender(w, r, http.StatusNotFound, "privacy_answer.html", portalData{Error: gdpr.Localized(gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link"), l)})

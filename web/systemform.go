@@ -189,14 +189,9 @@ func systemFromForm(r *http.Request, old *register.System, l locale.Lang) (syste
 }
 
 func (h *Handler) saveSystem(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	var old *register.System
-	isNew := r.PathValue("id") == ""
-	if !isNew {
-		var err error
-		if old, err = h.App.System(r.Context(), r.PathValue("id")); err != nil {
-			h.problem(w, r, err)
-			return
-		}
+	old, isNew, ok := editing(h, w, r, h.App.System)
+	if !ok {
+		return
 	}
 	l := lang(r)
 	f, x, errs := systemFromForm(r, old, l)

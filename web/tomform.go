@@ -157,14 +157,9 @@ func tomFromForm(r *http.Request, old *register.Measure, l locale.Lang) (tomForm
 }
 
 func (h *Handler) saveTom(w http.ResponseWriter, r *http.Request, id session.Identity) {
-	var old *register.Measure
-	isNew := r.PathValue("id") == ""
-	if !isNew {
-		var err error
-		if old, err = h.App.Measure(r.Context(), r.PathValue("id")); err != nil {
-			h.problem(w, r, err)
-			return
-		}
+	old, isNew, ok := editing(h, w, r, h.App.Measure)
+	if !ok {
+		return
 	}
 	l := lang(r)
 	f, m, errs := tomFromForm(r, old, l)
