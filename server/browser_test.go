@@ -58,6 +58,10 @@ func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 1000), chromedp.UserDataDir(profile),
 		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"),
+		// Under -race on two busy cores Chromium once took more than the
+		// default 20 s to say where it listens; chromedp's give-up path
+		// then raced with itself. Wait as long as the test may run.
+		chromedp.WSURLReadTimeout(90*time.Second),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	// The protocol bindings predate some of Chromium's newer event values;
