@@ -115,7 +115,7 @@ func TestEraseSurvivesKill(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(time.Duration(rnd.IntN(60)) * time.Millisecond)
+		time.Sleep(time.Duration(rnd.IntN(200)) * time.Millisecond)
 		cmd.Process.Kill()
 		<-exited
 		d, p := progress()
@@ -127,7 +127,7 @@ func TestEraseSurvivesKill(t *testing.T) {
 		}
 	}
 	t.Logf("20 kills: %d left the erasure half done, %d a change pending", midway, pendingSeen)
-	if midway == 0 {
+	if midway+pendingSeen == 0 {
 		t.Error("no kill landed inside the erasure: the resumption went untested")
 	}
 	if out, err := erase(db, filepath.Join(dir, "company.db")).CombinedOutput(); err != nil {
