@@ -95,7 +95,7 @@ func (a *App) ReleaseAnswer(ctx context.Context, id string, version int, baseURL
 	rand.Read(b)
 	token := base64.RawURLEncoding.EncodeToString(b)
 	expires := a.now().Add(AnswerTTL)
-	if err := ts.CreateRequestToken(ctx, tokenHash(token), id, purposeAnswer, expires); err != nil {
+	if err := ts.CreateRequestToken(ctx, auth.HashSecret(token), id, purposeAnswer, expires); err != nil {
 		return nil, err
 	}
 	l := locale.DE
@@ -119,7 +119,7 @@ func (a *App) FetchAnswer(ctx context.Context, token string) (*Answer, error) {
 	if !ok || !ok2 {
 		return nil, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
 	}
-	id, err := ts.UseRequestToken(ctx, tokenHash(strings.TrimSpace(token)), purposeAnswer, a.now())
+	id, err := ts.UseRequestToken(ctx, auth.HashSecret(strings.TrimSpace(token)), purposeAnswer, a.now())
 	if err != nil {
 		return nil, err
 	}

@@ -3,14 +3,13 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"sync"
 	"time"
 
 	"gdpr"
+	"gdpr/auth"
 	"gdpr/locale"
 	"gdpr/request"
 	"gdpr/vault"
@@ -57,11 +56,6 @@ func (l *limiter) allow(key string, max int, now time.Time) bool {
 	return l.counts[key] <= max
 }
 
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
 // PortalRequest is a request from the self-service page: the person's
 // e-mail address, the right, optional customer number, name and text.
 type PortalRequest struct {
@@ -92,7 +86,7 @@ func (a *App) SubmitPortal(ctx context.Context, p PortalRequest, baseURL string)
 	}
 	now := a.now()
 	norm, _ := vault.Normalise(vault.KindEmail, email)
-	if !a.portal.allow("c:"+p.ClientKey, perClientHour, now) || !a.portal.allow("e:"+tokenHash(norm), perAddressHour, now) {
+	if !a.portal.allow("c:"+p.ClientKey, perClientHour, now) || !a.portal.allow("e:"+auth.HashSecret(norm), perAddressHour, now) {
 		return gdpr.Keyed(gdpr.ETHROTTLED, "", "request.portal.throttled")
 	}
 	rec := Record{"email": email, "name": strings.TrimSpace(p.Name), "customer_id": strings.TrimSpace(p.Customer)}
@@ -109,7 +103,7 @@ func (a *App) SubmitPortal(ctx context.Context, p PortalRequest, baseURL string)
 	rand.Read(b)
 	token := base64.RawURLEncoding.EncodeToString(b)
 	expires := now.Add(ConfirmTTL)
-	if err := ts.CreateRequestToken(ctx, tokenHash(token), r.ID, purposeConfirm, expires); err != nil {
+	if err := ts.CreateRequestToken(ctx, auth.HashSecret(token), r.ID, purposeConfirm, expires); err != nil {
 		return err
 	}
 	l := locale.DE
@@ -131,7 +125,7 @@ func (a *App) ConfirmPortal(ctx context.Context, token string) (*request.Request
 	if !ok {
 		return nil, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
 	}
-	id, err := ts.UseRequestToken(ctx, tokenHash(strings.TrimSpace(token)), purposeConfirm, a.now())
+	id, err := ts.UseRequestToken(ctx, auth.HashSecret(strings.TrimSpace(token)), purposeConfirm, a.now())
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"gdpr/auth"
 	"gdpr/locale"
 	"gdpr/mail"
+	"gdpr/register"
 	"gdpr/request"
 )
 
@@ -116,14 +117,16 @@ func (a *App) Acknowledge(ctx context.Context, id string) (request.Mail, error) 
 	if r.Lang == "en" {
 		l = locale.EN
 	}
-	return a.mailRequester(ctx, r, request.MailAck, locale.T(l, "value.request.kind."+string(r.Kind)), r.Kind.Article(), mailDate(r.Received.In(request.Berlin), l), mailDate(r.Due, l))
+	return a.mailRequester(ctx, r, request.MailAck, locale.T(l, "value.request.kind."+string(r.Kind)), r.Kind.Article(), mailDate(r.Received, l), mailDate(r.Due, l))
 }
 
+// mailDate is a civil date (or an instant's day in Berlin) in a mail's
+// language.
 func mailDate(d time.Time, l locale.Lang) string {
-	if l == locale.EN {
-		return d.Format("2 January 2006")
+	if d.Location() != time.UTC {
+		d = d.In(request.Berlin)
 	}
-	return d.Format("02.01.2006")
+	return register.DateOf(d).Text(l)
 }
 
 // RemindRequests mails the reminders due today: for each open request

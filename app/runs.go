@@ -100,10 +100,10 @@ func (t *tracker) finish(ctx context.Context, p run.Progress, result any, err er
 			for _, a := range ge.Args {
 				t.r.ErrorArgs = append(t.r.ErrorArgs, fmt.Sprint(a))
 			}
-		case errors.As(err, &ge):
-			t.r.Error, t.r.ErrorArgs = "run.error", []string{ge.Code}
 		default:
-			t.r.Error, t.r.ErrorArgs = "run.error", []string{gdpr.EINTERNAL}
+			// No message of its own: the generic one (the log has the
+			// cause), never the error's text.
+			t.r.Error = "error.internal"
 		}
 	}
 	// Written even when the caller's context ended (a cancelled request):

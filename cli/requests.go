@@ -13,6 +13,7 @@ import (
 	"gdpr/app"
 	"gdpr/holiday"
 	"gdpr/locale"
+	"gdpr/register"
 	"gdpr/request"
 )
 
@@ -105,7 +106,7 @@ func newRequests(e *env) *cobra.Command {
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, strings.Join([]string{e.t("cli.col.id"), e.t("cli.col.kind"), e.t("cli.col.received"), e.t("cli.col.state"), e.t("cli.col.lastday"), e.t("cli.col.assignee")}, "\t"))
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.t("value.request.kind."+string(r.Kind)), dateText(e, r.Received.In(request.Berlin)),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.t("value.request.kind."+string(r.Kind)), dateText(e, r.Received),
 					e.t("value.request.state."+string(r.State)), dueText(e, r), dash(r.Assignee))
 			}
 			return tw.Flush()
@@ -318,12 +319,13 @@ func newRequests(e *env) *cobra.Command {
 	return cmd
 }
 
-// dateText is a day in the command's language.
+// dateText is a civil date (or an instant's day in Berlin) in the
+// command's language.
 func dateText(e *env, t time.Time) string {
-	if e.lang == "en" {
-		return t.Format(time.DateOnly)
+	if t.Location() != time.UTC {
+		t = t.In(request.Berlin)
 	}
-	return t.Format("02.01.2006")
+	return register.DateOf(t).Text(e.lang)
 }
 
 // dueText is a request's last day with what it means today.

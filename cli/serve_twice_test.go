@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,7 +25,7 @@ import (
 // every row goes, every batch is protocolled once, and the runs the two
 // recorded add up to the rows removed.
 func TestTwoServeProcesses(t *testing.T) {
-	if !contains(conntest.Engines(t), register.EnginePostgres) {
+	if !slices.Contains(conntest.Engines(t), register.EnginePostgres) {
 		return // logged by Engines; fails under CI
 	}
 	const rows = 30000
@@ -146,13 +147,4 @@ systems:
 	if sum != rows || byRuns != rows || len(runs) < 1 {
 		t.Errorf("protocol %d rows, runs %d rows of %d (%d runs)", sum, byRuns, rows, len(runs))
 	}
-}
-
-func contains[T comparable](xs []T, x T) bool { // slices.Contains, kept local
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -996,7 +996,6 @@ var messages = map[string]text{
 	"ui.runs.all":                      {"alle Systeme", "every system"},
 	"ui.run.running":                   {"Der Löschlauf vom %s (%s) läuft; diese Seite lädt sich neu, bis er fertig ist.", "The sweep of %s (%s) is running; this page reloads until it is done."},
 	"ui.run.ended":                     {"Der Löschlauf vom %s ist %s.", "The sweep of %s is %s."},
-	"run.error":                        {"abgebrochen mit dem Fehler %s (Einzelheiten im Protokoll des Servers)", "ended with error %s (details in the server's log)"},
 	"run.progress.sweep":               {"%d von %d Tabellen, %d Zeilen geändert von %d fälligen, %d gesperrt", "%d of %d tables, %d rows changed of %d due, %d held"},
 	"run.progress.scan":                {"%d von %d Tabellen, %d Spalten gelesen, %d mit personenbezogenen Daten", "%d of %d tables, %d columns read, %d with personal data"},
 	"cli.col.action":                   {"AKTION", "ACTION"},

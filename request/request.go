@@ -13,6 +13,7 @@ import (
 
 	"gdpr"
 	"gdpr/holiday"
+	"gdpr/retention"
 )
 
 // Kind is the right a request invokes.
@@ -148,14 +149,9 @@ type Period struct {
 	Calendar holiday.Calendar
 }
 
-// Berlin is the zone in which a day begins and ends for the controllers.
-var Berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+// Berlin is the zone in which a day begins and ends for the controllers
+// (the retention engine's).
+var Berlin = retention.Berlin
 
 // civil is the date of t in Berlin, as the package counts days.
 func civil(t time.Time) time.Time { return holiday.Day(t.In(Berlin).Date()) }

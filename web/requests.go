@@ -11,6 +11,7 @@ import (
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/locale"
+	"gdpr/register"
 	"gdpr/request"
 	"gdpr/session"
 )
@@ -42,20 +43,10 @@ func requestRowOf(r *request.Request, l locale.Lang) requestRow {
 }
 
 // dayText is a civil date (midnight UTC) in the page's language.
-func dayText(d time.Time, l locale.Lang) string {
-	if l == locale.EN {
-		return d.Format("2 January 2006")
-	}
-	return d.Format("02.01.2006")
-}
+func dayText(d time.Time, l locale.Lang) string { return dateText(register.DateOf(d), l) }
 
-func momentText(t time.Time, l locale.Lang) string {
-	t = t.In(request.Berlin)
-	if l == locale.EN {
-		return t.Format("2006-01-02 15:04")
-	}
-	return t.Format("02.01.2006, 15:04")
-}
+// momentText is a moment in Berlin in the page's language.
+func momentText(t time.Time, l locale.Lang) string { return locale.Time(l, t) }
 
 type requestsData struct {
 	base

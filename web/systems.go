@@ -54,10 +54,7 @@ type runView struct {
 
 func runViewOf(r run.Run, l locale.Lang) runView {
 	v := runView{R: r, Kind: locale.T(l, "value.runkind."+string(r.Kind)), State: locale.T(l, "value.run."+string(r.State)),
-		Started: r.Started.In(retention.Berlin).Format("02.01.2006 15:04"), Error: app.RunError(r, l), Running: r.State == run.Running}
-	if l == locale.EN {
-		v.Started = r.Started.In(retention.Berlin).Format("2006-01-02 15:04")
-	}
+		Started: locale.Time(l, r.Started), Error: app.RunError(r, l), Running: r.State == run.Running}
 	p := r.Progress
 	if r.Kind == run.Scan {
 		v.Progress = locale.T(l, "run.progress.scan", p.TablesDone, p.Tables, p.Examined, p.Done)
