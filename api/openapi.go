@@ -15,19 +15,21 @@ var Version = "dev"
 
 // queryParams documents the query parameters per route.
 var queryParams = map[string][]string{
-	"GET /api/v1/activities":        {"q", "status", "archived", "department", "legal_basis", "third_country", "limit", "offset"},
-	"GET /api/v1/toms":              {"q", "status", "archived", "limit", "offset"},
-	"GET /api/v1/documents":         {"q", "status", "archived", "limit", "offset"},
-	"GET /api/v1/register":          {"archived"},
-	"GET /api/v1/findings":          {"lang", "severity", "rule", "entity", "entity_id", "limit", "offset"},
-	"GET /api/v1/revisions":         {"entity", "id", "actor", "from", "to", "limit", "offset"},
-	"GET /api/v1/export":            {"format", "lang"},
-	"GET /api/v1/report":            {"format", "lang"},
-	"GET /api/v1/audit":             {"actor", "action", "outcome", "limit", "offset"},
-	"POST /api/v1/import":           {"name", "dry_run", "details", "if_state"},
-	"POST /api/v1/retention/parse":  {"lang"},
-	"POST /api/v1/retention/due":    {"lang"},
-	"GET /api/v1/retention/classes": {"lang"},
+	"GET /api/v1/activities":                {"q", "status", "archived", "department", "legal_basis", "third_country", "limit", "offset"},
+	"GET /api/v1/toms":                      {"q", "status", "archived", "limit", "offset"},
+	"GET /api/v1/documents":                 {"q", "status", "archived", "limit", "offset"},
+	"GET /api/v1/register":                  {"archived"},
+	"GET /api/v1/findings":                  {"lang", "severity", "rule", "entity", "entity_id", "limit", "offset"},
+	"GET /api/v1/revisions":                 {"entity", "id", "actor", "from", "to", "limit", "offset"},
+	"GET /api/v1/export":                    {"format", "lang"},
+	"GET /api/v1/report":                    {"format", "lang"},
+	"GET /api/v1/requests/{id}/report":      {"format"},
+	"GET /api/v1/requests/{id}/portability": {"format"},
+	"GET /api/v1/audit":                     {"actor", "action", "outcome", "limit", "offset"},
+	"POST /api/v1/import":                   {"name", "dry_run", "details", "if_state"},
+	"POST /api/v1/retention/parse":          {"lang"},
+	"POST /api/v1/retention/due":            {"lang"},
+	"GET /api/v1/retention/classes":         {"lang"},
 }
 
 var paramDocs = map[string]struct {

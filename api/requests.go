@@ -36,6 +36,13 @@ type RequestStep struct {
 	// Notify mails a rejection to the requester.
 	Notify bool   `json:"notify,omitempty" doc:"With reject: mail the reason and the right to complain to the requester (no mail, no rejection)."`
 	User   string `json:"user,omitempty" doc:"Who works on it ('' for nobody)."`
+	// Redact names what to withhold from the copy.
+	System    string `json:"system,omitempty" doc:"With redact: the system's id."`
+	Table     string `json:"table,omitempty" doc:"With redact: the table."`
+	Column    string `json:"column,omitempty" doc:"With redact: the column ('' for every column)."`
+	Row       string `json:"row,omitempty" doc:"With redact: the row, as the report's row_ids name it ('' for every row)."`
+	Ground    string `json:"ground,omitempty" doc:"With redact: third_party (Art. 15(4)), trade_secret or security."`
+	Redaction string `json:"redaction,omitempty" doc:"With unredact: the redaction's id."`
 }
 
 // RequestList is a page of requests.
@@ -133,7 +140,7 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 		return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "request")
 	}
 	st := app.Step{Action: body.Action, Note: body.Note, Reason: body.Reason, Notify: body.Notify, Reasons: body.Reasons, ToldHow: body.ToldHow, User: body.User,
-		BaseURL: s.PublicURL}
+		BaseURL: s.PublicURL, Redaction: request.Redaction{ID: body.Redaction, System: body.System, Table: body.Table, Column: body.Column, Row: body.Row, Ground: body.Ground}}
 	if body.ToldAt != nil {
 		st.ToldAt = *body.ToldAt
 	}
@@ -147,12 +154,33 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) requestReport(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "pdf" {
+		return gdpr.Keyed(gdpr.EINVALID, "format", "request.report.format", format)
+	}
 	rep, err := s.App.RequestReport(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if format == "pdf" {
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="auskunft-`+rep.Request.ID+`.pdf"`)
+		return s.App.WriteAccessPDF(w, rep)
+	}
 	httpx.JSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) requestRedactions(w http.ResponseWriter, r *http.Request) error {
+	xs, err := s.App.Redactions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if xs == nil {
+		xs = []request.Redaction{}
+	}
+	httpx.JSON(w, http.StatusOK, xs)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/authority"
+	"gdpr/export"
 	"gdpr/holiday"
+	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/request"
 )
@@ -44,6 +47,10 @@ type AccessReport struct {
 	Authority authority.Authority
 	Data      *SubjectData
 	Review    []string // catalogue keys
+	// Redactions are what staff withhold from the copy (Art. 15(4));
+	// Stale those that cover nothing found any more (a release stops).
+	Redactions []request.Redaction
+	Stale      []request.Redaction
 }
 
 // RequestReport builds the access report of a request from the register
@@ -72,7 +79,11 @@ func (a *App) RequestReport(ctx context.Context, id string) (*AccessReport, erro
 	if err != nil {
 		return nil, err
 	}
-	rep := &AccessReport{Request: r, Controller: h.Controller, Data: d,
+	stale, err := a.redact(ctx, r, d)
+	if err != nil {
+		return nil, err
+	}
+	rep := &AccessReport{Request: r, Controller: h.Controller, Data: d, Stale: stale,
 		Review: []string{"report.review.source", "report.review.automated", "report.review.thirdparties"}}
 	if h.Controller != nil {
 		rep.Authority, _ = authority.Of(holiday.State(h.Controller.State))
@@ -119,5 +130,92 @@ func (a *App) RequestReport(ctx context.Context, id string) (*AccessReport, erro
 	if len(rep.Unmapped) > 0 {
 		rep.Review = append(rep.Review, "report.review.unmapped")
 	}
+	if len(stale) > 0 {
+		rep.Review = append(rep.Review, "report.review.stale")
+	}
+	if rep.Redactions, err = a.Redactions(ctx, id); err != nil {
+		return nil, err
+	}
 	return rep, nil
+}
+
+// WriteAccessPDF writes an access report as the PDF the person gets, in
+// the request's language: (a)-(f) per activity from the register, then
+// the copy of the data as found (redactions applied).
+func (a *App) WriteAccessPDF(w io.Writer, rep *AccessReport) error {
+	l := langOf(rep.Request.Lang)
+	t := func(key string, args ...any) string { return locale.T(l, key, args...) }
+	now := a.now()
+	name := ""
+	if rep.Controller != nil {
+		name = rep.Controller.Name
+	}
+	doc := &export.Access{Title: t("ui.areport"), Controller: name, Lang: l,
+		AsOf:  t("export.asof", locale.Time(l, now)),
+		Intro: t("export.access.intro", t("value.request.kind."+string(rep.Request.Kind)), mailDate(rep.Request.Received, l))}
+	orDash := func(vs []string) []string {
+		if len(vs) == 0 {
+			return []string{"–"}
+		}
+		return vs
+	}
+	for _, ra := range rep.Activities {
+		rows := []export.Row{
+			{Label: t("ui.areport.a"), Values: orDash(ra.Purposes)},
+			{Label: t("ui.areport.legal"), Values: orDash(ra.LegalBases)},
+			{Label: t("ui.areport.b"), Values: orDash(ra.Categories)},
+		}
+		var rcp []string
+		for _, r := range ra.Recipients {
+			rcp = append(rcp, r.Name)
+		}
+		if ra.NoRecipients {
+			rcp = []string{t("ui.areport.c.none")}
+		}
+		rows = append(rows, export.Row{Label: t("ui.areport.c"), Values: orDash(rcp)})
+		if len(ra.Transfers) > 0 {
+			var xs []string
+			for _, x := range ra.Transfers {
+				s := x.Country
+				if x.Recipient != "" {
+					s += " – " + x.Recipient
+				}
+				if x.Safeguard != "" {
+					s += ": " + x.Safeguard
+				}
+				xs = append(xs, s)
+			}
+			rows = append(rows, export.Row{Label: t("ui.areport.transfers"), Values: xs})
+		}
+		rows = append(rows, export.Row{Label: t("ui.areport.d"), Values: orDash(ra.Retention)})
+		doc.Sections = append(doc.Sections, export.AccessSection{Heading: ra.Name, Rows: rows})
+	}
+	doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("ui.areport.e"), Text: t("ui.areport.e.text")})
+	if rep.Authority.Name != "" {
+		doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("ui.areport.f"), Text: t("ui.areport.f.text", rep.Authority.Name, rep.Authority.Web)})
+	}
+	doc.CopyTitle = t("ui.areport.copy")
+	if rep.Data != nil {
+		for _, s := range rep.Data.Vault {
+			if s.Shredded {
+				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(s.Record)) {
+				doc.Person = append(doc.Person, export.Row{Label: k, Values: []string{s.Record[k]}, Text: true})
+			}
+		}
+		for _, ft := range rep.Data.Tables {
+			at := export.AccessTable{Heading: ft.SystemName + ": " + ft.Table, Columns: ft.Columns, Rows: ft.Rows}
+			var notes []string
+			if ft.More {
+				notes = append(notes, t("ui.areport.more"))
+			}
+			if ft.Redacted > 0 {
+				notes = append(notes, t("ui.redact.cells", ft.Redacted))
+			}
+			at.Note = strings.Join(notes, " ")
+			doc.Tables = append(doc.Tables, at)
+		}
+	}
+	return export.WriteAccessPDF(w, doc, export.Options{Lang: l, Now: now})
 }

@@ -11,7 +11,6 @@ import (
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
-	"gdpr/locale"
 	"gdpr/request"
 	"gdpr/vault"
 )
@@ -68,9 +67,17 @@ func (a *App) ReleaseAnswer(ctx context.Context, id string, version int, baseURL
 		if ans.Access, err = a.RequestReport(ctx, id); err != nil {
 			return nil, err
 		}
+		if len(ans.Access.Stale) > 0 {
+			return nil, a.record(ctx, audit.RequestUpdate, id, gdpr.Keyed(gdpr.ECONFLICT, "redaction", "request.redact.stale", len(ans.Access.Stale)))
+		}
+		// Staff's working list stays with staff.
+		ans.Access.Redactions, ans.Access.Review = nil, nil
 	case request.Portability:
 		if ans.Portable, err = a.Portability(ctx, id); err != nil {
 			return nil, err
+		}
+		if ans.Portable.Stale > 0 {
+			return nil, a.record(ctx, audit.RequestUpdate, id, gdpr.Keyed(gdpr.ECONFLICT, "redaction", "request.redact.stale", ans.Portable.Stale))
 		}
 	case request.Erasure:
 		if ans.Receipts, err = a.Receipts(ctx, id); err != nil {
@@ -98,10 +105,7 @@ func (a *App) ReleaseAnswer(ctx context.Context, id string, version int, baseURL
 	if err := ts.CreateRequestToken(ctx, auth.HashSecret(token), id, purposeAnswer, expires); err != nil {
 		return nil, err
 	}
-	l := locale.DE
-	if r.Lang == "en" {
-		l = locale.EN
-	}
+	l := langOf(r.Lang)
 	link := strings.TrimSuffix(baseURL, "/") + "/privacy/answer?t=" + token + "&lang=" + string(l)
 	if _, err := a.mailRequester(ctx, r, request.MailAnswer, link, expires.In(request.Berlin).Format("02.01.2006")); err != nil {
 		return nil, err

@@ -36,6 +36,8 @@ type Portable struct {
 	Request string            `json:"request"`
 	Person  map[string]string `json:"person"`
 	Tables  []PortableTable   `json:"tables"`
+	// Stale counts redactions that cover nothing found any more.
+	Stale int `json:"-"`
 }
 
 // Portability gathers the person's portable data (a search of the
@@ -48,11 +50,19 @@ func (a *App) Portability(ctx context.Context, id string) (*Portable, error) {
 	if err != nil {
 		return nil, err
 	}
+	r, err := a.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	stale, err := a.redact(ctx, r, d)
+	if err != nil {
+		return nil, err
+	}
 	acts, err := a.activitiesByID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &Portable{Request: id, Person: map[string]string{}}
+	out := &Portable{Request: id, Person: map[string]string{}, Stale: len(stale)}
 	if len(d.Vault) > 0 {
 		for k, v := range d.Vault[0].Record {
 			out.Person[k] = v

@@ -106,10 +106,7 @@ func (a *App) SubmitPortal(ctx context.Context, p PortalRequest, baseURL string)
 	if err := ts.CreateRequestToken(ctx, auth.HashSecret(token), r.ID, purposeConfirm, expires); err != nil {
 		return err
 	}
-	l := locale.DE
-	if r.Lang == "en" {
-		l = locale.EN
-	}
+	l := langOf(r.Lang)
 	link := strings.TrimSuffix(baseURL, "/") + "/privacy/confirm?t=" + token + "&lang=" + string(l)
 	_, err = a.mailRequester(ctx, r, request.MailConfirm, locale.T(l, "value.request.kind."+string(r.Kind)), link,
 		expires.In(request.Berlin).Format("02.01.2006 15:04"))

@@ -50,10 +50,7 @@ func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string
 	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: r.Requester, Outcome: audit.OK, Detail: "fields email (mail " + kind + ")"}); err != nil {
 		return request.Mail{}, err
 	}
-	l := locale.DE
-	if r.Lang == "en" {
-		l = locale.EN
-	}
+	l := langOf(r.Lang)
 	h, err := a.store.Header(ctx)
 	if err != nil {
 		return request.Mail{}, err
@@ -113,10 +110,7 @@ func (a *App) Acknowledge(ctx context.Context, id string) (request.Mail, error) 
 	if err != nil {
 		return request.Mail{}, err
 	}
-	l := locale.DE
-	if r.Lang == "en" {
-		l = locale.EN
-	}
+	l := langOf(r.Lang)
 	return a.mailRequester(ctx, r, request.MailAck, locale.T(l, "value.request.kind."+string(r.Kind)), r.Kind.Article(), mailDate(r.Received, l), mailDate(r.Due, l))
 }
 

@@ -10,7 +10,6 @@ import (
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
-	"gdpr/locale"
 	"gdpr/request"
 )
 
@@ -328,10 +327,7 @@ func (a *App) ExtendRequest(ctx context.Context, id string, version int, reasons
 			return request.Event{}, err
 		}
 		if byMail {
-			l := locale.DE
-			if r.Lang == "en" {
-				l = locale.EN
-			}
+			l := langOf(r.Lang)
 			m, err := a.mailRequester(ctx, r, request.MailExtension, mailDate(ext.Due, l), ext.Reasons)
 			if err != nil {
 				return request.Event{}, err
@@ -407,6 +403,8 @@ type Step struct {
 	ToldHow string
 	User    string // assign
 	BaseURL string // release: where the person fetches the answer
+	// redact: what to withhold (Redaction.ID names it for unredact).
+	Redaction request.Redaction
 }
 
 // DoStep runs a step on the request at version.
@@ -444,6 +442,10 @@ func (a *App) DoStep(ctx context.Context, id string, version int, s Step) (*requ
 		return a.AssignRequest(ctx, id, version, s.User)
 	case "note":
 		return a.AddRequestNote(ctx, id, version, s.Note)
+	case "redact":
+		return a.Redact(ctx, id, version, s.Redaction)
+	case "unredact":
+		return a.Unredact(ctx, id, version, s.Redaction.ID)
 	}
 	return nil, gdpr.Keyed(gdpr.EINVALID, "action", "request.action", s.Action)
 }

@@ -10,6 +10,7 @@ import (
 	"gdpr/auth"
 	"gdpr/connector"
 	"gdpr/register"
+	"gdpr/sweep"
 	"gdpr/vault"
 )
 
@@ -35,7 +36,11 @@ type FoundTable struct {
 	// Key are the primary key columns and the found rows' keys.
 	Key  []string `json:"key,omitempty"`
 	Keys [][]any  `json:"-"`
-	More bool     `json:"more,omitempty"`
+	// RowIDs name the rows (a hash of each key) for redactions.
+	RowIDs []string `json:"row_ids,omitempty"`
+	// Redacted counts the cells withheld (Art. 15(4)).
+	Redacted int  `json:"redacted,omitempty"`
+	More     bool `json:"more,omitempty"`
 }
 
 // SubjectData is what the engine holds of a request's person: the rows
@@ -245,6 +250,14 @@ func readFound(ctx context.Context, c connector.Conn, ct *connector.Table, where
 			texts = append(texts, connector.Text(v))
 		}
 		f.Rows = append(f.Rows, texts)
+		// A row's name for a redaction: its key's hash, or without a key
+		// its values' (a row changed since no longer matches, and the
+		// release says so rather than show it).
+		id := row[:len(key)]
+		if len(ct.PrimaryKey) == 0 {
+			id = row[len(key):]
+		}
+		f.RowIDs = append(f.RowIDs, sweep.KeyHash([][]any{id}))
 	}
 	return f, nil
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -315,7 +317,82 @@ func newRequests(e *env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind)
+	var repFormat, repOut string
+	report := &cobra.Command{
+		Use:   "report ID [--format json|pdf] [-o FILE]",
+		Short: "The access answer's draft (Art. 15): the register's words for the activities holding the person's data and the copy of the rows found, redactions applied (a recorded search)",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := oneOf("format", repFormat, "json", "pdf"); err != nil {
+				return err
+			}
+			return toOutput(e, repOut, func(w io.Writer) error {
+				return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+					rep, err := a.RequestReport(ctx, args[0])
+					if err != nil {
+						return err
+					}
+					if repFormat == "pdf" {
+						return a.WriteAccessPDF(w, rep)
+					}
+					enc := json.NewEncoder(w)
+					enc.SetIndent("", "  ")
+					return enc.Encode(rep)
+				})
+			})
+		},
+	}
+	report.Flags().StringVarP(&repFormat, "format", "f", "json", "json or pdf (the answer as the person gets it)")
+	report.Flags().StringVarP(&repOut, "output", "o", "", "write to FILE (created, mode 0600) instead of standard output")
+	var portFormat, portOut string
+	portability := &cobra.Command{
+		Use:   "portability ID [--format json|csv] [-o FILE]",
+		Short: "The person's portable data (Art. 20): rows of tables whose activity rests on consent or a contract; csv is a zip, one file a table",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := oneOf("format", portFormat, "json", "csv"); err != nil {
+				return err
+			}
+			return toOutput(e, portOut, func(w io.Writer) error {
+				return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+					p, err := a.Portability(ctx, args[0])
+					if err != nil {
+						return err
+					}
+					if portFormat == "csv" {
+						return p.WriteCSV(w)
+					}
+					return p.WriteJSON(w)
+				})
+			})
+		},
+	}
+	portability.Flags().StringVarP(&portFormat, "format", "f", "json", "json or csv")
+	portability.Flags().StringVarP(&portOut, "output", "o", "", "write to FILE (created, mode 0600) instead of standard output")
+	var publicURL string
+	release := act("release ID --public-url URL", "Release the answer to the person: compiled now, sealed under the person's key, a single-use link (7 days) mailed; the request is answered", 1,
+		func(ctx context.Context, a *app.App, id string, version int, _ []string) (*request.Request, error) {
+			if publicURL == "" {
+				return nil, gdpr.Keyed(gdpr.EINVALID, "public-url", "error.required")
+			}
+			return a.ReleaseAnswer(ctx, id, version, publicURL)
+		})
+	release.Flags().StringVar(&publicURL, "public-url", "", "where the self-service page is reached (https://privacy.example.com), for the link in the mail")
+	var rx request.Redaction
+	redact := act("redact ID --system SYSTEM --table TABLE [--column COLUMN] [--row ROW] --ground GROUND", "Withhold part of the copy before release (Art. 15(4)): a column, a row (its id from the report's row_ids), a cell or a table", 1,
+		func(ctx context.Context, a *app.App, id string, version int, _ []string) (*request.Request, error) {
+			return a.Redact(ctx, id, version, rx)
+		})
+	redact.Flags().StringVar(&rx.System, "system", "", "the system's id")
+	redact.Flags().StringVar(&rx.Table, "table", "", "the table")
+	redact.Flags().StringVar(&rx.Column, "column", "", "the column (default every column)")
+	redact.Flags().StringVar(&rx.Row, "row", "", "the row's id (default every row)")
+	redact.Flags().StringVar(&rx.Ground, "ground", request.RedactThirdParty, "third_party (Art. 15(4)), trade_secret or security")
+	unredact := act("unredact ID REDACTION", "Take a redaction back", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			return a.Unredact(ctx, id, version, args[0])
+		})
+	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind, report, portability, release, redact, unredact)
 	return cmd
 }
 

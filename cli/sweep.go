@@ -125,26 +125,11 @@ func newSweepProtocol(e *env) *cobra.Command {
 					return gdpr.Keyed(gdpr.EINVALID, "to", "cli.wrap", "--to", err)
 				}
 			}
-			w := io.Writer(e.stdout)
-			var file *os.File
-			if out != "" {
-				if file, err = os.OpenFile(out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
-					return gdpr.Keyed(gdpr.EINVALID, "o", "cli.wrap", out, err)
-				}
-				w = file
-			}
-			err = e.withApp(cmd, func(ctx context.Context, a *app.App) error {
-				return a.WriteSweepProtocol(ctx, w, export.Format(format), f, t, e.lang)
+			return toOutput(e, out, func(w io.Writer) error {
+				return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+					return a.WriteSweepProtocol(ctx, w, export.Format(format), f, t, e.lang)
+				})
 			})
-			if file != nil {
-				if cerr := file.Close(); err == nil {
-					err = cerr
-				}
-				if err != nil {
-					os.Remove(out) // nothing half-written
-				}
-			}
-			return err
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "first day (default: 1 January of this year)")

@@ -99,6 +99,7 @@ func funcs() template.FuncMap {
 		"has":        func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"str":        func(v any) string { return fmt.Sprint(v) },
 		"itoa":       strconv.Itoa,
+		"inc":        func(i int) int { return i + 1 },
 		"percent":    func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" },
 		"list":       func(xs ...string) []string { return xs },
 		// rowsArgs passes readable changes to the "changerows" template.

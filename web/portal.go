@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"encoding/base64"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -36,8 +39,21 @@ type portalData struct {
 	Sent, Confirmed bool
 	LastDay         string
 	Token           string
-	// Answer is the released answer, fetched.
-	Answer *app.Answer
+	// Answer is the released answer, fetched; Downloads its files.
+	Answer    *app.Answer
+	Downloads []download
+}
+
+// download is a file of the answer carried in the page itself (a data:
+// URL): the link was spent to show the page, a second request for the file
+// would find it spent, and the page needs no script.
+type download struct {
+	ID, Label, Name string
+	URL             template.URL
+}
+
+func dataURL(mime string, b []byte) template.URL {
+	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b))
 }
 
 // Day is a moment's day in the page's language.
@@ -175,11 +191,24 @@ func (h *Handler) portalAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if ans.Portable != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", `attachment; filename="daten-`+ans.Portable.Request+`.json"`)
-		ans.Portable.WriteJSON(w)
-		return
+	d := portalData{Answer: ans}
+	var b bytes.Buffer
+	if ans.Access != nil {
+		if err := h.App.WriteAccessPDF(&b, ans.Access); err != nil {
+			h.Log.Error("access pdf", "err", err)
+		} else {
+			d.Downloads = append(d.Downloads, download{ID: "answer-pdf", Label: "ui.portal.answer.pdf", Name: "auskunft.pdf", URL: dataURL("application/pdf", b.Bytes())})
+		}
 	}
-	h.portalRender(w, r, http.StatusOK, "privacy_answer.html", portalData{Answer: ans})
+	if p := ans.Portable; p != nil {
+		b.Reset()
+		if err := p.WriteJSON(&b); err == nil {
+			d.Downloads = append(d.Downloads, download{ID: "answer-json", Label: "ui.portal.answer.json", Name: "daten.json", URL: dataURL("application/json", b.Bytes())})
+		}
+		b.Reset()
+		if err := p.WriteCSV(&b); err == nil {
+			d.Downloads = append(d.Downloads, download{ID: "answer-csv", Label: "ui.portal.answer.csv", Name: "daten-csv.zip", URL: dataURL("application/zip", b.Bytes())})
+		}
+	}
+	h.portalRender(w, r, http.StatusOK, "privacy_answer.html", d)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -282,7 +283,8 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	step := v("step")
 	st := app.Step{Action: step, Note: v("note"), Reason: v("reason"), Notify: r.PostFormValue("notify") == "on", Reasons: v("reasons"),
-		ToldHow: v("told_how"), User: v("user"), BaseURL: h.PublicURL}
+		ToldHow: v("told_how"), User: v("user"), BaseURL: h.PublicURL,
+		Redaction: request.Redaction{ID: v("redaction"), System: v("system"), Table: v("table"), Column: v("column"), Row: v("row"), Ground: v("ground")}}
 	if s := v("told_at"); s != "" && step == "extend" {
 		d, perr := time.ParseInLocation(time.DateOnly, s, request.Berlin)
 		if perr != nil {
@@ -299,6 +301,11 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 	_, err := h.App.DoStep(ctx, rid, version, st)
 	switch gdpr.ErrorCode(err) {
 	case "":
+		if step == "redact" || step == "unredact" {
+			// Redactions are made on the draft: back to it.
+			http.Redirect(w, r, "/requests/"+rid+"/report?lang="+string(l)+"#redactions", http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/requests/"+rid+"?done=saved&lang="+string(l), http.StatusSeeOther)
 	case gdpr.ECONFLICT:
 		h.requestPage(w, r, id, http.StatusConflict, step, "", gdpr.Localized(err, l))
@@ -309,12 +316,18 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 	}
 }
 
+// IsStale tells a redaction that covers nothing found any more.
+func (d reportData) IsStale(id string) bool {
+	return slices.ContainsFunc(d.R.Stale, func(x request.Redaction) bool { return x.ID == id })
+}
+
 type reportData struct {
 	base
-	R     *app.AccessReport
-	Row   requestRow
-	Name  string
-	Today string
+	Grounds []string
+	R       *app.AccessReport
+	Row     requestRow
+	Name    string
+	Today   string
 }
 
 // requestReport compiles the answer to an access request for review: a
@@ -326,7 +339,16 @@ func (h *Handler) requestReport(w http.ResponseWriter, r *http.Request, id sessi
 		h.problem(w, r, err)
 		return
 	}
-	d := reportData{base: h.base(r, id, "requests"), R: rep, Row: requestRowOf(rep.Request, l), Today: dayText(civilToday(h.App.Now()), l)}
+	if r.URL.Query().Get("format") == "pdf" {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="auskunft-`+rep.Request.ID+`.pdf"`)
+		if err := h.App.WriteAccessPDF(w, rep); err != nil {
+			h.Log.Error("access pdf", "err", err)
+		}
+		return
+	}
+	d := reportData{Grounds: request.RedactGrounds, base: h.base(r, id, "requests"), R: rep, Row: requestRowOf(rep.Request, l), Today: dayText(civilToday(h.App.Now()), l)}
 	if len(rep.Data.Vault) > 0 {
 		d.Name = rep.Data.Vault[0].Record["name"]
 		if d.Name == "" {
