@@ -97,7 +97,7 @@ func (s *Server) Table() []Route {
 	add(Route{Method: "GET", Path: "/api/v1/requests/{id}/portability", Perm: Write, Action: audit.RequestSearch,
 		Summary: "The person's portable data (Art. 20): the rows of tables whose activity rests on consent or a contract, and the person's record; ?format=json or csv (a zip, one file a table); a recorded search"}, s.requestPortability)
 	add(Route{Method: "POST", Path: "/api/v1/requests/{id}/steps", Perm: Write, Action: audit.RequestUpdate, Request: RequestStep{},
-		Summary: "A step on a request at its version (If-Match or version): verify, start, answer, withdraw, reject, extend, acknowledge, erase, release, assign, note, redact, unredact; the state machine and Art. 12 decide what is allowed", Response: request.Request{}}, s.requestStep)
+		Summary: "A step on a request at its version (If-Match or version): verify, start, answer, withdraw, reject, extend, acknowledge, erase, restrict, rectify, release, assign, note, redact, unredact; the state machine and Art. 12 decide what is allowed", Response: request.Request{}}, s.requestStep)
 	add(Route{Method: "GET", Path: "/api/v1/holds", Perm: Read, Summary: "Legal holds (?system=, ?lifted=true), without their values", Response: []sweep.Hold{}}, s.holds)
 	add(Route{Method: "POST", Path: "/api/v1/holds", Perm: Write, Action: audit.HoldCreate, Request: HoldRequest{},
 		Summary: "Place a legal hold: sweeps keep the rows of the table whose column holds the value (sealed in the vault)", Response: sweep.Hold{}}, s.addHold)

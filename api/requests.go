@@ -25,7 +25,7 @@ type RequestWrite struct {
 
 // RequestStep is one step on a request.
 type RequestStep struct {
-	Action  string `json:"action" doc:"verify (note: how the identity was established), start, answer, withdraw, reject (reason), extend (reasons, told_at, told_how), acknowledge, erase, release (the answer to the person, by a link), assign (user) or note (note)."`
+	Action  string `json:"action" doc:"verify (note: how the identity was established), start, answer, withdraw, reject (reason), extend (reasons, told_at, told_how), acknowledge, erase, restrict (scope), rectify (fixes), release (the answer to the person, by a link), assign (user), note (note), redact (system, table, column, row, ground) or unredact (redaction)."`
 	Version int    `json:"version,omitempty" doc:"The version the step was decided on (or If-Match); required."`
 	Note    string `json:"note,omitempty"`
 	Reason  string `json:"reason,omitempty" doc:"Why the request is rejected (Art. 12(5) GDPR)."`
@@ -43,6 +43,9 @@ type RequestStep struct {
 	Row       string `json:"row,omitempty" doc:"With redact: the row, as the report's row_ids name it ('' for every row)."`
 	Ground    string `json:"ground,omitempty" doc:"With redact: third_party (Art. 15(4)), trade_secret or security."`
 	Redaction string `json:"redaction,omitempty" doc:"With unredact: the redaction's id."`
+	// Scope and Fixes carry out restrictions and rectifications.
+	Scope string              `json:"scope,omitempty" doc:"With restrict (a restriction, objection or withdrawal): the activity it is about; '' for all the right reaches."`
+	Fixes []app.Rectification `json:"fixes,omitempty" doc:"With rectify: per table (system, table) the columns and their correct values."`
 }
 
 // RequestList is a page of requests.
@@ -140,7 +143,7 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 		return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "request")
 	}
 	st := app.Step{Action: body.Action, Note: body.Note, Reason: body.Reason, Notify: body.Notify, Reasons: body.Reasons, ToldHow: body.ToldHow, User: body.User,
-		BaseURL: s.PublicURL, Redaction: request.Redaction{ID: body.Redaction, System: body.System, Table: body.Table, Column: body.Column, Row: body.Row, Ground: body.Ground}}
+		BaseURL: s.PublicURL, Scope: body.Scope, Fixes: body.Fixes, Redaction: request.Redaction{ID: body.Redaction, System: body.System, Table: body.Table, Column: body.Column, Row: body.Row, Ground: body.Ground}}
 	if body.ToldAt != nil {
 		st.ToldAt = *body.ToldAt
 	}

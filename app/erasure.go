@@ -51,6 +51,83 @@ type EraseResult struct {
 // the vault's other records of the person are shredded (the requester's
 // record stays with the request, its proof).
 func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error) {
+	ex, err := a.execute(ctx, id, []request.Kind{request.Erasure}, nil, func(ex *execution, c connector.Conn, s *connector.Schema, x *register.System, ft FoundTable, begin func(request.Receipt) error) (request.Receipt, error) {
+		return a.eraseTable(ex.ctx, c, s, x, ft, ex.acts, ex.now, begin)
+	})
+	if err != nil {
+		return ex.result(), err
+	}
+	// The vault's other records of the person.
+	if !ex.had("vault", "subjects") {
+		var n int64
+		for _, s := range ex.d.Vault {
+			if s.ID == ex.r.Requester || s.Shredded {
+				continue
+			}
+			if err := a.ShredSubject(ctx, s.ID); err != nil {
+				return ex.res, err
+			}
+			n++
+		}
+		action := request.ReceiptShredded
+		if n == 0 {
+			action = request.ReceiptNotFound
+		}
+		if err := ex.add(request.Receipt{System: "vault", Table: "subjects", Action: action, Rows: n, At: ex.now}); err != nil {
+			return ex.res, err
+		}
+	}
+	return ex.res, nil
+}
+
+// execution is a request's run over the person's data: the request, what
+// was found, the receipts of an earlier run, and what this one did.
+type execution struct {
+	ctx  context.Context
+	id   string
+	r    *request.Request
+	d    *SubjectData
+	rcs  ReceiptStore
+	done []request.Receipt
+	res  *EraseResult
+	acts map[string]*register.Activity
+	now  time.Time
+}
+
+func (ex *execution) result() *EraseResult {
+	if ex == nil {
+		return nil
+	}
+	return ex.res
+}
+
+// had tells a table an earlier run did.
+func (ex *execution) had(system, table string) bool {
+	return slices.ContainsFunc(ex.done, func(rc request.Receipt) bool { return rc.System == system && rc.Table == table })
+}
+
+// add records a receipt of a table that changed nothing.
+func (ex *execution) add(rc request.Receipt) error {
+	if err := ex.rcs.AddReceipt(ex.ctx, ex.id, rc); err != nil {
+		return err
+	}
+	ex.res.Receipts = append(ex.res.Receipts, rc)
+	return nil
+}
+
+// tableStep changes the person's rows of one table and says what it did
+// in a receipt; begin hears the planned change before the first row
+// changes (a pending receipt with the rows' keys).
+type tableStep func(ex *execution, c connector.Conn, s *connector.Schema, x *register.System, ft FoundTable, begin func(request.Receipt) error) (request.Receipt, error)
+
+// execute runs a request of one of kinds against the person's data: the
+// person found in every mapped system, then step on each table found that
+// only picks (nil: all), system by system (rows that point to others
+// first), a receipt each; the tables searched that hold nothing of the
+// person get a receipt "not found". A run that died resumes: its pending
+// change is finished or dropped, the tables done are not done again.
+// Needs access to people and the right to write.
+func (a *App) execute(ctx context.Context, id string, kinds []request.Kind, only func(FoundTable) bool, step tableStep) (*execution, error) {
 	if _, err := a.require(ctx, auth.Subjects, audit.RequestErase, id); err != nil {
 		return nil, err
 	}
@@ -65,8 +142,8 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if r.Kind != request.Erasure {
-		return nil, a.record(ctx, audit.RequestErase, id, gdpr.Keyed(gdpr.EINVALID, "kind", "request.erase.kind"))
+	if !slices.Contains(kinds, r.Kind) {
+		return nil, a.record(ctx, audit.RequestErase, id, gdpr.Keyed(gdpr.EINVALID, "kind", "request.execute.kind", gdpr.Keyed("", "", "value.request.kind."+string(r.Kind))))
 	}
 	if r.Identity != request.IdentityConfirmed && r.Identity != request.IdentityVerified {
 		return nil, a.record(ctx, audit.RequestErase, id, gdpr.Keyed(gdpr.EINVALID, "identity", "request.identity.unknown"))
@@ -81,30 +158,29 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 	if err != nil {
 		return nil, err
 	}
-	had := func(system, table string) bool {
-		return slices.ContainsFunc(done, func(rc request.Receipt) bool { return rc.System == system && rc.Table == table })
-	}
 	d, err := a.FindRequestData(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	res := &EraseResult{Unreachable: d.Unreachable, Resumed: len(done)}
 	acts, err := a.activitiesByID(ctx)
 	if err != nil {
 		return nil, err
 	}
+	ex := &execution{ctx: ctx, id: id, r: r, d: d, rcs: rcs, done: done, acts: acts, now: a.now(),
+		res: &EraseResult{Unreachable: d.Unreachable, Resumed: len(done)}}
 	systems, _, err := a.store.FindSystems(ctx, register.Filter{})
 	if err != nil {
-		return nil, err
+		return ex, err
 	}
-	now := a.now()
 	found := map[[2]string]bool{}
 	for _, x := range systems {
 		var mine []FoundTable
 		for _, ft := range d.Tables {
 			if ft.System == x.ID {
-				mine = append(mine, ft)
 				found[[2]string{x.ID, ft.Table}] = true
+				if only == nil || only(ft) {
+					mine = append(mine, ft)
+				}
 			}
 		}
 		if len(mine) == 0 {
@@ -112,18 +188,18 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 		}
 		dsn, err := dsnOf(x)
 		if err != nil {
-			res.Unreachable = append(res.Unreachable, x.Name)
+			ex.res.Unreachable = append(ex.res.Unreachable, x.Name)
 			continue
 		}
 		c, err := a.connect(x.Engine, dsn)
 		if err != nil {
-			res.Unreachable = append(res.Unreachable, x.Name)
+			ex.res.Unreachable = append(ex.res.Unreachable, x.Name)
 			continue
 		}
 		s, err := c.Schema(ctx)
 		if err != nil {
 			c.Close()
-			res.Unreachable = append(res.Unreachable, x.Name)
+			ex.res.Unreachable = append(ex.res.Unreachable, x.Name)
 			continue
 		}
 		// Rows that point to others go first (an order before its
@@ -134,17 +210,17 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 		}
 		slices.SortStableFunc(mine, func(p, q FoundTable) int { return pointsTo(s, names, q.Table) - pointsTo(s, names, p.Table) })
 		for _, ft := range mine {
-			if had(x.ID, ft.Table) {
+			if ex.had(x.ID, ft.Table) {
 				continue
 			}
 			begun := false
-			rc, err := a.eraseTable(ctx, c, s, x, ft, acts, now, func(p request.Receipt) error {
+			rc, err := step(ex, c, s, x, ft, func(p request.Receipt) error {
 				begun = true
 				return rcs.BeginReceipt(ctx, id, p)
 			})
 			if err != nil {
 				c.Close()
-				return res, err
+				return ex, err
 			}
 			finish := rcs.AddReceipt
 			if begun {
@@ -152,46 +228,22 @@ func (a *App) EraseRequest(ctx context.Context, id string) (*EraseResult, error)
 			}
 			if err := finish(ctx, id, rc); err != nil {
 				c.Close()
-				return res, err
+				return ex, err
 			}
-			res.Receipts = append(res.Receipts, rc)
+			ex.res.Receipts = append(ex.res.Receipts, rc)
 		}
 		c.Close()
 	}
 	// The tables searched that hold nothing of the person.
 	for _, st := range d.Searched {
-		if found[st] || had(st[0], st[1]) {
+		if found[st] || ex.had(st[0], st[1]) {
 			continue
 		}
-		rc := request.Receipt{System: st[0], Table: st[1], Action: request.ReceiptNotFound, At: now}
-		if err := rcs.AddReceipt(ctx, id, rc); err != nil {
-			return res, err
+		if err := ex.add(request.Receipt{System: st[0], Table: st[1], Action: request.ReceiptNotFound, At: ex.now}); err != nil {
+			return ex, err
 		}
-		res.Receipts = append(res.Receipts, rc)
 	}
-	// The vault's other records of the person.
-	if !had("vault", "subjects") {
-		var n int64
-		for _, s := range d.Vault {
-			if s.ID == r.Requester || s.Shredded {
-				continue
-			}
-			if err := a.ShredSubject(ctx, s.ID); err != nil {
-				return res, err
-			}
-			n++
-		}
-		action := request.ReceiptShredded
-		if n == 0 {
-			action = request.ReceiptNotFound
-		}
-		rc := request.Receipt{System: "vault", Table: "subjects", Action: action, Rows: n, At: now}
-		if err := rcs.AddReceipt(ctx, id, rc); err != nil {
-			return res, err
-		}
-		res.Receipts = append(res.Receipts, rc)
-	}
-	return res, nil
+	return ex, nil
 }
 
 // resumeReceipts finishes the changes a run that died had begun: a
@@ -475,7 +527,7 @@ func (a *App) Art19Recipients(ctx context.Context, id string) ([]register.Recipi
 	var out []register.Recipient
 	for _, rc := range rcs {
 		switch rc.Action {
-		case request.ReceiptErased, request.ReceiptAnonymised, request.ReceiptFlagged, request.ReceiptRestricted:
+		case request.ReceiptErased, request.ReceiptAnonymised, request.ReceiptFlagged, request.ReceiptRestricted, request.ReceiptRectified:
 		default:
 			continue
 		}

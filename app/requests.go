@@ -405,6 +405,10 @@ type Step struct {
 	BaseURL string // release: where the person fetches the answer
 	// redact: what to withhold (Redaction.ID names it for unredact).
 	Redaction request.Redaction
+	// restrict: the activity an objection or withdrawal is about ("" for
+	// all it reaches); rectify: the corrected values.
+	Scope string
+	Fixes []Rectification
 }
 
 // DoStep runs a step on the request at version.
@@ -442,6 +446,20 @@ func (a *App) DoStep(ctx context.Context, id string, version int, s Step) (*requ
 		return a.AssignRequest(ctx, id, version, s.User)
 	case "note":
 		return a.AddRequestNote(ctx, id, version, s.Note)
+	case "restrict", "rectify":
+		// The change itself; the answer is the staff's next step.
+		var err error
+		if s.Action == "restrict" {
+			_, err = a.RestrictRequest(ctx, id, s.Scope)
+		} else {
+			_, err = a.RectifyRequest(ctx, id, s.Fixes)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a.change(ctx, id, version, func(*request.Request, request.Period) (request.Event, error) {
+			return request.Event{Action: s.Action}, nil
+		})
 	case "redact":
 		return a.Redact(ctx, id, version, s.Redaction)
 	case "unredact":

@@ -52,9 +52,12 @@ type SweepTable struct {
 	// Sample is, in a dry run, up to three keys of due rows, masked.
 	Sample []string `json:"sample,omitempty"`
 	// Held counts the due rows that legal holds keep.
-	Held    int64  `json:"held,omitempty"`
-	Batches int    `json:"batches"`
-	Oldest  string `json:"oldest,omitempty"`
+	Held int64 `json:"held,omitempty"`
+	// Suppressed counts the rows restricted because their person is on
+	// the suppression list (an objection, a restriction).
+	Suppressed int64  `json:"suppressed,omitempty"`
+	Batches    int    `json:"batches"`
+	Oldest     string `json:"oldest,omitempty"`
 	// LeftBackups is the day the rows changed today have left the
 	// system's last backup ("" without declared backups).
 	LeftBackups string `json:"left_backups,omitempty"`
@@ -255,6 +258,15 @@ func (a *App) sweepSystem(ctx context.Context, ss SweepStore, c connector.Conn, 
 		if act == nil {
 			skip("sweep.noactivity", t.Activity)
 			continue
+		}
+		// The suppression list first: rows of people who objected or had
+		// the processing restricted are marked before anything is due.
+		if x.Status != register.StatusDraft {
+			n, err := a.restrictSuppressed(ctx, c, x, t, ct, act, now, o.DryRun)
+			if err != nil {
+				return err
+			}
+			st.Suppressed = n
 		}
 		rule, key, _ := t.TableRule(act)
 		if key != "" {

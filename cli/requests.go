@@ -270,6 +270,18 @@ func newRequests(e *env) *cobra.Command {
 	}
 	deadline.Flags().StringVar(&state2, "state", "", "the Land (NW, BY, …; default the register's controller)")
 	deadline.Flags().BoolVar(&extended, "extended", false, "the deadline extended by two further months")
+	receiptTable := func(rcs []request.Receipt) error {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join([]string{e.t("cli.col.system"), e.t("cli.col.table"), e.t("cli.col.action"), e.t("cli.col.rows"), e.t("cli.col.until"), e.t("cli.col.reason")}, "\t"))
+		for _, rc := range rcs {
+			ground := rc.Ground
+			if ground != "" && locale.Has(ground) {
+				ground = e.t(ground)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", rc.System, rc.Table, e.t("value.receipt."+rc.Action), rc.Rows, dash(rc.Until), dash(ground))
+		}
+		return tw.Flush()
+	}
 	erase := &cobra.Command{
 		Use:   "erase ID",
 		Short: "Erase the person of an erasure request in every system (Art. 17): receipts per table; rows a legal duty or a hold keeps are restricted",
@@ -289,16 +301,7 @@ func newRequests(e *env) *cobra.Command {
 			}); err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, strings.Join([]string{e.t("cli.col.system"), e.t("cli.col.table"), e.t("cli.col.action"), e.t("cli.col.rows"), e.t("cli.col.until"), e.t("cli.col.reason")}, "\t"))
-			for _, rc := range rcs {
-				ground := rc.Ground
-				if ground != "" && locale.Has(ground) {
-					ground = e.t(ground)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", rc.System, rc.Table, e.t("value.receipt."+rc.Action), rc.Rows, dash(rc.Until), dash(ground))
-			}
-			return tw.Flush()
+			return receiptTable(rcs)
 		},
 	}
 	remind := &cobra.Command{
@@ -392,7 +395,57 @@ func newRequests(e *env) *cobra.Command {
 		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
 			return a.Unredact(ctx, id, version, args[0])
 		})
-	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind, report, portability, release, redact, unredact)
+	// carry runs a step that changes the person's data and prints the
+	// receipts.
+	carry := func(cmd *cobra.Command, id string, st app.Step) error {
+		var rcs []request.Receipt
+		if err := e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+			cur, err := a.Request(ctx, id)
+			if err != nil {
+				return err
+			}
+			if _, err := a.DoStep(ctx, id, cur.Version, st); err != nil {
+				return err
+			}
+			rcs, err = a.Receipts(ctx, id)
+			return err
+		}); err != nil {
+			return err
+		}
+		return receiptTable(rcs)
+	}
+	var scope string
+	restrict := &cobra.Command{
+		Use:   "restrict ID [--scope ACTIVITY]",
+		Short: "Carry out a restriction (Art. 18), objection (Art. 21) or withdrawal (Art. 7(3)): the person's rows restricted, the identifiers on the suppression list; receipts per table",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return carry(cmd, args[0], app.Step{Action: "restrict", Scope: scope})
+		},
+	}
+	restrict.Flags().StringVar(&scope, "scope", "", "the activity it is about (default: all the right reaches)")
+	var rsys, rtable string
+	var sets []string
+	rectify := &cobra.Command{
+		Use:   "rectify ID --system SYSTEM --table TABLE --set COLUMN=VALUE...",
+		Short: "Carry out a rectification (Art. 16): the person's rows of a table get the correct values; the receipt names the columns, never a value",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fx := app.Rectification{System: rsys, Table: rtable, Set: map[string]string{}}
+			for _, kv := range sets {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return gdpr.Keyed(gdpr.EINVALID, "set", "request.rectify.empty")
+				}
+				fx.Set[k] = v
+			}
+			return carry(cmd, args[0], app.Step{Action: "rectify", Fixes: []app.Rectification{fx}})
+		},
+	}
+	rectify.Flags().StringVar(&rsys, "system", "", "the system's id")
+	rectify.Flags().StringVar(&rtable, "table", "", "the table")
+	rectify.Flags().StringArrayVar(&sets, "set", nil, "COLUMN=VALUE (repeatable)")
+	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind, report, portability, release, redact, unredact, restrict, rectify)
 	return cmd
 }
 

@@ -329,7 +329,10 @@ const (
 	ReceiptRestricted = "restricted" // kept under a duty or a hold, marked (Art. 18)
 	ReceiptKept       = "kept"       // kept under a duty or a hold; the table has no restriction column
 	ReceiptNotFound   = "not_found"
-	ReceiptShredded   = "shredded" // the vault's records
+	ReceiptShredded   = "shredded"   // the vault's records
+	ReceiptRectified  = "rectified"  // corrected (Art. 16); the ground names the columns
+	ReceiptSuppressed = "suppressed" // the person's identifiers on the suppression list
+	ReceiptUntouched  = "untouched"  // outside what an objection or withdrawal reaches
 )
 
 // Receipt is what an erasure did to one table (or the vault).

@@ -487,3 +487,100 @@ func pdfText(t *testing.T, pdf []byte) (string, bool) {
 	}
 	return string(out), true
 }
+
+// TestBrowserObjection: staff carry out an objection to the newsletter
+// and a rectification of a name from the request's page: the newsletter
+// row is restricted, the contract's table untouched, the address on the
+// suppression list; the name corrected in the database; the receipts
+// and the Art. 19 list shown.
+func TestBrowserObjection(t *testing.T) {
+	srv := newServer(t)
+	dsn, db := conntest.DSN(t, register.EngineSQLite)
+	for _, q := range []string{
+		`CREATE TABLE kunden (id INTEGER PRIMARY KEY, mail TEXT NOT NULL, name TEXT, gesperrt INTEGER)`,
+		`CREATE TABLE verteiler (id INTEGER PRIMARY KEY, mail TEXT NOT NULL, gesperrt_am TEXT)`,
+		`INSERT INTO kunden VALUES (1, 'erika@example.org', 'Erika Muster', NULL)`,
+		`INSERT INTO verteiler VALUES (1, 'erika@example.org', NULL)`,
+		`INSERT INTO verteiler VALUES (2, 'max@example.org', NULL)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	t.Setenv("GDPR_TEST_OBJECTION_DSN", dsn)
+	reg := &register.Register{
+		Activities: []*register.Activity{
+			{ID: "vertrieb", Name: "Vertrieb", LegalBases: []string{"Art. 6 Abs. 1 lit. b DSGVO"}},
+			{ID: "werbepost", Name: "Werbe-Newsletter", Purposes: []string{"Direktwerbung"}, LegalBases: []string{"Art. 6 Abs. 1 lit. f DSGVO"},
+				Recipients: register.Recipients{Items: []register.Recipient{{Name: "Versanddienstleister", Kind: register.RecipientProcessor}}}},
+		},
+		Systems: []*register.System{{ID: "crm", Name: "CRM", Engine: register.EngineSQLite, DSNEnv: "GDPR_TEST_OBJECTION_DSN", Tables: []register.Table{
+			{Name: "kunden", Activity: "vertrieb", SubjectKey: []string{"mail"}, Restricted: "gesperrt", Columns: map[string]string{"mail": "E-Mail-Adresse", "name": "Name"}},
+			{Name: "verteiler", Activity: "werbepost", SubjectKey: []string{"mail"}, Restricted: "gesperrt_am", Columns: map[string]string{"mail": "E-Mail-Adresse"}},
+		}}},
+	}
+	if _, err := srv.store.Apply(sysCtx(), reg, register.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	newReq := func(kind request.Kind) *request.Request {
+		r, err := srv.app.CreateRequest(sysCtx(), app.NewRequest{Kind: kind, Channel: request.Letter, Requester: app.Record{"email": "erika@example.org", "name": "Erika Muster"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = srv.app.VerifyIdentity(sysCtx(), r.ID, r.Version, "Unterschrift stimmt mit dem Kundenkonto überein"); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	obj, rect := newReq(request.Objection), newReq(request.Rectification)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var objReceipts, rectReceipts, phone string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/requests/"+obj.ID),
+		chromedp.WaitVisible(`#do-restrict`),
+		shot(t, "107-objection"),
+		chromedp.Click(`#do-restrict`),
+		chromedp.WaitVisible(`#receipt-list`),
+		chromedp.Text(`#receipts`, &objReceipts, chromedp.ByQuery),
+		shot(t, "108-objection-receipts"),
+		chromedp.Navigate(srv.URL+"/requests/"+rect.ID),
+		chromedp.WaitVisible(`#do-rectify`),
+		chromedp.SetValue(`select[name="table0"]`, "crm/kunden", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="column0"]`, "name", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="value0"]`, "Erika Musterfrau", chromedp.ByQuery),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "109-rectify-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#do-rectify`),
+		chromedp.WaitVisible(`#receipt-list`),
+		chromedp.Text(`#receipts`, &rectReceipts, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"crm/verteiler", "eingeschränkt (Art. 18)", "crm/kunden", "nicht betroffen", "vault/suppressions", "auf die Sperrliste gesetzt", "Versanddienstleister"} {
+		if !strings.Contains(objReceipts, want) {
+			t.Errorf("the objection's receipts lack %q: %s", want, objReceipts)
+		}
+	}
+	if !strings.Contains(rectReceipts, "berichtigt (Art. 16)") || strings.Contains(rectReceipts, "Musterfrau") {
+		t.Errorf("the rectification's receipts: %s", rectReceipts)
+	}
+	var restricted, other int
+	var name string
+	db.QueryRow(`SELECT COUNT(*) FROM verteiler WHERE id = 1 AND gesperrt_am IS NOT NULL`).Scan(&restricted)
+	db.QueryRow(`SELECT COUNT(*) FROM verteiler WHERE id = 2 AND gesperrt_am IS NULL`).Scan(&other)
+	db.QueryRow(`SELECT name FROM kunden WHERE id = 1`).Scan(&name)
+	if restricted != 1 || other != 1 || name != "Erika Musterfrau" {
+		t.Errorf("in the database: restricted %d, other untouched %d, name %q", restricted, other, name)
+	}
+	if es, err := srv.app.Suppressed(sysCtx(), "email", "erika@example.org", "werbepost"); err != nil || len(es) != 1 {
+		t.Errorf("suppression: %v %+v", err, es)
+	}
+	if phone != "390" {
+		t.Errorf("the page is %s px wide at 390", phone)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -184,14 +185,20 @@ type eventRow struct {
 
 type requestData struct {
 	base
-	Receipts  []receiptRow
-	Art19     []string
-	CanErase  bool
-	Mails     []mailRow
-	CanMail   bool
-	Row       requestRow
-	Requester *app.Subject
-	Events    []eventRow
+	Receipts []receiptRow
+	Art19    []string
+	CanErase bool
+	// CanRestrict: a restriction, objection or withdrawal to carry out
+	// (Scopes: the activities it may be about); CanRectify: a
+	// rectification (Tables: system/table of the mapped tables).
+	CanRestrict, CanRectify bool
+	Scopes                  []option
+	Tables                  []string
+	Mails                   []mailRow
+	CanMail                 bool
+	Row                     requestRow
+	Requester               *app.Subject
+	Events                  []eventRow
 	// Error is a refused step's message, at the form of Step.
 	Error, Step string
 	Conflict    string
@@ -221,7 +228,8 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, id session
 		d.Requester = &s
 	}
 	d.CanMail = h.App.Mails()
-	if x.Kind == request.Erasure {
+	switch x.Kind {
+	case request.Erasure, request.Restriction, request.Objection, request.Withdrawal, request.Rectification:
 		rcs, err := h.App.Receipts(r.Context(), x.ID)
 		if err != nil {
 			h.fail(w, r, err)
@@ -248,7 +256,33 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, id session
 			d.Art19 = append(d.Art19, rp.Name)
 		}
 		known := x.Identity == request.IdentityConfirmed || x.Identity == request.IdentityVerified
-		d.CanErase = known && !x.State.Closed() && id.Role.Allows(auth.Subjects) && len(rcs) == 0
+		can := known && !x.State.Closed() && id.Role.Allows(auth.Subjects) && id.Role.Allows(auth.Write)
+		d.CanErase = can && x.Kind == request.Erasure && len(rcs) == 0
+		d.CanRestrict = can && x.Kind != request.Erasure && x.Kind != request.Rectification && len(rcs) == 0
+		d.CanRectify = can && x.Kind == request.Rectification
+		if d.CanRestrict {
+			acts, _, err := h.App.Activities(r.Context(), register.Filter{})
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			d.Scopes = append(d.Scopes, option{"", locale.T(l, "ui.request.restrict.all."+string(x.Kind))})
+			for _, a := range acts {
+				d.Scopes = append(d.Scopes, option{a.ID, a.Name})
+			}
+		}
+		if d.CanRectify {
+			systems, _, err := h.App.Systems(r.Context(), register.Filter{})
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			for _, sx := range systems {
+				for _, t := range sx.Tables {
+					d.Tables = append(d.Tables, sx.ID+"/"+t.Name)
+				}
+			}
+		}
 	}
 	ms, err := h.App.RequestMails(r.Context(), x.ID)
 	if err != nil {
@@ -296,6 +330,29 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 		st.ToldAt = d.Add(12 * time.Hour)
 		if now := h.App.Now(); st.ToldAt.After(now) {
 			st.ToldAt = now
+		}
+	}
+	st.Scope = v("scope")
+	if step == "rectify" {
+		// Up to three lines of table, column and correct value; those of
+		// one table go together.
+		byTable := map[string]*app.Rectification{}
+		for i := range 3 {
+			n := strconv.Itoa(i)
+			sys, table, _ := strings.Cut(v("table"+n), "/")
+			col, val := v("column"+n), r.PostFormValue("value"+n)
+			if sys == "" || col == "" {
+				continue
+			}
+			fx := byTable[sys+"/"+table]
+			if fx == nil {
+				fx = &app.Rectification{System: sys, Table: table, Set: map[string]string{}}
+				byTable[sys+"/"+table] = fx
+			}
+			fx.Set[col] = val
+		}
+		for _, k := range slices.Sorted(maps.Keys(byTable)) {
+			st.Fixes = append(st.Fixes, *byTable[k])
 		}
 	}
 	_, err := h.App.DoStep(ctx, rid, version, st)

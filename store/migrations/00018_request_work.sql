@@ -43,14 +43,15 @@ CREATE TABLE request_notices (
 -- activity ('' = every activity that rests on Art. 6(1)(e) or (f) or
 -- serves direct marketing). Nothing here decrypts to the address.
 CREATE TABLE suppressions (
-    hash       TEXT NOT NULL,
+    key_id     TEXT NOT NULL, -- the index key the hash was made with
+    hash       TEXT NOT NULL, -- hex
     kind       TEXT NOT NULL,
     scope      TEXT NOT NULL DEFAULT '',
     reason     TEXT NOT NULL,
     request_id TEXT NOT NULL DEFAULT '',
     actor      TEXT NOT NULL,
     at         TEXT NOT NULL,
-    PRIMARY KEY (hash, scope)
+    PRIMARY KEY (key_id, hash, scope)
 );
 
 -- Mail templates an admin changed; a kind and language without a row
