@@ -46,6 +46,11 @@ type RequestStep struct {
 	// Scope and Fixes carry out restrictions and rectifications.
 	Scope string              `json:"scope,omitempty" doc:"With restrict (a restriction, objection or withdrawal): the activity it is about; '' for all the right reaches."`
 	Fixes []app.Rectification `json:"fixes,omitempty" doc:"With rectify: per table (system, table) the columns and their correct values."`
+	// The Art. 19 task's step.
+	Recipient   string `json:"recipient,omitempty" doc:"With notice: the recipient, as the register names it."`
+	NoticeState string `json:"notice_state,omitempty" doc:"With notice: sent (how), confirmed, exempt (how: why), open, or mail (to: gdpr mails the notice)."`
+	How         string `json:"how,omitempty" doc:"With notice: how the recipient was told, or why it is exempt."`
+	To          string `json:"to,omitempty" doc:"With notice and mail: the recipient's address (not kept)."`
 }
 
 // RequestList is a page of requests.
@@ -143,7 +148,8 @@ func (s *Server) requestStep(w http.ResponseWriter, r *http.Request) error {
 		return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "request")
 	}
 	st := app.Step{Action: body.Action, Note: body.Note, Reason: body.Reason, Notify: body.Notify, Reasons: body.Reasons, ToldHow: body.ToldHow, User: body.User,
-		BaseURL: s.PublicURL, Scope: body.Scope, Fixes: body.Fixes, Redaction: request.Redaction{ID: body.Redaction, System: body.System, Table: body.Table, Column: body.Column, Row: body.Row, Ground: body.Ground}}
+		BaseURL: s.PublicURL, Scope: body.Scope, Fixes: body.Fixes,
+		Notice: app.NoticeStep{Recipient: body.Recipient, State: body.NoticeState, How: body.How, To: body.To}, Redaction: request.Redaction{ID: body.Redaction, System: body.System, Table: body.Table, Column: body.Column, Row: body.Row, Ground: body.Ground}}
 	if body.ToldAt != nil {
 		st.ToldAt = *body.ToldAt
 	}
@@ -209,4 +215,63 @@ func (s *Server) requestPortability(w http.ResponseWriter, r *http.Request) erro
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
 	return p.WriteJSON(w)
+}
+
+func (s *Server) requestNotices(w http.ResponseWriter, r *http.Request) error {
+	ns, err := s.App.Notices(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if ns == nil {
+		ns = []request.Notice{}
+	}
+	httpx.JSON(w, http.StatusOK, ns)
+	return nil
+}
+
+// TemplateWrite replaces a mail template.
+type TemplateWrite struct {
+	Subject string `json:"subject" doc:"One line; fields as {{.Field}}."`
+	Body    string `json:"body" doc:"The text (Go text/template: fields and {{if}}, no loops)."`
+	Version int    `json:"version" doc:"The version the change was made on (0 over the built-in text)."`
+}
+
+func (s *Server) templates(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.App.MailTemplates(r.Context())
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, ts)
+	return nil
+}
+
+func (s *Server) putTemplate(w http.ResponseWriter, r *http.Request) error {
+	var body TemplateWrite
+	if err := httpx.Decode(r, &body); err != nil {
+		return err
+	}
+	t, err := s.App.SaveMailTemplate(r.Context(), request.MailTemplate{Kind: r.PathValue("kind"), Lang: r.PathValue("lang"), Subject: body.Subject, Body: body.Body}, body.Version)
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) resetTemplate(w http.ResponseWriter, r *http.Request) error {
+	cur, err := s.App.MailTemplate(r.Context(), r.PathValue("kind"), r.PathValue("lang"))
+	if err != nil {
+		return err
+	}
+	if cur.Custom {
+		if err := s.App.ResetMailTemplate(r.Context(), cur.Kind, cur.Lang, cur.Version); err != nil {
+			return err
+		}
+	}
+	t, err := s.App.MailTemplate(r.Context(), cur.Kind, cur.Lang)
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, t)
+	return nil
 }

@@ -79,7 +79,7 @@ func (a *App) ReleaseAnswer(ctx context.Context, id string, version int, baseURL
 		if ans.Portable.Stale > 0 {
 			return nil, a.record(ctx, audit.RequestUpdate, id, gdpr.Keyed(gdpr.ECONFLICT, "redaction", "request.redact.stale", ans.Portable.Stale))
 		}
-	case request.Erasure:
+	case request.Erasure, request.Restriction, request.Objection, request.Withdrawal, request.Rectification:
 		if ans.Receipts, err = a.Receipts(ctx, id); err != nil {
 			return nil, err
 		}
@@ -107,7 +107,7 @@ func (a *App) ReleaseAnswer(ctx context.Context, id string, version int, baseURL
 	}
 	l := langOf(r.Lang)
 	link := strings.TrimSuffix(baseURL, "/") + "/privacy/answer?t=" + token + "&lang=" + string(l)
-	if _, err := a.mailRequester(ctx, r, request.MailAnswer, link, expires.In(request.Berlin).Format("02.01.2006")); err != nil {
+	if _, err := a.mailRequester(ctx, r, request.MailAnswer, map[string]string{"Link": link, "Until": mailDate(expires, langOf(r.Lang))}); err != nil {
 		return nil, err
 	}
 	return a.StepRequest(ctx, id, r.Version, request.Answered)

@@ -108,8 +108,8 @@ func (a *App) SubmitPortal(ctx context.Context, p PortalRequest, baseURL string)
 	}
 	l := langOf(r.Lang)
 	link := strings.TrimSuffix(baseURL, "/") + "/privacy/confirm?t=" + token + "&lang=" + string(l)
-	_, err = a.mailRequester(ctx, r, request.MailConfirm, locale.T(l, "value.request.kind."+string(r.Kind)), link,
-		expires.In(request.Berlin).Format("02.01.2006 15:04"))
+	_, err = a.mailRequester(ctx, r, request.MailConfirm, map[string]string{"Kind": locale.T(l, "value.request.kind."+string(r.Kind)), "Link": link,
+		"Until": expires.In(request.Berlin).Format("02.01.2006 15:04")})
 	return err
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -27,10 +26,11 @@ type RequestMailStore interface {
 const rawChunk = maxFieldValue
 
 // mailRequester writes to the person of a request in the request's
-// language: the mail of kind with the catalogue's "mail.request.<kind>"
-// subject and text, args filling them. The message as sent is sealed in
-// the vault (it names the person) and its proof stored with the request.
-func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string, args ...any) (request.Mail, error) {
+// language: the mail of kind from its template (an admin's, or the
+// built-in one), data filling its fields (the reference, the controller
+// and the person's name are added). The message as sent is sealed in the
+// vault (it names the person) and its proof stored with the request.
+func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string, data map[string]string) (request.Mail, error) {
 	if a.mail == nil {
 		return request.Mail{}, gdpr.Keyed(gdpr.EINVALID, "", "request.nomail")
 	}
@@ -50,32 +50,24 @@ func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string
 	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: r.Requester, Outcome: audit.OK, Detail: "fields email (mail " + kind + ")"}); err != nil {
 		return request.Mail{}, err
 	}
-	l := langOf(r.Lang)
 	h, err := a.store.Header(ctx)
 	if err != nil {
 		return request.Mail{}, err
 	}
-	controller := ""
+	data["Request"], data["Name"], data["Controller"] = r.ID, strings.TrimSpace(who.Record["name"]), ""
 	if h.Controller != nil {
-		controller = h.Controller.Name
+		data["Controller"] = h.Controller.Name
 	}
-	name := strings.TrimSpace(who.Record["name"])
-	greeting := locale.T(l, "mail.request.hello")
-	if name != "" {
-		greeting = locale.T(l, "mail.request.hello.name", name)
+	subject, body, err := a.renderMail(ctx, kind, r.Lang, data)
+	if err != nil {
+		return request.Mail{}, err
 	}
-	body := greeting + "\n\n" + locale.T(l, "mail.request."+kind+".text", args...) + "\n\n" + locale.T(l, "mail.request.signature", controller, r.ID)
-	sent, err := a.mail.Send(ctx, mail.Message{To: to, Subject: locale.T(l, "mail.request."+kind+".subject", r.ID),
-		Text: body, Headers: map[string]string{"Auto-Submitted": "auto-generated"}})
+	sent, err := a.mail.Send(ctx, mail.Message{To: to, Subject: subject, Text: body, Headers: map[string]string{"Auto-Submitted": "auto-generated"}})
 	if err != nil {
 		return request.Mail{}, a.record(ctx, audit.RequestMail, r.ID, err)
 	}
 	m := request.Mail{Kind: kind, MessageID: sent.MessageID, At: sent.At, Response: sent.Response}
-	rec := Record{}
-	for i := 0; i*rawChunk < len(sent.Raw) && i < maxFields; i++ {
-		rec[fmt.Sprintf("raw_%02d", i)] = string(sent.Raw[i*rawChunk : min(len(sent.Raw), (i+1)*rawChunk)])
-	}
-	if m.RawSubject, err = a.newSubject(ctx, rec); err != nil {
+	if m.RawSubject, err = a.sealRaw(ctx, sent.Raw); err != nil {
 		return m, err
 	}
 	if err := ms.AddRequestMail(ctx, r.ID, m); err != nil {
@@ -111,7 +103,8 @@ func (a *App) Acknowledge(ctx context.Context, id string) (request.Mail, error) 
 		return request.Mail{}, err
 	}
 	l := langOf(r.Lang)
-	return a.mailRequester(ctx, r, request.MailAck, locale.T(l, "value.request.kind."+string(r.Kind)), r.Kind.Article(), mailDate(r.Received, l), mailDate(r.Due, l))
+	return a.mailRequester(ctx, r, request.MailAck, map[string]string{"Kind": locale.T(l, "value.request.kind."+string(r.Kind)), "Article": r.Kind.Article(),
+		"Received": mailDate(r.Received, l), "LastDay": mailDate(r.Due, l)})
 }
 
 // mailDate is a civil date (or an instant's day in Berlin) in a mail's

@@ -328,7 +328,7 @@ func (a *App) ExtendRequest(ctx context.Context, id string, version int, reasons
 		}
 		if byMail {
 			l := langOf(r.Lang)
-			m, err := a.mailRequester(ctx, r, request.MailExtension, mailDate(ext.Due, l), ext.Reasons)
+			m, err := a.mailRequester(ctx, r, request.MailExtension, map[string]string{"LastDay": mailDate(ext.Due, l), "Reasons": ext.Reasons})
 			if err != nil {
 				return request.Event{}, err
 			}
@@ -353,7 +353,7 @@ func (a *App) RejectRequest(ctx context.Context, id string, version int, reason 
 			return request.Event{}, err
 		}
 		if notify {
-			if _, err := a.mailRequester(ctx, r, request.MailRejection, strings.TrimSpace(reason)); err != nil {
+			if _, err := a.mailRequester(ctx, r, request.MailRejection, map[string]string{"Reason": strings.TrimSpace(reason)}); err != nil {
 				return request.Event{}, err
 			}
 		}
@@ -409,6 +409,8 @@ type Step struct {
 	// all it reaches); rectify: the corrected values.
 	Scope string
 	Fixes []Rectification
+	// notice: the Art. 19 task's step.
+	Notice NoticeStep
 }
 
 // DoStep runs a step on the request at version.
@@ -460,6 +462,8 @@ func (a *App) DoStep(ctx context.Context, id string, version int, s Step) (*requ
 		return a.change(ctx, id, version, func(*request.Request, request.Period) (request.Event, error) {
 			return request.Event{Action: s.Action}, nil
 		})
+	case "notice":
+		return a.MarkNotice(ctx, id, version, s.Notice)
 	case "redact":
 		return a.Redact(ctx, id, version, s.Redaction)
 	case "unredact":

@@ -78,6 +78,7 @@ const (
 	RequestSearch    = "request.search"  // the person's rows looked for in the systems
 	RequestErase     = "request.erase"   // an erasure's receipt for one table
 	Suppress         = "suppression.add" // identifiers put on the suppression list
+	TemplateUpdate   = "template.update" // a mail template changed or reset
 	HoldLift         = "hold.lift"
 	SubjectCreate    = "subject.create"
 	SubjectRead      = "subject.read"
@@ -105,7 +106,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SystemSchema, SystemScan, SystemCheck, SweepBatch, RunRead, RequestCreate, RequestUpdate, RequestRead, RequestMail, RequestSearch, RequestErase, Suppress, HoldCreate, HoldLift, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SystemSchema, SystemScan, SystemCheck, SweepBatch, RunRead, RequestCreate, RequestUpdate, RequestRead, RequestMail, RequestSearch, RequestErase, Suppress, TemplateUpdate, HoldCreate, HoldLift, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, RevisionRedact, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

@@ -445,7 +445,38 @@ func newRequests(e *env) *cobra.Command {
 	rectify.Flags().StringVar(&rsys, "system", "", "the system's id")
 	rectify.Flags().StringVar(&rtable, "table", "", "the table")
 	rectify.Flags().StringArrayVar(&sets, "set", nil, "COLUMN=VALUE (repeatable)")
-	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind, report, portability, release, redact, unredact, restrict, rectify)
+	notices := &cobra.Command{
+		Use:   "notices ID",
+		Short: "The recipients to tell of the request's change (Art. 19), a task each with its state",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ns []request.Notice
+			if err := e.withApp(cmd, func(ctx context.Context, a *app.App) (err error) {
+				ns, err = a.Notices(ctx, args[0])
+				return err
+			}); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			for _, n := range ns {
+				when := ""
+				if n.SentAt != nil {
+					when = dateText(e, *n.SentAt)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Recipient, e.t("value.notice."+n.State), dash(when), dash(n.How))
+			}
+			return tw.Flush()
+		},
+	}
+	var nState, nHow, nTo string
+	notice := act("notice ID RECIPIENT --state sent|confirmed|exempt|open|mail [--how TEXT] [--to ADDRESS]", "Record an Art. 19 task's step: told (how), confirmed, exempt (why), open again; mail: gdpr mails the notice to --to and records it told", 2,
+		func(ctx context.Context, a *app.App, id string, version int, args []string) (*request.Request, error) {
+			return a.MarkNotice(ctx, id, version, app.NoticeStep{Recipient: args[0], State: nState, How: nHow, To: nTo})
+		})
+	notice.Flags().StringVar(&nState, "state", "sent", "sent, confirmed, exempt, open, or mail")
+	notice.Flags().StringVar(&nHow, "how", "", "how the recipient was told, or why it is exempt")
+	notice.Flags().StringVar(&nTo, "to", "", "with --state mail: the recipient's address (not kept)")
+	cmd.AddCommand(add, list, show, verify, start, answer, withdraw, reject, extend, assign, noteCmd, deadline, erase, remind, report, portability, release, redact, unredact, restrict, rectify, notices, notice)
 	return cmd
 }
 

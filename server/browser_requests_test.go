@@ -492,9 +492,11 @@ func pdfText(t *testing.T, pdf []byte) (string, bool) {
 // and a rectification of a name from the request's page: the newsletter
 // row is restricted, the contract's table untouched, the address on the
 // suppression list; the name corrected in the database; the receipts
-// and the Art. 19 list shown.
+// and the Art. 19 tasks shown. The mailing service is told by a mail
+// gdpr sends (Mailpit receives it, naming the person and what was done),
+// and its confirmation recorded.
 func TestBrowserObjection(t *testing.T) {
-	srv := newServer(t)
+	srv, mp := portalServer(t)
 	dsn, db := conntest.DSN(t, register.EngineSQLite)
 	for _, q := range []string{
 		`CREATE TABLE kunden (id INTEGER PRIMARY KEY, mail TEXT NOT NULL, name TEXT, gesperrt INTEGER)`,
@@ -533,9 +535,12 @@ func TestBrowserObjection(t *testing.T) {
 		return r
 	}
 	obj, rect := newReq(request.Objection), newReq(request.Rectification)
+	b := make([]byte, 4)
+	rand.Read(b)
+	versand := "versand-" + hex.EncodeToString(b) + "@example.net"
 	ctx, cancel := newBrowser(t)
 	defer cancel()
-	var objReceipts, rectReceipts, phone string
+	var objReceipts, rectReceipts, phone, told, confirmed string
 	err := chromedp.Run(ctx,
 		login(srv.URL, "editor-user", srv.pw),
 		chromedp.Navigate(srv.URL+"/requests/"+obj.ID),
@@ -545,6 +550,16 @@ func TestBrowserObjection(t *testing.T) {
 		chromedp.WaitVisible(`#receipt-list`),
 		chromedp.Text(`#receipts`, &objReceipts, chromedp.ByQuery),
 		shot(t, "108-objection-receipts"),
+		chromedp.SetValue(`#notice-0 select[name="notice_state"]`, "mail", chromedp.ByQuery),
+		chromedp.SendKeys(`#notice-0 input[name="to"]`, versand, chromedp.ByQuery),
+		chromedp.Click(`#notice-0 button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//table[@id="art19"]//td[contains(., "mitgeteilt")]`, chromedp.BySearch),
+		chromedp.Text(`#art19`, &told, chromedp.ByQuery),
+		chromedp.SetValue(`#notice-0 select[name="notice_state"]`, "confirmed", chromedp.ByQuery),
+		chromedp.Click(`#notice-0 button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//table[@id="art19"]//td[contains(., "bestätigt")]`, chromedp.BySearch),
+		chromedp.Text(`#art19`, &confirmed, chromedp.ByQuery),
+		shot(t, "110-art19-confirmed"),
 		chromedp.Navigate(srv.URL+"/requests/"+rect.ID),
 		chromedp.WaitVisible(`#do-rectify`),
 		chromedp.SetValue(`select[name="table0"]`, "crm/kunden", chromedp.ByQuery),
@@ -582,5 +597,89 @@ func TestBrowserObjection(t *testing.T) {
 	}
 	if phone != "390" {
 		t.Errorf("the page is %s px wide at 390", phone)
+	}
+	if !strings.Contains(told, "mitgeteilt") || !strings.Contains(told, "per Mail von gdpr") || !strings.Contains(confirmed, "bestätigt") {
+		t.Errorf("the Art. 19 task: told %q, confirmed %q", told, confirmed)
+	}
+	got := mp.To(t, versand, 1)
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "Mitteilung nach Art. 19 DSGVO") || !strings.Contains(got[0].Text, "erika@example.org") ||
+		!strings.Contains(got[0].Text, "crm/verteiler: eingeschränkt (Art. 18)") || !strings.Contains(got[0].Text, "Versanddienstleister") || strings.Contains(got[0].Text, "crm/kunden") {
+		t.Errorf("the Art. 19 mail: %+v", got)
+	}
+}
+
+// TestBrowserTemplates: an admin opens the mail templates from the
+// requests' page, changes the German receipt: a field the mail does not
+// have is refused at its field, the text saved shows in the preview, and
+// the next receipt mailed to a person carries it; back to the built-in
+// text, the next one does not.
+func TestBrowserTemplates(t *testing.T) {
+	srv, mp := portalServer(t)
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	b := make([]byte, 4)
+	rand.Read(b)
+	person := "vorlage-" + hex.EncodeToString(b) + "@example.org"
+	phrase := "Unser Kundenservice meldet sich binnen zwei Werktagen."
+	var refused, invalid, preview, phone string
+	err := chromedp.Run(ctx,
+		login(srv.URL, "admin-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/requests"),
+		chromedp.WaitVisible(`#templates-link`),
+		chromedp.Click(`#templates-link`),
+		chromedp.WaitVisible(`#templates`),
+		shot(t, "111-templates"),
+		chromedp.Click(`//table[@id="templates"]//a[@href="/templates/ack/de?lang=de"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#template-form`),
+		chromedp.Evaluate(`document.querySelector('#t-body').value += "\n{{.Kundennummer}}"`, nil),
+		chromedp.Click(`#template-save`),
+		chromedp.WaitVisible(`#template-error`),
+		chromedp.Text(`#template-error`, &refused, chromedp.ByQuery),
+		chromedp.AttributeValue(`#t-body`, "aria-invalid", &invalid, nil),
+		chromedp.Evaluate(`document.querySelector('#t-body').value = document.querySelector('#t-body').value.replace("{{.Kundennummer}}", `+"`"+phrase+"`"+`)`, nil),
+		chromedp.Click(`#template-save`),
+		chromedp.WaitVisible(`#template-preview`),
+		chromedp.Text(`#template-preview`, &preview, chromedp.ByQuery),
+		shot(t, "112-template-saved"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "113-template-phone"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(refused, "Kundennummer") || invalid != "true" {
+		t.Errorf("the unknown field: %q (aria-invalid %q)", refused, invalid)
+	}
+	if !strings.Contains(preview, phrase) || !strings.Contains(preview, "«LastDay»") {
+		t.Errorf("the preview: %s", preview)
+	}
+	if phone != "390" {
+		t.Errorf("the page is %s px wide at 390", phone)
+	}
+	if _, err := srv.app.CreateRequest(sysCtx(), app.NewRequest{Kind: request.Access, Channel: request.Email, Acknowledge: true, Requester: app.Record{"email": person}}); err != nil {
+		t.Fatal(err)
+	}
+	got := mp.To(t, person, 1)
+	if len(got) != 1 || !strings.Contains(got[0].Text, phrase) || !strings.Contains(got[0].Text, "spätestens bis zum") {
+		t.Fatalf("the receipt with the admin's text: %+v", got)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Navigate(srv.URL+"/templates/ack/de"),
+		chromedp.WaitVisible(`#template-reset`),
+		chromedp.Click(`#template-reset`),
+		chromedp.WaitVisible(`#template-preview`),
+		chromedp.Text(`#template-preview`, &preview, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(preview, phrase) {
+		t.Errorf("after the reset: %s", preview)
+	}
+	srv.app.CreateRequest(sysCtx(), app.NewRequest{Kind: request.Copy, Channel: request.Email, Acknowledge: true, Requester: app.Record{"email": person}})
+	if got := mp.To(t, person, 2); len(got) != 2 || strings.Contains(got[0].Text, phrase) {
+		t.Errorf("the receipt after the reset: %+v", got)
 	}
 }

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 
+	"gdpr"
 	"gdpr/audit"
 	"gdpr/request"
 	"gdpr/suppression"
@@ -127,4 +129,136 @@ func (s *Store) SuppressionHashes(ctx context.Context, keyID string, scopes []st
 		}
 	}
 	return out, nil
+}
+
+// EnsureNotices adds the Art. 19 tasks of a request that it lacks (open);
+// those it has stay as they are.
+func (s *Store) EnsureNotices(ctx context.Context, id string, ns []request.Notice) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(w *wtx) error {
+		added := 0
+		for _, n := range ns {
+			res, err := w.ExecContext(ctx, s.q(`INSERT INTO request_notices (request_id, recipient, kind, state, changed_at, version) VALUES (?, ?, ?, 'open', ?, 1) ON CONFLICT DO NOTHING`),
+				id, n.Recipient, n.Kind, w.now)
+			if err != nil {
+				return translate(err, "ensure notices")
+			}
+			if k, _ := res.RowsAffected(); k == 1 {
+				added++
+			}
+		}
+		if added == 0 {
+			return nil
+		}
+		return w.audit(ctx, audit.RequestUpdate, id, fmt.Sprintf("art19 notices %d added", added))
+	})
+}
+
+// Notices lists a request's Art. 19 tasks in the order of the recipients'
+// names.
+func (s *Store) Notices(ctx context.Context, id string) ([]request.Notice, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT recipient, kind, state, how, mail_id, sent_at, confirmed_at, actor, changed_at, version FROM request_notices WHERE request_id = ? ORDER BY recipient`), id)
+	if err != nil {
+		return nil, translate(err, "notices")
+	}
+	defer rows.Close()
+	var out []request.Notice
+	for rows.Next() {
+		var n request.Notice
+		var sent, confirmed sql.NullString
+		var changed string
+		if err := rows.Scan(&n.Recipient, &n.Kind, &n.State, &n.How, &n.MailID, &sent, &confirmed, &n.By, &changed, &n.Version); err != nil {
+			return nil, translate(err, "notices")
+		}
+		n.Changed, _ = parseTime(changed)
+		if sent.Valid {
+			t, _ := parseTime(sent.String)
+			n.SentAt = &t
+		}
+		if confirmed.Valid {
+			t, _ := parseTime(confirmed.String)
+			n.Confirmed = &t
+		}
+		out = append(out, n)
+	}
+	return out, translate(rows.Err(), "notices")
+}
+
+// UpdateNotice writes a task changed from version, with its audit entry;
+// ECONFLICT when it was changed meanwhile.
+func (s *Store) UpdateNotice(ctx context.Context, id string, n *request.Notice, version int) error {
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE request_notices SET state = ?, how = ?, mail_id = ?, sent_at = ?, confirmed_at = ?, actor = ?, changed_at = ?, version = version + 1
+			WHERE request_id = ? AND recipient = ? AND version = ?`), n.State, n.How, n.MailID, nullTime(n.SentAt), nullTime(n.Confirmed), w.actor, w.now, id, n.Recipient, version)
+		if err != nil {
+			return translate(err, "update notice")
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return gdpr.Keyed(gdpr.ECONFLICT, "version", "conflict.stale.notice", n.Recipient, version)
+		}
+		n.By, n.Changed, n.Version = w.actor, w.at, version+1
+		return w.audit(ctx, audit.RequestUpdate, id, fmt.Sprintf("art19 notice %q %s", n.Recipient, n.State))
+	})
+}
+
+// MailTemplates lists the mail templates admins changed.
+func (s *Store) MailTemplates(ctx context.Context) ([]request.MailTemplate, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT kind, lang, subject, body, actor, changed_at, version FROM mail_templates ORDER BY kind, lang`))
+	if err != nil {
+		return nil, translate(err, "mail templates")
+	}
+	defer rows.Close()
+	var out []request.MailTemplate
+	for rows.Next() {
+		t := request.MailTemplate{Custom: true}
+		var at string
+		if err := rows.Scan(&t.Kind, &t.Lang, &t.Subject, &t.Body, &t.By, &at, &t.Version); err != nil {
+			return nil, translate(err, "mail templates")
+		}
+		t.Changed, _ = parseTime(at)
+		out = append(out, t)
+	}
+	return out, translate(rows.Err(), "mail templates")
+}
+
+// SaveMailTemplate keeps an admin's template changed from version (0: the
+// built-in one), with its audit entry; ECONFLICT when it was changed
+// meanwhile.
+func (s *Store) SaveMailTemplate(ctx context.Context, t *request.MailTemplate, version int) error {
+	return s.write(ctx, func(w *wtx) error {
+		var res sql.Result
+		var err error
+		if version == 0 {
+			res, err = w.ExecContext(ctx, s.q(`INSERT INTO mail_templates (kind, lang, subject, body, actor, changed_at, version) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING`),
+				t.Kind, t.Lang, t.Subject, t.Body, w.actor, w.now)
+		} else {
+			res, err = w.ExecContext(ctx, s.q(`UPDATE mail_templates SET subject = ?, body = ?, actor = ?, changed_at = ?, version = version + 1 WHERE kind = ? AND lang = ? AND version = ?`),
+				t.Subject, t.Body, w.actor, w.now, t.Kind, t.Lang, version)
+		}
+		if err != nil {
+			return translate(err, "save mail template")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return gdpr.Keyed(gdpr.ECONFLICT, "version", "conflict.stale.template", t.Kind, t.Lang, version)
+		}
+		t.Custom, t.By, t.Changed, t.Version = true, w.actor, w.at, version+1
+		return w.audit(ctx, audit.TemplateUpdate, t.Kind+"/"+t.Lang, fmt.Sprintf("version %d", t.Version))
+	})
+}
+
+// ResetMailTemplate drops an admin's template at version: the built-in
+// one applies again.
+func (s *Store) ResetMailTemplate(ctx context.Context, kind, lang string, version int) error {
+	return s.write(ctx, func(w *wtx) error {
+		res, err := w.ExecContext(ctx, s.q(`DELETE FROM mail_templates WHERE kind = ? AND lang = ? AND version = ?`), kind, lang, version)
+		if err != nil {
+			return translate(err, "reset mail template")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return gdpr.Keyed(gdpr.ECONFLICT, "version", "conflict.stale.template", kind, lang, version)
+		}
+		return w.audit(ctx, audit.TemplateUpdate, kind+"/"+lang, "reset to the built-in text")
+	})
 }

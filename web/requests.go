@@ -183,10 +183,16 @@ type eventRow struct {
 	At, Action, To, Note string
 }
 
+// noticeRow is an Art. 19 task as the page shows it.
+type noticeRow struct {
+	N                           request.Notice
+	State, Sent, Confirmed, How string
+}
+
 type requestData struct {
 	base
 	Receipts []receiptRow
-	Art19    []string
+	Art19    []noticeRow
 	CanErase bool
 	// CanRestrict: a restriction, objection or withdrawal to carry out
 	// (Scopes: the activities it may be about); CanRectify: a
@@ -247,13 +253,25 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, id session
 			}
 			d.Receipts = append(d.Receipts, row)
 		}
-		rps, err := h.App.Art19Recipients(r.Context(), x.ID)
+		ns, err := h.App.Notices(r.Context(), x.ID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		for _, rp := range rps {
-			d.Art19 = append(d.Art19, rp.Name)
+		for _, n := range ns {
+			row := noticeRow{N: n, State: locale.T(l, "value.notice."+n.State)}
+			if n.SentAt != nil {
+				row.Sent = momentText(*n.SentAt, l)
+			}
+			if n.Confirmed != nil {
+				row.Confirmed = momentText(*n.Confirmed, l)
+			}
+			if n.How == request.ToldByMail {
+				row.How = locale.T(l, "ui.notice.bymail")
+			} else {
+				row.How = n.How
+			}
+			d.Art19 = append(d.Art19, row)
 		}
 		known := x.Identity == request.IdentityConfirmed || x.Identity == request.IdentityVerified
 		can := known && !x.State.Closed() && id.Role.Allows(auth.Subjects) && id.Role.Allows(auth.Write)
@@ -333,6 +351,7 @@ func (h *Handler) requestStep(w http.ResponseWriter, r *http.Request, id session
 		}
 	}
 	st.Scope = v("scope")
+	st.Notice = app.NoticeStep{Recipient: v("recipient"), State: v("notice_state"), How: v("how"), To: v("to")}
 	if step == "rectify" {
 		// Up to three lines of table, column and correct value; those of
 		// one table go together.

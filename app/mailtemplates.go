@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/locale"
+	"gdpr/request"
+)
+
+// MailTemplateStore keeps the templates admins changed.
+type MailTemplateStore interface {
+	MailTemplates(ctx context.Context) ([]request.MailTemplate, error)
+	SaveMailTemplate(ctx context.Context, t *request.MailTemplate, version int) error
+	ResetMailTemplate(ctx context.Context, kind, lang string, version int) error
+}
+
+// builtinTemplate is a mail's text as the catalogue has it.
+func builtinTemplate(kind, lang string) request.MailTemplate {
+	l := langOf(lang)
+	return request.MailTemplate{Kind: kind, Lang: string(l), Subject: locale.T(l, "mail.tmpl."+kind+".subject"), Body: locale.T(l, "mail.tmpl."+kind+".body")}
+}
+
+// MailTemplates lists every mail's template in German and English: an
+// admin's where one was saved, the built-in one otherwise.
+func (a *App) MailTemplates(ctx context.Context) ([]request.MailTemplate, error) {
+	if _, err := a.require(ctx, auth.Read, audit.TemplateUpdate, "templates"); err != nil {
+		return nil, err
+	}
+	var custom []request.MailTemplate
+	if ms, ok := a.store.(MailTemplateStore); ok {
+		var err error
+		if custom, err = ms.MailTemplates(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var out []request.MailTemplate
+	for _, k := range request.MailKinds {
+		for _, l := range []string{"de", "en"} {
+			if i := slices.IndexFunc(custom, func(t request.MailTemplate) bool { return t.Kind == k && t.Lang == l }); i >= 0 {
+				out = append(out, custom[i])
+			} else {
+				out = append(out, builtinTemplate(k, l))
+			}
+		}
+	}
+	return out, nil
+}
+
+// MailTemplate is one mail's template in one language.
+func (a *App) MailTemplate(ctx context.Context, kind, lang string) (request.MailTemplate, error) {
+	all, err := a.MailTemplates(ctx)
+	if err != nil {
+		return request.MailTemplate{}, err
+	}
+	for _, t := range all {
+		if t.Kind == kind && t.Lang == lang {
+			return t, nil
+		}
+	}
+	return request.MailTemplate{}, gdpr.Keyed(gdpr.ENOTFOUND, "kind", "notfound.template", kind+"/"+lang)
+}
+
+// SaveMailTemplate keeps an admin's template (checked: its syntax and
+// fields) over version (0 over the built-in one). Admins only: the texts
+// go out in the company's name.
+func (a *App) SaveMailTemplate(ctx context.Context, t request.MailTemplate, version int) (request.MailTemplate, error) {
+	target := t.Kind + "/" + t.Lang
+	if _, err := a.require(ctx, auth.Manage, audit.TemplateUpdate, target); err != nil {
+		return t, err
+	}
+	ms, ok := a.store.(MailTemplateStore)
+	if !ok {
+		return t, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
+	}
+	if err := t.Validate(); err != nil {
+		return t, a.record(ctx, audit.TemplateUpdate, target, err)
+	}
+	return t, a.record(ctx, audit.TemplateUpdate, target, ms.SaveMailTemplate(ctx, &t, version))
+}
+
+// ResetMailTemplate drops an admin's template at version: the built-in
+// text applies again.
+func (a *App) ResetMailTemplate(ctx context.Context, kind, lang string, version int) error {
+	target := kind + "/" + lang
+	if _, err := a.require(ctx, auth.Manage, audit.TemplateUpdate, target); err != nil {
+		return err
+	}
+	ms, ok := a.store.(MailTemplateStore)
+	if !ok {
+		return gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
+	}
+	return a.record(ctx, audit.TemplateUpdate, target, ms.ResetMailTemplate(ctx, kind, lang, version))
+}
+
+// renderMail is a mail's subject and text in a language, from the admin's
+// template or the built-in one, with data (the common fields among them).
+// A saved template that fails now (it was checked when saved) falls back
+// to the built-in text rather than leave a person without the mail.
+func (a *App) renderMail(ctx context.Context, kind, lang string, data map[string]string) (string, string, error) {
+	t := builtinTemplate(kind, lang)
+	if ms, ok := a.store.(MailTemplateStore); ok {
+		custom, err := ms.MailTemplates(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		if i := slices.IndexFunc(custom, func(c request.MailTemplate) bool { return c.Kind == kind && c.Lang == t.Lang }); i >= 0 {
+			if s, b, err := custom[i].Render(data); err == nil {
+				return s, b, nil
+			}
+			a.log.Warn("a saved mail template failed; the built-in text is sent", "kind", kind, "lang", t.Lang)
+		}
+	}
+	return t.Render(data)
+}
+
+// sealRaw seals a message as sent in the vault (it names people), in
+// chunks of a field's bound; the subject's id.
+func (a *App) sealRaw(ctx context.Context, raw []byte) (string, error) {
+	rec := Record{}
+	for i := 0; i*rawChunk < len(raw) && i < maxFields; i++ {
+		rec[fmt.Sprintf("raw_%02d", i)] = string(raw[i*rawChunk : min(len(raw), (i+1)*rawChunk)])
+	}
+	return a.newSubject(ctx, rec)
+}
