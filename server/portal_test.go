@@ -24,7 +24,7 @@ import (
 // portalServer is a server that mails through Mailpit, trusts 127.0.0.1
 // as its proxy (so that tests speak for many clients) and links to its
 // own address.
-func portalServer(t *testing.T) (*fixture, *mailtest.Server) {
+func portalServer(t testing.TB) (*fixture, *mailtest.Server) {
 	t.Helper()
 	mp := mailtest.Mailpit(t)
 	var err error

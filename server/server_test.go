@@ -77,7 +77,7 @@ func (f *fixture) auditLog(t *testing.T, filter audit.Filter) []string {
 	return out
 }
 
-func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
+func newServer(t testing.TB, opts ...func(*server.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	// One clock for the server and the store, on a fixed day and running
@@ -172,7 +172,7 @@ func newServer(t *testing.T, opts ...func(*server.Config)) *fixture {
 }
 
 // testVaultKeys are fixed keys for the tests' vault.
-func testVaultKeys(t *testing.T) app.VaultKeys {
+func testVaultKeys(t testing.TB) app.VaultKeys {
 	t.Helper()
 	kek, err := vault.NewLocalKEK(bytes.Repeat([]byte{0x31}, vault.KeySize))
 	if err != nil {
