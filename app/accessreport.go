@@ -28,6 +28,8 @@ type ReportActivity struct {
 	NoRecipients bool
 	Transfers    []register.Transfer // (c), 15(2) with their safeguards
 	Retention    []string            // (d) as written
+	Sources      []string            // (g) where data not collected from the person comes from
+	Automated    string              // (h) automated decisions: the logic and the consequences
 	Tables       []string            // where the data was found (system: table)
 }
 
@@ -83,8 +85,7 @@ func (a *App) RequestReport(ctx context.Context, id string) (*AccessReport, erro
 	if err != nil {
 		return nil, err
 	}
-	rep := &AccessReport{Request: r, Controller: h.Controller, Data: d, Stale: stale,
-		Review: []string{"report.review.source", "report.review.automated", "report.review.thirdparties"}}
+	rep := &AccessReport{Request: r, Controller: h.Controller, Data: d, Stale: stale, Review: []string{"report.review.thirdparties"}}
 	if h.Controller != nil {
 		rep.Authority, _ = authority.Of(holiday.State(h.Controller.State))
 	}
@@ -105,7 +106,8 @@ func (a *App) RequestReport(ctx context.Context, id string) (*AccessReport, erro
 		ra := byID[act.ID]
 		if ra == nil {
 			ra = &ReportActivity{ID: act.ID, Name: act.Name, Purposes: act.Purposes, LegalBases: act.LegalBases, Categories: slices.Clone(act.DataCategories),
-				Recipients: act.Recipients.Items, NoRecipients: act.Recipients.None, Transfers: act.ThirdCountryTransfers.Items}
+				Recipients: act.Recipients.Items, NoRecipients: act.Recipients.None, Transfers: act.ThirdCountryTransfers.Items,
+				Sources: act.Sources, Automated: act.Automated}
 			for _, s := range act.Retention {
 				ra.Retention = append(ra.Retention, s.Text)
 			}
@@ -130,6 +132,16 @@ func (a *App) RequestReport(ctx context.Context, id string) (*AccessReport, erro
 	if len(rep.Unmapped) > 0 {
 		rep.Review = append(rep.Review, "report.review.unmapped")
 	}
+	// (g) and (h) where the register does not say them for every
+	// activity found.
+	var first []string
+	if len(rep.Activities) == 0 || slices.ContainsFunc(rep.Activities, func(ra *ReportActivity) bool { return len(ra.Sources) == 0 }) {
+		first = append(first, "report.review.source")
+	}
+	if len(rep.Activities) == 0 || slices.ContainsFunc(rep.Activities, func(ra *ReportActivity) bool { return strings.TrimSpace(ra.Automated) == "" }) {
+		first = append(first, "report.review.automated")
+	}
+	rep.Review = append(first, rep.Review...)
 	if len(stale) > 0 {
 		rep.Review = append(rep.Review, "report.review.stale")
 	}
@@ -188,6 +200,10 @@ func (a *App) WriteAccessPDF(w io.Writer, rep *AccessReport) error {
 			rows = append(rows, export.Row{Label: t("ui.areport.transfers"), Values: xs})
 		}
 		rows = append(rows, export.Row{Label: t("ui.areport.d"), Values: orDash(ra.Retention)})
+		rows = append(rows, export.Row{Label: t("ui.areport.g"), Values: sourcesText(ra, l)})
+		if ra.Automated != "" {
+			rows = append(rows, export.Row{Label: t("ui.areport.h"), Values: []string{ra.Automated}, Text: true})
+		}
 		doc.Sections = append(doc.Sections, export.AccessSection{Heading: ra.Name, Rows: rows})
 	}
 	doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("ui.areport.e"), Text: t("ui.areport.e.text")})
@@ -218,4 +234,13 @@ func (a *App) WriteAccessPDF(w io.Writer, rep *AccessReport) error {
 		}
 	}
 	return export.WriteAccessPDF(w, doc, export.Options{Lang: l, Now: now})
+}
+
+// sourcesText is (g) in words: the sources the register names, or that
+// the data was collected from the person.
+func sourcesText(ra *ReportActivity, l locale.Lang) []string {
+	if len(ra.Sources) > 0 {
+		return ra.Sources
+	}
+	return []string{locale.T(l, "ui.areport.g.self")}
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,7 +34,8 @@ func TestRedaction(t *testing.T) {
 	f := newApp(t, app.Config{Vault: vaultKeys(t)})
 	ctx := admin()
 	reg := &register.Register{
-		Activities: []*register.Activity{{ID: "support", Name: "Kundendienst", LegalBases: []string{"Art. 6 Abs. 1 lit. b DSGVO"}}},
+		Activities: []*register.Activity{{ID: "support", Name: "Kundendienst", LegalBases: []string{"Art. 6 Abs. 1 lit. b DSGVO"},
+			Sources: []string{"Paketdienst (Zustellhinweise)"}, Automated: "keine"}},
 		Systems: []*register.System{{ID: "shop", Name: "Shop", Engine: register.EngineSQLite, DSNEnv: "GDPR_TEST_REDACT_DSN", Tables: []register.Table{
 			{Name: "tickets", Activity: "support", SubjectKey: []string{"email"}}}}},
 	}
@@ -47,6 +49,10 @@ func TestRedaction(t *testing.T) {
 	rep, err := f.app.RequestReport(ctx, r.ID)
 	if err != nil || len(rep.Data.Tables) != 1 || len(rep.Data.Tables[0].RowIDs) != 2 {
 		t.Fatalf("report: %v %+v", err, rep)
+	}
+	// (g) and (h) from the register: nothing to check for them.
+	if a := rep.Activities[0]; a.Sources[0] != "Paketdienst (Zustellhinweise)" || a.Automated != "keine" || slices.Contains(rep.Review, "report.review.source") || slices.Contains(rep.Review, "report.review.automated") {
+		t.Errorf("(g), (h): %+v, review %v", a, rep.Review)
 	}
 	first := rep.Data.Tables[0].RowIDs[0]
 	if r, err = f.app.Redact(ctx, r.ID, r.Version, request.Redaction{System: "shop", Table: "tickets", Column: "text", Row: first, Ground: request.RedactThirdParty}); err != nil {

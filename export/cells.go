@@ -32,7 +32,7 @@ func activityCells(a *register.Activity, o Options) map[string]string {
 		"id": a.ID, "name": a.Name, "department": a.Department, "description": a.Description,
 		"purposes": join(a.Purposes), "legal_bases": join(a.LegalBases), "data_subjects": join(a.DataSubjects),
 		"data_categories": join(a.DataCategories), "toms": join(a.TOMs), "data_location": a.DataLocation,
-		"controllers": join(a.Controllers), "notes": join(a.Notes),
+		"controllers": join(a.Controllers), "notes": join(a.Notes), "sources": join(a.Sources), "automated": a.Automated,
 	}
 	if a.Role != "" {
 		c["role"] = o.t("value.role." + string(a.Role))

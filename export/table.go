@@ -18,7 +18,7 @@ import (
 // CSV or XLSX export imports again without a change.
 var tableKeys = []string{"id", "name", "role", "controllers", "contact", "introduced", "department", "description", "purposes",
 	"legal_bases", "data_subjects", "data_categories", "recipients", "third_country_transfers", "retention", "data_location",
-	"toms", "dpia", "status", "notes"}
+	"sources", "automated", "toms", "dpia", "status", "notes"}
 
 // tableRows calls emit with the header and then one row per activity
 // (list values joined with newlines: multi-line cells), a row at a time,

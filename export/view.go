@@ -272,6 +272,9 @@ func activityRows(a *register.Activity, tomTitles map[string]string, o Options) 
 	required("retention", ret)
 	optional("data_location", lines(a.DataLocation))
 	markText(rows, "data_location")
+	optional("sources", a.Sources)
+	optional("automated", lines(a.Automated))
+	markText(rows, "automated")
 	var toms []string
 	for _, ref := range a.TOMs {
 		if t, ok := tomTitles[ref]; ok {

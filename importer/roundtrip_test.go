@@ -45,7 +45,7 @@ func fullRegister() *register.Register {
 					{Text: "10 Jahre nach Schluss des Kalenderjahres", DataCategory: "Rechnungen",
 						Rule: &retention.Rule{Event: retention.DocumentDate, Anchor: retention.AnchorYearEnd, Period: &p10y}},
 					{Text: "3 Jahre nach Vertragsende"}},
-				DataLocation: "Rechenzentrum Frankfurt", TOMs: []string{"backup", "Siehe IT-Sicherheitskonzept"},
+				DataLocation: "Rechenzentrum Frankfurt", Sources: []string{"Auskunftei (Bonitätsprüfung)", "Adresshändler"}, Automated: "Bonitätsscore der Auskunftei entscheidet über Kauf auf Rechnung", TOMs: []string{"backup", "Siehe IT-Sicherheitskonzept"},
 				DPIA:   &register.DPIA{Required: register.No, Reason: "keine umfangreiche Verarbeitung besonderer Kategorien"},
 				Status: register.StatusApproved, Notes: []string{"Übernommen aus dem Word-Verzeichnis"}},
 			{ID: "lohnabrechnung-fuer-kunden", Name: "Lohnabrechnung für Kunden", Role: register.RoleProcessor,

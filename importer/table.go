@@ -35,6 +35,8 @@ const (
 	colRole
 	colControllers
 	colDataLocation
+	colSources
+	colAutomated
 	colNotes
 	colRuleJSON // the exports' explicit rules, a line per statement
 	colIgnore   // row numbers: carry no content
@@ -66,6 +68,8 @@ func init() {
 		colRole:           {"rolle", "role"},
 		colControllers:    {"auftraggeber", "im auftrag von", "on behalf of", "controllers"},
 		colDataLocation:   {"datenstandort", "speicherort", "data location", "location of data"},
+		colSources:        {"herkunft der daten", "herkunft", "datenquelle", "datenquellen", "quelle der daten", "source of the data", "sources of the data", "data sources", "sources"},
+		colAutomated:      {"automatisierte entscheidung", "automatisierte entscheidungen", "automatisierte entscheidungsfindung", "automatisierte entscheidungsfindung einschließlich profiling", "profiling", "automated decision making", "automated decisions", "automated decision-making including profiling"},
 		colNotes:          {"anmerkungen", "anmerkung", "bemerkungen", "bemerkung", "notes", "remarks"},
 		colRuleJSON:       {"gespeicherte regel", "stored rule"},
 	} {
@@ -225,6 +229,10 @@ func (p *parser) rowActivity(cols columns, cells []string, l loc, taken ids) (*r
 			a.Controllers = append(a.Controllers, SplitList(raw)...)
 		case colDataLocation:
 			a.DataLocation = val
+		case colSources:
+			a.Sources = append(a.Sources, SplitList(raw)...)
+		case colAutomated:
+			a.Automated = val
 		case colNotes:
 			a.Notes = append(a.Notes, splitListOn(raw, false)...)
 		case colRuleJSON:

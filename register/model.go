@@ -179,6 +179,8 @@ type Activity struct {
 	ThirdCountryTransfers Transfers   `json:"third_country_transfers,omitzero" yaml:"third_country_transfers,omitempty" doc:"Art. 30(1)(e): a list, or the string none."`
 	Retention             []Retention `json:"retention,omitempty" yaml:"retention,omitempty" doc:"Deletion periods as written, Art. 30(1)(f)."`
 	DataLocation          string      `json:"data_location,omitempty" yaml:"data_location,omitempty"`
+	Sources               []string    `json:"sources,omitempty" yaml:"sources,omitempty" doc:"Where data not collected from the person comes from (Art. 14(2)(f), 15(1)(g)), e.g. Auskunftei, Adresshändler."`
+	Automated             string      `json:"automated,omitempty" yaml:"automated,omitempty" doc:"Automated decision-making including profiling (Art. 22): the logic involved and its consequences (Art. 13(2)(f), 15(1)(h)); none states there is none."`
 	TOMs                  []string    `json:"toms,omitempty" yaml:"toms,omitempty" doc:"Ids of measures, or the reference as written (Art. 30(1)(g))."`
 	DPIA                  *DPIA       `json:"dpia,omitempty" yaml:"dpia,omitempty"`
 	Status                Status      `json:"status,omitempty" yaml:"status,omitempty" doc:"draft, in_review, approved or archived."`

@@ -218,7 +218,7 @@ var activityFields = [][2]string{{"name", "label.name"}, {"id", "label.id"}, {"r
 	{"department", "label.department"}, {"description", "label.description"}, {"purposes", "label.purposes"}, {"legal_bases", "label.legal_bases"},
 	{"data_subjects", "label.data_subjects"}, {"data_categories", "label.data_categories"}, {"recipients", "label.recipients"},
 	{"transfers", "label.third_country_transfers"}, {"retention", "label.retention"}, {"toms_other", "label.toms"},
-	{"data_location", "label.data_location"}, {"dpia_required", "label.dpia"}, {"dpia_reason", "ui.dpia.reason"}, {"status", "label.status"}, {"notes", "label.notes"}}
+	{"data_location", "label.data_location"}, {"sources", "label.sources"}, {"automated", "label.automated"}, {"dpia_required", "label.dpia"}, {"dpia_reason", "ui.dpia.reason"}, {"status", "label.status"}, {"notes", "label.notes"}}
 
 type pickGroup struct {
 	Label string

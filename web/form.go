@@ -25,8 +25,9 @@ type activityForm struct {
 	Transfers, Retention, DataLocation, DPIARequired, DPIAReason, Status             string
 	// TOMs are the activity's measure references in their order: ids
 	// picked from the catalogue and references as written.
-	TOMs  []string
-	Notes string
+	TOMs               []string
+	Notes              string
+	Sources, Automated string
 	// Version is the version the form was loaded with (a hidden field):
 	// the update must be made from it.
 	Version int
@@ -38,7 +39,7 @@ func formOf(a *register.Activity, l locale.Lang) activityForm {
 		LegalBases: strings.Join(a.LegalBases, "\n"), DataSubjects: strings.Join(a.DataSubjects, "\n"),
 		DataCategories: strings.Join(a.DataCategories, "\n"), RecipientsNone: a.Recipients.None,
 		TransfersNone: a.ThirdCountryTransfers.None, DataLocation: a.DataLocation, TOMs: a.TOMs,
-		Status: string(a.Status), Notes: strings.Join(a.Notes, "\n"), Version: a.Version}
+		Status: string(a.Status), Notes: strings.Join(a.Notes, "\n"), Version: a.Version, Sources: strings.Join(a.Sources, "\n"), Automated: a.Automated}
 	if a.Contact != nil {
 		f.ContactName, f.ContactPhone, f.ContactEmail = a.Contact.Name, a.Contact.Phone, a.Contact.Email
 	}
@@ -109,13 +110,13 @@ func activityFromForm(r *http.Request, old *register.Activity, l locale.Lang) (a
 		DataCategories: v("data_categories"), RecipientsNone: r.PostFormValue("recipients_none") == "on", Recipients: v("recipients"),
 		TransfersNone: r.PostFormValue("transfers_none") == "on", Transfers: v("transfers"), Retention: v("retention"),
 		DataLocation: v("data_location"), TOMs: tomRefs(r, old), DPIARequired: v("dpia_required"), DPIAReason: v("dpia_reason"),
-		Status: v("status"), Notes: v("notes")}
+		Status: v("status"), Notes: v("notes"), Sources: v("sources"), Automated: v("automated")}
 	f.Version, _ = strconv.Atoi(v("version"))
 	errs := fieldErrors{}
 	a := &register.Activity{ID: f.ID, Name: f.Name, Role: register.Role(f.Role), Controllers: lines(f.Controllers),
 		Department: f.Department, Description: f.Description, Purposes: lines(f.Purposes), LegalBases: lines(f.LegalBases),
 		DataSubjects: lines(f.DataSubjects), DataCategories: lines(f.DataCategories), DataLocation: f.DataLocation,
-		TOMs: f.TOMs, Status: register.Status(f.Status), Notes: lines(f.Notes)}
+		TOMs: f.TOMs, Status: register.Status(f.Status), Notes: lines(f.Notes), Sources: lines(f.Sources), Automated: f.Automated}
 	if old != nil {
 		a.ID = old.ID
 		f.ID = old.ID
