@@ -10,7 +10,6 @@ import (
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/locale"
-	"gdpr/mail"
 	"gdpr/request"
 )
 
@@ -129,22 +128,9 @@ func (a *App) MarkNotice(ctx context.Context, id string, version int, st NoticeS
 }
 
 // mailNotice writes the Art. 19 notice to a recipient, in German (the
-// recipients are companies the controller works with).
+// recipients are companies the controller works with): the reference,
+// what was done table by table, and the person's e-mail address.
 func (a *App) mailNotice(ctx context.Context, r *request.Request, n request.Notice, to string) (request.Mail, error) {
-	if a.mail == nil {
-		return request.Mail{}, gdpr.Keyed(gdpr.EINVALID, "", "request.nomail")
-	}
-	ms, ok := a.store.(RequestMailStore)
-	if !ok {
-		return request.Mail{}, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
-	}
-	who, err := a.openSubject(ctx, r.Requester)
-	if err != nil {
-		return request.Mail{}, err
-	}
-	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: r.Requester, Outcome: audit.OK, Detail: "fields email (mail art19)"}); err != nil {
-		return request.Mail{}, err
-	}
 	rcs, err := a.Receipts(ctx, r.ID)
 	if err != nil {
 		return request.Mail{}, err
@@ -161,27 +147,6 @@ func (a *App) mailNotice(ctx context.Context, r *request.Request, n request.Noti
 			done = append(done, line)
 		}
 	}
-	h, err := a.store.Header(ctx)
-	if err != nil {
-		return request.Mail{}, err
-	}
-	controller := ""
-	if h.Controller != nil {
-		controller = h.Controller.Name
-	}
-	data := map[string]string{"Recipient": n.Recipient, "Kind": locale.T(l, "value.request.kind."+string(r.Kind)), "Article": r.Kind.Article(),
-		"Person": who.Record["email"], "Done": strings.Join(done, "\n"), "Controller": controller, "Request": r.ID}
-	subject, body, err := a.renderMail(ctx, request.MailArt19, "de", data)
-	if err != nil {
-		return request.Mail{}, err
-	}
-	sent, err := a.mail.Send(ctx, mail.Message{To: to, Subject: subject, Text: body, Headers: map[string]string{"Auto-Submitted": "auto-generated"}})
-	if err != nil {
-		return request.Mail{}, a.record(ctx, audit.RequestMail, r.ID, err)
-	}
-	m := request.Mail{Kind: request.MailArt19, MessageID: sent.MessageID, At: sent.At, Response: sent.Response}
-	if m.RawSubject, err = a.sealRaw(ctx, sent.Raw); err != nil {
-		return m, err
-	}
-	return m, ms.AddRequestMail(ctx, r.ID, m)
+	return a.sendRequestMail(ctx, r, request.MailArt19, "de", to, map[string]string{"Recipient": n.Recipient, "Kind": locale.T(l, "value.request.kind."+string(r.Kind)),
+		"Article": r.Kind.Article(), "Done": strings.Join(done, "\n")})
 }

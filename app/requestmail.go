@@ -27,10 +27,18 @@ const rawChunk = maxFieldValue
 
 // mailRequester writes to the person of a request in the request's
 // language: the mail of kind from its template (an admin's, or the
-// built-in one), data filling its fields (the reference, the controller
-// and the person's name are added). The message as sent is sealed in the
-// vault (it names the person) and its proof stored with the request.
+// built-in one), data filling its fields.
 func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string, data map[string]string) (request.Mail, error) {
+	return a.sendRequestMail(ctx, r, kind, r.Lang, "", data)
+}
+
+// sendRequestMail writes a mail about a request in a language to an
+// address ("" for the requester's own): its template filled with data and
+// the fields every mail has (Request, Controller, the person's Name and
+// e-mail address as Person). The read of the person is recorded; the
+// message as sent is sealed in the vault (it names the person) and its
+// proof stored with the request.
+func (a *App) sendRequestMail(ctx context.Context, r *request.Request, kind, lang, to string, data map[string]string) (request.Mail, error) {
 	if a.mail == nil {
 		return request.Mail{}, gdpr.Keyed(gdpr.EINVALID, "", "request.nomail")
 	}
@@ -42,11 +50,12 @@ func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string
 	if err != nil {
 		return request.Mail{}, err
 	}
-	to := who.Record["email"]
-	if to == "" || who.Shredded {
+	if who.Shredded || who.Record["email"] == "" && to == "" {
 		return request.Mail{}, gdpr.Keyed(gdpr.EINVALID, "email", "request.noemail")
 	}
-	// The read of the address is recorded like every read of a person.
+	if to == "" {
+		to = who.Record["email"]
+	}
 	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: r.Requester, Outcome: audit.OK, Detail: "fields email (mail " + kind + ")"}); err != nil {
 		return request.Mail{}, err
 	}
@@ -54,11 +63,11 @@ func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string
 	if err != nil {
 		return request.Mail{}, err
 	}
-	data["Request"], data["Name"], data["Controller"] = r.ID, strings.TrimSpace(who.Record["name"]), ""
+	data["Request"], data["Name"], data["Person"], data["Controller"] = r.ID, strings.TrimSpace(who.Record["name"]), who.Record["email"], ""
 	if h.Controller != nil {
 		data["Controller"] = h.Controller.Name
 	}
-	subject, body, err := a.renderMail(ctx, kind, r.Lang, data)
+	subject, body, err := a.renderMail(ctx, kind, lang, data)
 	if err != nil {
 		return request.Mail{}, err
 	}
@@ -70,10 +79,7 @@ func (a *App) mailRequester(ctx context.Context, r *request.Request, kind string
 	if m.RawSubject, err = a.sealRaw(ctx, sent.Raw); err != nil {
 		return m, err
 	}
-	if err := ms.AddRequestMail(ctx, r.ID, m); err != nil {
-		return m, err
-	}
-	return m, nil
+	return m, ms.AddRequestMail(ctx, r.ID, m)
 }
 
 // Mails reports whether mails can be sent.

@@ -669,6 +669,9 @@ func TestBrowserTemplates(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/templates/ack/de"),
 		chromedp.WaitVisible(`#template-reset`),
 		chromedp.Click(`#template-reset`),
+		// The page before the reset has a preview too: wait for the one
+		// after it (no reset button on a built-in text).
+		chromedp.WaitNotPresent(`#template-reset`),
 		chromedp.WaitVisible(`#template-preview`),
 		chromedp.Text(`#template-preview`, &preview, chromedp.ByQuery),
 	)
