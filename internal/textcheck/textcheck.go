@@ -78,8 +78,9 @@ func Check(text string) []string {
 var (
 	scripts = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)>`)
 	// Elements marked as English on purpose: the language switch names
-	// the other language in it.
-	english = regexp.MustCompile(`(?is)<a\b[^>]*\blang="en"[^>]*>.*?</a>`)
+	// the other language in it, a list of mail templates shows the
+	// English ones' subjects.
+	english = regexp.MustCompile(`(?is)<a\b[^>]*\blang="en"[^>]*>.*?</a>|<td\b[^>]*\blang="en"[^>]*>.*?</td>`)
 	// Code elements hold data, not language: the table and column names
 	// of a company's database, as it spells them; so does a choice among
 	// them (a select marked translate="no", as HTML says of such text).
