@@ -23,6 +23,7 @@ type fixture struct {
 	store *store.Store
 	now   *atomic.Int64 // seconds after the fixed start
 	clock func() time.Time
+	path  string // the store's SQLite file
 }
 
 func newApp(t testing.TB, c app.Config) *fixture {
@@ -45,7 +46,7 @@ func newAppAt(t testing.TB, path string, c app.Config) *fixture {
 	c.Store, c.Now = s, clock
 	a := app.New(c)
 	t.Cleanup(a.Close)
-	return &fixture{app: a, store: s, now: &secs, clock: clock}
+	return &fixture{app: a, store: s, now: &secs, clock: clock, path: path}
 }
 
 func admin() context.Context {

@@ -139,26 +139,40 @@ func (a *App) CreateSubject(ctx context.Context, r Record) (string, error) {
 
 // newSubject stores a person (the caller checked the permission).
 func (a *App) newSubject(ctx context.Context, r Record) (string, error) {
-	_, keys, err := a.vaultReady()
+	c, _, err := a.prepareSubject(ctx, r)
 	if err != nil {
 		return "", err
 	}
+	if err := a.grouped(ctx, groupReq{create: c}); err != nil {
+		return "", a.record(ctx, audit.SubjectCreate, c.Stored.ID, err)
+	}
+	return c.Stored.ID, nil
+}
+
+// prepareSubject makes a new person's stored form — a data key of its
+// own, wrapped; the values sealed; the index rows — and its box, for a
+// caller that writes it with more in one transaction.
+func (a *App) prepareSubject(ctx context.Context, r Record) (*vault.Create, *vault.Box, error) {
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := checkRecord(r); err != nil {
-		return "", a.record(ctx, audit.SubjectCreate, "", err)
+		return nil, nil, a.record(ctx, audit.SubjectCreate, "", err)
 	}
 	id := newSubjectID()
 	dek := vault.NewDataKey()
 	wrapped, err := keys.KEK.Wrap(dek, id)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	box, err := vault.NewBox(id, dek)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	values, idx, err := sealRecord(box, keys.Index, r)
 	if err != nil {
-		return "", a.record(ctx, audit.SubjectCreate, "", gdpr.Keyed(gdpr.EINVALID, "record", "cli.wrap", "record", err))
+		return nil, nil, a.record(ctx, audit.SubjectCreate, "", gdpr.Keyed(gdpr.EINVALID, "record", "cli.wrap", "record", err))
 	}
 	for f, v := range values {
 		if v == nil {
@@ -166,11 +180,7 @@ func (a *App) newSubject(ctx context.Context, r Record) (string, error) {
 		}
 	}
 	p, _ := auth.PrincipalFrom(ctx)
-	c := &vault.Create{Stored: vault.Stored{ID: id, KEKID: keys.KEK.ID(), WrappedKey: wrapped, Values: values}, Index: idx, Actor: p.Actor}
-	if err := a.grouped(ctx, groupReq{create: c}); err != nil {
-		return "", a.record(ctx, audit.SubjectCreate, id, err)
-	}
-	return id, nil
+	return &vault.Create{Stored: vault.Stored{ID: id, KEKID: keys.KEK.ID(), WrappedKey: wrapped, Values: values}, Index: idx, Actor: p.Actor}, box, nil
 }
 
 // box unwraps a stored subject's data key with the KEK that wrapped it.

@@ -79,6 +79,10 @@ const (
 	RequestErase     = "request.erase"   // an erasure's receipt for one table
 	Suppress         = "suppression.add" // identifiers put on the suppression list
 	TemplateUpdate   = "template.update" // a mail template changed or reset
+	ConsentPurpose   = "consent.purpose" // a purpose created or changed
+	ConsentText      = "consent.text"    // a consent text's version added
+	ConsentEvent     = "consent.event"   // a ledger event, its digest the detail
+	ConsentCheck     = "consent.check"   // a denied "may I mail" question
 	HoldLift         = "hold.lift"
 	SubjectCreate    = "subject.create"
 	SubjectRead      = "subject.read"
@@ -106,7 +110,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SystemSchema, SystemScan, SystemCheck, SweepBatch, RunRead, RequestCreate, RequestUpdate, RequestRead, RequestMail, RequestSearch, RequestErase, Suppress, TemplateUpdate, HoldCreate, HoldLift, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SystemSchema, SystemScan, SystemCheck, SweepBatch, RunRead, RequestCreate, RequestUpdate, RequestRead, RequestMail, RequestSearch, RequestErase, Suppress, TemplateUpdate, ConsentPurpose, ConsentText, ConsentEvent, ConsentCheck, HoldCreate, HoldLift, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, RevisionRedact, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

@@ -14,23 +14,30 @@ import (
 // MailArt19 is the notice to a recipient of a change (Art. 19 GDPR).
 const MailArt19 = "art19"
 
+// MailConsentConfirm is the double-opt-in mail of the consent ledger: no
+// advertising in it (German courts count an advertising confirmation
+// mail as advertising without consent), the link, its end, and how to
+// withdraw.
+const MailConsentConfirm = "consent_confirm"
+
 // MailFields are the fields each mail's template may use, beside those
 // every one has (Request: the reference, Controller, Name: the person's
 // name or "").
 var MailFields = map[string][]string{
-	MailAck:       {"Kind", "Article", "Received", "LastDay"},
-	MailExtension: {"LastDay", "Reasons"},
-	MailRejection: {"Reason"},
-	MailConfirm:   {"Kind", "Link", "Until"},
-	MailAnswer:    {"Link", "Until"},
-	MailArt19:     {"Recipient", "Kind", "Article", "Person", "Done"},
+	MailAck:            {"Kind", "Article", "Received", "LastDay"},
+	MailExtension:      {"LastDay", "Reasons"},
+	MailRejection:      {"Reason"},
+	MailConfirm:        {"Kind", "Link", "Until"},
+	MailAnswer:         {"Link", "Until"},
+	MailArt19:          {"Recipient", "Kind", "Article", "Person", "Done"},
+	MailConsentConfirm: {"Purpose", "Link", "Until", "Unsubscribe"},
 }
 
 var commonFields = []string{"Request", "Controller", "Name"}
 
 // MailKinds lists the mails whose templates admins may edit, in the
 // order of a request's life.
-var MailKinds = []string{MailConfirm, MailAck, MailExtension, MailRejection, MailAnswer, MailArt19}
+var MailKinds = []string{MailConfirm, MailAck, MailExtension, MailRejection, MailAnswer, MailArt19, MailConsentConfirm}
 
 // Bounds of a template.
 const (
@@ -127,7 +134,7 @@ func (t MailTemplate) Validate() error {
 	if _, _, err := t.Render(sample); err != nil {
 		return err
 	}
-	if t.Kind == MailConfirm || t.Kind == MailAnswer {
+	if t.Kind == MailConfirm || t.Kind == MailAnswer || t.Kind == MailConsentConfirm {
 		// The link is the mail's point: a text without it strands the
 		// person.
 		if !strings.Contains(t.Body, ".Link") {

@@ -313,6 +313,9 @@ type Mail struct {
 	MessageID string    `json:"message_id"`
 	At        time.Time `json:"at"`
 	Response  string    `json:"response"` // the SMTP server's answer
+	// Hash is the SHA-256 of the message as sent (kept for the consent
+	// ledger's mails, whose evidence carries the message).
+	Hash string `json:"hash,omitempty"`
 	// RawSubject is the vault subject that holds the message as sent.
 	RawSubject string `json:"raw_subject,omitempty"`
 }

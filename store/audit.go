@@ -17,14 +17,21 @@ import (
 // that the primary key orders the log.
 // Its leaf joins the transaction's.
 func (s *Store) insertAudit(ctx context.Context, t *txn, e audit.Entry, at time.Time) error {
+	_, err := s.insertAuditRow(ctx, t, e, at)
+	return err
+}
+
+// insertAuditRow is insertAudit returning the row written (its id names
+// the leaf an evidence proves).
+func (s *Store) insertAuditRow(ctx context.Context, t *txn, e audit.Entry, at time.Time) (audit.Row, error) {
 	r := auditRow(e, at)
 	_, err := t.ExecContext(ctx, s.q(`INSERT INTO audit (id, at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		r.ID, r.At, r.Actor, r.Action, r.Target, r.Outcome, r.Detail)
 	if err != nil {
-		return translate(err, "audit")
+		return r, translate(err, "audit")
 	}
 	t.leaf(r.Leaf())
-	return nil
+	return r, nil
 }
 
 // auditRow is the row of a bounded entry, with a new id.

@@ -83,5 +83,6 @@ func (s *Store) goMigrations() []*goose.Migration {
 		goose.NewGoMigration(10, run(v.up), run(v.down)),
 		goose.NewGoMigration(11, &goose.GoFunc{RunTx: s.migrate11Up}, run(logTables[s.dialect].down)),
 		goose.NewGoMigration(12, run(revisionPermits[s.dialect].up), run(revisionPermits[s.dialect].down)),
+		goose.NewGoMigration(19, run(consentTables[s.dialect].up), run(consentTables[s.dialect].down)),
 	}
 }

@@ -1,0 +1,553 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"gdpr"
+	"gdpr/audit"
+	"gdpr/auth"
+	"gdpr/consent"
+	"gdpr/locale"
+	"gdpr/mail"
+	"gdpr/request"
+	"gdpr/suppression"
+	"gdpr/vault"
+)
+
+// ConsentStore keeps the consent ledger.
+type ConsentStore interface {
+	SavePurpose(ctx context.Context, p *consent.Purpose, version int) error
+	Purposes(ctx context.Context) ([]consent.Purpose, error)
+	FindPurpose(ctx context.Context, id string) (consent.Purpose, error)
+	AddText(ctx context.Context, t *consent.Text) error
+	Texts(ctx context.Context, purpose string) ([]consent.Text, error)
+	AppendConsent(ctx context.Context, create *vault.Create, e *consent.Event, state consent.State, keys []consent.StateKey, tokens []consent.Token, use string) error
+	FindConsentToken(ctx context.Context, hash, useFor string, now time.Time) (consent.Token, error)
+	ConsentEvents(ctx context.Context, subject, purpose string) ([]consent.Event, error)
+	ConsentState(ctx context.Context, keyID string, hash []byte, purpose string) (consent.State, bool, error)
+	AddConsentMail(ctx context.Context, signup string, m request.Mail) error
+	ConsentMails(ctx context.Context, signup string) ([]request.Mail, error)
+	AddForm(ctx context.Context, f *consent.Form) error
+	Forms(ctx context.Context, purpose string) ([]consent.Form, error)
+	FindForm(ctx context.Context, id string) (consent.Form, error)
+}
+
+// Link uses of the ledger.
+const (
+	consentConfirm     = "confirm"
+	consentUnsubscribe = "unsubscribe"
+	// unsubscribeTTL: the unsubscribe link of a mail works as long as a
+	// consent may last without a new sign-up.
+	unsubscribeTTL = 5 * 365 * 24 * time.Hour
+)
+
+func (a *App) consentStore() (ConsentStore, error) {
+	cs, ok := a.store.(ConsentStore)
+	if !ok {
+		return nil, gdpr.Keyed(gdpr.EINTERNAL, "", "request.nostore")
+	}
+	return cs, nil
+}
+
+// SavePurpose creates (version 0) or changes a purpose. Its activity must
+// be in the register and rest on consent (Art. 6(1)(a), 9(2)(a)): the
+// ledger proves consents, not other grounds.
+func (a *App) SavePurpose(ctx context.Context, p consent.Purpose, version int) (consent.Purpose, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ConsentPurpose, p.ID); err != nil {
+		return p, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return p, err
+	}
+	if err := p.Validate(); err != nil {
+		return p, a.record(ctx, audit.ConsentPurpose, p.ID, err)
+	}
+	acts, err := a.activitiesByID(ctx)
+	if err != nil {
+		return p, err
+	}
+	act := acts[p.Activity]
+	if act == nil {
+		return p, a.record(ctx, audit.ConsentPurpose, p.ID, gdpr.Keyed(gdpr.EINVALID, "activity", "notfound.activity", p.Activity))
+	}
+	if !consentBased.MatchString(strings.Join(act.LegalBases, " ")) {
+		return p, a.record(ctx, audit.ConsentPurpose, p.ID, gdpr.Keyed(gdpr.EINVALID, "activity", "consent.activity.basis", act.Name))
+	}
+	return p, a.record(ctx, audit.ConsentPurpose, p.ID, cs.SavePurpose(ctx, &p, version))
+}
+
+// Purposes lists the purposes.
+func (a *App) Purposes(ctx context.Context) ([]consent.Purpose, error) {
+	if _, err := a.require(ctx, auth.Read, audit.ConsentPurpose, ""); err != nil {
+		return nil, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return nil, err
+	}
+	return cs.Purposes(ctx)
+}
+
+// AddConsentText keeps a new version of a purpose's text.
+func (a *App) AddConsentText(ctx context.Context, t consent.Text) (consent.Text, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ConsentText, t.Purpose); err != nil {
+		return t, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return t, err
+	}
+	if _, err := cs.FindPurpose(ctx, t.Purpose); err != nil {
+		return t, a.record(ctx, audit.ConsentText, t.Purpose, err)
+	}
+	if err := t.Validate(); err != nil {
+		return t, a.record(ctx, audit.ConsentText, t.Purpose, err)
+	}
+	return t, a.record(ctx, audit.ConsentText, t.Purpose, cs.AddText(ctx, &t))
+}
+
+// ConsentTexts lists a purpose's text versions, newest first.
+func (a *App) ConsentTexts(ctx context.Context, purpose string) ([]consent.Text, error) {
+	if _, err := a.require(ctx, auth.Read, audit.ConsentText, purpose); err != nil {
+		return nil, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return nil, err
+	}
+	return cs.Texts(ctx, purpose)
+}
+
+// Signup is a sign-up as a form or the API sends it.
+type Signup struct {
+	Purpose string
+	Email   string
+	Name    string
+	Lang    string
+	Lists   []string
+	// Fields are the names of the fields the form asked (email, name,
+	// birthday…): part of the evidence, not their values.
+	Fields  []string
+	FormURL string
+	IP, UA  string
+	// Mode is how the sign-up is confirmed (double opt-in by default;
+	// single and confirmed opt-in are kept, marked as weak proof).
+	Mode consent.Mode
+	// Client is the client's address for the rate limit (counted only).
+	Client string
+}
+
+// Signup limits: per address and per client an hour.
+const (
+	signupsPerAddress = 5
+	signupsPerClient  = 60
+)
+
+// SignUp records a sign-up and, for double opt-in, mails the link that
+// confirms it: the person (a vault subject: the one who signed up for
+// the purpose before, or a new one), the event with the text version the
+// form showed, the form's URL, the fields and lists asked, the IP and the
+// browser sealed under the person's key, a link to confirm (valid as the
+// purpose says) and one to withdraw, all in one transaction with the
+// event's digest in the log. The answer is the same whether the address
+// was known. Returns the sign-up's id.
+func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, error) {
+	ctx = System(ctx, "consent")
+	cs, err := a.consentStore()
+	if err != nil {
+		return "", err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return "", err
+	}
+	email := strings.TrimSpace(s.Email)
+	norm, err := vault.Normalise(vault.KindEmail, email)
+	if err != nil || email == "" {
+		return "", gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
+	}
+	if s.Mode == "" {
+		s.Mode = consent.DOI
+	}
+	if !slices.Contains(consent.Modes, s.Mode) {
+		return "", gdpr.Keyed(gdpr.EINVALID, "mode", "consent.mode", string(s.Mode))
+	}
+	if s.Mode == consent.DOI && a.mail == nil {
+		return "", gdpr.Keyed(gdpr.EUNAVAILABLE, "", "request.portal.nomail")
+	}
+	now := a.now()
+	if !a.portal.allow("sc:"+s.Client, signupsPerClient, now) || !a.portal.allow("se:"+auth.HashSecret(norm), signupsPerAddress, now) {
+		return "", gdpr.Keyed(gdpr.ETHROTTLED, "", "request.portal.throttled")
+	}
+	p, err := cs.FindPurpose(ctx, s.Purpose)
+	if err != nil {
+		return "", gdpr.Keyed(gdpr.EINVALID, "purpose", "notfound.purpose", s.Purpose)
+	}
+	lists := consent.NormaliseList(s.Lists)
+	for _, l := range lists {
+		if !slices.Contains(p.Lists, l) {
+			return "", gdpr.Keyed(gdpr.EINVALID, "lists", "consent.list", l)
+		}
+	}
+	lang := string(langOf(s.Lang))
+	text, err := a.currentText(ctx, cs, p.ID, lang)
+	if err != nil {
+		return "", err
+	}
+	if s.FormURL != "" {
+		if u, err := url.Parse(s.FormURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || len(s.FormURL) > 2000 {
+			return "", gdpr.Keyed(gdpr.EINVALID, "form_url", "consent.formurl")
+		}
+	}
+	hash, _ := keys.Index.Hash(vault.KindEmail, email)
+	// The person who signed up for the purpose before keeps one
+	// timeline; anyone else is a new subject.
+	var create *vault.Create
+	var box *vault.Box
+	subject := ""
+	if st, ok, err := cs.ConsentState(ctx, keys.Index.ID(), hash, p.ID); err != nil {
+		return "", err
+	} else if ok {
+		subject = st.Subject
+		if box, err = a.subjectBox(ctx, subject); err != nil {
+			subject = "" // shredded: a new person
+		}
+	}
+	if subject == "" {
+		rec := Record{"email": email}
+		if n := strings.TrimSpace(s.Name); n != "" {
+			rec["name"] = n
+		}
+		if create, box, err = a.prepareSubject(ctx, rec); err != nil {
+			return "", err
+		}
+		subject = create.Stored.ID
+	}
+	signup := newToken(12)
+	ev := &consent.Event{Purpose: p.ID, Subject: subject, Kind: consent.Given, Mode: s.Mode, Signup: signup, TextVersion: text.Version, TextHash: text.Hash,
+		FormURL: s.FormURL, Fields: consent.NormaliseList(s.Fields), Lists: lists}
+	ev.IPSealed, ev.UASealed = sealOptional(box, "ip:"+signup, s.IP), sealOptional(box, "ua:"+signup, s.UA)
+	confirm, unsub := newToken(32), newToken(32)
+	tokens := []consent.Token{{Hash: auth.HashSecret(unsub), UseFor: consentUnsubscribe, Signup: signup, Purpose: p.ID, Subject: subject, Expires: now.Add(unsubscribeTTL)}}
+	if s.Mode == consent.DOI {
+		tokens = append(tokens, consent.Token{Hash: auth.HashSecret(confirm), UseFor: consentConfirm, Signup: signup, Purpose: p.ID, Subject: subject, Expires: now.Add(p.ConfirmWithin)})
+	}
+	prior, err := cs.ConsentEvents(ctx, subject, p.ID)
+	if err != nil {
+		return "", err
+	}
+	state := consent.Fold(append(prior, *ev))
+	if err := cs.AppendConsent(ctx, create, ev, state, stateKeys(keys, email), tokens, ""); err != nil {
+		return "", err
+	}
+	if s.Mode != consent.DOI {
+		return signup, nil
+	}
+	base := strings.TrimSuffix(baseURL, "/")
+	link := base + "/consent/confirm?t=" + confirm + "&lang=" + lang
+	unsubURL := base + "/consent/unsubscribe?t=" + unsub + "&lang=" + lang
+	data := map[string]string{"Purpose": p.Name, "Link": link, "Until": mailMoment(now.Add(p.ConfirmWithin), langOf(lang)), "Unsubscribe": unsubURL,
+		"Name": strings.TrimSpace(s.Name), "Request": signup, "Controller": a.controllerName(ctx), "Person": email}
+	if _, err := a.sendConsentMail(ctx, cs, signup, request.MailConsentConfirm, lang, email, unsubURL, data); err != nil {
+		// The sign-up stands (it expires unconfirmed); the caller says
+		// the mail failed.
+		return signup, err
+	}
+	return signup, nil
+}
+
+// currentText is the newest text of a purpose in a language (or in the
+// other one, when it has none in this).
+func (a *App) currentText(ctx context.Context, cs ConsentStore, purpose, lang string) (consent.Text, error) {
+	ts, err := cs.Texts(ctx, purpose)
+	if err != nil {
+		return consent.Text{}, err
+	}
+	for _, t := range ts {
+		if t.Lang == lang {
+			return t, nil
+		}
+	}
+	if len(ts) > 0 {
+		return ts[0], nil
+	}
+	return consent.Text{}, gdpr.Keyed(gdpr.EINVALID, "purpose", "consent.notext", purpose)
+}
+
+// stateKeys are the blind indexes of an address the state is kept under:
+// the current index key's (and the older one's, while a re-index runs).
+func stateKeys(keys VaultKeys, email string) []consent.StateKey {
+	var out []consent.StateKey
+	for _, ix := range []*vault.Indexer{keys.Index, keys.OlderIndex} {
+		if ix == nil {
+			continue
+		}
+		if h, err := ix.Hash(vault.KindEmail, email); err == nil {
+			out = append(out, consent.StateKey{KeyID: ix.ID(), Hash: h})
+		}
+	}
+	return out
+}
+
+func sealOptional(box *vault.Box, label, v string) []byte {
+	if v = strings.TrimSpace(v); v == "" || box == nil {
+		return nil
+	}
+	return box.Seal(label, v)
+}
+
+func newToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func mailMoment(t time.Time, l locale.Lang) string {
+	return t.In(request.Berlin).Format("02.01.2006 15:04")
+}
+
+// controllerName is the register's controller, for the mails.
+func (a *App) controllerName(ctx context.Context) string {
+	h, err := a.store.Header(ctx)
+	if err != nil || h.Controller == nil {
+		return ""
+	}
+	return h.Controller.Name
+}
+
+// sendConsentMail sends a mail of the ledger and keeps it as evidence: the
+// message as sent sealed in the vault, its Message-ID and the server's
+// answer. Every mail carries the one-click unsubscribe headers (RFC 8058).
+func (a *App) sendConsentMail(ctx context.Context, cs ConsentStore, signup, kind, lang, to, unsubscribe string, data map[string]string) (request.Mail, error) {
+	subject, body, err := a.renderMail(ctx, kind, lang, data)
+	if err != nil {
+		return request.Mail{}, err
+	}
+	sent, err := a.mail.Send(ctx, mail.Message{To: to, Subject: subject, Text: body, Headers: map[string]string{
+		"Auto-Submitted":        "auto-generated",
+		"List-Unsubscribe":      "<" + unsubscribe + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+	}})
+	if err != nil {
+		return request.Mail{}, a.record(ctx, audit.ConsentEvent, signup, err)
+	}
+	m := request.Mail{Kind: kind, MessageID: sent.MessageID, At: sent.At, Response: sent.Response}
+	if m.RawSubject, err = a.sealRaw(ctx, sent.Raw); err != nil {
+		return m, err
+	}
+	digest := sha256.Sum256(sent.Raw)
+	m.Hash = hex.EncodeToString(digest[:])
+	return m, cs.AddConsentMail(ctx, signup, m)
+}
+
+// ConfirmSignup spends a confirmation link: the double opt-in is
+// confirmed with the IP, the browser and the time of the click, and the
+// mail that carried the link (its Message-ID and the SHA-256 of the
+// message as sent). One answer for a link used, expired or unknown.
+func (a *App) ConfirmSignup(ctx context.Context, token, ip, ua string) (consent.State, error) {
+	ctx = System(ctx, "consent")
+	return a.consentStep(ctx, consentConfirm, token, consent.Confirmed, ip, ua, "link")
+}
+
+// Unsubscribe spends an unsubscribe link (the mail's link, or the
+// one-click POST a mail client sends): the consent is withdrawn and the
+// address goes on the suppression list for the purpose's activity.
+func (a *App) Unsubscribe(ctx context.Context, token, ip, ua, how string) (consent.State, error) {
+	ctx = System(ctx, "consent")
+	return a.consentStep(ctx, consentUnsubscribe, token, consent.Withdrawn, ip, ua, how)
+}
+
+func (a *App) consentStep(ctx context.Context, use, token string, kind consent.Kind, ip, ua, source string) (consent.State, error) {
+	cs, err := a.consentStore()
+	if err != nil {
+		return consent.State{}, err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return consent.State{}, err
+	}
+	hash := auth.HashSecret(strings.TrimSpace(token))
+	t, err := cs.FindConsentToken(ctx, hash, use, a.now())
+	if err != nil {
+		return consent.State{}, err
+	}
+	prior, err := cs.ConsentEvents(ctx, t.Subject, t.Purpose)
+	if err != nil {
+		return consent.State{}, err
+	}
+	box, err := a.subjectBox(ctx, t.Subject)
+	if err != nil {
+		return consent.State{}, gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link")
+	}
+	who, err := a.openSubject(ctx, t.Subject)
+	if err != nil {
+		return consent.State{}, err
+	}
+	ev := &consent.Event{Purpose: t.Purpose, Subject: t.Subject, Kind: kind, Signup: t.Signup, Source: source,
+		IPSealed: sealOptional(box, "ip:"+t.Signup+":"+string(kind), ip), UASealed: sealOptional(box, "ua:"+t.Signup+":"+string(kind), ua)}
+	if kind == consent.Confirmed {
+		if ms, err := cs.ConsentMails(ctx, t.Signup); err == nil {
+			for _, m := range ms {
+				if m.Kind == request.MailConsentConfirm {
+					ev.MailID, ev.MailHash = m.MessageID, m.Hash
+				}
+			}
+		}
+	}
+	state := consent.Fold(append(prior, *ev))
+	spend := hash
+	if use == consentUnsubscribe {
+		// The unsubscribe link stays usable: a second click withdraws
+		// nothing more, and says so the same way.
+		spend = ""
+	}
+	if err := cs.AppendConsent(ctx, nil, ev, state, stateKeys(keys, who.Record["email"]), nil, spend); err != nil {
+		return consent.State{}, err
+	}
+	if kind == consent.Withdrawn {
+		if err := a.suppressConsent(ctx, cs, t.Purpose, who.Record["email"], t.Signup); err != nil {
+			return state, err
+		}
+	}
+	return state, nil
+}
+
+// suppressConsent puts a withdrawn address on the suppression list for
+// the purpose's activity.
+func (a *App) suppressConsent(ctx context.Context, cs ConsentStore, purpose, email, signup string) error {
+	ss, ok := a.store.(SuppressionStore)
+	if !ok {
+		return nil
+	}
+	p, err := cs.FindPurpose(ctx, purpose)
+	if err != nil {
+		return err
+	}
+	var es []suppression.Entry
+	for _, k := range stateKeys(a.vault, email) {
+		es = append(es, suppression.Entry{KeyID: k.KeyID, Hash: k.Hash, Kind: vault.KindEmail, Scope: p.Activity, Reason: suppression.Withdrawal, Request: signup})
+	}
+	return ss.AddSuppressions(ctx, es)
+}
+
+// MayMail answers "may I mail this address for purpose P?": yes when its
+// consent is active and the address is not on the suppression list for
+// the purpose's activity. An index lookup by the address's blind index;
+// no personal data is read or logged.
+func (a *App) MayMail(ctx context.Context, email, purpose string) (consent.State, error) {
+	if _, err := a.require(ctx, auth.Read, audit.ConsentCheck, purpose); err != nil {
+		return consent.State{}, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return consent.State{}, err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return consent.State{}, err
+	}
+	h, err := keys.Index.Hash(vault.KindEmail, email)
+	if err != nil {
+		return consent.State{}, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
+	}
+	st, _, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
+	if err != nil || !st.Active {
+		return st, err
+	}
+	if ss, ok := a.store.(SuppressionStore); ok {
+		es, err := ss.Suppressed(ctx, keys.Index.ID(), h)
+		if err != nil {
+			return st, err
+		}
+		p, err := cs.FindPurpose(ctx, purpose)
+		if err != nil {
+			return st, err
+		}
+		for _, e := range es {
+			if suppression.Covers(e.Scope, p.Activity) && e.At.After(lastGiven(st)) {
+				st.Active, st.Suppressed = false, true
+			}
+		}
+	}
+	return st, nil
+}
+
+// lastGiven is when the consent of a state was last given.
+func lastGiven(st consent.State) time.Time {
+	if st.Given == nil {
+		return time.Time{}
+	}
+	return *st.Given
+}
+
+// AddForm registers a sign-up form for a purpose: its id (to put into the
+// form), the origins its pages come from, the mode, the fields it asks.
+func (a *App) AddForm(ctx context.Context, f consent.Form) (consent.Form, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ConsentPurpose, f.Purpose); err != nil {
+		return f, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return f, err
+	}
+	if _, err := cs.FindPurpose(ctx, f.Purpose); err != nil {
+		return f, a.record(ctx, audit.ConsentPurpose, f.Purpose, gdpr.Keyed(gdpr.EINVALID, "purpose", "notfound.purpose", f.Purpose))
+	}
+	if err := f.Validate(); err != nil {
+		return f, a.record(ctx, audit.ConsentPurpose, f.Purpose, err)
+	}
+	f.ID = "f-" + newToken(9)
+	return f, a.record(ctx, audit.ConsentPurpose, f.Purpose, cs.AddForm(ctx, &f))
+}
+
+// Forms lists the sign-up forms of a purpose ("" for all).
+func (a *App) Forms(ctx context.Context, purpose string) ([]consent.Form, error) {
+	if _, err := a.require(ctx, auth.Read, audit.ConsentPurpose, purpose); err != nil {
+		return nil, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return nil, err
+	}
+	return cs.Forms(ctx, purpose)
+}
+
+// FormSignup is a sign-up posted to a form of a website.
+type FormSignup struct {
+	Form   string
+	Origin string // the browser's Origin header ("" from a server)
+	Signup
+}
+
+// SignUpByForm checks a post against its form — known, from an allowed
+// origin — and records the sign-up with the form's purpose, mode and
+// fields. Returns the sign-up and the form (for where to go next).
+func (a *App) SignUpByForm(ctx context.Context, fs FormSignup, baseURL string) (string, consent.Form, error) {
+	cs, err := a.consentStore()
+	if err != nil {
+		return "", consent.Form{}, err
+	}
+	f, err := cs.FindForm(ctx, strings.TrimSpace(fs.Form))
+	if err != nil {
+		return "", f, gdpr.Keyed(gdpr.EINVALID, "form", "consent.form")
+	}
+	if !f.Allows(fs.Origin) {
+		return "", f, gdpr.Keyed(gdpr.EFORBIDDEN, "origin", "consent.origin.denied")
+	}
+	s := fs.Signup
+	s.Purpose, s.Mode, s.Fields = f.Purpose, f.Mode, f.Fields
+	if s.Lang == "" {
+		s.Lang = f.Lang
+	}
+	id, err := a.SignUp(ctx, s, baseURL)
+	return id, f, err
+}
