@@ -18,6 +18,7 @@ import (
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/connector"
+	"gdpr/consent"
 	"gdpr/export"
 	"gdpr/httpx"
 	"gdpr/locale"
@@ -103,6 +104,17 @@ func (s *Server) Table() []Route {
 		Summary: "The person's portable data (Art. 20): the rows of tables whose activity rests on consent or a contract, and the person's record; ?format=json or csv (a zip, one file a table); a recorded search"}, s.requestPortability)
 	add(Route{Method: "POST", Path: "/api/v1/requests/{id}/steps", Perm: Write, Action: audit.RequestUpdate, Request: RequestStep{},
 		Summary: "A step on a request at its version (If-Match or version): verify, start, answer, withdraw, reject, extend, acknowledge, erase, restrict, rectify, notice, release, assign, note, redact, unredact; the state machine and Art. 12 decide what is allowed", Response: request.Request{}}, s.requestStep)
+	add(Route{Method: "GET", Path: "/api/v1/consent/purposes", Perm: Read, Summary: "The consent purposes, each tied to a register activity resting on consent", Response: []consent.Purpose{}}, s.purposes)
+	add(Route{Method: "POST", Path: "/api/v1/consent/purposes", Perm: Write, Action: audit.ConsentPurpose, Request: PurposeWrite{}, Summary: "Create a consent purpose", Response: consent.Purpose{}}, s.savePurpose)
+	add(Route{Method: "GET", Path: "/api/v1/consent/purposes/{id}", Perm: Read, Summary: "One consent purpose (ETag: its version)", Response: consent.Purpose{}}, s.purpose)
+	add(Route{Method: "PUT", Path: "/api/v1/consent/purposes/{id}", Perm: Write, Action: audit.ConsentPurpose, Request: PurposeWrite{}, Summary: "Change a consent purpose at its version (If-Match or version; 409 when changed meanwhile)", Response: consent.Purpose{}}, s.savePurpose)
+	add(Route{Method: "GET", Path: "/api/v1/consent/purposes/{id}/texts", Perm: Read, Summary: "A purpose's consent texts, every version kept with its SHA-256, newest first", Response: []consent.Text{}}, s.consentTexts)
+	add(Route{Method: "POST", Path: "/api/v1/consent/purposes/{id}/texts", Perm: Write, Action: audit.ConsentText, Request: TextWrite{}, Summary: "Add a version of a purpose's consent text (the old ones stay)", Response: consent.Text{}}, s.addConsentText)
+	add(Route{Method: "GET", Path: "/api/v1/consent/forms", Perm: Read, Summary: "The sign-up forms (?purpose=): ids to put into a website's form, allowed origins, mode, fields", Response: []consent.Form{}}, s.consentForms)
+	add(Route{Method: "POST", Path: "/api/v1/consent/forms", Perm: Write, Action: audit.ConsentPurpose, Request: consent.Form{}, Summary: "Register a sign-up form of a website (its origins may post to /consent/signup)", Response: consent.Form{}}, s.addConsentForm)
+	add(Route{Method: "GET", Path: "/api/v1/consent/check", Perm: Read, Summary: "May I mail this address for this purpose? (?email=&purpose=): an index lookup by the address's blind index; no personal data logged", Response: Check{}}, s.consentCheck)
+	add(Route{Method: "POST", Path: "/api/v1/consent/signups", Perm: Write, Action: audit.ConsentEvent, Request: SignupWrite{}, Summary: "Record a sign-up from the company's backend; double opt-in mails the confirmation link (202)", Response: map[string]string{}}, s.consentSignup)
+	add(Route{Method: "POST", Path: "/api/v1/consent/withdrawals", Perm: Write, Action: audit.ConsentEvent, Request: WithdrawalWrite{}, Summary: "Withdraw an address's consent to a purpose (Art. 7(3)); the address goes on the suppression list", Response: consent.State{}}, s.consentWithdraw)
 	add(Route{Method: "GET", Path: "/api/v1/holds", Perm: Read, Summary: "Legal holds (?system=, ?lifted=true), without their values", Response: []sweep.Hold{}}, s.holds)
 	add(Route{Method: "POST", Path: "/api/v1/holds", Perm: Write, Action: audit.HoldCreate, Request: HoldRequest{},
 		Summary: "Place a legal hold: sweeps keep the rows of the table whose column holds the value (sealed in the vault)", Response: sweep.Hold{}}, s.addHold)

@@ -24,6 +24,8 @@ var queryParams = map[string][]string{
 	"GET /api/v1/export":                    {"format", "lang"},
 	"GET /api/v1/report":                    {"format", "lang"},
 	"GET /api/v1/requests/{id}/report":      {"format"},
+	"GET /api/v1/consent/check":             {"email", "purpose"},
+	"GET /api/v1/consent/forms":             {"purpose"},
 	"GET /api/v1/requests/{id}/portability": {"format"},
 	"GET /api/v1/audit":                     {"actor", "action", "outcome", "limit", "offset"},
 	"POST /api/v1/import":                   {"name", "dry_run", "details", "if_state"},
@@ -58,6 +60,8 @@ var paramDocs = map[string]struct {
 	"entity":        {map[string]any{"type": "string", "enum": []string{"controller", "activity", "measure", "document"}}, "kind of entry"},
 	"id":            {map[string]any{"type": "string"}, "id of the entry"},
 	"format":        {map[string]any{"type": "string", "enum": []string{"pdf", "html", "md", "csv", "xlsx", "json", "yaml"}}, "export format"},
+	"email":         {map[string]any{"type": "string", "format": "email"}, "the address asked about (never logged)"},
+	"purpose":       {map[string]any{"type": "string"}, "a consent purpose's id"},
 	"name":          {map[string]any{"type": "string"}, "file name for messages"},
 	"dry_run":       {map[string]any{"type": "boolean"}, "report what the import would do, write nothing"},
 }

@@ -97,6 +97,18 @@ func (a *App) Purposes(ctx context.Context) ([]consent.Purpose, error) {
 	return cs.Purposes(ctx)
 }
 
+// Purpose is one purpose.
+func (a *App) Purpose(ctx context.Context, id string) (consent.Purpose, error) {
+	if _, err := a.require(ctx, auth.Read, audit.ConsentPurpose, id); err != nil {
+		return consent.Purpose{}, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return consent.Purpose{}, err
+	}
+	return cs.FindPurpose(ctx, id)
+}
+
 // AddConsentText keeps a new version of a purpose's text.
 func (a *App) AddConsentText(ctx context.Context, t consent.Text) (consent.Text, error) {
 	if _, err := a.require(ctx, auth.Write, audit.ConsentText, t.Purpose); err != nil {
@@ -550,4 +562,68 @@ func (a *App) SignUpByForm(ctx context.Context, fs FormSignup, baseURL string) (
 	}
 	id, err := a.SignUp(ctx, s, baseURL)
 	return id, f, err
+}
+
+// OriginAllowed tells whether any sign-up form names an origin (a
+// browser's CORS question, asked before the form is known).
+func (a *App) OriginAllowed(ctx context.Context, origin string) (bool, error) {
+	cs, err := a.consentStore()
+	if err != nil {
+		return false, err
+	}
+	fs, err := cs.Forms(ctx, "")
+	if err != nil {
+		return false, err
+	}
+	for _, f := range fs {
+		if origin != "" && f.Allows(origin) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Withdraw withdraws an address's consent to a purpose on the company's
+// side (staff who took a call, the API of the company's mailer): as easy
+// as giving it (Art. 7(3)); the address goes on the suppression list.
+// how says by which channel (recorded as the event's source).
+func (a *App) Withdraw(ctx context.Context, email, purpose, how string) (consent.State, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ConsentEvent, purpose); err != nil {
+		return consent.State{}, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return consent.State{}, err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return consent.State{}, err
+	}
+	h, err := keys.Index.Hash(vault.KindEmail, email)
+	if err != nil {
+		return consent.State{}, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
+	}
+	st, ok, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
+	if err != nil {
+		return st, err
+	}
+	if !ok {
+		return st, a.record(ctx, audit.ConsentEvent, purpose, gdpr.Keyed(gdpr.ENOTFOUND, "email", "consent.unknown", purpose))
+	}
+	prior, err := cs.ConsentEvents(ctx, st.Subject, purpose)
+	if err != nil {
+		return st, err
+	}
+	if len(prior) == 0 {
+		return st, gdpr.Keyed(gdpr.ENOTFOUND, "email", "consent.unknown", purpose)
+	}
+	if how = strings.TrimSpace(how); how == "" {
+		how = "staff"
+	}
+	ev := &consent.Event{Purpose: purpose, Subject: st.Subject, Kind: consent.Withdrawn, Signup: prior[len(prior)-1].Signup, Source: how}
+	state := consent.Fold(append(prior, *ev))
+	if err := cs.AppendConsent(ctx, nil, ev, state, stateKeys(keys, email), nil, ""); err != nil {
+		return state, err
+	}
+	return state, a.suppressConsent(ctx, cs, purpose, email, ev.Signup)
 }

@@ -55,6 +55,17 @@ var sample = map[string]struct{ path, body string }{
 	"GET /api/v1/requests/{id}/report":                       {"/api/v1/requests/r-walk/report?format=pdf", ""},
 	"GET /api/v1/requests/{id}/redactions":                   {"/api/v1/requests/r-walk/redactions", ""},
 	"GET /api/v1/requests/{id}/notices":                      {"/api/v1/requests/r-walk/notices", ""},
+	"GET /api/v1/consent/purposes":                           {"/api/v1/consent/purposes", ""},
+	"POST /api/v1/consent/purposes":                          {"/api/v1/consent/purposes", `{"id":"walk-%d","name":"Walk","activity":"newsletter-versand"}`},
+	"GET /api/v1/consent/purposes/{id}":                      {"/api/v1/consent/purposes/newsletter", ""},
+	"PUT /api/v1/consent/purposes/{id}":                      {"/api/v1/consent/purposes/newsletter", `{"name":"Newsletter","activity":"newsletter-versand"}`},
+	"GET /api/v1/consent/purposes/{id}/texts":                {"/api/v1/consent/purposes/newsletter/texts", ""},
+	"POST /api/v1/consent/purposes/{id}/texts":               {"/api/v1/consent/purposes/newsletter/texts", `{"lang":"de","body":"Ja, Newsletter %d."}`},
+	"GET /api/v1/consent/forms":                              {"/api/v1/consent/forms?purpose=newsletter", ""},
+	"POST /api/v1/consent/forms":                             {"/api/v1/consent/forms", `{"purpose":"newsletter","origins":["https://shop%d.example"]}`},
+	"GET /api/v1/consent/check":                              {"/api/v1/consent/check?email=walk@example.org&purpose=newsletter", ""},
+	"POST /api/v1/consent/signups":                           {"/api/v1/consent/signups", `{"purpose":"newsletter","email":"walk%d@example.org","mode":"single"}`},
+	"POST /api/v1/consent/withdrawals":                       {"/api/v1/consent/withdrawals", `{"purpose":"newsletter","email":"walk@example.org"}`},
 	"GET /api/v1/templates":                                  {"/api/v1/templates", ""},
 	"PUT /api/v1/templates/{kind}/{lang}":                    {"/api/v1/templates/ack/de", `{"subject":"Eingang {{.Request}}","body":"Guten Tag, eingegangen am {{.Received}}.","version":0}`},
 	"DELETE /api/v1/templates/{kind}/{lang}":                 {"/api/v1/templates/ack/en", ""},
@@ -90,6 +101,7 @@ var sample = map[string]struct{ path, body string }{
 // role that may not, 2xx with one that may.
 func TestRouteWalk(t *testing.T) {
 	srv := newServer(t)
+	withConsent(t, srv)
 	n := 0
 	for _, rt := range apiTable(srv) {
 		key := rt.Method + " " + rt.Path

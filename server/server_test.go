@@ -18,6 +18,7 @@ import (
 	"gdpr/app"
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/consent"
 	"gdpr/demo"
 	"gdpr/register"
 	"gdpr/request"
@@ -358,5 +359,32 @@ func TestWritesAreAudited(t *testing.T) {
 		if action := strings.Fields(e)[1]; !slices.Contains(audit.Actions, action) {
 			t.Errorf("action %q is not in the vocabulary", action)
 		}
+	}
+}
+
+// withConsent gives a fixture a newsletter resting on consent, with a
+// purpose, a text and a form of the ledger, and the walk's person signed
+// up for it (single opt-in: no mail).
+func withConsent(t *testing.T, f *fixture) {
+	t.Helper()
+	sys := app.System(context.Background(), "test")
+	s := f.store
+	if _, err := s.CreateActivity(sys, &register.Activity{ID: "newsletter-versand", Name: "Newsletter-Versand", Purposes: []string{"Newsletter"},
+		LegalBases: []string{"Art. 6 Abs. 1 lit. a DSGVO"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePurpose(sys, &consent.Purpose{ID: "newsletter", Name: "Newsletter", Activity: "newsletter-versand", ConfirmWithin: 48 * time.Hour}, 0); err != nil {
+		t.Fatal(err)
+	}
+	walkText := &consent.Text{Purpose: "newsletter", Lang: "de", Body: "Ja, ich möchte den Newsletter per E-Mail erhalten. Abmelden jederzeit."}
+	walkText.Validate()
+	if err := s.AddText(sys, walkText); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddForm(sys, &consent.Form{ID: "f-walk", Purpose: "newsletter", Origins: []string{"https://shop.example"}, Mode: consent.DOI, Lang: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.SignUp(sys, app.Signup{Purpose: "newsletter", Email: "walk@example.org", Mode: consent.SOI, Client: "fixture"}, "http://public.example"); err != nil {
+		t.Fatal(err)
 	}
 }
