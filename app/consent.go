@@ -247,7 +247,9 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 	signup := newToken(12)
 	ev := &consent.Event{Purpose: p.ID, Subject: subject, Kind: consent.Given, Mode: s.Mode, Signup: signup, TextVersion: text.Version, TextHash: text.Hash,
 		FormURL: s.FormURL, Fields: consent.NormaliseList(s.Fields), Lists: lists}
-	ev.IPSealed, ev.UASealed = sealOptional(box, "ip:"+signup, s.IP), sealOptional(box, "ua:"+signup, s.UA)
+	ev.IPSealed, ev.IPHash = sealSalted(box, "ip:"+signup, s.IP)
+	ev.UASealed, ev.UAHash = sealSalted(box, "ua:"+signup, s.UA)
+	ev.AddrSealed, ev.AddrHash = sealSalted(box, "addr:"+signup, email)
 	confirm, unsub := newToken(32), newToken(32)
 	tokens := []consent.Token{{Hash: auth.HashSecret(unsub), UseFor: consentUnsubscribe, Signup: signup, Purpose: p.ID, Subject: subject, Expires: now.Add(unsubscribeTTL)}}
 	if s.Mode == consent.DOI {
@@ -310,11 +312,16 @@ func stateKeys(keys VaultKeys, email string) []consent.StateKey {
 	return out
 }
 
-func sealOptional(box *vault.Box, label, v string) []byte {
+// sealSalted seals a value of an event under the person's key with a
+// random salt, and returns its salted hash for the digest ("" for none).
+func sealSalted(box *vault.Box, label, v string) ([]byte, string) {
 	if v = strings.TrimSpace(v); v == "" || box == nil {
-		return nil
+		return nil, ""
 	}
-	return box.Seal(label, v)
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	salted := consent.Salted(salt, v)
+	return box.Seal(label, salted), consent.SaltedHash(salted)
 }
 
 func newToken(n int) string {
@@ -404,8 +411,9 @@ func (a *App) consentStep(ctx context.Context, use, token string, kind consent.K
 	if err != nil {
 		return consent.State{}, err
 	}
-	ev := &consent.Event{Purpose: t.Purpose, Subject: t.Subject, Kind: kind, Signup: t.Signup, Source: source,
-		IPSealed: sealOptional(box, "ip:"+t.Signup+":"+string(kind), ip), UASealed: sealOptional(box, "ua:"+t.Signup+":"+string(kind), ua)}
+	ev := &consent.Event{Purpose: t.Purpose, Subject: t.Subject, Kind: kind, Signup: t.Signup, Source: source}
+	ev.IPSealed, ev.IPHash = sealSalted(box, "ip:"+t.Signup+":"+string(kind), ip)
+	ev.UASealed, ev.UAHash = sealSalted(box, "ua:"+t.Signup+":"+string(kind), ua)
 	if kind == consent.Confirmed {
 		if ms, err := cs.ConsentMails(ctx, t.Signup); err == nil {
 			for _, m := range ms {

@@ -163,6 +163,15 @@ type Event struct {
 	Actor    string `json:"actor"`
 	IPSealed []byte `json:"ip_sealed,omitempty"`
 	UASealed []byte `json:"ua_sealed,omitempty"`
+	// AddrSealed is the address the event was for (a sign-up's, an
+	// import's). Each sealed value is "salt\x00value" with a random salt;
+	// its SHA-256 (the *Hash fields) is in the digest, so that the
+	// evidence, which carries the opened text, binds it to the log,
+	// while the database's hash says nothing without the salt.
+	AddrSealed []byte `json:"addr_sealed,omitempty"`
+	IPHash     string `json:"ip_hash,omitempty"`
+	UAHash     string `json:"ua_hash,omitempty"`
+	AddrHash   string `json:"addr_hash,omitempty"`
 	// AuditID is the audit entry that carries the event's digest: the
 	// leaf of the tamper-evident log its evidence proves (not part of
 	// the digest: it is made from it).
@@ -187,7 +196,8 @@ func (e Event) Digest() [sha256.Size]byte {
 	put("gdpr-consent-event-v1")
 	for _, s := range []string{e.ID, e.Purpose, e.Subject, string(e.Kind), e.At.UTC().Format(time.RFC3339Nano), string(e.Mode), e.Signup,
 		strconv.Itoa(e.TextVersion), e.TextHash, e.FormURL, strings.Join(e.Fields, "\x00"), strings.Join(e.Lists, "\x00"), e.Source, e.MailID, e.MailHash, e.Actor,
-		base64.StdEncoding.EncodeToString(e.IPSealed), base64.StdEncoding.EncodeToString(e.UASealed)} {
+		base64.StdEncoding.EncodeToString(e.IPSealed), base64.StdEncoding.EncodeToString(e.UASealed), base64.StdEncoding.EncodeToString(e.AddrSealed),
+		e.IPHash, e.UAHash, e.AddrHash} {
 		put(s)
 	}
 	var d [sha256.Size]byte
@@ -334,4 +344,22 @@ func (f *Form) Validate() error {
 func (f Form) Allows(origin string) bool {
 	origin = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(origin)), "/")
 	return origin == "" || slices.Contains(f.Origins, origin)
+}
+
+// Salted is a value as sealed: a random salt, a zero byte, the value.
+// Its hash (SaltedHash) is what the ledger keeps in the clear.
+func Salted(salt []byte, value string) string { return hex.EncodeToString(salt) + "\x00" + value }
+
+// SaltedHash is the SHA-256 of a salted value, hex.
+func SaltedHash(salted string) string {
+	h := sha256.Sum256([]byte(salted))
+	return hex.EncodeToString(h[:])
+}
+
+// Unsalt is the value of a salted text.
+func Unsalt(salted string) string {
+	if _, v, ok := strings.Cut(salted, "\x00"); ok {
+		return v
+	}
+	return salted
 }

@@ -50,7 +50,8 @@ func TestDigest(t *testing.T) {
 		"signup": func(e *Event) { e.Signup = "u2" }, "text version": func(e *Event) { e.TextVersion = 3 }, "text hash": func(e *Event) { e.TextHash = "ac" },
 		"form": func(e *Event) { e.FormURL += "?" }, "fields": func(e *Event) { e.Fields = []string{"email"} }, "lists": func(e *Event) { e.Lists = nil },
 		"source": func(e *Event) { e.Source = "csv" }, "mail": func(e *Event) { e.MailID = "" }, "mail hash": func(e *Event) { e.MailHash = "ff" }, "actor": func(e *Event) { e.Actor = "user:x" },
-		"ip": func(e *Event) { e.IPSealed = []byte{1, 3} }, "ua": func(e *Event) { e.UASealed = nil },
+		"ip": func(e *Event) { e.IPSealed = []byte{1, 3} }, "ua": func(e *Event) { e.UASealed = nil }, "address": func(e *Event) { e.AddrSealed = []byte{7} },
+		"ip hash": func(e *Event) { e.IPHash = "1" }, "ua hash": func(e *Event) { e.UAHash = "2" }, "address hash": func(e *Event) { e.AddrHash = "3" },
 		"bytes moved between fields": func(e *Event) { e.ID, e.Purpose = "e1n", "ewsletter" },
 	} {
 		e := base

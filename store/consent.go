@@ -85,6 +85,10 @@ func consentDDL(blob string, triggers []string) struct{ up, down []string } {
 			actor        TEXT NOT NULL,
 			ip_sealed    ` + blob + `,
 			ua_sealed    ` + blob + `,
+			addr_sealed  ` + blob + `,
+			ip_hash      TEXT NOT NULL DEFAULT '',
+			ua_hash      TEXT NOT NULL DEFAULT '',
+			addr_hash    TEXT NOT NULL DEFAULT '',
 			audit_id     TEXT NOT NULL
 		)`,
 		`CREATE INDEX consent_events_subject ON consent_events (subject, purpose, at)`,
@@ -285,10 +289,10 @@ func (s *Store) AppendConsent(ctx context.Context, create *vault.Create, e *cons
 		if err != nil {
 			return err
 		}
-		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, audit_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, addr_sealed, ip_hash, ua_hash, addr_hash, audit_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			e.ID, e.Purpose, e.Subject, string(e.Kind), e.At.UTC().Format(time.RFC3339Nano), string(e.Mode), e.Signup, e.TextVersion, e.TextHash, e.FormURL,
-			strings.Join(e.Fields, "\n"), strings.Join(e.Lists, "\n"), e.Source, e.MailID, e.MailHash, e.Actor, nullBytes(e.IPSealed), nullBytes(e.UASealed), row.ID); err != nil {
+			strings.Join(e.Fields, "\n"), strings.Join(e.Lists, "\n"), e.Source, e.MailID, e.MailHash, e.Actor, nullBytes(e.IPSealed), nullBytes(e.UASealed), nullBytes(e.AddrSealed), e.IPHash, e.UAHash, e.AddrHash, row.ID); err != nil {
 			return translate(err, "consent event")
 		}
 		for _, k := range keys {
@@ -339,7 +343,7 @@ func (s *Store) FindConsentToken(ctx context.Context, hash, useFor string, now t
 // ConsentEvents lists the events of a person (for one purpose, or all:
 // ""), oldest first.
 func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]consent.Event, error) {
-	q, args := `SELECT id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, audit_id FROM consent_events WHERE subject = ?`, []any{subject}
+	q, args := `SELECT id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, addr_sealed, ip_hash, ua_hash, addr_hash, audit_id FROM consent_events WHERE subject = ?`, []any{subject}
 	if purpose != "" {
 		q, args = q+` AND purpose = ?`, append(args, purpose)
 	}
@@ -353,7 +357,7 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]c
 		var e consent.Event
 		var kind, at, mode, fields, lists, auditID string
 		if err := rows.Scan(&e.ID, &e.Purpose, &e.Subject, &kind, &at, &mode, &e.Signup, &e.TextVersion, &e.TextHash, &e.FormURL, &fields, &lists, &e.Source, &e.MailID, &e.MailHash, &e.Actor,
-			&e.IPSealed, &e.UASealed, &auditID); err != nil {
+			&e.IPSealed, &e.UASealed, &e.AddrSealed, &e.IPHash, &e.UAHash, &e.AddrHash, &auditID); err != nil {
 			return nil, translate(err, "consent events")
 		}
 		e.Kind, e.Mode, e.AuditID = consent.Kind(kind), consent.Mode(mode), auditID

@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"gdpr/consent"
+	"gdpr/vault"
+)
+
+var consentConfirmRE = regexp.MustCompile(`http://public\.example/consent/confirm\?t=[A-Za-z0-9_-]+&lang=(de|en)`)
+
+// TestBrowserConsent: a person signs up on a plain HTML form of the
+// company's website (another origin, no script) in Chromium; the
+// confirmation mail arrives in Mailpit with the one-click unsubscribe
+// headers; the link's page changes nothing until its button is pressed;
+// then the address may be mailed; the mail client's one-click POST
+// (RFC 8058) withdraws the consent and puts the address on the
+// suppression list. A form posted from an origin it does not name is
+// refused.
+func TestBrowserConsent(t *testing.T) {
+	srv, mp := portalServer(t)
+	withConsent(t, srv)
+	site := httptest.NewServer(nil)
+	defer site.Close()
+	f, err := srv.app.AddForm(sysCtx(), consent.Form{Purpose: "newsletter", Origins: []string{site.URL}, Fields: []string{"email", "name"}, Lang: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Newsletter</title></head><body>
+<form method="post" action="` + srv.URL + `/consent/signup">
+<input type="hidden" name="form" value="` + f.ID + `">
+<label>E-Mail <input id="email" name="email" type="email"></label>
+<label>Name <input id="name" name="name"></label>
+<p>Ja, ich möchte den Newsletter per E-Mail erhalten. Abmelden jederzeit.</p>
+<button id="send" type="submit">Anmelden</button></form></body></html>`
+	site.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(page))
+	})
+	b := make([]byte, 4)
+	rand.Read(b)
+	person := "abo-" + hex.EncodeToString(b) + "@example.org"
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+	var sent, confirmed string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(site.URL+"/newsletter"),
+		chromedp.WaitVisible(`#send`),
+		chromedp.SendKeys(`#email`, person),
+		chromedp.SendKeys(`#name`, "Ida Abo"),
+		chromedp.Click(`#send`),
+		chromedp.WaitVisible(`#consent-sent`),
+		chromedp.Text(`#consent-sent`, &sent, chromedp.ByQuery),
+		shot(t, "120-consent-sent"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sent, "Bestätigungslink") {
+		t.Errorf("after the sign-up: %q", sent)
+	}
+	if st, _ := srv.app.MayMail(sysCtx(), person, "newsletter"); st.Active || !st.Pending {
+		t.Errorf("before the confirmation: %+v", st)
+	}
+	mails := mp.To(t, person, 1)
+	if len(mails) != 1 {
+		t.Fatal("no confirmation mail")
+	}
+	m := mails[0]
+	link := consentConfirmRE.FindString(m.Text)
+	unsub := m.Headers["List-Unsubscribe"]
+	if link == "" || len(unsub) != 1 || len(m.Headers["List-Unsubscribe-Post"]) != 1 || !strings.Contains(m.Text, "Guten Tag Ida Abo,") {
+		t.Fatalf("the mail: %s %v", m.Text, m.Headers)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(strings.Replace(link, "http://public.example", srv.URL, 1)),
+		chromedp.WaitVisible(`#consent-confirm`),
+		shot(t, "121-consent-confirm"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := srv.app.MayMail(sysCtx(), person, "newsletter"); st.Active {
+		t.Error("the link's page confirmed")
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Click(`#consent-confirm`),
+		chromedp.WaitVisible(`#consent-done`),
+		chromedp.Text(`#consent-done`, &confirmed, chromedp.ByQuery),
+		shot(t, "122-consent-confirmed"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := srv.app.MayMail(sysCtx(), person, "newsletter"); !st.Active || st.Weak || !strings.Contains(confirmed, "bestätigt") {
+		t.Errorf("after the click: %+v %q", st, confirmed)
+	}
+	// The mail client's one-click unsubscribe: a POST to the header's URL.
+	u := strings.Replace(strings.Trim(unsub[0], "<>"), "http://public.example", srv.URL, 1)
+	resp, err := http.Post(u, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(resp); resp.StatusCode != 200 || !strings.Contains(body, "abgemeldet") {
+		t.Errorf("one-click: %d %s", resp.StatusCode, body)
+	}
+	if st, _ := srv.app.MayMail(sysCtx(), person, "newsletter"); st.Active || st.Pending {
+		t.Errorf("after the withdrawal: %+v", st)
+	}
+	if es, _ := srv.app.Suppressed(sysCtx(), vault.KindEmail, person, "newsletter-versand"); len(es) != 1 {
+		t.Errorf("not on the suppression list: %+v", es)
+	}
+	// Another site posting the form: refused, nothing recorded.
+	req, _ := http.NewRequest("POST", srv.URL+"/consent/signup", strings.NewReader(url.Values{"form": {f.ID}, "email": {"fremd-" + person}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if readAll(resp); resp.StatusCode != 403 {
+		t.Errorf("a foreign origin: %d", resp.StatusCode)
+	}
+	if st, _ := srv.app.MayMail(sysCtx(), "fremd-"+person, "newsletter"); st.Pending || st.Active {
+		t.Errorf("the foreign sign-up was recorded: %+v", st)
+	}
+}
