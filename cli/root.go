@@ -228,7 +228,7 @@ GDPR_DB name another file or a postgres:// URL.`,
 	root.PersistentFlags().StringVar(&e.vaultKeys, "vault-keys", os.Getenv("GDPR_VAULT_KEYS"), "directory of the vault's keys (gdpr vault init; env GDPR_VAULT_KEYS), kept apart from the database and its backups")
 	root.PersistentFlags().StringVar(&e.langFlag, "lang", envOr("GDPR_LANG", "de"), "language of messages and documents: de or en (env GDPR_LANG)")
 	mailFlags(root, e)
-	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newSystems(e), newSweep(e), newRuns(e), newHolds(e), newRequests(e), newTemplates(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e), newAudit(e))
+	root.AddCommand(newImport(e), newExport(e), newCheck(e), newSchema(e), newActivities(e), newTOMs(e), newDocuments(e), newSystems(e), newSweep(e), newRuns(e), newHolds(e), newRequests(e), newTemplates(e), newConsent(e), newRetention(e), newUsers(e), newTokens(e), newLogs(e), newVersion(e), newServe(e), newVault(e), newSubjects(e), newBackup(e), newAudit(e))
 	return root, e
 }
 

@@ -1,0 +1,71 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConsentCommands: a purpose on the register's newsletter (not on an
+// activity without consent), a text version with its hash, a form with
+// its origin, a sign-up taken by single opt-in (weak proof), the
+// may-I-mail answer with its exit code, a withdrawal.
+func TestConsentCommands(t *testing.T) {
+	dir := t.TempDir()
+	db, keys := filepath.Join(dir, "gdpr.db"), filepath.Join(dir, "schluessel")
+	reg := filepath.Join(dir, "register.yaml")
+	os.WriteFile(reg, []byte(`controller:
+  name: Beispiel GmbH
+activities:
+  - id: newsletter
+    name: Newsletter
+    legal_bases: ["Art. 6 Abs. 1 lit. a DSGVO"]
+  - id: kunden
+    name: Kunden
+    legal_bases: ["Art. 6 Abs. 1 lit. b DSGVO"]
+`), 0o600)
+	text := filepath.Join(dir, "text.txt")
+	os.WriteFile(text, []byte("Ja, ich möchte den Newsletter per E-Mail erhalten. Abmelden jederzeit."), 0o600)
+	now := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+	g := func(args ...string) run { return gdprAt(t, now, db, append([]string{"--vault-keys", keys}, args...)...) }
+	gdprAt(t, now, db, "import", reg)
+	gdprAt(t, now, db, "vault", "init", keys)
+	if r := g("consent", "purposes", "add", "kundenpost", "--name", "Kundenpost", "--activity", "kunden"); r.code != 2 || !strings.Contains(r.stderr, "beruht nicht auf einer Einwilligung") {
+		t.Errorf("a purpose without consent: %+v", r)
+	}
+	if r := g("consent", "purposes", "add", "newsletter", "--name", "Newsletter", "--activity", "newsletter", "--list", "angebote"); r.code != 0 {
+		t.Fatalf("purpose: %+v", r)
+	}
+	if r := g("consent", "signup", "erika@example.org", "newsletter", "--mode", "single"); r.code != 2 || !strings.Contains(r.stderr, "keinen Einwilligungstext") {
+		t.Errorf("a sign-up without a text: %+v", r)
+	}
+	if r := g("consent", "texts", "add", "newsletter", "--file", text); r.code != 0 || !strings.Contains(r.stdout, "Fassung 1") {
+		t.Fatalf("text: %+v", r)
+	}
+	if r := g("consent", "forms", "add", "newsletter", "--origin", "https://shop.example"); r.code != 0 || !strings.Contains(r.stdout, `name="form" value="f-`) {
+		t.Errorf("form: %+v", r)
+	}
+	if r := g("consent", "forms", "add", "newsletter", "--origin", "shop.example"); r.code != 2 {
+		t.Errorf("an origin without a scheme: %+v", r)
+	}
+	if r := g("consent", "check", "erika@example.org", "newsletter"); r.code != 1 || !strings.Contains(r.stdout, "keine wirksame Einwilligung") {
+		t.Errorf("check before: %+v", r)
+	}
+	if r := g("consent", "signup", "erika@example.org", "newsletter", "--mode", "single", "--list", "angebote"); r.code != 0 {
+		t.Fatalf("signup: %+v", r)
+	}
+	if r := g("consent", "check", "Erika@Example.org", "newsletter"); r.code != 0 || !strings.Contains(r.stdout, "schwacher Nachweis") {
+		t.Errorf("check after a single opt-in: %+v", r)
+	}
+	if r := g("consent", "withdraw", "erika@example.org", "newsletter", "--how", "Telefon"); r.code != 0 {
+		t.Fatalf("withdraw: %+v", r)
+	}
+	if r := g("consent", "check", "erika@example.org", "newsletter"); r.code != 1 {
+		t.Errorf("check after the withdrawal: %+v", r)
+	}
+	if r := g("consent", "withdraw", "niemand@example.org", "newsletter"); r.code != 4 {
+		t.Errorf("withdraw an unknown address: %+v", r)
+	}
+}
