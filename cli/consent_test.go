@@ -29,7 +29,9 @@ activities:
 	text := filepath.Join(dir, "text.txt")
 	os.WriteFile(text, []byte("Ja, ich möchte den Newsletter per E-Mail erhalten. Abmelden jederzeit."), 0o600)
 	now := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
-	g := func(args ...string) run { return gdprAt(t, now, db, append([]string{"--vault-keys", keys}, args...)...) }
+	g := func(args ...string) run {
+		return gdprAt(t, now, db, append([]string{"--vault-keys", keys}, args...)...)
+	}
 	gdprAt(t, now, db, "import", reg)
 	gdprAt(t, now, db, "vault", "init", keys)
 	if r := g("consent", "purposes", "add", "kundenpost", "--name", "Kundenpost", "--activity", "kunden"); r.code != 2 || !strings.Contains(r.stderr, "beruht nicht auf einer Einwilligung") {
