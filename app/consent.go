@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"gdpr"
 	"gdpr/audit"
@@ -634,4 +637,113 @@ func (a *App) Withdraw(ctx context.Context, email, purpose, how string) (consent
 		return state, err
 	}
 	return state, a.suppressConsent(ctx, cs, purpose, email, ev.Signup)
+}
+
+// ConsentEvidence compiles the evidence of an address's consent to a
+// purpose: the purpose, the person's timeline with each event's inclusion
+// proof in the tamper-evident log, the values it sealed opened (while the
+// person's key exists), the text versions shown, the mails sent — signed
+// as a whole with the log's key. It reads personal data: the caller
+// needs access to people, and the read is recorded.
+func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byte, consent.Evidence, error) {
+	var ev consent.Evidence
+	if _, err := a.require(ctx, auth.Subjects, audit.SubjectRead, purpose); err != nil {
+		return nil, ev, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return nil, ev, err
+	}
+	ls, err := a.logStore()
+	if err != nil {
+		return nil, ev, err
+	}
+	_, keys, err := a.vaultReady()
+	if err != nil {
+		return nil, ev, err
+	}
+	if keys.LogKey == "" {
+		return nil, ev, gdpr.Keyed(gdpr.EINVALID, "", "store.logunsigned")
+	}
+	signer, err := note.NewSigner(keys.LogKey)
+	if err != nil {
+		return nil, ev, err
+	}
+	h, err := keys.Index.Hash(vault.KindEmail, email)
+	if err != nil {
+		return nil, ev, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
+	}
+	st, ok, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
+	if err != nil {
+		return nil, ev, err
+	}
+	if !ok {
+		return nil, ev, gdpr.Keyed(gdpr.ENOTFOUND, "email", "consent.unknown", purpose)
+	}
+	p, err := cs.FindPurpose(ctx, purpose)
+	if err != nil {
+		return nil, ev, err
+	}
+	events, err := cs.ConsentEvents(ctx, st.Subject, purpose)
+	if err != nil {
+		return nil, ev, err
+	}
+	box, _ := a.subjectBox(ctx, st.Subject) // nil once shredded: the sealed values stay closed
+	open := func(label string, sealed []byte) string {
+		if box == nil || sealed == nil {
+			return ""
+		}
+		s, err := box.Open(label, sealed)
+		if err != nil {
+			return ""
+		}
+		return s
+	}
+	ev = consent.Evidence{Format: consent.EvidenceFormat, Controller: a.controllerName(ctx), Made: a.now().UTC(), Purpose: p, Subject: st.Subject, State: consent.Fold(events)}
+	texts, err := cs.Texts(ctx, purpose)
+	if err != nil {
+		return nil, ev, err
+	}
+	signups := map[string]bool{}
+	for _, e := range events {
+		suffix := ""
+		if e.Kind != consent.Given && e.Kind != consent.Imported {
+			suffix = ":" + string(e.Kind)
+		}
+		x := consent.EvidenceEvent{Event: e, IP: open("ip:"+e.Signup+suffix, e.IPSealed), UA: open("ua:"+e.Signup+suffix, e.UASealed), Addr: open("addr:"+e.Signup, e.AddrSealed)}
+		if x.Proof, err = ls.ProveEntry(ctx, e.AuditID); err != nil {
+			return nil, ev, err
+		}
+		ev.Events = append(ev.Events, x)
+		for _, t := range texts {
+			if t.Version == e.TextVersion && t.Hash == e.TextHash && !slices.ContainsFunc(ev.Texts, func(y consent.Text) bool { return y.Hash == t.Hash && y.Version == t.Version }) {
+				ev.Texts = append(ev.Texts, t)
+			}
+		}
+		if !signups[e.Signup] {
+			signups[e.Signup] = true
+			ms, err := cs.ConsentMails(ctx, e.Signup)
+			if err != nil {
+				return nil, ev, err
+			}
+			for _, m := range ms {
+				raw := ""
+				if s, err := a.openSubject(ctx, m.RawSubject); err == nil && !s.Shredded {
+					for i := 0; ; i++ {
+						part, ok := s.Record[fmt.Sprintf("raw_%02d", i)]
+						if !ok {
+							break
+						}
+						raw += part
+					}
+				}
+				ev.Mails = append(ev.Mails, consent.EvidenceMail{Kind: m.Kind, MessageID: m.MessageID, At: m.At, Response: m.Response, Hash: m.Hash, Raw: raw})
+			}
+		}
+	}
+	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: st.Subject, Outcome: audit.OK, Detail: "consent evidence " + purpose}); err != nil {
+		return nil, ev, err
+	}
+	b, err := consent.SignEvidence(ev, signer)
+	return b, ev, err
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,14 +22,15 @@ var consentLinkRE = regexp.MustCompile(`/consent/confirm\?t=([A-Za-z0-9_-]+)`)
 
 // consentApp is an engine with a register whose newsletter rests on
 // consent, a purpose for it with a text, and mail through Mailpit.
-func consentApp(t *testing.T) (*fixture, *mailtest.Server) {
+func consentApp(t *testing.T) (*fixture, *mailtest.Server, app.VaultKeys) {
 	t.Helper()
 	mp := mailtest.Mailpit(t)
 	sender, err := mail.New(mp.Config("newsletter@beispiel.de"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newApp(t, app.Config{Vault: vaultKeys(t), Mail: sender})
+	keys := vaultKeys(t)
+	f := newApp(t, app.Config{Vault: keys, Mail: sender})
 	ctx := admin()
 	reg := &register.Register{Controller: &register.Controller{Name: "Beispiel GmbH"}, Activities: []*register.Activity{
 		{ID: "newsletter", Name: "Newsletter", LegalBases: []string{"Art. 6 Abs. 1 lit. a DSGVO (Einwilligung)"}},
@@ -46,7 +48,7 @@ func consentApp(t *testing.T) (*fixture, *mailtest.Server) {
 	if _, err := f.app.AddConsentText(ctx, consent.Text{Purpose: "newsletter", Lang: "de", Body: "Ja, ich möchte den Newsletter mit Angeboten per E-Mail erhalten. Abmelden jederzeit."}); err != nil {
 		t.Fatal(err)
 	}
-	return f, mp
+	return f, mp, keys
 }
 
 // TestConsentLedger: a double-opt-in sign-up is pending until the link in
@@ -56,7 +58,7 @@ func consentApp(t *testing.T) (*fixture, *mailtest.Server) {
 // address on the suppression list; the events cannot be changed or
 // deleted in the database; a link works once.
 func TestConsentLedger(t *testing.T) {
-	f, mp := consentApp(t)
+	f, mp, keys := consentApp(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	person := "leser-" + hex.EncodeToString(b) + "@example.org"
@@ -108,6 +110,26 @@ func TestConsentLedger(t *testing.T) {
 		len(evs[0].IPSealed) == 0 || strings.Contains(string(evs[0].IPSealed), "198.51") || evs[0].TextHash != consent.HashText("Ja, ich möchte den Newsletter mit Angeboten per E-Mail erhalten. Abmelden jederzeit.") {
 		t.Fatalf("events: %v %+v", err, evs)
 	}
+	// The evidence: it verifies offline with the log's public key, and
+	// fails when any byte of it is changed.
+	file, evd, err := f.app.ConsentEvidence(ctx, person, "newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, problems, err := consent.VerifyEvidence(file, keys.LogVerifier); err != nil || len(problems) > 0 {
+		t.Fatalf("the evidence: %v %v", err, problems)
+	}
+	if len(evd.Events) != 2 || consent.Unsalt(evd.Events[0].IP) != "198.51.100.23" || consent.Unsalt(evd.Events[1].IP) != "203.0.113.9" ||
+		consent.Unsalt(evd.Events[0].Addr) != person || len(evd.Texts) != 1 || len(evd.Mails) != 1 || !strings.Contains(evd.Mails[0].Raw, "/consent/confirm?t=") {
+		t.Errorf("the evidence's content: %+v", evd)
+	}
+	for i := range file {
+		bad := slices.Clone(file)
+		bad[i] ^= 0x01
+		if _, _, err := consent.VerifyEvidence(bad, keys.LogVerifier); err == nil {
+			t.Fatalf("byte %d of %d changed (%q → %q, around %q), and the evidence still holds", i, len(file), file[i], bad[i], file[max(0, i-40):min(len(file), i+10)])
+		}
+	}
 	// The ledger refuses changes in the database itself.
 	db, err := sql.Open("sqlite", f.path)
 	if err != nil {
@@ -150,5 +172,17 @@ func TestConsentLedger(t *testing.T) {
 	}
 	if evs, _ := f.store.ConsentEvents(ctx, subjects[0], "newsletter"); len(evs) != 6 {
 		t.Errorf("%d events on the timeline", len(evs))
+	}
+	// The person is erased: the evidence no longer opens the IPs, the
+	// address or the mails, and still verifies.
+	if err := f.app.ShredSubject(ctx, subjects[0]); err != nil {
+		t.Fatal(err)
+	}
+	file, evd, err = f.app.ConsentEvidence(ctx, person, "newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, problems, err := consent.VerifyEvidence(file, keys.LogVerifier); err != nil || len(problems) > 0 || evd.Events[0].IP != "" || evd.Events[0].Addr != "" || len(evd.Events) != 6 {
+		t.Errorf("after the erasure: %v %v %+v", err, problems, evd.Events[0])
 	}
 }

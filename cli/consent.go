@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -199,6 +200,77 @@ func newConsent(e *env) *cobra.Command {
 		},
 	}
 	withdraw.Flags().StringVar(&how, "how", "staff", "the channel it came by (phone, letter, mail)")
-	cmd.AddCommand(purposes, texts, forms, signup, check, withdraw)
+	var evOut string
+	evidence := &cobra.Command{
+		Use:   "evidence EMAIL PURPOSE [-o FILE]",
+		Short: "The evidence of a consent: the timeline with each event's proof in the log, the texts shown, the mails sent; signed with the log's key",
+		Args:  nArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return toOutput(e, evOut, func(w io.Writer) error {
+				return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+					b, _, err := a.ConsentEvidence(ctx, args[0], args[1])
+					if err != nil {
+						return err
+					}
+					_, err = w.Write(b)
+					return err
+				})
+			})
+		},
+	}
+	evidence.Flags().StringVarP(&evOut, "output", "o", "", "write to FILE (created, mode 0600) instead of standard output")
+	var public string
+	verify := &cobra.Command{
+		Use:   "verify FILE [--public-key FILE]",
+		Short: "Check an evidence file offline with the log's public key only; exit 1 when it does not hold",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := e.usePublicKey(public); err != nil {
+				return err
+			}
+			keys, err := e.keys()
+			if err != nil {
+				return err
+			}
+			if keys.LogVerifier == nil {
+				return gdpr.Keyed(gdpr.EINVALID, "public-key", "log.nopublic")
+			}
+			b, err := readEvidence(args[0])
+			if err != nil {
+				return err
+			}
+			ev, problems, err := consent.VerifyEvidence(b, keys.LogVerifier)
+			if err != nil {
+				fmt.Fprintln(e.stdout, e.t("cli.consent.bad", args[0], err))
+				for _, p := range problems {
+					fmt.Fprintln(e.stdout, "  "+p)
+				}
+				return &exitError{ExitFindings}
+			}
+			fmt.Fprintln(e.stdout, e.t("cli.consent.good", args[0], len(ev.Events), ev.Purpose.Name))
+			return nil
+		},
+	}
+	verify.Flags().StringVar(&public, "public-key", "", "the log's public key (default: log.pub in the key directory)")
+	cmd.AddCommand(purposes, texts, forms, signup, check, withdraw, evidence, verify)
 	return cmd
+}
+
+// maxEvidence bounds an evidence file read (a timeline with its mails).
+const maxEvidence = 16 << 20
+
+func readEvidence(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, gdpr.Keyed(gdpr.EINVALID, "file", "cli.wrap", p, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxEvidence+1))
+	if err != nil {
+		return nil, gdpr.Keyed(gdpr.EINVALID, "file", "cli.wrap", p, err)
+	}
+	if len(b) > maxEvidence {
+		return nil, gdpr.Keyed(gdpr.EINVALID, "file", "cli.audit.toolarge", p, maxEvidence)
+	}
+	return b, nil
 }

@@ -61,6 +61,20 @@ activities:
 	if r := g("consent", "check", "Erika@Example.org", "newsletter"); r.code != 0 || !strings.Contains(r.stdout, "schwacher Nachweis") {
 		t.Errorf("check after a single opt-in: %+v", r)
 	}
+	evf := filepath.Join(dir, "nachweis.json")
+	if r := g("consent", "evidence", "erika@example.org", "newsletter", "-o", evf); r.code != 0 {
+		t.Fatalf("evidence: %+v", r)
+	}
+	if r := g("consent", "verify", evf); r.code != 0 || !strings.Contains(r.stdout, "hält: 1 Ereignisse") {
+		t.Errorf("verify: %+v", r)
+	}
+	b, _ := os.ReadFile(evf)
+	b[len(b)/2] ^= 0x20
+	bad := filepath.Join(dir, "geaendert.json")
+	os.WriteFile(bad, b, 0o600)
+	if r := g("consent", "verify", bad); r.code != 1 || !strings.Contains(r.stdout, "hält nicht") {
+		t.Errorf("verify a changed file: %+v", r)
+	}
 	if r := g("consent", "withdraw", "erika@example.org", "newsletter", "--how", "Telefon"); r.code != 0 {
 		t.Fatalf("withdraw: %+v", r)
 	}

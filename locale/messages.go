@@ -1075,6 +1075,8 @@ var messages = map[string]text{
 	"cli.consent.suppressed":              {"nein: Die Adresse steht auf der Sperrliste.", "no: the address is on the suppression list"},
 	"cli.consent.no":                      {"nein: keine wirksame Einwilligung", "no: no valid consent"},
 	"cli.consent.signedup":                {"Anmeldung %s aufgenommen (%s).", "sign-up %s recorded (%s)"},
+	"cli.consent.good":                    {"%s hält: %d Ereignisse der Einwilligung „%s“, jedes im Protokoll nachgewiesen, nichts verändert.", "%s holds: %d events of the consent %q, each proven in the log, nothing changed"},
+	"cli.consent.bad":                     {"%s hält nicht: %v", "%s does not hold: %v"},
 	"cli.consent.withdrawn":               {"Einwilligung widerrufen; die Adresse steht auf der Sperrliste.", "consent withdrawn; the address is on the suppression list"},
 	"ui.request.erase.sub":                {"Löscht die Daten der Person in allen Systemen, wie die Zuordnung sagt; was eine gesetzliche Aufbewahrungspflicht oder eine Löschsperre hält, wird eingeschränkt. Jede Tabelle bekommt eine Quittung.", "Erases the person's data in every system as the mapping says; what a legal duty of retention or a hold keeps is restricted. Every table gets a receipt."},
 	"ui.request.receipts":                 {"Quittungen: was in den Systemen geschah", "Receipts: what was done in the systems"},
