@@ -747,3 +747,61 @@ func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byt
 	b, err := consent.SignEvidence(ev, signer)
 	return b, ev, err
 }
+
+// ExpireSignups ends the double-opt-in sign-ups whose link ran out
+// unconfirmed: an expiry event each, and a person who signed up only
+// then is erased (the key shredded: the address and the IPs no longer
+// open; the events stay and still verify). The sweep runs it; returns
+// how many it ended.
+func (a *App) ExpireSignups(ctx context.Context) (int, error) {
+	if _, err := a.require(ctx, auth.Write, audit.ConsentEvent, "expire"); err != nil {
+		return 0, err
+	}
+	cs, err := a.consentStore()
+	if err != nil {
+		return 0, err
+	}
+	xs, ok := a.store.(interface {
+		ExpiredSignups(ctx context.Context, now time.Time, limit int) ([]consent.Token, error)
+	})
+	if !ok {
+		return 0, nil
+	}
+	n := 0
+	for {
+		ts, err := xs.ExpiredSignups(ctx, a.now(), 500)
+		if err != nil || len(ts) == 0 {
+			return n, err
+		}
+		for _, t := range ts {
+			prior, err := cs.ConsentEvents(ctx, t.Subject, "")
+			if err != nil {
+				return n, err
+			}
+			mine := prior[:0:0]
+			for _, e := range prior {
+				if e.Purpose == t.Purpose {
+					mine = append(mine, e)
+				}
+			}
+			ev := &consent.Event{Purpose: t.Purpose, Subject: t.Subject, Kind: consent.Expired, Signup: t.Signup, Source: "unconfirmed"}
+			state := consent.Fold(append(mine, *ev))
+			// The state index is kept by the address; its hash is read
+			// from the vault while the person exists.
+			var keys []consent.StateKey
+			if who, err := a.openSubject(ctx, t.Subject); err == nil && !who.Shredded {
+				keys = stateKeys(a.vault, who.Record["email"])
+			}
+			if err := cs.AppendConsent(ctx, nil, ev, state, keys, nil, ""); err != nil {
+				return n, err
+			}
+			n++
+			// Only this sign-up ever: nothing else keeps the person.
+			if !slices.ContainsFunc(prior, func(e consent.Event) bool { return e.Signup != t.Signup }) {
+				if err := a.ShredSubject(ctx, t.Subject); err != nil && gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+					return n, err
+				}
+			}
+		}
+	}
+}

@@ -173,6 +173,30 @@ func TestConsentLedger(t *testing.T) {
 	if evs, _ := f.store.ConsentEvents(ctx, subjects[0], "newsletter"); len(evs) != 6 {
 		t.Errorf("%d events on the timeline", len(evs))
 	}
+	// A sign-up never confirmed: the sweep ends it after its 48 hours and
+	// erases the person who signed up only then.
+	other := "x2-" + person
+	if _, err := f.app.SignUp(ctx, app.Signup{Purpose: "newsletter", Email: other}, "https://gdpr.example"); err != nil {
+		t.Fatal(err)
+	}
+	otherIDs, _ := f.app.LookupSubjects(ctx, vault.KindEmail, other)
+	f.now.Add(47 * 3600)
+	if res, err := f.app.Sweep(ctx, app.SweepOptions{}); err != nil || res.ExpiredSignups != 0 {
+		t.Errorf("sweep after 47 h: %v %+v", err, res)
+	}
+	f.now.Add(2 * 3600)
+	if res, err := f.app.Sweep(ctx, app.SweepOptions{}); err != nil || res.ExpiredSignups != 1 {
+		t.Errorf("sweep after 49 h: %v %+v", err, res)
+	}
+	if res, _ := f.app.Sweep(ctx, app.SweepOptions{}); res.ExpiredSignups != 0 {
+		t.Errorf("expired twice: %+v", res)
+	}
+	if s, err := f.app.GetSubject(ctx, otherIDs[0]); err != nil || !s.Shredded {
+		t.Errorf("the unconfirmed person is kept: %v %+v", err, s)
+	}
+	if evs, _ := f.store.ConsentEvents(ctx, otherIDs[0], "newsletter"); len(evs) != 2 || evs[1].Kind != consent.Expired {
+		t.Errorf("the unconfirmed sign-up's events: %+v", evs)
+	}
 	// The person is erased: the evidence no longer opens the IPs, the
 	// address or the mails, and still verifies.
 	if err := f.app.ShredSubject(ctx, subjects[0]); err != nil {

@@ -71,6 +71,9 @@ type SweepResult struct {
 	Day    string       `json:"day"`
 	DryRun bool         `json:"dry_run"`
 	Tables []SweepTable `json:"tables"`
+	// ExpiredSignups counts the double-opt-in sign-ups the sweep ended
+	// unconfirmed (their people erased).
+	ExpiredSignups int `json:"expired_signups,omitempty"`
 }
 
 // stalePending: a pending batch older than this is one of a run that
@@ -102,6 +105,14 @@ func (a *App) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 		}
 	}
 	res, err := a.sweep(ctx, ss, systems, o, tr)
+	if err == nil && !o.DryRun && o.System == "" {
+		// Sign-ups never confirmed go with the sweep: their rule is
+		// the link's life.
+		if res.ExpiredSignups, err = a.ExpireSignups(ctx); err != nil {
+			a.log.Warn("expiring unconfirmed sign-ups", "err", gdpr.ErrorCode(err))
+			err = nil
+		}
+	}
 	tr.finish(ctx, sweepProgress(res, nil), res, err)
 	return res, err
 }

@@ -89,6 +89,14 @@ func TestGermanThroughout(t *testing.T) {
 	check("self-service page", readAll(resp))
 	resp, _ = http.Get(srv.URL + "/privacy/confirm?t=erfunden")
 	check("confirmation page", readAll(resp))
+	for _, p := range []string{"/consent/sent", "/consent/confirm?t=erfunden", "/consent/unsubscribe?t=erfunden"} {
+		resp, _ = http.Get(srv.URL + p)
+		check(p, readAll(resp))
+	}
+	resp, _ = http.PostForm(srv.URL+"/consent/unsubscribe", url.Values{"t": {"erfunden"}})
+	check("unsubscribe with a made-up link", readAll(resp))
+	resp, _ = http.PostForm(srv.URL+"/consent/signup", url.Values{"form": {"f-gibt-es-nicht"}, "email": {"x@example.org"}})
+	check("sign-up to an unknown form", readAll(resp))
 	resp, _ = http.PostForm(srv.URL+"/privacy", url.Values{"kind": {"access"}, "email": {"x@example.org"}})
 	check("self-service page without its token", readAll(resp))
 	resp, _ = http.PostForm(srv.URL+"/login", url.Values{"name": {"editor-user"}, "password": {"falsch"}})

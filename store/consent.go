@@ -477,3 +477,27 @@ func (s *Store) FindForm(ctx context.Context, id string) (consent.Form, error) {
 	f.Created, _ = parseTime(at)
 	return f, nil
 }
+
+// ExpiredSignups returns up to limit confirmation links that ran out
+// unused before now and whose sign-up has no expiry event yet.
+func (s *Store) ExpiredSignups(ctx context.Context, now time.Time, limit int) ([]consent.Token, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT hash, signup, purpose, subject, expires_at FROM consent_tokens t
+		WHERE use_for = 'confirm' AND used_at IS NULL AND expires_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.signup = t.signup AND e.kind = 'expired')
+		ORDER BY expires_at LIMIT ?`), fmtTime(now), limit)
+	if err != nil {
+		return nil, translate(err, "expired sign-ups")
+	}
+	defer rows.Close()
+	var out []consent.Token
+	for rows.Next() {
+		t := consent.Token{UseFor: "confirm"}
+		var at string
+		if err := rows.Scan(&t.Hash, &t.Signup, &t.Purpose, &t.Subject, &at); err != nil {
+			return nil, translate(err, "expired sign-ups")
+		}
+		t.Expires, _ = parseTime(at)
+		out = append(out, t)
+	}
+	return out, translate(rows.Err(), "expired sign-ups")
+}
