@@ -52,6 +52,15 @@ const (
 	unsubscribeTTL = 5 * 365 * 24 * time.Hour
 )
 
+// consentAs checks the caller's permission for a step of the ledger
+// (recording a denial) and returns the store.
+func (a *App) consentAs(ctx context.Context, perm auth.Permission, action, target string) (ConsentStore, error) {
+	if _, err := a.require(ctx, perm, action, target); err != nil {
+		return nil, err
+	}
+	return a.consentStore()
+}
+
 func (a *App) consentStore() (ConsentStore, error) {
 	cs, ok := a.store.(ConsentStore)
 	if !ok {
@@ -64,10 +73,7 @@ func (a *App) consentStore() (ConsentStore, error) {
 // be in the register and rest on consent (Art. 6(1)(a), 9(2)(a)): the
 // ledger proves consents, not other grounds.
 func (a *App) SavePurpose(ctx context.Context, p consent.Purpose, version int) (consent.Purpose, error) {
-	if _, err := a.require(ctx, auth.Write, audit.ConsentPurpose, p.ID); err != nil {
-		return p, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Write, audit.ConsentPurpose, p.ID)
 	if err != nil {
 		return p, err
 	}
@@ -90,10 +96,7 @@ func (a *App) SavePurpose(ctx context.Context, p consent.Purpose, version int) (
 
 // Purposes lists the purposes.
 func (a *App) Purposes(ctx context.Context) ([]consent.Purpose, error) {
-	if _, err := a.require(ctx, auth.Read, audit.ConsentPurpose, ""); err != nil {
-		return nil, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Read, audit.ConsentPurpose, "")
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +105,7 @@ func (a *App) Purposes(ctx context.Context) ([]consent.Purpose, error) {
 
 // Purpose is one purpose.
 func (a *App) Purpose(ctx context.Context, id string) (consent.Purpose, error) {
-	if _, err := a.require(ctx, auth.Read, audit.ConsentPurpose, id); err != nil {
-		return consent.Purpose{}, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Read, audit.ConsentPurpose, id)
 	if err != nil {
 		return consent.Purpose{}, err
 	}
@@ -114,10 +114,7 @@ func (a *App) Purpose(ctx context.Context, id string) (consent.Purpose, error) {
 
 // AddConsentText keeps a new version of a purpose's text.
 func (a *App) AddConsentText(ctx context.Context, t consent.Text) (consent.Text, error) {
-	if _, err := a.require(ctx, auth.Write, audit.ConsentText, t.Purpose); err != nil {
-		return t, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Write, audit.ConsentText, t.Purpose)
 	if err != nil {
 		return t, err
 	}
@@ -132,10 +129,7 @@ func (a *App) AddConsentText(ctx context.Context, t consent.Text) (consent.Text,
 
 // ConsentTexts lists a purpose's text versions, newest first.
 func (a *App) ConsentTexts(ctx context.Context, purpose string) ([]consent.Text, error) {
-	if _, err := a.require(ctx, auth.Read, audit.ConsentText, purpose); err != nil {
-		return nil, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Read, audit.ConsentText, purpose)
 	if err != nil {
 		return nil, err
 	}
@@ -467,10 +461,7 @@ func (a *App) suppressConsent(ctx context.Context, cs ConsentStore, purpose, ema
 // the purpose's activity. An index lookup by the address's blind index;
 // no personal data is read or logged.
 func (a *App) MayMail(ctx context.Context, email, purpose string) (consent.State, error) {
-	if _, err := a.require(ctx, auth.Read, audit.ConsentCheck, purpose); err != nil {
-		return consent.State{}, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Read, audit.ConsentCheck, purpose)
 	if err != nil {
 		return consent.State{}, err
 	}
@@ -515,10 +506,7 @@ func lastGiven(st consent.State) time.Time {
 // AddForm registers a sign-up form for a purpose: its id (to put into the
 // form), the origins its pages come from, the mode, the fields it asks.
 func (a *App) AddForm(ctx context.Context, f consent.Form) (consent.Form, error) {
-	if _, err := a.require(ctx, auth.Write, audit.ConsentPurpose, f.Purpose); err != nil {
-		return f, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Write, audit.ConsentPurpose, f.Purpose)
 	if err != nil {
 		return f, err
 	}
@@ -534,10 +522,7 @@ func (a *App) AddForm(ctx context.Context, f consent.Form) (consent.Form, error)
 
 // Forms lists the sign-up forms of a purpose ("" for all).
 func (a *App) Forms(ctx context.Context, purpose string) ([]consent.Form, error) {
-	if _, err := a.require(ctx, auth.Read, audit.ConsentPurpose, purpose); err != nil {
-		return nil, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Read, audit.ConsentPurpose, purpose)
 	if err != nil {
 		return nil, err
 	}
@@ -599,10 +584,7 @@ func (a *App) OriginAllowed(ctx context.Context, origin string) (bool, error) {
 // as giving it (Art. 7(3)); the address goes on the suppression list.
 // how says by which channel (recorded as the event's source).
 func (a *App) Withdraw(ctx context.Context, email, purpose, how string) (consent.State, error) {
-	if _, err := a.require(ctx, auth.Write, audit.ConsentEvent, purpose); err != nil {
-		return consent.State{}, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Write, audit.ConsentEvent, purpose)
 	if err != nil {
 		return consent.State{}, err
 	}
@@ -647,10 +629,7 @@ func (a *App) Withdraw(ctx context.Context, email, purpose, how string) (consent
 // needs access to people, and the read is recorded.
 func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byte, consent.Evidence, error) {
 	var ev consent.Evidence
-	if _, err := a.require(ctx, auth.Subjects, audit.SubjectRead, purpose); err != nil {
-		return nil, ev, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Subjects, audit.SubjectRead, purpose)
 	if err != nil {
 		return nil, ev, err
 	}
@@ -754,10 +733,7 @@ func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byt
 // open; the events stay and still verify). The sweep runs it; returns
 // how many it ended.
 func (a *App) ExpireSignups(ctx context.Context) (int, error) {
-	if _, err := a.require(ctx, auth.Write, audit.ConsentEvent, "expire"); err != nil {
-		return 0, err
-	}
-	cs, err := a.consentStore()
+	cs, err := a.consentAs(ctx, auth.Write, audit.ConsentEvent, "expire")
 	if err != nil {
 		return 0, err
 	}
