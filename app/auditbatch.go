@@ -7,13 +7,14 @@ import (
 	"gdpr"
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/consent"
 	"gdpr/vault"
 )
 
 // GroupCommitter is a store that writes several audit entries and new
 // subjects in one transaction.
 type GroupCommitter interface {
-	GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create) error
+	GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create, appends ...consent.Append) error
 }
 
 // maxGroup bounds one group commit.
@@ -38,6 +39,9 @@ type groupReq struct {
 	ctx    context.Context
 	e      audit.Entry
 	create *vault.Create
+	// append is a step of the consent ledger (sign-ups come many at
+	// once, as reads do).
+	append *consent.Append
 	err    chan error
 }
 
@@ -86,14 +90,18 @@ func (q *groupQueue) run(g GroupCommitter, alone func(groupReq) error) {
 func (q *groupQueue) commit(g GroupCommitter, alone func(groupReq) error, batch []groupReq) {
 	var es []audit.Entry
 	var cs []vault.Create
+	var as []consent.Append
 	for _, r := range batch {
-		if r.create != nil {
+		switch {
+		case r.append != nil:
+			as = append(as, *r.append)
+		case r.create != nil:
 			cs = append(cs, *r.create)
-		} else {
+		default:
 			es = append(es, r.e)
 		}
 	}
-	err := g.GroupCommit(context.Background(), es, cs)
+	err := g.GroupCommit(context.Background(), es, cs, as...)
 	if err != nil && len(batch) > 1 {
 		// One write spoilt the group (a taken id): each is written
 		// alone, so that each caller learns its own outcome.
@@ -112,6 +120,17 @@ func (q *groupQueue) close() { q.once.Do(func() { close(q.done) }) }
 // writeAlone is a write of the group on its own transaction.
 func (a *App) writeAlone(r groupReq) error {
 	ctx := context.WithoutCancel(r.ctx)
+	if r.append != nil {
+		cs, err := a.consentStore()
+		if err != nil {
+			return err
+		}
+		x := r.append
+		if x.Event == nil {
+			return cs.AddConsentMail(ctx, x.MailSignup, *x.Mail)
+		}
+		return cs.AppendConsent(ctx, x.Create, x.Event, x.State, x.Keys, x.Tokens, x.Use)
+	}
 	if r.create != nil {
 		return a.store.(VaultStore).CreateSubject(ctx, r.create.Stored, r.create.Index)
 	}

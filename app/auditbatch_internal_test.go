@@ -13,6 +13,7 @@ import (
 
 	"gdpr/audit"
 	"gdpr/auth"
+	"gdpr/consent"
 	"gdpr/store"
 	"gdpr/vault"
 )
@@ -116,7 +117,7 @@ func TestAuditQueueCloses(t *testing.T) {
 // write to target "bad" fails.
 type failingGroup struct{ groups atomic.Int64 }
 
-func (f *failingGroup) GroupCommit(_ context.Context, es []audit.Entry, cs []vault.Create) error {
+func (f *failingGroup) GroupCommit(_ context.Context, es []audit.Entry, cs []vault.Create, _ ...consent.Append) error {
 	f.groups.Add(1)
 	if len(es)+len(cs) > 1 {
 		return errors.New("one of them spoils it")

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -257,7 +256,8 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 		return "", err
 	}
 	state := consent.Fold(append(prior, *ev))
-	if err := cs.AppendConsent(ctx, create, ev, state, stateKeys(keys, email), tokens, ""); err != nil {
+	p0, _ := auth.PrincipalFrom(ctx)
+	if err := a.grouped(ctx, groupReq{append: &consent.Append{Create: create, Event: ev, State: state, Keys: stateKeys(keys, email), Tokens: tokens, Actor: p0.Actor}}); err != nil {
 		return "", err
 	}
 	if s.Mode != consent.DOI {
@@ -268,7 +268,7 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 	unsubURL := base + "/consent/unsubscribe?t=" + unsub + "&lang=" + lang
 	data := map[string]string{"Purpose": p.Name, "Link": link, "Until": mailMoment(now.Add(p.ConfirmWithin), langOf(lang)), "Unsubscribe": unsubURL,
 		"Name": strings.TrimSpace(s.Name), "Request": signup, "Controller": a.controllerName(ctx), "Person": email}
-	if _, err := a.sendConsentMail(ctx, cs, signup, request.MailConsentConfirm, lang, email, unsubURL, data); err != nil {
+	if _, err := a.sendConsentMail(ctx, box, signup, request.MailConsentConfirm, lang, email, unsubURL, data); err != nil {
 		// The sign-up stands (it expires unconfirmed); the caller says
 		// the mail failed.
 		return signup, err
@@ -342,8 +342,8 @@ func (a *App) controllerName(ctx context.Context) string {
 
 // sendConsentMail sends a mail of the ledger and keeps it as evidence: the
 // message as sent sealed in the vault, its Message-ID and the server's
-// answer. Every mail carries the one-click unsubscribe headers (RFC 8058).
-func (a *App) sendConsentMail(ctx context.Context, cs ConsentStore, signup, kind, lang, to, unsubscribe string, data map[string]string) (request.Mail, error) {
+// answer, sealed under the person's key. Every mail carries the one-click unsubscribe headers (RFC 8058).
+func (a *App) sendConsentMail(ctx context.Context, box *vault.Box, signup, kind, lang, to, unsubscribe string, data map[string]string) (request.Mail, error) {
 	subject, body, err := a.renderMail(ctx, kind, lang, data)
 	if err != nil {
 		return request.Mail{}, err
@@ -356,13 +356,11 @@ func (a *App) sendConsentMail(ctx context.Context, cs ConsentStore, signup, kind
 	if err != nil {
 		return request.Mail{}, a.record(ctx, audit.ConsentEvent, signup, err)
 	}
-	m := request.Mail{Kind: kind, MessageID: sent.MessageID, At: sent.At, Response: sent.Response}
-	if m.RawSubject, err = a.sealRaw(ctx, sent.Raw); err != nil {
-		return m, err
-	}
+	m := request.Mail{Kind: kind, MessageID: sent.MessageID, At: sent.At, Response: sent.Response, Sealed: box.Seal("mail:"+signup+":"+sent.MessageID, string(sent.Raw))}
 	digest := sha256.Sum256(sent.Raw)
 	m.Hash = hex.EncodeToString(digest[:])
-	return m, cs.AddConsentMail(ctx, signup, m)
+	p, _ := auth.PrincipalFrom(ctx)
+	return m, a.grouped(ctx, groupReq{append: &consent.Append{Mail: &m, MailSignup: signup, Actor: p.Actor}})
 }
 
 // ConfirmSignup spends a confirmation link: the double opt-in is
@@ -706,16 +704,7 @@ func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byt
 				return nil, ev, err
 			}
 			for _, m := range ms {
-				raw := ""
-				if s, err := a.openSubject(ctx, m.RawSubject); err == nil && !s.Shredded {
-					for i := 0; ; i++ {
-						part, ok := s.Record[fmt.Sprintf("raw_%02d", i)]
-						if !ok {
-							break
-						}
-						raw += part
-					}
-				}
+				raw := open("mail:"+e.Signup+":"+m.MessageID, m.Sealed)
 				ev.Mails = append(ev.Mails, consent.EvidenceMail{Kind: m.Kind, MessageID: m.MessageID, At: m.At, Response: m.Response, Hash: m.Hash, Raw: raw})
 			}
 		}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"gdpr"
+	"gdpr/request"
+	"gdpr/vault"
 )
 
 // Mode is how a sign-up was confirmed: single opt-in (the form only),
@@ -231,6 +233,24 @@ type State struct {
 type Token struct {
 	Hash, UseFor, Signup, Purpose, Subject string
 	Expires                                time.Time
+}
+
+// Append is one step of the ledger as written in one transaction: a new
+// person (a first sign-up), the event, the state it leaves under the
+// person's addresses, links to keep, a link spent ("" for none), by an
+// actor.
+type Append struct {
+	Create *vault.Create
+	Event  *Event
+	State  State
+	Keys   []StateKey
+	Tokens []Token
+	Use    string
+	Actor  string
+	// Mail is the proof of a mail of the sign-up Event names (or of
+	// MailSignup, with no event): kept in the same transaction.
+	Mail       *request.Mail
+	MailSignup string
 }
 
 // StateKey names an address in the state index: its blind index under

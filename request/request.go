@@ -316,6 +316,9 @@ type Mail struct {
 	// Hash is the SHA-256 of the message as sent (kept for the consent
 	// ledger's mails, whose evidence carries the message).
 	Hash string `json:"hash,omitempty"`
+	// Sealed is the message as sent, sealed under the person's own key
+	// (the consent ledger's mails).
+	Sealed []byte `json:"-"`
 	// RawSubject is the vault subject that holds the message as sent.
 	RawSubject string `json:"raw_subject,omitempty"`
 }

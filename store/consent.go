@@ -119,8 +119,9 @@ func consentDDL(blob string, triggers []string) struct{ up, down []string } {
 			used_at    TEXT
 		)`,
 		`CREATE INDEX consent_tokens_expiry ON consent_tokens (use_for, expires_at)`,
-		// The mails sent, as evidence: the message sealed in the vault
-		// (raw_subject), its Message-ID and the server's answer.
+		// The mails sent, as evidence: the message sealed under the
+		// person's key (raw_sealed: erasing the person closes it), its
+		// Message-ID, the server's answer and its SHA-256.
 		`CREATE TABLE consent_mails (
 			id          TEXT PRIMARY KEY,
 			signup      TEXT NOT NULL,
@@ -129,7 +130,7 @@ func consentDDL(blob string, triggers []string) struct{ up, down []string } {
 			sent_at     TEXT NOT NULL,
 			response    TEXT NOT NULL,
 			hash        TEXT NOT NULL,
-			raw_subject TEXT NOT NULL
+			raw_sealed  ` + blob + `
 		)`,
 		`CREATE INDEX consent_mails_signup ON consent_mails (signup)`,
 		`CREATE TABLE consent_forms (
@@ -202,16 +203,21 @@ func (s *Store) Purposes(ctx context.Context) ([]consent.Purpose, error) {
 
 // FindPurpose returns one purpose.
 func (s *Store) FindPurpose(ctx context.Context, id string) (consent.Purpose, error) {
-	ps, err := s.Purposes(ctx)
+	var p consent.Purpose
+	var lists, created string
+	var within int64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes WHERE id = ?`), id).
+		Scan(&p.ID, &p.Name, &p.Activity, &lists, &within, &p.Keep, &created, &p.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, notFound("purpose", id)
+	}
 	if err != nil {
-		return consent.Purpose{}, err
+		return p, translate(err, "purpose")
 	}
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return consent.Purpose{}, notFound("purpose", id)
+	json.Unmarshal([]byte(lists), &p.Lists)
+	p.ConfirmWithin = time.Duration(within) * time.Second
+	p.Created, _ = parseTime(created)
+	return p, nil
 }
 
 // AddText keeps a new version of a purpose's text in a language (its
@@ -259,57 +265,71 @@ func (s *Store) Texts(ctx context.Context, purpose string) ([]consent.Text, erro
 // is used, expired or unknown, and nothing is written).
 func (s *Store) AppendConsent(ctx context.Context, create *vault.Create, e *consent.Event, state consent.State, keys []consent.StateKey, tokens []consent.Token, use string) error {
 	return s.write(ctx, func(w *wtx) error {
-		if use != "" {
-			res, err := w.ExecContext(ctx, s.q(`UPDATE consent_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?`), w.now, use, w.now)
-			if err != nil {
-				return translate(err, "use consent token")
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link")
-			}
-		}
-		if create != nil {
-			if err := createSubject(ctx, w, create.Stored, create.Index); err != nil {
-				return err
-			}
-		}
-		if e.ID == "" {
-			e.ID = newEventID(w.at)
-		}
-		if e.At.IsZero() {
-			e.At = w.at
-		}
-		e.Actor = w.actor
-		given := ""
-		if state.Given != nil {
-			given = fmtTime(*state.Given)
-		}
-		row, err := w.s.insertAuditRow(ctx, w.txn, audit.Entry{Actor: w.actor, Action: audit.ConsentEvent, Target: e.ID, Outcome: audit.OK,
-			Detail: fmt.Sprintf("%s %s %s", e.Kind, e.Purpose, e.DigestText())}, w.at)
+		return appendConsent(ctx, w, consent.Append{Create: create, Event: e, State: state, Keys: keys, Tokens: tokens, Use: use})
+	})
+}
+
+func appendConsent(ctx context.Context, w *wtx, a consent.Append) error {
+	s, e, state := w.s, a.Event, a.State
+	if a.Use != "" {
+		res, err := w.ExecContext(ctx, s.q(`UPDATE consent_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?`), w.now, a.Use, w.now)
 		if err != nil {
+			return translate(err, "use consent token")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link")
+		}
+	}
+	if a.Create != nil {
+		if err := createSubject(ctx, w, a.Create.Stored, a.Create.Index); err != nil {
 			return err
 		}
-		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, addr_sealed, ip_hash, ua_hash, addr_hash, audit_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			e.ID, e.Purpose, e.Subject, string(e.Kind), e.At.UTC().Format(time.RFC3339Nano), string(e.Mode), e.Signup, e.TextVersion, e.TextHash, e.FormURL,
-			strings.Join(e.Fields, "\n"), strings.Join(e.Lists, "\n"), e.Source, e.MailID, e.MailHash, e.Actor, nullBytes(e.IPSealed), nullBytes(e.UASealed), nullBytes(e.AddrSealed), e.IPHash, e.UAHash, e.AddrHash, row.ID); err != nil {
-			return translate(err, "consent event")
+	}
+	if m := a.Mail; m != nil {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_mails (id, signup, kind, message_id, sent_at, response, hash, raw_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			newEventID(m.At), a.MailSignup, m.Kind, m.MessageID, fmtTime(m.At), m.Response, m.Hash, nullBytes(m.Sealed)); err != nil {
+			return translate(err, "consent mail")
 		}
-		for _, k := range keys {
-			if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_state (key_id, hash, purpose, subject, active, weak, pending, given_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (key_id, hash, purpose) DO UPDATE SET subject = excluded.subject, active = excluded.active, weak = excluded.weak, pending = excluded.pending, given_at = excluded.given_at, changed_at = excluded.changed_at`),
-				k.KeyID, k.Hash, e.Purpose, e.Subject, boolInt(state.Active), boolInt(state.Weak), boolInt(state.Pending), given, w.now); err != nil {
-				return translate(err, "consent state")
-			}
-		}
-		for _, t := range tokens {
-			if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_tokens (hash, use_for, signup, purpose, subject, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
-				t.Hash, t.UseFor, t.Signup, t.Purpose, t.Subject, fmtTime(t.Expires)); err != nil {
-				return translate(err, "consent token")
-			}
-		}
+	}
+	if e == nil {
 		return nil
-	})
+	}
+	if e.ID == "" {
+		e.ID = newEventID(w.at)
+	}
+	if e.At.IsZero() {
+		e.At = w.at
+	}
+	e.Actor = w.actor
+	given := ""
+	if state.Given != nil {
+		given = fmtTime(*state.Given)
+	}
+	row, err := w.s.insertAuditRow(ctx, w.txn, audit.Entry{Actor: w.actor, Action: audit.ConsentEvent, Target: e.ID, Outcome: audit.OK,
+		Detail: fmt.Sprintf("%s %s %s", e.Kind, e.Purpose, e.DigestText())}, w.at)
+	if err != nil {
+		return err
+	}
+	if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, addr_sealed, ip_hash, ua_hash, addr_hash, audit_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		e.ID, e.Purpose, e.Subject, string(e.Kind), e.At.UTC().Format(time.RFC3339Nano), string(e.Mode), e.Signup, e.TextVersion, e.TextHash, e.FormURL,
+		strings.Join(e.Fields, "\n"), strings.Join(e.Lists, "\n"), e.Source, e.MailID, e.MailHash, e.Actor, nullBytes(e.IPSealed), nullBytes(e.UASealed), nullBytes(e.AddrSealed), e.IPHash, e.UAHash, e.AddrHash, row.ID); err != nil {
+		return translate(err, "consent event")
+	}
+	for _, k := range a.Keys {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_state (key_id, hash, purpose, subject, active, weak, pending, given_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key_id, hash, purpose) DO UPDATE SET subject = excluded.subject, active = excluded.active, weak = excluded.weak, pending = excluded.pending, given_at = excluded.given_at, changed_at = excluded.changed_at`),
+			k.KeyID, k.Hash, e.Purpose, e.Subject, boolInt(state.Active), boolInt(state.Weak), boolInt(state.Pending), given, w.now); err != nil {
+			return translate(err, "consent state")
+		}
+	}
+	for _, t := range a.Tokens {
+		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_tokens (hash, use_for, signup, purpose, subject, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			t.Hash, t.UseFor, t.Signup, t.Purpose, t.Subject, fmtTime(t.Expires)); err != nil {
+			return translate(err, "consent token")
+		}
+	}
+	return nil
 }
 
 func nullBytes(b []byte) any {
@@ -393,14 +413,14 @@ func (s *Store) ConsentState(ctx context.Context, keyID string, hash []byte, pur
 
 // AddConsentMail keeps the proof of a mail of a sign-up.
 func (s *Store) AddConsentMail(ctx context.Context, signup string, m request.Mail) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO consent_mails (id, signup, kind, message_id, sent_at, response, hash, raw_subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		newEventID(m.At), signup, m.Kind, m.MessageID, fmtTime(m.At), m.Response, m.Hash, m.RawSubject)
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO consent_mails (id, signup, kind, message_id, sent_at, response, hash, raw_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		newEventID(m.At), signup, m.Kind, m.MessageID, fmtTime(m.At), m.Response, m.Hash, nullBytes(m.Sealed))
 	return translate(err, "consent mail")
 }
 
 // ConsentMails lists the mails of a sign-up, oldest first.
 func (s *Store) ConsentMails(ctx context.Context, signup string) ([]request.Mail, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, kind, message_id, sent_at, response, hash, raw_subject FROM consent_mails WHERE signup = ? ORDER BY sent_at, id`), signup)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, kind, message_id, sent_at, response, hash, raw_sealed FROM consent_mails WHERE signup = ? ORDER BY sent_at, id`), signup)
 	if err != nil {
 		return nil, translate(err, "consent mails")
 	}
@@ -409,7 +429,7 @@ func (s *Store) ConsentMails(ctx context.Context, signup string) ([]request.Mail
 	for rows.Next() {
 		var m request.Mail
 		var at string
-		if err := rows.Scan(&m.ID, &m.Kind, &m.MessageID, &at, &m.Response, &m.Hash, &m.RawSubject); err != nil {
+		if err := rows.Scan(&m.ID, &m.Kind, &m.MessageID, &at, &m.Response, &m.Hash, &m.Sealed); err != nil {
 			return nil, translate(err, "consent mails")
 		}
 		m.At, _ = parseTime(at)

@@ -11,6 +11,7 @@ import (
 
 	"gdpr"
 	"gdpr/audit"
+	"gdpr/consent"
 	"gdpr/vault"
 )
 
@@ -80,13 +81,18 @@ func createSubject(ctx context.Context, w *wtx, v vault.Stored, idx []vault.Inde
 // one transaction: one commit and one append to the log for all. Each
 // entry and each create names its actor; the time is the store's now.
 // Any failure fails all (the caller then writes each alone).
-func (s *Store) GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create) error {
+func (s *Store) GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create, appends ...consent.Append) error {
 	for _, e := range es {
 		if e.Actor == "" {
 			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
 		}
 	}
 	for _, c := range subjects {
+		if c.Actor == "" {
+			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
+		}
+	}
+	for _, c := range appends {
 		if c.Actor == "" {
 			return gdpr.Keyed(gdpr.EUNAUTHORIZED, "", "store.noprincipal")
 		}
@@ -101,6 +107,12 @@ func (s *Store) GroupCommit(ctx context.Context, es []audit.Entry, subjects []va
 		}
 		for _, e := range es {
 			if err := s.insertAudit(ctx, t, e, at); err != nil {
+				return err
+			}
+		}
+		for _, c := range appends {
+			w := &wtx{txn: t, s: s, actor: c.Actor, at: at, now: fmtTime(at)}
+			if err := appendConsent(ctx, w, c); err != nil {
 				return err
 			}
 		}
