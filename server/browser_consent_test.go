@@ -51,7 +51,7 @@ func TestBrowserConsent(t *testing.T) {
 	person := "abo-" + hex.EncodeToString(b) + "@example.org"
 	ctx, cancel := newBrowser(t)
 	defer cancel()
-	var sent, confirmed string
+	var sent, confirmed, phone string
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(site.URL+"/newsletter"),
 		chromedp.WaitVisible(`#send`),
@@ -85,12 +85,19 @@ func TestBrowserConsent(t *testing.T) {
 		chromedp.Navigate(strings.Replace(link, "http://public.example", srv.URL, 1)),
 		chromedp.WaitVisible(`#consent-confirm`),
 		shot(t, "121-consent-confirm"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phone),
+		shot(t, "121-consent-confirm-phone"),
+		chromedp.EmulateViewport(1400, 900),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := srv.app.MayMail(sysCtx(), person, "newsletter"); st.Active {
 		t.Error("the link's page confirmed")
+	}
+	if phone != "390" {
+		t.Errorf("the confirmation page is %s px wide at 390", phone)
 	}
 	err = chromedp.Run(ctx,
 		chromedp.Click(`#consent-confirm`),
