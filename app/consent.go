@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/consent"
+	"gdpr/export"
 	"gdpr/locale"
 	"gdpr/mail"
 	"gdpr/request"
@@ -769,4 +771,107 @@ func (a *App) ExpireSignups(ctx context.Context) (int, error) {
 			}
 		}
 	}
+}
+
+// WriteEvidencePDF writes the evidence printable (German or English): the
+// ten facts a consent's proof rests on (seed 003's list: the address, the
+// sign-up's id, the mode, the form's URL, the IPs of the sign-up and of the
+// click, both times, the fields and lists asked, the subscriber's id),
+// the text version shown, the confirmation mail as sent, the timeline with
+// the log entries that prove it, and the log's checkpoint.
+func (a *App) WriteEvidencePDF(w io.Writer, ev consent.Evidence, l locale.Lang) error {
+	t := func(key string, args ...any) string { return locale.T(l, key, args...) }
+	dash := func(s string) []string {
+		if strings.TrimSpace(s) == "" {
+			return []string{"–"}
+		}
+		return []string{s}
+	}
+	when := func(x time.Time) string { return locale.Time(l, x) }
+	// The latest sign-up and its confirmation.
+	var given, confirmed *consent.EvidenceEvent
+	for i := range ev.Events {
+		x := &ev.Events[i]
+		switch x.Event.Kind {
+		case consent.Given, consent.Imported:
+			given, confirmed = x, nil
+		case consent.Confirmed:
+			if given != nil && x.Event.Signup == given.Event.Signup {
+				confirmed = x
+			}
+		}
+	}
+	doc := &export.Access{Title: t("consent.pdf.title", ev.Purpose.Name), Controller: ev.Controller, Lang: l, AsOf: t("export.asof", when(ev.Made)),
+		Intro: t("consent.pdf.intro")}
+	var rows []export.Row
+	if given != nil {
+		g := given.Event
+		mode := t("value.consent.mode." + string(g.Mode))
+		if g.Mode.Weak() {
+			mode += " – " + t("consent.pdf.weak")
+		}
+		lists := strings.Join(append(append([]string{}, g.Fields...), g.Lists...), ", ")
+		rows = []export.Row{
+			{Label: t("consent.pdf.email"), Values: dash(consent.Unsalt(given.Addr))},
+			{Label: t("consent.pdf.signup"), Values: dash(g.Signup)},
+			{Label: t("consent.pdf.mode"), Values: dash(mode)},
+			{Label: t("consent.pdf.url"), Values: dash(g.FormURL)},
+			{Label: t("consent.pdf.ip.signup"), Values: dash(consent.Unsalt(given.IP))},
+			{Label: t("consent.pdf.at.signup"), Values: dash(when(g.At))},
+			{Label: t("consent.pdf.fields"), Values: dash(lists)},
+			{Label: t("consent.pdf.subscriber"), Values: dash(ev.Subject)},
+		}
+		ipc, atc := "", ""
+		if confirmed != nil {
+			ipc, atc = consent.Unsalt(confirmed.IP), when(confirmed.Event.At)
+		}
+		rows = slices.Insert(rows, 5, export.Row{Label: t("consent.pdf.ip.confirm"), Values: dash(ipc)})
+		rows = slices.Insert(rows, 7, export.Row{Label: t("consent.pdf.at.confirm"), Values: dash(atc)})
+		rows = append(rows, export.Row{Label: t("consent.pdf.text"), Values: dash(t("consent.pdf.textref", g.TextVersion, g.TextHash))})
+	}
+	rows = append(rows, export.Row{Label: t("consent.pdf.state"), Values: dash(t(stateKey(ev.State)))})
+	doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("consent.pdf.facts"), Rows: rows})
+	var tl []export.Row
+	for _, x := range ev.Events {
+		e := x.Event
+		v := when(e.At)
+		if ip := consent.Unsalt(x.IP); ip != "" {
+			v += " · IP " + ip
+		}
+		if e.Source != "" {
+			v += " · " + e.Source
+		}
+		tl = append(tl, export.Row{Label: t("value.consent.kind." + string(e.Kind)), Values: []string{v, t("consent.pdf.proof", x.Proof.Index, e.AuditID)}, Text: true})
+	}
+	doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("consent.pdf.timeline"), Rows: tl})
+	for _, x := range ev.Texts {
+		doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("consent.pdf.textversion", x.Version, x.Lang), Text: x.Body + "\n\nSHA-256 " + x.Hash})
+	}
+	for _, m := range ev.Mails {
+		body := m.Raw
+		if body == "" {
+			body = t("consent.pdf.mail.closed")
+		}
+		doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("consent.pdf.mail", when(m.At)),
+			Text: "Message-ID " + m.MessageID + "\n" + m.Response + "\nSHA-256 " + m.Hash + "\n\n" + body})
+	}
+	cp := ""
+	if n := len(ev.Events); n > 0 {
+		cp = ev.Events[n-1].Proof.Checkpoint
+	}
+	doc.Sections = append(doc.Sections, export.AccessSection{Heading: t("consent.pdf.verify"), Text: t("consent.pdf.verify.text")})
+	return export.WriteAccessPDF(w, doc, export.Options{Lang: l, Now: ev.Made, Checkpoint: cp})
+}
+
+// stateKey is the catalogue key of a state in words.
+func stateKey(st consent.State) string {
+	switch {
+	case st.Active && st.Weak:
+		return "cli.consent.weak"
+	case st.Active:
+		return "cli.consent.yes"
+	case st.Pending:
+		return "cli.consent.pending"
+	}
+	return "cli.consent.no"
 }

@@ -1,9 +1,13 @@
 package app_test
 
 import (
+	"bytes"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +16,7 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/consent"
+	"gdpr/locale"
 	"gdpr/mail"
 	"gdpr/mail/mailtest"
 	"gdpr/register"
@@ -123,6 +128,24 @@ func TestConsentLedger(t *testing.T) {
 		consent.Unsalt(evd.Events[0].Addr) != person || len(evd.Texts) != 1 || len(evd.Mails) != 1 || !strings.Contains(evd.Mails[0].Raw, "/consent/confirm?t=") {
 		t.Errorf("the evidence's content: %+v", evd)
 	}
+	// The printable evidence: the ten facts of seed 003, the text shown,
+	// the mail as sent.
+	var pdf bytes.Buffer
+	if err := f.app.WriteEvidencePDF(&pdf, evd, locale.DE); err != nil {
+		t.Fatal(err)
+	}
+	if dir := os.Getenv("GDPR_SCREENSHOTS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, "consent-evidence.pdf"), pdf.Bytes(), 0o600)
+	}
+	if text, ok := pdfText(t, pdf.Bytes()); ok {
+		for _, want := range []string{"E-Mail-Adresse", person, "ID des Anmeldevorgangs", id, "Modus", "Double-Opt-in", "URL des Anmeldeformulars", "https://shop.example/newsletter",
+			"IP der Anmeldung", "198.51.100.23", "IP des Bestätigungsklicks", "203.0.113.9", "Zeitpunkt der Anmeldung", "Zeitpunkt der Bestätigung",
+			"Abgefragte Felder und Listen", "angebote", "Abonnenten-ID", subjectsOf(t, f, person), "Fassung 1", "Ja, ich möchte den Newsletter", "Message-ID", "/consent/confirm?t="} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the evidence PDF lacks %q", want)
+			}
+		}
+	}
 	for i := range file {
 		bad := slices.Clone(file)
 		bad[i] ^= 0x01
@@ -209,4 +232,35 @@ func TestConsentLedger(t *testing.T) {
 	if _, problems, err := consent.VerifyEvidence(file, keys.LogVerifier); err != nil || len(problems) > 0 || evd.Events[0].IP != "" || evd.Events[0].Addr != "" || len(evd.Events) != 6 {
 		t.Errorf("after the erasure: %v %v %+v", err, problems, evd.Events[0])
 	}
+}
+
+func subjectsOf(t *testing.T, f *fixture, email string) string {
+	t.Helper()
+	ids, err := f.app.LookupSubjects(admin(), vault.KindEmail, email)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("subjects of %s: %v %v", email, ids, err)
+	}
+	return ids[0]
+}
+
+// pdfText is a PDF's text as pdftotext reads it; false where pdftotext is
+// not installed (a failure under CI, where .ci/run installs it).
+func pdfText(t *testing.T, pdf []byte) (string, bool) {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext missing in CI")
+		}
+		t.Log("pdftotext not installed: the PDF is not read back")
+		return "", false
+	}
+	name := filepath.Join(t.TempDir(), "nachweis.pdf")
+	if err := os.WriteFile(name, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", name, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), true
 }

@@ -200,17 +200,23 @@ func newConsent(e *env) *cobra.Command {
 		},
 	}
 	withdraw.Flags().StringVar(&how, "how", "staff", "the channel it came by (phone, letter, mail)")
-	var evOut string
+	var evOut, evFormat string
 	evidence := &cobra.Command{
-		Use:   "evidence EMAIL PURPOSE [-o FILE]",
+		Use:   "evidence EMAIL PURPOSE [--format json|pdf] [-o FILE]",
 		Short: "The evidence of a consent: the timeline with each event's proof in the log, the texts shown, the mails sent; signed with the log's key",
 		Args:  nArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := oneOf("format", evFormat, "json", "pdf"); err != nil {
+				return err
+			}
 			return toOutput(e, evOut, func(w io.Writer) error {
 				return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
-					b, _, err := a.ConsentEvidence(ctx, args[0], args[1])
+					b, ev, err := a.ConsentEvidence(ctx, args[0], args[1])
 					if err != nil {
 						return err
+					}
+					if evFormat == "pdf" {
+						return a.WriteEvidencePDF(w, ev, e.lang)
 					}
 					_, err = w.Write(b)
 					return err
@@ -219,6 +225,7 @@ func newConsent(e *env) *cobra.Command {
 		},
 	}
 	evidence.Flags().StringVarP(&evOut, "output", "o", "", "write to FILE (created, mode 0600) instead of standard output")
+	evidence.Flags().StringVarP(&evFormat, "format", "f", "json", "json (the signed file to verify) or pdf (to print)")
 	var public string
 	verify := &cobra.Command{
 		Use:   "verify FILE [--public-key FILE]",
