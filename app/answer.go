@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"time"
@@ -98,9 +96,7 @@ func (a *App) ReleaseAnswer(ctx context.Context, id string, version int, baseURL
 	if err := as.SaveAnswer(ctx, id, string(r.Kind), sealed, ans.Released); err != nil {
 		return nil, err
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := newToken(32)
 	expires := a.now().Add(AnswerTTL)
 	if err := ts.CreateRequestToken(ctx, auth.HashSecret(token), id, purposeAnswer, expires); err != nil {
 		return nil, err

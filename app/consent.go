@@ -323,6 +323,8 @@ func sealSalted(box *vault.Box, label, v string) ([]byte, string) {
 	return box.Seal(label, salted), consent.SaltedHash(salted)
 }
 
+// newToken is a random link token of n bytes, URL-safe; only its hash
+// is ever stored.
 func newToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)

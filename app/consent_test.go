@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/consent"
+	"gdpr/internal/pdftest"
 	"gdpr/locale"
 	"gdpr/mail"
 	"gdpr/mail/mailtest"
@@ -137,7 +137,7 @@ func TestConsentLedger(t *testing.T) {
 	if dir := os.Getenv("GDPR_SCREENSHOTS"); dir != "" {
 		os.WriteFile(filepath.Join(dir, "consent-evidence.pdf"), pdf.Bytes(), 0o600)
 	}
-	if text, ok := pdfText(t, pdf.Bytes()); ok {
+	if text, ok := pdftest.Text(t, pdf.Bytes()); ok {
 		for _, want := range []string{"E-Mail-Adresse", person, "ID des Anmeldevorgangs", id, "Modus", "Double-Opt-in", "URL des Anmeldeformulars", "https://shop.example/newsletter",
 			"IP der Anmeldung", "198.51.100.23", "IP des Bestätigungsklicks", "203.0.113.9", "Zeitpunkt der Anmeldung", "Zeitpunkt der Bestätigung",
 			"Abgefragte Felder und Listen", "angebote", "Abonnenten-ID", subjectsOf(t, f, person), "Fassung 1", "Ja, ich möchte den Newsletter", "Message-ID", "/consent/confirm?t="} {
@@ -241,26 +241,4 @@ func subjectsOf(t *testing.T, f *fixture, email string) string {
 		t.Fatalf("subjects of %s: %v %v", email, ids, err)
 	}
 	return ids[0]
-}
-
-// pdfText is a PDF's text as pdftotext reads it; false where pdftotext is
-// not installed (a failure under CI, where .ci/run installs it).
-func pdfText(t *testing.T, pdf []byte) (string, bool) {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext missing in CI")
-		}
-		t.Log("pdftotext not installed: the PDF is not read back")
-		return "", false
-	}
-	name := filepath.Join(t.TempDir(), "nachweis.pdf")
-	if err := os.WriteFile(name, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", name, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), true
 }

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"strings"
 	"sync"
 	"time"
@@ -99,9 +97,7 @@ func (a *App) SubmitPortal(ctx context.Context, p PortalRequest, baseURL string)
 	if err != nil {
 		return err
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := newToken(32)
 	expires := now.Add(ConfirmTTL)
 	if err := ts.CreateRequestToken(ctx, auth.HashSecret(token), r.ID, purposeConfirm, expires); err != nil {
 		return err

@@ -248,9 +248,9 @@ func newConsent(e *env) *cobra.Command {
 			}
 			ev, problems, err := consent.VerifyEvidence(b, keys.LogVerifier)
 			if err != nil {
-				fmt.Fprintln(e.stdout, e.t("cli.consent.bad", args[0], err))
+				fmt.Fprintln(e.stdout, e.t("cli.consent.bad", args[0], gdpr.Localized(err, e.lang)))
 				for _, p := range problems {
-					fmt.Fprintln(e.stdout, "  "+p)
+					fmt.Fprintln(e.stdout, "  "+gdpr.Localized(p, e.lang))
 				}
 				return &exitError{ExitFindings}
 			}

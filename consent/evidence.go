@@ -5,13 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"gdpr"
 	"gdpr/audit"
 )
 
@@ -72,11 +72,11 @@ func SignEvidence(ev Evidence, s note.Signer) ([]byte, error) {
 // hashes — the text each event names with its hash, the mail each
 // confirmation names with its hash. It returns the evidence read, and
 // every problem found (none: it holds).
-func VerifyEvidence(file []byte, v note.Verifier) (Evidence, []string, error) {
+func VerifyEvidence(file []byte, v note.Verifier) (Evidence, []error, error) {
 	var ev Evidence
 	n, err := note.Open(file, note.VerifierList(v))
 	if err != nil {
-		return ev, nil, fmt.Errorf("the evidence's signature does not hold: %w", err)
+		return ev, nil, gdpr.Keyed(gdpr.EINVALID, "", "evidence.signature")
 	}
 	// A signature's base64 may end in bits a lenient decoder ignores: a
 	// file with such a bit changed would verify although a byte changed.
@@ -85,43 +85,45 @@ func VerifyEvidence(file []byte, v note.Verifier) (Evidence, []string, error) {
 	for _, line := range strings.Split(strings.TrimSuffix(sigs, "\n"), "\n") {
 		f := strings.Fields(line)
 		if len(f) != 3 {
-			return ev, nil, errors.New("the evidence's signature lines are malformed")
+			return ev, nil, gdpr.Keyed(gdpr.EINVALID, "", "evidence.signature")
 		}
 		b, err := base64.StdEncoding.Strict().DecodeString(f[2])
 		if err != nil || base64.StdEncoding.EncodeToString(b) != f[2] {
-			return ev, nil, errors.New("the evidence's signature is not in its canonical form")
+			return ev, nil, gdpr.Keyed(gdpr.EINVALID, "", "evidence.signature")
 		}
 	}
 	if err := json.Unmarshal([]byte(n.Text), &ev); err != nil {
-		return ev, nil, fmt.Errorf("the evidence is not readable: %w", err)
+		return ev, nil, gdpr.Keyed(gdpr.EINVALID, "", "evidence.unreadable")
 	}
 	if ev.Format != EvidenceFormat {
-		return ev, nil, fmt.Errorf("unknown evidence format %q", ev.Format)
+		return ev, nil, gdpr.Keyed(gdpr.EINVALID, "", "evidence.format", ev.Format)
 	}
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var problems []error
+	add := func(key string, args ...any) {
+		problems = append(problems, gdpr.Keyed(gdpr.EINVALID, "", key, args...))
+	}
 	if len(ev.Events) == 0 {
-		add("no events")
+		add("evidence.noevents")
 	}
 	for i, x := range ev.Events {
 		e := x.Event
-		name := fmt.Sprintf("event %d (%s %s)", i+1, e.Kind, e.ID)
+		name := fmt.Sprintf("%d (%s)", i+1, e.ID)
 		if e.Subject != ev.Subject || e.Purpose != ev.Purpose.ID {
-			add("%s: of another person or purpose", name)
+			add("evidence.other", name)
 		}
 		if _, err := x.Proof.Check(v); err != nil {
-			add("%s: %v", name, err)
+			add("evidence.proof", name)
 		}
 		r := x.Proof.Audit
 		switch {
 		case r == nil:
-			add("%s: the proof names no audit entry", name)
+			add("evidence.noentry", name)
 		case r.ID != e.AuditID || r.Action != audit.ConsentEvent || r.Target != e.ID || !strings.HasSuffix(r.Detail, " "+e.DigestText()):
-			add("%s: its fields do not give the digest the log holds", name)
+			add("evidence.digest", name)
 		}
-		for _, s := range []struct{ label, opened, hash string }{{"IP", x.IP, e.IPHash}, {"browser", x.UA, e.UAHash}, {"address", x.Addr, e.AddrHash}} {
+		for _, s := range []struct{ label, opened, hash string }{{"ip", x.IP, e.IPHash}, {"ua", x.UA, e.UAHash}, {"address", x.Addr, e.AddrHash}} {
 			if s.opened != "" && SaltedHash(s.opened) != s.hash {
-				add("%s: the %s shown is not the one recorded", name, s.label)
+				add("evidence.value."+s.label, name)
 			}
 		}
 		if e.TextHash != "" {
@@ -130,7 +132,7 @@ func VerifyEvidence(file []byte, v note.Verifier) (Evidence, []string, error) {
 				found = found || t.Version == e.TextVersion && t.Purpose == e.Purpose && HashText(t.Body) == e.TextHash && t.Hash == e.TextHash
 			}
 			if !found {
-				add("%s: the text version %d it names is not in the evidence as it was", name, e.TextVersion)
+				add("evidence.text", name, e.TextVersion)
 			}
 		}
 		if e.MailHash != "" {
@@ -140,12 +142,12 @@ func VerifyEvidence(file []byte, v note.Verifier) (Evidence, []string, error) {
 				found = found || m.Hash == e.MailHash && (m.Raw == "" || hex.EncodeToString(h[:]) == m.Hash)
 			}
 			if !found {
-				add("%s: the confirmation mail it names is not in the evidence as sent", name)
+				add("evidence.mail", name)
 			}
 		}
 	}
 	if len(problems) > 0 {
-		return ev, problems, errors.New("the evidence does not hold")
+		return ev, problems, gdpr.Keyed(gdpr.EINVALID, "", "evidence.broken", len(problems))
 	}
 	return ev, nil, nil
 }

@@ -1,7 +1,9 @@
 package request
 
 import (
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -68,11 +70,11 @@ func (t MailTemplate) Fields() []string {
 func (t MailTemplate) parse() (*template.Template, *template.Template, error) {
 	s, err := template.New("subject").Option("missingkey=error").Parse(t.Subject)
 	if err != nil {
-		return nil, nil, gdpr.Keyed(gdpr.EINVALID, "subject", "request.template.syntax", err)
+		return nil, nil, gdpr.Keyed(gdpr.EINVALID, "subject", "request.template.syntax", lineOf(err))
 	}
 	b, err := template.New("body").Option("missingkey=error").Parse(t.Body)
 	if err != nil {
-		return nil, nil, gdpr.Keyed(gdpr.EINVALID, "body", "request.template.syntax", err)
+		return nil, nil, gdpr.Keyed(gdpr.EINVALID, "body", "request.template.syntax", lineOf(err))
 	}
 	for field, x := range map[string]*template.Template{"subject": s, "body": b} {
 		if !plain(x.Tree.Root) {
@@ -153,10 +155,32 @@ func (t MailTemplate) Render(data map[string]string) (string, string, error) {
 	}
 	var s, b strings.Builder
 	if err := st.Execute(&s, data); err != nil {
-		return "", "", gdpr.Keyed(gdpr.EINVALID, "subject", "request.template.field", err)
+		return "", "", gdpr.Keyed(gdpr.EINVALID, "subject", "request.template.field", fieldOf(err))
 	}
 	if err := bt.Execute(&b, data); err != nil {
-		return "", "", gdpr.Keyed(gdpr.EINVALID, "body", "request.template.field", err)
+		return "", "", gdpr.Keyed(gdpr.EINVALID, "body", "request.template.field", fieldOf(err))
 	}
 	return strings.Join(strings.Fields(s.String()), " "), b.String(), nil
+}
+
+// The text/template package says its errors in English; a German page
+// names the line, or the field, itself.
+var (
+	errLine  = regexp.MustCompile(`:(\d+):`)
+	errField = regexp.MustCompile(`(?:no entry for key|can't evaluate field) "?([A-Za-z0-9_]+)"?`)
+)
+
+func lineOf(err error) int {
+	if m := errLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 1
+}
+
+func fieldOf(err error) string {
+	if m := errField.FindStringSubmatch(err.Error()); m != nil {
+		return m[1]
+	}
+	return "?"
 }

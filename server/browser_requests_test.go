@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"gdpr/app"
 	"gdpr/connector/conntest"
 	"gdpr/demo"
+	"gdpr/internal/pdftest"
 	"gdpr/mail"
 	"gdpr/mail/mailtest"
 	"gdpr/period"
@@ -432,7 +431,7 @@ func TestBrowserAccessReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, ok := pdfText(t, pdf)
+	text, ok := pdftest.Text(t, pdf)
 	if !ok {
 		return
 	}
@@ -464,28 +463,6 @@ func demoCustomerEmail(t *testing.T, srv *fixture) string {
 		t.Fatal(err)
 	}
 	return email
-}
-
-// pdfText is a PDF's text as pdftotext reads it; false where pdftotext is
-// not installed (a failure under CI, where .ci/run installs it).
-func pdfText(t *testing.T, pdf []byte) (string, bool) {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext missing in CI")
-		}
-		t.Log("pdftotext not installed: the PDF is not read back")
-		return "", false
-	}
-	name := filepath.Join(t.TempDir(), "answer.pdf")
-	if err := os.WriteFile(name, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", name, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), true
 }
 
 // TestBrowserObjection: staff carry out an objection to the newsletter

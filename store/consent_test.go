@@ -48,7 +48,8 @@ func TestConsentStore(t *testing.T) {
 				t.Errorf("texts: %+v", ts)
 			}
 			key := consent.StateKey{KeyID: "i1", Hash: []byte("0123456789abcdef")}
-			now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+			// The store's clock: a link's end is compared with it.
+			now := fixedStart
 			given := &consent.Event{Purpose: "newsletter", Subject: "s-1", Kind: consent.Given, Mode: consent.DOI, Signup: "u1", TextVersion: 2, TextHash: ts[0].Hash,
 				Fields: []string{"email"}, Lists: []string{"a"}, IPSealed: []byte{9, 9}}
 			st := consent.Fold([]consent.Event{*given})

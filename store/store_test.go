@@ -95,8 +95,12 @@ func pgSchema(t *testing.T, dsn string) string {
 
 // fixedClock starts on a fixed day and moves a second per call, safe for
 // concurrent writers.
+// fixedStart is where the stores' test clock starts: tests that date
+// something the store compares with its clock date it from here.
+var fixedStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
 func fixedClock() func() time.Time {
-	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	start := fixedStart
 	var n atomic.Int64
 	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Second) }
 }
