@@ -14,8 +14,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gdpr"
@@ -90,6 +92,9 @@ type Config struct {
 	// (default 7, 3 and 1; and each day it is overdue).
 	RemindTo   string
 	RemindDays []int
+	// Hooks calls the consent ledger's webhooks; nil means a client with
+	// a 10 s timeout that follows no redirects.
+	Hooks *http.Client
 }
 
 // SweepObserver hears what sweeps do, table by table: the rows found due
@@ -125,6 +130,10 @@ type App struct {
 	remindDays []int
 	// background are the runs started in the background.
 	background sync.WaitGroup
+	// consentKick wakes the job runner of the ledger's outbox (nil: none
+	// runs; the steps do their jobs themselves); hooks calls webhooks.
+	consentKick atomic.Pointer[func()]
+	hooks       *http.Client
 	// groupQ is the group commit of the writes an answer waits for
 	// (audit entries of reads, new people; nil when the store cannot).
 	groupQ *groupQueue
@@ -163,6 +172,10 @@ func New(c Config) *App {
 	a.mail, a.remindTo, a.remindDays = c.Mail, c.RemindTo, c.RemindDays
 	if len(a.remindDays) == 0 {
 		a.remindDays = []int{7, 3, 1}
+	}
+	a.hooks = c.Hooks
+	if a.hooks == nil {
+		a.hooks = &http.Client{Timeout: hookTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	a.tokens = newTokenUse(c.Store, c.Now, c.Log)
 	if g, ok := c.Store.(GroupCommitter); ok {

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"gdpr"
 	"gdpr/audit"
@@ -17,6 +19,22 @@ type GroupCommitter interface {
 	GroupCommit(ctx context.Context, es []audit.Entry, subjects []vault.Create, appends ...consent.Append) error
 }
 
+// commitDelay bounds the wait of a group for callers on their way
+// (measured: 2 ms and 4 ms left the writer idle while the whole group
+// prepared its next round; 300 µs split the groups again).
+const commitDelay = 500 * time.Microsecond
+
+// coming tells the group commit that a caller prepares a write; the
+// returned func says it has handed it over (or given up).
+func (a *App) coming() func() {
+	if a.groupQ == nil {
+		return func() {}
+	}
+	a.groupQ.coming.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { a.groupQ.coming.Add(-1) }) }
+}
+
 // maxGroup bounds one group commit.
 const maxGroup = 256
 
@@ -27,7 +45,14 @@ const maxGroup = 256
 // (one commit, one append to the log, one signed checkpoint). Alone, a
 // caller waits for its own commit, as before; with many, they share one.
 type groupQueue struct {
-	in      chan groupReq
+	in chan groupReq
+	// coming counts the callers on their way to the queue (a sign-up
+	// reading what it needs): the writer waits a moment for them, as
+	// PostgreSQL's commit_delay does for its siblings. Without it the
+	// groups of 8 clients were of 2 or 3, and a sign-up wrote 25 pages of
+	// the WAL (strace: 198,521 pwrites for 4,000 sign-ups; with it
+	// 134,296).
+	coming  atomic.Int64
 	done    chan struct{} // closed by close
 	stopped chan struct{} // closed when the writer has returned
 	once    sync.Once
@@ -42,7 +67,9 @@ type groupReq struct {
 	// append is a step of the consent ledger (sign-ups come many at
 	// once, as reads do).
 	append *consent.Append
-	err    chan error
+	// arrived ends the caller's coming (nil: none announced).
+	arrived func()
+	err     chan error
 }
 
 func newGroupQueue(g GroupCommitter, alone func(groupReq) error) *groupQueue {
@@ -53,11 +80,13 @@ func newGroupQueue(g GroupCommitter, alone func(groupReq) error) *groupQueue {
 
 func (q *groupQueue) run(g GroupCommitter, alone func(groupReq) error) {
 	defer close(q.stopped)
+	var t0 time.Time
 	for {
 		var batch []groupReq
 		select {
 		case first := <-q.in:
 			batch = append(batch, first)
+			t0 = time.Now()
 		case <-q.done:
 			// What is queued still goes in, in one last commit.
 			for {
@@ -80,7 +109,14 @@ func (q *groupQueue) run(g GroupCommitter, alone func(groupReq) error) {
 			case r := <-q.in:
 				batch = append(batch, r)
 			default:
-				break more
+				if q.coming.Load() == 0 || time.Since(t0) > commitDelay {
+					break more
+				}
+				select {
+				case r := <-q.in:
+					batch = append(batch, r)
+				case <-time.After(50 * time.Microsecond):
+				}
 			}
 		}
 		q.commit(g, alone, batch)
@@ -125,11 +161,7 @@ func (a *App) writeAlone(r groupReq) error {
 		if err != nil {
 			return err
 		}
-		x := r.append
-		if x.Event == nil {
-			return cs.AddConsentMail(ctx, x.MailSignup, *x.Mail)
-		}
-		return cs.AppendConsent(ctx, x.Create, x.Event, x.State, x.Keys, x.Tokens, x.Use)
+		return cs.AppendConsent(ctx, *r.append)
 	}
 	if r.create != nil {
 		return a.store.(VaultStore).CreateSubject(ctx, r.create.Stored, r.create.Index)
@@ -146,6 +178,9 @@ func (a *App) grouped(ctx context.Context, r groupReq) error {
 	}
 	select {
 	case a.groupQ.in <- r:
+		if r.arrived != nil {
+			r.arrived()
+		}
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-a.groupQ.done:

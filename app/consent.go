@@ -3,12 +3,13 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
+
 	"encoding/base64"
-	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +21,6 @@ import (
 	"gdpr/consent"
 	"gdpr/export"
 	"gdpr/locale"
-	"gdpr/mail"
 	"gdpr/request"
 	"gdpr/suppression"
 	"gdpr/vault"
@@ -33,15 +33,22 @@ type ConsentStore interface {
 	FindPurpose(ctx context.Context, id string) (consent.Purpose, error)
 	AddText(ctx context.Context, t *consent.Text) error
 	Texts(ctx context.Context, purpose string) ([]consent.Text, error)
-	AppendConsent(ctx context.Context, create *vault.Create, e *consent.Event, state consent.State, keys []consent.StateKey, tokens []consent.Token, use string) error
+	AppendConsent(ctx context.Context, a consent.Append) error
 	FindConsentToken(ctx context.Context, hash, useFor string, now time.Time) (consent.Token, error)
 	ConsentEvents(ctx context.Context, subject, purpose string) ([]consent.Event, error)
 	ConsentState(ctx context.Context, keyID string, hash []byte, purpose string) (consent.State, bool, error)
-	AddConsentMail(ctx context.Context, signup string, m request.Mail) error
 	ConsentMails(ctx context.Context, signup string) ([]request.Mail, error)
 	AddForm(ctx context.Context, f *consent.Form) error
 	Forms(ctx context.Context, purpose string) ([]consent.Form, error)
 	FindForm(ctx context.Context, id string) (consent.Form, error)
+	ClaimConsentJobs(ctx context.Context, signup string, now time.Time, lease time.Duration, limit int) ([]consent.Job, error)
+	FailConsentJob(ctx context.Context, id, errText string, next, now time.Time) error
+	DropConsentJob(ctx context.Context, j consent.Job, action, outcome string) error
+	RetryConsentJob(ctx context.Context, id string, now time.Time) error
+	ConsentJobs(ctx context.Context, failed bool, limit int) ([]consent.Job, error)
+	AddHook(ctx context.Context, h *consent.Hook) error
+	Hooks(ctx context.Context) ([]consent.Hook, error)
+	DeleteHook(ctx context.Context, id string) error
 }
 
 // Link uses of the ledger.
@@ -172,6 +179,8 @@ const (
 // was known. Returns the sign-up's id.
 func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, error) {
 	ctx = System(ctx, "consent")
+	arrived := a.coming()
+	defer arrived()
 	cs, err := a.consentStore()
 	if err != nil {
 		return "", err
@@ -242,7 +251,7 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 		}
 		subject = create.Stored.ID
 	}
-	signup := newToken(12)
+	signup := signupID(now)
 	ev := &consent.Event{Purpose: p.ID, Subject: subject, Kind: consent.Given, Mode: s.Mode, Signup: signup, TextVersion: text.Version, TextHash: text.Hash,
 		FormURL: s.FormURL, Fields: consent.NormaliseList(s.Fields), Lists: lists}
 	ev.IPSealed, ev.IPHash = sealSalted(box, "ip:"+signup, s.IP)
@@ -253,29 +262,38 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 	if s.Mode == consent.DOI {
 		tokens = append(tokens, consent.Token{Hash: auth.HashSecret(confirm), UseFor: consentConfirm, Signup: signup, Purpose: p.ID, Subject: subject, Expires: now.Add(p.ConfirmWithin)})
 	}
-	prior, err := cs.ConsentEvents(ctx, subject, p.ID)
+	// A new person has no events before this one.
+	var prior []consent.Event
+	if create == nil {
+		if prior, err = cs.ConsentEvents(ctx, subject, p.ID); err != nil {
+			return "", err
+		}
+	}
+	state := consent.Fold(append(prior, *ev))
+	jobs, err := a.hookJobs(ctx, cs, box, ev, email)
 	if err != nil {
 		return "", err
 	}
-	state := consent.Fold(append(prior, *ev))
+	if s.Mode == consent.DOI {
+		base := strings.TrimSuffix(baseURL, "/")
+		link := base + "/consent/confirm?t=" + confirm + "&lang=" + lang
+		unsubURL := base + "/consent/unsubscribe?t=" + unsub + "&lang=" + lang
+		m := mailJob{To: email, Lang: lang, Unsubscribe: unsubURL, Data: map[string]string{"Purpose": p.Name, "Link": link, "Until": mailMoment(now.Add(p.ConfirmWithin), langOf(lang)), "Unsubscribe": unsubURL,
+			"Name": strings.TrimSpace(s.Name), "Request": signup, "Controller": a.controllerName(ctx), "Person": email}}
+		body, _ := json.Marshal(m)
+		jobs = append(jobs, consent.Job{Kind: consent.JobMail, Target: request.MailConsentConfirm, Signup: signup, Subject: subject, Purpose: p.ID,
+			Sealed: box.Seal(jobLabel(consent.JobMail, request.MailConsentConfirm, signup), string(body))})
+	}
 	p0, _ := auth.PrincipalFrom(ctx)
-	if err := a.grouped(ctx, groupReq{append: &consent.Append{Create: create, Event: ev, State: state, Keys: stateKeys(keys, email), Tokens: tokens, Actor: p0.Actor}}); err != nil {
+	if err := a.grouped(ctx, groupReq{append: &consent.Append{Create: create, Event: ev, State: state, Keys: stateKeys(keys, email), Tokens: tokens, Jobs: jobs, Actor: p0.Actor}, arrived: arrived}); err != nil {
 		return "", err
 	}
-	if s.Mode != consent.DOI {
+	if len(jobs) == 0 {
 		return signup, nil
 	}
-	base := strings.TrimSuffix(baseURL, "/")
-	link := base + "/consent/confirm?t=" + confirm + "&lang=" + lang
-	unsubURL := base + "/consent/unsubscribe?t=" + unsub + "&lang=" + lang
-	data := map[string]string{"Purpose": p.Name, "Link": link, "Until": mailMoment(now.Add(p.ConfirmWithin), langOf(lang)), "Unsubscribe": unsubURL,
-		"Name": strings.TrimSpace(s.Name), "Request": signup, "Controller": a.controllerName(ctx), "Person": email}
-	if _, err := a.sendConsentMail(ctx, box, signup, request.MailConsentConfirm, lang, email, unsubURL, data); err != nil {
-		// The sign-up stands (it expires unconfirmed); the caller says
-		// the mail failed.
-		return signup, err
-	}
-	return signup, nil
+	// The sign-up stands whatever its mail does (it expires unconfirmed);
+	// without a job runner the caller learns that the mail failed.
+	return signup, a.kickConsent(ctx, signup)
 }
 
 // currentText is the newest text of a purpose in a language (or in the
@@ -323,6 +341,14 @@ func sealSalted(box *vault.Box, label, v string) ([]byte, string) {
 	return box.Seal(label, salted), consent.SaltedHash(salted)
 }
 
+// signupID is a sign-up's id: the time in base 36 and random letters, so
+// that ids sort by time and the ledger's indexes by sign-up grow at their
+// end (a random id dirtied a page of each per sign-up). No secret: the
+// links are the tokens.
+func signupID(now time.Time) string {
+	return strconv.FormatInt(now.UnixMicro(), 36) + "-" + newToken(9)
+}
+
 // newToken is a random link token of n bytes, URL-safe; only its hash
 // is ever stored.
 func newToken(n int) string {
@@ -342,29 +368,6 @@ func (a *App) controllerName(ctx context.Context) string {
 		return ""
 	}
 	return h.Controller.Name
-}
-
-// sendConsentMail sends a mail of the ledger and keeps it as evidence: the
-// message as sent sealed in the vault, its Message-ID and the server's
-// answer, sealed under the person's key. Every mail carries the one-click unsubscribe headers (RFC 8058).
-func (a *App) sendConsentMail(ctx context.Context, box *vault.Box, signup, kind, lang, to, unsubscribe string, data map[string]string) (request.Mail, error) {
-	subject, body, err := a.renderMail(ctx, kind, lang, data)
-	if err != nil {
-		return request.Mail{}, err
-	}
-	sent, err := a.mail.Send(ctx, mail.Message{To: to, Subject: subject, Text: body, Headers: map[string]string{
-		"Auto-Submitted":        "auto-generated",
-		"List-Unsubscribe":      "<" + unsubscribe + ">",
-		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-	}})
-	if err != nil {
-		return request.Mail{}, a.record(ctx, audit.ConsentEvent, signup, err)
-	}
-	m := request.Mail{Kind: kind, MessageID: sent.MessageID, At: sent.At, Response: sent.Response, Sealed: box.Seal("mail:"+signup+":"+sent.MessageID, string(sent.Raw))}
-	digest := sha256.Sum256(sent.Raw)
-	m.Hash = hex.EncodeToString(digest[:])
-	p, _ := auth.PrincipalFrom(ctx)
-	return m, a.grouped(ctx, groupReq{append: &consent.Append{Mail: &m, MailSignup: signup, Actor: p.Actor}})
 }
 
 // ConfirmSignup spends a confirmation link: the double opt-in is
@@ -429,9 +432,14 @@ func (a *App) consentStep(ctx context.Context, use, token string, kind consent.K
 		// nothing more, and says so the same way.
 		spend = ""
 	}
-	if err := cs.AppendConsent(ctx, nil, ev, state, stateKeys(keys, who.Record["email"]), nil, spend); err != nil {
+	jobs, err := a.hookJobs(ctx, cs, box, ev, who.Record["email"])
+	if err != nil {
 		return consent.State{}, err
 	}
+	if err := cs.AppendConsent(ctx, consent.Append{Event: ev, State: state, Keys: stateKeys(keys, who.Record["email"]), Use: spend, Jobs: jobs}); err != nil {
+		return consent.State{}, err
+	}
+	a.kickHooks(ctx, jobs)
 	if kind == consent.Withdrawn {
 		if err := a.suppressConsent(ctx, cs, t.Purpose, who.Record["email"], t.Signup); err != nil {
 			return state, err
@@ -617,9 +625,16 @@ func (a *App) Withdraw(ctx context.Context, email, purpose, how string) (consent
 	}
 	ev := &consent.Event{Purpose: purpose, Subject: st.Subject, Kind: consent.Withdrawn, Signup: prior[len(prior)-1].Signup, Source: how}
 	state := consent.Fold(append(prior, *ev))
-	if err := cs.AppendConsent(ctx, nil, ev, state, stateKeys(keys, email), nil, ""); err != nil {
+	var jobs []consent.Job
+	if box, err := a.subjectBox(ctx, st.Subject); err == nil {
+		if jobs, err = a.hookJobs(ctx, cs, box, ev, email); err != nil {
+			return state, err
+		}
+	}
+	if err := cs.AppendConsent(ctx, consent.Append{Event: ev, State: state, Keys: stateKeys(keys, email), Jobs: jobs}); err != nil {
 		return state, err
 	}
+	a.kickHooks(ctx, jobs)
 	return state, a.suppressConsent(ctx, cs, purpose, email, ev.Signup)
 }
 
@@ -761,7 +776,7 @@ func (a *App) ExpireSignups(ctx context.Context) (int, error) {
 			if who, err := a.openSubject(ctx, t.Subject); err == nil && !who.Shredded {
 				keys = stateKeys(a.vault, who.Record["email"])
 			}
-			if err := cs.AppendConsent(ctx, nil, ev, state, keys, nil, ""); err != nil {
+			if err := cs.AppendConsent(ctx, consent.Append{Event: ev, State: state, Keys: keys}); err != nil {
 				return n, err
 			}
 			n++

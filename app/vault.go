@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -100,10 +102,14 @@ func checkRecord(r Record) error {
 	return nil
 }
 
-func newSubjectID() string {
+// newSubjectID is a subject's id: the time of its making (microseconds,
+// hex) and 80 random bits. Ids that sort by time keep the vault's and the
+// ledger's indexes by subject growing at their end; random ones dirtied a
+// page of each per new person (a fifth of a sign-up's cost).
+func newSubjectID(now time.Time) string {
 	b := make([]byte, 10)
 	rand.Read(b)
-	return "s-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return fmt.Sprintf("s-%012x%s", now.UnixMicro(), strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)))
 }
 
 // sealRecord seals the fields of r with the box and makes their index rows.
@@ -160,7 +166,7 @@ func (a *App) prepareSubject(ctx context.Context, r Record) (*vault.Create, *vau
 	if err := checkRecord(r); err != nil {
 		return nil, nil, a.record(ctx, audit.SubjectCreate, "", err)
 	}
-	id := newSubjectID()
+	id := newSubjectID(a.now())
 	dek := vault.NewDataKey()
 	wrapped, err := keys.KEK.Wrap(dek, id)
 	if err != nil {

@@ -83,6 +83,8 @@ const (
 	ConsentText      = "consent.text"    // a consent text's version added
 	ConsentEvent     = "consent.event"   // a ledger event, its digest the detail
 	ConsentCheck     = "consent.check"   // a denied "may I mail" question
+	ConsentHook      = "consent.hook"    // a webhook added, removed, or called (the mailer told of an event)
+	ConsentImport    = "consent.import"  // consents imported from a file (counts, the source)
 	HoldLift         = "hold.lift"
 	SubjectCreate    = "subject.create"
 	SubjectRead      = "subject.read"
@@ -110,7 +112,7 @@ const (
 
 // Actions lists the vocabulary (documentation and tests).
 var Actions = []string{Login, Logout, PasswordChange, UserCreate, UserDisable, TokenCreate, TokenRevoke,
-	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SystemSchema, SystemScan, SystemCheck, SweepBatch, RunRead, RequestCreate, RequestUpdate, RequestRead, RequestMail, RequestSearch, RequestErase, Suppress, TemplateUpdate, ConsentPurpose, ConsentText, ConsentEvent, ConsentCheck, HoldCreate, HoldLift, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
+	ActivityCreate, ActivityUpdate, ActivityArchive, MeasureCreate, MeasureUpdate, MeasureArchive, MeasureReview, DocumentCreate, DocumentUpdate, DocumentArchive, SystemCreate, SystemUpdate, SystemArchive, SystemSchema, SystemScan, SystemCheck, SweepBatch, RunRead, RequestCreate, RequestUpdate, RequestRead, RequestMail, RequestSearch, RequestErase, Suppress, TemplateUpdate, ConsentPurpose, ConsentText, ConsentEvent, ConsentCheck, ConsentHook, ConsentImport, HoldCreate, HoldLift, SubjectCreate, SubjectRead, SubjectUpdate, SubjectShred, SubjectLookup, VaultRewrap, VaultReindex, BackupCreate, BackupPrune,
 	ControllerUpdate, RegisterImport, RegisterExport, RevisionRestore, RevisionRedact, AttacksPurge, StoreMigrate, LogSchema, LogVerify, LogCheckpoint, LogProve}
 
 // Field bounds in bytes. Actor and target may come from a client (a login

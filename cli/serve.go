@@ -162,10 +162,11 @@ The server speaks plain HTTP, so it listens on loopback addresses only
 			if sender != nil && e.mail.remindTo != "" {
 				remindEvery = time.Hour
 			}
-			if sweepEvery > 0 || scanEvery > 0 || remindEvery > 0 {
-				// The scheduled sweeps and scans, through River in the
-				// store's own database: several servers on one PostgreSQL
-				// share them.
+			if sweepEvery > 0 || scanEvery > 0 || remindEvery > 0 || keys.KEK != nil {
+				// The scheduled sweeps and scans, and the consent ledger's
+				// mails and webhooks (with the vault's keys), through River
+				// in the store's own database: several servers on one
+				// PostgreSQL share them.
 				run, err := jobs.Start(ctx, jobs.Config{DSN: e.db, App: handler.App, Log: log, SweepEvery: sweepEvery, ScanEvery: scanEvery,
 					RemindEvery: remindEvery})
 				if err != nil {

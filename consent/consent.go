@@ -251,6 +251,11 @@ type Append struct {
 	// MailSignup, with no event): kept in the same transaction.
 	Mail       *request.Mail
 	MailSignup string
+	// Jobs are handed on with the step (its confirmation mail, its
+	// webhooks); Done is a job this step finishes (the mail whose proof
+	// it keeps).
+	Jobs []Job
+	Done string
 }
 
 // StateKey names an address in the state index: its blind index under

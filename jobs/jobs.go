@@ -120,6 +120,83 @@ func (w *remindWorker) Work(ctx context.Context, job *river.Job[RemindArgs]) err
 	return nil
 }
 
+// ConsentArgs is a run of the consent ledger's jobs (its outbox: the
+// confirmation mails, the webhooks' calls). A step of the ledger wakes
+// it; the periodic one picks up what a server left when it died.
+type ConsentArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ConsentArgs) Kind() string { return "gdpr_consent" }
+
+type consentWorker struct {
+	river.WorkerDefaults[ConsentArgs]
+	app *app.App
+	log *slog.Logger
+}
+
+func (w *consentWorker) Work(ctx context.Context, job *river.Job[ConsentArgs]) error {
+	res, err := w.app.WorkConsentJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("consent jobs: %w", err)
+	}
+	if res.Failed+res.Dropped > 0 {
+		// Counts only: the jobs' page has the rest.
+		w.log.Warn("consent jobs", "mails", res.Mails, "hooks", res.Hooks, "failed", res.Failed, "dropped", res.Dropped)
+	}
+	return nil
+}
+
+// woken is a run a step asked for. Not unique: River's uniqueness
+// counts a running job, so a wake-up while one runs (which may have
+// claimed its last batch already) would be lost until the periodic run;
+// the kicker spaces them instead (at most five a second a server).
+var woken = &river.InsertOpts{Queue: consentQueue}
+
+// periodic is the periodic run, one at a time.
+var periodic = &river.InsertOpts{Queue: consentQueue, UniqueOpts: unique.UniqueOpts}
+
+// consentQueue is the ledger's own queue: a sign-up's mail does not wait
+// for a sweep.
+const consentQueue = "consent"
+
+// consentEvery is the periodic run of the ledger's jobs (retries are due
+// by their backoff; a wake-up is lost when a server dies).
+const consentEvery = 30 * time.Second
+
+// kickSpacing is the least time between two wake-ups' inserts.
+const kickSpacing = 200 * time.Millisecond
+
+// kicker turns the ledger's wake-ups into River jobs, at most one insert
+// in flight: a thousand sign-ups a second are a few inserts, not a
+// thousand (each would be a write on the store's database).
+func kicker(ctx context.Context, insert func(context.Context) error, log *slog.Logger) func() {
+	wake := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+				if err := insert(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("consent jobs: wake-up not queued; the periodic run does them", "err", err)
+				}
+				// The wake-ups of the next moment are one.
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(kickSpacing):
+				}
+			}
+		}
+	}()
+	return func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // Runner is the running job client; Stop it on shutdown.
 type Runner struct {
 	stop func(context.Context) error
@@ -143,6 +220,9 @@ type Config struct {
 	// ScanEvery that of the scheduled scans, RemindEvery that of the
 	// check for the requests' reminders (sent once a day).
 	SweepEvery, ScanEvery, RemindEvery time.Duration
+	// ConsentEvery is the interval of the periodic run of the consent
+	// ledger's jobs (0: 30 s); the steps wake it besides.
+	ConsentEvery time.Duration
 }
 
 // unique keeps one job of a kind at a time: a run that takes longer than
@@ -161,9 +241,19 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 	river.AddWorker(workers, &sweepWorker{app: c.App, log: c.Log})
 	cfg := &river.Config{
 		Logger:  c.Log,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}, consentQueue: {MaxWorkers: 1}},
 		Workers: workers,
+		// The ledger's wake-ups make many short jobs: an hour is enough
+		// to look at them.
+		CompletedJobRetentionPeriod: time.Hour,
 	}
+	river.AddWorker(workers, &consentWorker{app: c.App, log: c.Log})
+	if c.ConsentEvery <= 0 {
+		c.ConsentEvery = consentEvery
+	}
+	cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.ConsentEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return ConsentArgs{}, periodic },
+		&river.PeriodicJobOpts{ID: "gdpr-consent", RunOnStart: true}))
 	river.AddWorker(workers, &scanWorker{app: c.App, log: c.Log})
 	if c.SweepEvery > 0 {
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.SweepEvery),
@@ -200,7 +290,8 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		return &Runner{stop: func(ctx context.Context) error { err := client.Stop(ctx); pool.Close(); return err }}, nil
+		stop := wake(ctx, c, func(ctx context.Context) error { _, err := client.Insert(ctx, ConsentArgs{}, woken); return err })
+		return &Runner{stop: func(ctx context.Context) error { stop(); err := client.Stop(ctx); pool.Close(); return err }}, nil
 	}
 	// SQLite: River's own connection, one at a time (its driver's advice),
 	// waiting for the store's writer instead of failing.
@@ -231,7 +322,15 @@ func Start(ctx context.Context, c Config) (*Runner, error) {
 		db.Close()
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	return &Runner{stop: func(ctx context.Context) error { err := client.Stop(ctx); db.Close(); return err }}, nil
+	stop := wake(ctx, c, func(ctx context.Context) error { _, err := client.Insert(ctx, ConsentArgs{}, woken); return err })
+	return &Runner{stop: func(ctx context.Context) error { stop(); err := client.Stop(ctx); db.Close(); return err }}, nil
+}
+
+// wake gives the App the ledger's wake-up until the returned stop.
+func wake(ctx context.Context, c Config, insert func(context.Context) error) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.App.SetConsentKick(kicker(ctx, insert, c.Log))
+	return func() { c.App.SetConsentKick(nil); cancel() }
 }
 
 // riverLock is the advisory lock under which servers starting at once on

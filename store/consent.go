@@ -13,7 +13,6 @@ import (
 	"gdpr/audit"
 	"gdpr/consent"
 	"gdpr/request"
-	"gdpr/vault"
 )
 
 // Migration 19: the consent ledger. Its events are append-only in the
@@ -180,7 +179,7 @@ func (s *Store) SavePurpose(ctx context.Context, p *consent.Purpose, version int
 
 // Purposes lists the purposes by id.
 func (s *Store) Purposes(ctx context.Context) ([]consent.Purpose, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes ORDER BY id`)
+	rows, err := s.readRows(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes ORDER BY id`)
 	if err != nil {
 		return nil, translate(err, "purposes")
 	}
@@ -206,7 +205,7 @@ func (s *Store) FindPurpose(ctx context.Context, id string) (consent.Purpose, er
 	var p consent.Purpose
 	var lists, created string
 	var within int64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes WHERE id = ?`), id).
+	err := s.readRow(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes WHERE id = ?`, id).
 		Scan(&p.ID, &p.Name, &p.Activity, &lists, &within, &p.Keep, &created, &p.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("purpose", id)
@@ -239,7 +238,7 @@ func (s *Store) AddText(ctx context.Context, t *consent.Text) error {
 
 // Texts lists a purpose's text versions, newest first.
 func (s *Store) Texts(ctx context.Context, purpose string) ([]consent.Text, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT purpose, version, lang, body, hash, notice, actor, created_at FROM consent_texts WHERE purpose = ? ORDER BY version DESC, lang`), purpose)
+	rows, err := s.readRows(ctx, `SELECT purpose, version, lang, body, hash, notice, actor, created_at FROM consent_texts WHERE purpose = ? ORDER BY version DESC, lang`, purpose)
 	if err != nil {
 		return nil, translate(err, "texts")
 	}
@@ -263,10 +262,8 @@ func (s *Store) Texts(ctx context.Context, purpose string) ([]consent.Text, erro
 // proves), the state of the person's addresses for the purpose, links to
 // keep, and a link spent (use: its hash, "" for none; ENOTFOUND when it
 // is used, expired or unknown, and nothing is written).
-func (s *Store) AppendConsent(ctx context.Context, create *vault.Create, e *consent.Event, state consent.State, keys []consent.StateKey, tokens []consent.Token, use string) error {
-	return s.write(ctx, func(w *wtx) error {
-		return appendConsent(ctx, w, consent.Append{Create: create, Event: e, State: state, Keys: keys, Tokens: tokens, Use: use})
-	})
+func (s *Store) AppendConsent(ctx context.Context, a consent.Append) error {
+	return s.write(ctx, func(w *wtx) error { return appendConsent(ctx, w, a) })
 }
 
 func appendConsent(ctx context.Context, w *wtx, a consent.Append) error {
@@ -283,6 +280,16 @@ func appendConsent(ctx context.Context, w *wtx, a consent.Append) error {
 	if a.Create != nil {
 		if err := createSubject(ctx, w, a.Create.Stored, a.Create.Index); err != nil {
 			return err
+		}
+	}
+	for _, j := range a.Jobs {
+		if err := insertJob(ctx, w, j); err != nil {
+			return err
+		}
+	}
+	if a.Done != "" {
+		if _, err := w.ExecContext(ctx, s.q(`DELETE FROM consent_jobs WHERE id = ?`), a.Done); err != nil {
+			return translate(err, "consent job")
 		}
 	}
 	if m := a.Mail; m != nil {
@@ -351,7 +358,7 @@ func boolInt(b bool) int {
 func (s *Store) FindConsentToken(ctx context.Context, hash, useFor string, now time.Time) (consent.Token, error) {
 	t := consent.Token{Hash: hash, UseFor: useFor}
 	var expires string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT signup, purpose, subject, expires_at FROM consent_tokens WHERE hash = ? AND use_for = ? AND used_at IS NULL AND expires_at > ?`),
+	err := s.readRow(ctx, `SELECT signup, purpose, subject, expires_at FROM consent_tokens WHERE hash = ? AND use_for = ? AND used_at IS NULL AND expires_at > ?`,
 		hash, useFor, fmtTime(now)).Scan(&t.Signup, &t.Purpose, &t.Subject, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link")
@@ -367,7 +374,7 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]c
 	if purpose != "" {
 		q, args = q+` AND purpose = ?`, append(args, purpose)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(q+` ORDER BY at, id`), args...)
+	rows, err := s.readRows(ctx, q+` ORDER BY at, id`, args...)
 	if err != nil {
 		return nil, translate(err, "consent events")
 	}
@@ -399,7 +406,7 @@ func (s *Store) ConsentState(ctx context.Context, keyID string, hash []byte, pur
 	st := consent.State{Purpose: purpose}
 	var active, weak, pending int
 	var given string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT subject, active, weak, pending, given_at FROM consent_state WHERE key_id = ? AND hash = ? AND purpose = ?`), keyID, hash, purpose).
+	err := s.readRow(ctx, `SELECT subject, active, weak, pending, given_at FROM consent_state WHERE key_id = ? AND hash = ? AND purpose = ?`, keyID, hash, purpose).
 		Scan(&st.Subject, &active, &weak, &pending, &given)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, false, nil
@@ -411,16 +418,9 @@ func (s *Store) ConsentState(ctx context.Context, keyID string, hash []byte, pur
 	return st, err == nil, translate(err, "consent state")
 }
 
-// AddConsentMail keeps the proof of a mail of a sign-up.
-func (s *Store) AddConsentMail(ctx context.Context, signup string, m request.Mail) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO consent_mails (id, signup, kind, message_id, sent_at, response, hash, raw_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		newEventID(m.At), signup, m.Kind, m.MessageID, fmtTime(m.At), m.Response, m.Hash, nullBytes(m.Sealed))
-	return translate(err, "consent mail")
-}
-
 // ConsentMails lists the mails of a sign-up, oldest first.
 func (s *Store) ConsentMails(ctx context.Context, signup string) ([]request.Mail, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, kind, message_id, sent_at, response, hash, raw_sealed FROM consent_mails WHERE signup = ? ORDER BY sent_at, id`), signup)
+	rows, err := s.readRows(ctx, `SELECT id, kind, message_id, sent_at, response, hash, raw_sealed FROM consent_mails WHERE signup = ? ORDER BY sent_at, id`, signup)
 	if err != nil {
 		return nil, translate(err, "consent mails")
 	}
@@ -456,7 +456,7 @@ func (s *Store) Forms(ctx context.Context, purpose string) ([]consent.Form, erro
 	if purpose != "" {
 		q, args = q+` WHERE purpose = ?`, append(args, purpose)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(q+` ORDER BY created_at, id`), args...)
+	rows, err := s.readRows(ctx, q+` ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, translate(err, "forms")
 	}
@@ -482,7 +482,7 @@ func (s *Store) Forms(ctx context.Context, purpose string) ([]consent.Form, erro
 func (s *Store) FindForm(ctx context.Context, id string) (consent.Form, error) {
 	var f consent.Form
 	var origins, mode, fields, at string
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT id, purpose, origins, mode, fields, lang, done_url, created_at FROM consent_forms WHERE id = ?`), id).
+	err := s.readRow(ctx, `SELECT id, purpose, origins, mode, fields, lang, done_url, created_at FROM consent_forms WHERE id = ?`, id).
 		Scan(&f.ID, &f.Purpose, &origins, &mode, &fields, &f.Lang, &f.Done, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, notFound("form", id)
@@ -501,10 +501,10 @@ func (s *Store) FindForm(ctx context.Context, id string) (consent.Form, error) {
 // ExpiredSignups returns up to limit confirmation links that ran out
 // unused before now and whose sign-up has no expiry event yet.
 func (s *Store) ExpiredSignups(ctx context.Context, now time.Time, limit int) ([]consent.Token, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT hash, signup, purpose, subject, expires_at FROM consent_tokens t
+	rows, err := s.readRows(ctx, `SELECT hash, signup, purpose, subject, expires_at FROM consent_tokens t
 		WHERE use_for = 'confirm' AND used_at IS NULL AND expires_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.signup = t.signup AND e.kind = 'expired')
-		ORDER BY expires_at LIMIT ?`), fmtTime(now), limit)
+		ORDER BY expires_at LIMIT ?`, fmtTime(now), limit)
 	if err != nil {
 		return nil, translate(err, "expired sign-ups")
 	}

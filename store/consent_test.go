@@ -53,7 +53,7 @@ func TestConsentStore(t *testing.T) {
 			given := &consent.Event{Purpose: "newsletter", Subject: "s-1", Kind: consent.Given, Mode: consent.DOI, Signup: "u1", TextVersion: 2, TextHash: ts[0].Hash,
 				Fields: []string{"email"}, Lists: []string{"a"}, IPSealed: []byte{9, 9}}
 			st := consent.Fold([]consent.Event{*given})
-			if err := s.AppendConsent(ctx, nil, given, st, []consent.StateKey{key}, []consent.Token{{Hash: "h1", UseFor: "confirm", Signup: "u1", Purpose: "newsletter", Subject: "s-1", Expires: now.Add(48 * time.Hour)}}, ""); err != nil {
+			if err := s.AppendConsent(ctx, consent.Append{Event: given, State: st, Keys: []consent.StateKey{key}, Tokens: []consent.Token{{Hash: "h1", UseFor: "confirm", Signup: "u1", Purpose: "newsletter", Subject: "s-1", Expires: now.Add(48 * time.Hour)}}}); err != nil {
 				t.Fatal(err)
 			}
 			if st, ok, err := s.ConsentState(ctx, "i1", key.Hash, "newsletter"); err != nil || !ok || !st.Pending || st.Active || st.Given == nil {
@@ -65,11 +65,11 @@ func TestConsentStore(t *testing.T) {
 			}
 			confirmed := &consent.Event{Purpose: "newsletter", Subject: "s-1", Kind: consent.Confirmed, Signup: "u1", MailID: "<m@x>", MailHash: "ab"}
 			st = consent.Fold([]consent.Event{*given, *confirmed})
-			if err := s.AppendConsent(ctx, nil, confirmed, st, []consent.StateKey{key}, nil, "h1"); err != nil {
+			if err := s.AppendConsent(ctx, consent.Append{Event: confirmed, State: st, Keys: []consent.StateKey{key}, Use: "h1"}); err != nil {
 				t.Fatal(err)
 			}
 			again := &consent.Event{Purpose: "newsletter", Subject: "s-1", Kind: consent.Confirmed, Signup: "u1"}
-			if err := s.AppendConsent(ctx, nil, again, st, nil, nil, "h1"); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+			if err := s.AppendConsent(ctx, consent.Append{Event: again, State: st, Use: "h1"}); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
 				t.Errorf("a link spent twice: %v", err)
 			}
 			evs, err := s.ConsentEvents(ctx, "s-1", "")

@@ -84,7 +84,7 @@ func (s *Store) AddSuppressions(ctx context.Context, es []suppression.Entry) err
 
 // Suppressed returns the list's entries of one identifier's hash.
 func (s *Store) Suppressed(ctx context.Context, keyID string, hash []byte) ([]suppression.Entry, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT kind, scope, reason, request_id, actor, at FROM suppressions WHERE key_id = ? AND hash = ?`), keyID, hex.EncodeToString(hash))
+	rows, err := s.readRows(ctx, `SELECT kind, scope, reason, request_id, actor, at FROM suppressions WHERE key_id = ? AND hash = ?`, keyID, hex.EncodeToString(hash))
 	if err != nil {
 		return nil, translate(err, "suppressed")
 	}
@@ -205,7 +205,7 @@ func (s *Store) UpdateNotice(ctx context.Context, id string, n *request.Notice, 
 
 // MailTemplates lists the mail templates admins changed.
 func (s *Store) MailTemplates(ctx context.Context) ([]request.MailTemplate, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT kind, lang, subject, body, actor, changed_at, version FROM mail_templates ORDER BY kind, lang`))
+	rows, err := s.readRows(ctx, `SELECT kind, lang, subject, body, actor, changed_at, version FROM mail_templates ORDER BY kind, lang`)
 	if err != nil {
 		return nil, translate(err, "mail templates")
 	}

@@ -373,6 +373,27 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, query string) (*sql.St
 	return st, nil
 }
 
+// readRows runs a read on the pool through its prepared statement
+// (query in '?' placeholders): the consent ledger's and the check's
+// reads are small and many, and parsing them cost SQLite more than
+// running them. A statement that does not prepare runs as it is.
+func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = s.q(query)
+	if st, err := s.prepared(ctx, s.r, query); err == nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, query, args...)
+}
+
+// readRow is readRows for one row.
+func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	query = s.q(query)
+	if st, err := s.prepared(ctx, s.r, query); err == nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, query, args...)
+}
+
 type stmtKey struct {
 	db    *sql.DB
 	query string
