@@ -199,3 +199,64 @@ func (s *Server) consentWithdraw(w http.ResponseWriter, r *http.Request) error {
 	httpx.JSON(w, http.StatusOK, st)
 	return nil
 }
+
+// HookWrite is a webhook to add.
+type HookWrite struct {
+	URL      string         `json:"url"`
+	Events   []consent.Kind `json:"events,omitempty"`
+	Purposes []string       `json:"purposes,omitempty"`
+}
+
+func (s *Server) consentHooks(w http.ResponseWriter, r *http.Request) error {
+	hs, err := s.App.Hooks(r.Context())
+	if err != nil {
+		return err
+	}
+	if hs == nil {
+		hs = []consent.Hook{}
+	}
+	httpx.JSON(w, http.StatusOK, hs)
+	return nil
+}
+
+func (s *Server) addConsentHook(w http.ResponseWriter, r *http.Request) error {
+	var body HookWrite
+	if err := httpx.Decode(r, &body); err != nil {
+		return err
+	}
+	h, err := s.App.AddHook(r.Context(), consent.Hook{URL: body.URL, Events: body.Events, Purposes: body.Purposes})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, http.StatusCreated, h)
+	return nil
+}
+
+func (s *Server) deleteConsentHook(w http.ResponseWriter, r *http.Request) error {
+	if err := s.App.DeleteHook(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, map[string]string{"deleted": r.PathValue("id")})
+	return nil
+}
+
+func (s *Server) consentJobs(w http.ResponseWriter, r *http.Request) error {
+	js, err := s.App.ConsentJobs(r.Context(), r.URL.Query().Get("failed") == "true")
+	if err != nil {
+		return err
+	}
+	if js == nil {
+		js = []consent.Job{}
+	}
+	httpx.JSON(w, http.StatusOK, js)
+	return nil
+}
+
+func (s *Server) retryConsentJob(w http.ResponseWriter, r *http.Request) error {
+	if err := s.App.RetryConsentJob(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, map[string]string{"retried": r.PathValue("id")})
+	return nil
+}

@@ -21,6 +21,7 @@ import (
 	"gdpr/consent"
 	"gdpr/export"
 	"gdpr/locale"
+	"gdpr/register"
 	"gdpr/request"
 	"gdpr/suppression"
 	"gdpr/vault"
@@ -49,6 +50,7 @@ type ConsentStore interface {
 	AddHook(ctx context.Context, h *consent.Hook) error
 	Hooks(ctx context.Context) ([]consent.Hook, error)
 	DeleteHook(ctx context.Context, id string) error
+	ConsentStats(ctx context.Context, keyID string) (map[string]consent.Stats, error)
 }
 
 // Link uses of the ledger.
@@ -891,4 +893,42 @@ func stateKey(st consent.State) string {
 		return "cli.consent.pending"
 	}
 	return "cli.consent.no"
+}
+
+// PurposeStats is a purpose with its numbers, for the staff's page.
+type PurposeStats struct {
+	consent.Purpose
+	consent.Stats
+}
+
+// ConsentStats lists the purposes with their numbers: sign-ups,
+// confirmation rate, withdrawals, people active now.
+func (a *App) ConsentStats(ctx context.Context) ([]PurposeStats, error) {
+	cs, err := a.consentAs(ctx, auth.Read, audit.ConsentPurpose, "")
+	if err != nil {
+		return nil, err
+	}
+	ps, err := cs.Purposes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keyID := ""
+	if a.vault.Index != nil {
+		keyID = a.vault.Index.ID()
+	}
+	st, err := cs.ConsentStats(ctx, keyID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PurposeStats, len(ps))
+	for i, p := range ps {
+		out[i] = PurposeStats{Purpose: p, Stats: st[p.ID]}
+	}
+	return out, nil
+}
+
+// RestsOnConsent tells whether an activity's legal basis is consent
+// (Art. 6(1)(a), 9(2)(a)): only such an activity can carry a purpose.
+func RestsOnConsent(act *register.Activity) bool {
+	return act != nil && consentBased.MatchString(strings.Join(act.LegalBases, " "))
 }

@@ -388,3 +388,22 @@ func Unsalt(salted string) string {
 	}
 	return salted
 }
+
+// Stats are a purpose's numbers: sign-ups (double-, single- or
+// confirmed-opt-in), their confirmations, withdrawals, expiries and
+// imports; the people active and pending now.
+type Stats struct {
+	Signups, Confirmed, Withdrawn, Expired, Imported int
+	// DOI are the sign-ups by double opt-in: the ones to confirm.
+	DOI             int
+	Active, Pending int
+}
+
+// ConfirmRate is the share of double-opt-in sign-ups confirmed, in
+// percent (0 without any).
+func (s Stats) ConfirmRate() int {
+	if s.DOI == 0 {
+		return 0
+	}
+	return min(100, s.Confirmed*100/s.DOI)
+}

@@ -21,17 +21,17 @@ import (
 // mail, the address for the webhook): erasing the person closes it, and
 // the job is dropped.
 type Job struct {
-	ID       string
-	Kind     string // JobMail or JobHook
-	Target   string // the mail's kind, the webhook's id
-	Signup   string
-	Subject  string
-	Purpose  string
-	Event    string // the event it follows
-	Sealed   []byte
-	Due      time.Time
-	Attempts int
-	Error    string // the last attempt's, without personal data
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`   // JobMail or JobHook
+	Target   string    `json:"target"` // the mail's kind, the webhook's id
+	Signup   string    `json:"signup"`
+	Subject  string    `json:"subject"`
+	Purpose  string    `json:"purpose"`
+	Event    string    `json:"event,omitempty"` // the event it follows
+	Sealed   []byte    `json:"-"`
+	Due      time.Time `json:"due"`
+	Attempts int       `json:"attempts"`
+	Error    string    `json:"error,omitempty"` // the last attempt's, without personal data
 }
 
 // Job kinds.

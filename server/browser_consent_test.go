@@ -6,13 +6,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"gdpr/consent"
+	"gdpr/internal/pdftest"
 	"gdpr/vault"
 )
 
@@ -25,7 +30,9 @@ var consentConfirmRE = regexp.MustCompile(`http://public\.example/consent/confir
 // then the address may be mailed; the mail client's one-click POST
 // (RFC 8058) withdraws the consent and puts the address on the
 // suppression list. A form posted from an origin it does not name is
-// refused.
+// refused. Then the DPO's pages: the purpose's numbers, a new text
+// version with what it changed, the person's timeline (at 390 px too),
+// the evidence downloaded as PDF.
 func TestBrowserConsent(t *testing.T) {
 	srv, mp := portalServer(t)
 	withConsent(t, srv)
@@ -139,5 +146,70 @@ func TestBrowserConsent(t *testing.T) {
 	}
 	if st, _ := srv.app.MayMail(sysCtx(), "fremd-"+person, "newsletter"); st.Pending || st.Active {
 		t.Errorf("the foreign sign-up was recorded: %+v", st)
+	}
+
+	// The DPO's side: the purpose's numbers, a new text version and what
+	// it changed, the person's timeline, the evidence as PDF.
+	downloads := t.TempDir()
+	var stats, diff, timeline, phoneWide string
+	err = chromedp.Run(ctx,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
+		login(srv.URL, "editor-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/consents"),
+		chromedp.WaitVisible(`#purposes`),
+		chromedp.Text(`#purposes`, &stats, chromedp.ByQuery),
+		shot(t, "123-consents"),
+		chromedp.Click(`#purposes a[href^="/consents/newsletter"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#text-form`),
+		chromedp.SendKeys(`#t-body`, "Ja, ich möchte den Newsletter wöchentlich per E-Mail erhalten. Abmelden jederzeit."),
+		chromedp.Click(`#text-save`),
+		chromedp.WaitVisible(`p.diff ins`),
+		chromedp.Text(`p.diff`, &diff, chromedp.ByQuery),
+		shot(t, "124-consent-texts"),
+		chromedp.Navigate(srv.URL+"/consents"),
+		chromedp.WaitVisible(`#person-form`),
+		chromedp.SendKeys(`#p-email`, person),
+		chromedp.Click(`#person-show`),
+		chromedp.WaitVisible(`#timeline`),
+		chromedp.Text(`#timeline-box`, &timeline, chromedp.ByQuery),
+		shot(t, "125-consent-timeline"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &phoneWide),
+		shot(t, "125-consent-timeline-phone"),
+		chromedp.EmulateViewport(1400, 900),
+		chromedp.Click(`#evidence-pdf`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stats, "Newsletter") || !strings.Contains(stats, "%") {
+		t.Errorf("the purposes: %s", stats)
+	}
+	if !strings.Contains(diff, "wöchentlich") {
+		t.Errorf("the new version's diff: %q", diff)
+	}
+	for _, want := range []string{"Anmeldung", "Bestätigung", "Widerruf", "Double-Opt-in", "Fassung 1", "Eintrag Nr."} {
+		if !strings.Contains(timeline, want) {
+			t.Errorf("the timeline lacks %q: %s", want, timeline)
+		}
+	}
+	if phoneWide != "390" {
+		t.Errorf("the timeline page is %s px wide at 390", phoneWide)
+	}
+	var pdf []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(pdf) == 0; time.Sleep(200 * time.Millisecond) {
+		if fs, _ := filepath.Glob(filepath.Join(downloads, "nachweis-newsletter*.pdf")); len(fs) == 1 {
+			pdf, _ = os.ReadFile(fs[0])
+		}
+	}
+	if !strings.HasPrefix(string(pdf), "%PDF-") {
+		t.Fatalf("no evidence PDF downloaded (%d bytes)", len(pdf))
+	}
+	if text, ok := pdftest.Text(t, pdf); ok {
+		for _, want := range []string{"Nachweis der Einwilligung", person, "IP der Anmeldung", "Bestätigungsmail"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the downloaded evidence lacks %q", want)
+			}
+		}
 	}
 }

@@ -387,4 +387,14 @@ func withConsent(t *testing.T, f *fixture) {
 	if _, err := f.app.SignUp(sys, app.Signup{Purpose: "newsletter", Email: "walk@example.org", Mode: consent.SOI, Client: "fixture"}, "http://public.example"); err != nil {
 		t.Fatal(err)
 	}
+	// A webhook and a job given up, for the routes that remove or retry.
+	if err := s.AddHook(sys, &consent.Hook{ID: "hook-walk", URL: "https://mailer.example/gdpr", Events: []consent.Kind{consent.Confirmed}, KEKID: "none"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendConsent(sys, consent.Append{Jobs: []consent.Job{{ID: "job-walk", Kind: consent.JobHook, Target: "hook-gone", Signup: "u-walk", Subject: "s-walk", Purpose: "newsletter"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FailConsentJob(sys, "job-walk", "gone", time.Time{}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }

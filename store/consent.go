@@ -521,3 +521,58 @@ func (s *Store) ExpiredSignups(ctx context.Context, now time.Time, limit int) ([
 	}
 	return out, translate(rows.Err(), "expired sign-ups")
 }
+
+// ConsentStats counts a purpose's events by kind and its people whose
+// consent is active now (by the state under the current index key).
+func (s *Store) ConsentStats(ctx context.Context, keyID string) (map[string]consent.Stats, error) {
+	out := map[string]consent.Stats{}
+	rows, err := s.readRows(ctx, `SELECT purpose, kind, mode, COUNT(*) FROM consent_events GROUP BY purpose, kind, mode`)
+	if err != nil {
+		return nil, translate(err, "consent stats")
+	}
+	for rows.Next() {
+		var p, k, mode string
+		var n int
+		if err := rows.Scan(&p, &k, &mode, &n); err != nil {
+			rows.Close()
+			return nil, translate(err, "consent stats")
+		}
+		st := out[p]
+		switch consent.Kind(k) {
+		case consent.Given:
+			st.Signups += n
+			if consent.Mode(mode) == consent.DOI {
+				st.DOI += n
+			}
+		case consent.Confirmed:
+			st.Confirmed = n
+		case consent.Withdrawn:
+			st.Withdrawn = n
+		case consent.Expired:
+			st.Expired = n
+		case consent.Imported:
+			st.Imported += n
+		}
+		out[p] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "consent stats")
+	}
+	rows, err = s.readRows(ctx, `SELECT purpose, SUM(active), SUM(pending) FROM consent_state WHERE key_id = ? GROUP BY purpose`, keyID)
+	if err != nil {
+		return nil, translate(err, "consent stats")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var active, pending int
+		if err := rows.Scan(&p, &active, &pending); err != nil {
+			return nil, translate(err, "consent stats")
+		}
+		st := out[p]
+		st.Active, st.Pending = active, pending
+		out[p] = st
+	}
+	return out, translate(rows.Err(), "consent stats")
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gdpr/auth"
 	"gdpr/export"
@@ -98,6 +99,15 @@ func funcs() template.FuncMap {
 		"trimSuffix": strings.TrimSuffix,
 		"has":        func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"str":        func(v any) string { return fmt.Sprint(v) },
+		"hours":      func(d time.Duration) int { return int(d / time.Hour) },
+		// sourceText names an event's channel ("one-click", an import's
+		// source) in the page's language where the catalogue has it.
+		"sourceText": func(l locale.Lang, src string) string {
+			if k := "value.consent.source." + src; locale.Has(k) {
+				return locale.T(l, k)
+			}
+			return src
+		},
 		"itoa":       strconv.Itoa,
 		"inc":        func(i int) int { return i + 1 },
 		"percent":    func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" },
