@@ -108,10 +108,10 @@ func funcs() template.FuncMap {
 			}
 			return src
 		},
-		"itoa":       strconv.Itoa,
-		"inc":        func(i int) int { return i + 1 },
-		"percent":    func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" },
-		"list":       func(xs ...string) []string { return xs },
+		"itoa":    strconv.Itoa,
+		"inc":     func(i int) int { return i + 1 },
+		"percent": func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" },
+		"list":    func(xs ...string) []string { return xs },
 		// rowsArgs passes readable changes to the "changerows" template.
 		"rowsArgs": func(l locale.Lang, rows []export.ChangeRow) changeRowsArgs { return changeRowsArgs{l, rows} },
 		// args passes a page and one form field to the field templates.
