@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"gdpr"
@@ -258,5 +259,19 @@ func (s *Server) retryConsentJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.JSON(w, http.StatusOK, map[string]string{"retried": r.PathValue("id")})
+	return nil
+}
+
+func (s *Server) importConsents(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	name := filepath.Base(q.Get("name"))
+	if name == "." || name == "/" {
+		name = "upload.csv"
+	}
+	res, err := s.App.ImportConsents(r.Context(), q.Get("purpose"), r.Body, name, q.Get("source"))
+	if err != nil {
+		return err
+	}
+	httpx.JSON(w, http.StatusOK, res)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -259,7 +260,121 @@ func newConsent(e *env) *cobra.Command {
 		},
 	}
 	verify.Flags().StringVar(&public, "public-key", "", "the log's public key (default: log.pub in the key directory)")
-	cmd.AddCommand(purposes, texts, forms, signup, check, withdraw, evidence, verify)
+	var impPurpose, impSource string
+	importCmd := &cobra.Command{
+		Use:   "import FILE --purpose PURPOSE [--source NAME]",
+		Short: "Take over consents kept by another tool: CSV with seed 003's columns, listmonk's or Mailchimp's export; nothing is written from a file with an error",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				res, err := a.ImportConsents(ctx, impPurpose, f, filepath.Base(args[0]), impSource)
+				if err == nil {
+					fmt.Fprintln(e.stdout, e.t("cli.consent.imported", res.Imported, res.Withdrawn, res.Already, res.File))
+				}
+				return err
+			})
+		},
+	}
+	importCmd.Flags().StringVar(&impPurpose, "purpose", "", "the purpose the consents were given for")
+	importCmd.Flags().StringVar(&impSource, "source", "csv", "the tool they come from (recorded with each event)")
+	hooks := &cobra.Command{Use: "hooks", Short: "Webhooks that tell the company's mailer of confirmations and withdrawals (signed, retried)"}
+	var hookEvents, hookPurposes []string
+	addHook := &cobra.Command{
+		Use:   "add URL [--event confirmed]... [--purpose P]...",
+		Short: "Add a webhook; prints its signing secret once",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				var ks []consent.Kind
+				for _, k := range hookEvents {
+					ks = append(ks, consent.Kind(k))
+				}
+				h, err := a.AddHook(ctx, consent.Hook{URL: args[0], Events: ks, Purposes: hookPurposes})
+				if err == nil {
+					fmt.Fprintln(e.stdout, e.t("cli.consent.hook", h.ID, h.Secret))
+				}
+				return err
+			})
+		},
+	}
+	addHook.Flags().StringArrayVar(&hookEvents, "event", nil, "given, confirmed, withdrawn or imported (repeatable; default confirmed and withdrawn)")
+	addHook.Flags().StringArrayVar(&hookPurposes, "purpose", nil, "only these purposes (repeatable; default all)")
+	listHooks := &cobra.Command{
+		Use:   "list",
+		Short: "List the webhooks",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				hs, err := a.Hooks(ctx)
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				for _, h := range hs {
+					var ks []string
+					for _, k := range h.Events {
+						ks = append(ks, string(k))
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.ID, h.URL, strings.Join(ks, ","), strings.Join(h.Purposes, ","))
+				}
+				tw.Flush()
+				return err
+			})
+		},
+	}
+	removeHook := &cobra.Command{
+		Use:   "remove ID",
+		Short: "Remove a webhook",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error { return a.DeleteHook(ctx, args[0]) })
+		},
+	}
+	hooks.AddCommand(addHook, listHooks, removeHook)
+	var failedOnly bool
+	jobsCmd := &cobra.Command{
+		Use:   "jobs [--failed]",
+		Short: "The ledger's outbox: confirmation mails and webhook calls waiting, or given up",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				js, err := a.ConsentJobs(ctx, failedOnly)
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				for _, j := range js {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.Target, j.Signup, j.Attempts, j.Error)
+				}
+				tw.Flush()
+				return err
+			})
+		},
+	}
+	jobsCmd.Flags().BoolVar(&failedOnly, "failed", false, "only those given up after their last attempt")
+	runJobs := &cobra.Command{
+		Use:   "run",
+		Short: "Do the jobs that are due now (gdpr serve does them by itself)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				w, err := a.WorkConsentJobs(ctx)
+				if err == nil {
+					fmt.Fprintln(e.stdout, e.t("cli.consent.jobs", w.Mails, w.Hooks, w.Failed, w.Dropped))
+				}
+				return err
+			})
+		},
+	}
+	retryJob := &cobra.Command{
+		Use:   "retry ID",
+		Short: "Try a given-up job again",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error { return a.RetryConsentJob(ctx, args[0]) })
+		},
+	}
+	jobsCmd.AddCommand(runJobs, retryJob)
+	cmd.AddCommand(purposes, texts, forms, signup, check, withdraw, evidence, verify, importCmd, hooks, jobsCmd)
 	return cmd
 }
 

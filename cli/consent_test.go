@@ -84,4 +84,30 @@ activities:
 	if r := g("consent", "withdraw", "niemand@example.org", "newsletter"); r.code != 4 {
 		t.Errorf("withdraw an unknown address: %+v", r)
 	}
+	// Consents of another tool: Mailchimp's export.
+	csv := filepath.Join(dir, "mailchimp.csv")
+	os.WriteFile(csv, []byte("Email Address,First Name,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LEID\nida@example.org,Ida,2024-03-01 10:00:00,198.51.100.7,2024-03-01 10:05:00,203.0.113.9,123\n"), 0o600)
+	if r := g("consent", "import", csv, "--purpose", "newsletter", "--source", "mailchimp"); r.code != 0 || !strings.Contains(r.stdout, "1 Einwilligungen übernommen") {
+		t.Fatalf("import: %+v", r)
+	}
+	if r := g("consent", "check", "ida@example.org", "newsletter"); r.code != 0 || strings.Contains(r.stdout, "schwach") {
+		t.Errorf("check an imported double opt-in: %+v", r)
+	}
+	os.WriteFile(csv, []byte("Email Address,OPTIN_TIME\nkein-at-zeichen,2024-03-01 10:00:00\n"), 0o600)
+	if r := g("consent", "import", csv, "--purpose", "newsletter"); r.code != 2 || !strings.Contains(r.stderr, "mailchimp.csv, Zeile 2") {
+		t.Errorf("a bad file: %+v", r)
+	}
+	// A webhook to a mailer that is not there: the call is kept and retried.
+	if r := g("consent", "hooks", "add", "http://127.0.0.1:9/gdpr", "--event", "withdrawn"); r.code != 0 || !strings.Contains(r.stdout, "whsec_") {
+		t.Fatalf("hooks add: %+v", r)
+	}
+	if r := g("consent", "withdraw", "ida@example.org", "newsletter"); r.code != 0 {
+		t.Fatalf("withdraw: %+v", r)
+	}
+	if r := g("consent", "jobs"); r.code != 0 || !strings.Contains(r.stdout, "hook") || !strings.Contains(r.stdout, "consent.hook.unreachable") {
+		t.Errorf("jobs: %+v", r)
+	}
+	if r := g("consent", "hooks", "list"); r.code != 0 || !strings.Contains(r.stdout, "http://127.0.0.1:9/gdpr") {
+		t.Errorf("hooks list: %+v", r)
+	}
 }

@@ -242,7 +242,10 @@ type Token struct {
 type Append struct {
 	Create *vault.Create
 	Event  *Event
-	State  State
+	// Then are events after Event in the same step (an import's
+	// confirmation and withdrawal), each with its own audit entry.
+	Then  []*Event
+	State State
 	Keys   []StateKey
 	Tokens []Token
 	Use    string
@@ -272,6 +275,7 @@ type StateKey struct {
 // sign-up starts again.
 func Fold(events []Event) State {
 	var s State
+	imported := false
 	for _, e := range events {
 		s.Purpose, s.Subject = e.Purpose, e.Subject
 		at := e.At
@@ -280,13 +284,11 @@ func Fold(events []Event) State {
 			s.Mode, s.Given, s.Confirmed, s.Withdrawn = e.Mode, &at, nil, nil
 			s.Pending = e.Mode == DOI && e.Kind == Given
 			s.Active = !s.Pending
-			if e.Kind == Imported && e.Mode == DOI {
-				// An import carries its confirmation time, if any, in
-				// the same event.
-				s.Confirmed = &at
-			}
+			imported = e.Kind == Imported
 		case Confirmed:
-			if s.Pending {
+			// A sign-up confirmed; or an imported double opt-in, whose
+			// confirmation the file had (active already: it was in use).
+			if s.Pending || (imported && s.Active && s.Mode == DOI && s.Confirmed == nil) {
 				s.Pending, s.Active, s.Confirmed = false, true, &at
 			}
 		case Withdrawn:
@@ -297,7 +299,9 @@ func Fold(events []Event) State {
 			}
 		}
 	}
-	s.Weak = s.Active && s.Mode.Weak()
+	// Weak: single or confirmed opt-in, or a double opt-in imported
+	// without its confirmation.
+	s.Weak = s.Active && (s.Mode.Weak() || s.Confirmed == nil)
 	return s
 }
 

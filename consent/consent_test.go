@@ -26,7 +26,9 @@ func TestFold(t *testing.T) {
 		{"withdrawn while pending", []Event{ev(Given, DOI, 0), ev(Withdrawn, "", 1)}, false, false, false},
 		{"signed up again", []Event{ev(Given, DOI, 0), ev(Confirmed, "", 1), ev(Withdrawn, "", 5), ev(Given, DOI, 6), ev(Confirmed, "", 7)}, true, false, false},
 		{"signed up again, not confirmed", []Event{ev(Given, DOI, 0), ev(Confirmed, "", 1), ev(Withdrawn, "", 5), ev(Given, DOI, 6)}, false, true, false},
-		{"imported doi", []Event{ev(Imported, DOI, 0)}, true, false, false},
+		{"imported doi without its confirmation", []Event{ev(Imported, DOI, 0)}, true, false, true},
+		{"imported doi with its confirmation", []Event{ev(Imported, DOI, 0), ev(Confirmed, "", 1)}, true, false, false},
+		{"imported soi confirmed stays weak", []Event{ev(Imported, SOI, 0), ev(Confirmed, "", 1)}, true, false, true},
 		{"imported soi", []Event{ev(Imported, SOI, 0)}, true, false, true},
 		{"imported, withdrawn", []Event{ev(Imported, DOI, 0), ev(Withdrawn, "", 2)}, false, false, false},
 	} {

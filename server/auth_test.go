@@ -65,6 +65,7 @@ var sample = map[string]struct{ path, body string }{
 	"POST /api/v1/consent/forms":                             {"/api/v1/consent/forms", `{"purpose":"newsletter","origins":["https://shop%d.example"]}`},
 	"GET /api/v1/consent/check":                              {"/api/v1/consent/check?email=walk@example.org&purpose=newsletter", ""},
 	"POST /api/v1/consent/signups":                           {"/api/v1/consent/signups", `{"purpose":"newsletter","email":"walk%d@example.org","mode":"single"}`},
+	"POST /api/v1/consent/imports":                           {"/api/v1/consent/imports?purpose=newsletter&source=walk&name=walk.csv", "email,created_at\nwalk-import%d@example.org,2024-03-01 10:00:00\n"},
 	"GET /api/v1/consent/hooks":                              {"/api/v1/consent/hooks", ""},
 	"POST /api/v1/consent/hooks":                             {"/api/v1/consent/hooks", `{"url":"https://mailer%d.example/gdpr"}`},
 	"DELETE /api/v1/consent/hooks/{id}":                      {"/api/v1/consent/hooks/hook-walk", ""},

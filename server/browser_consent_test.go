@@ -151,7 +151,9 @@ func TestBrowserConsent(t *testing.T) {
 	// The DPO's side: the purpose's numbers, a new text version and what
 	// it changed, the person's timeline, the evidence as PDF.
 	downloads := t.TempDir()
-	var stats, diff, timeline, phoneWide string
+	upload := filepath.Join(t.TempDir(), "mailchimp.csv")
+	os.WriteFile(upload, []byte("Email Address,First Name,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LEID\nalt-"+person+",Alt,2024-03-01 10:00:00,198.51.100.7,2024-03-01 10:05:00,203.0.113.9,123\n"), 0o600)
+	var stats, diff, timeline, phoneWide, imported string
 	err = chromedp.Run(ctx,
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
 		login(srv.URL, "editor-user", srv.pw),
@@ -166,6 +168,12 @@ func TestBrowserConsent(t *testing.T) {
 		chromedp.WaitVisible(`p.diff ins`),
 		chromedp.Text(`p.diff`, &diff, chromedp.ByQuery),
 		shot(t, "124-consent-texts"),
+		chromedp.SetUploadFiles(`#i-file`, []string{upload}, chromedp.ByQuery),
+		chromedp.SendKeys(`#i-source`, "mailchimp"),
+		chromedp.Click(`#import-save`),
+		chromedp.WaitVisible(`#import-done`),
+		chromedp.Text(`#import-done`, &imported, chromedp.ByQuery),
+		shot(t, "126-consent-import"),
 		chromedp.Navigate(srv.URL+"/consents"),
 		chromedp.WaitVisible(`#person-form`),
 		chromedp.SendKeys(`#p-email`, person),
@@ -184,6 +192,12 @@ func TestBrowserConsent(t *testing.T) {
 	}
 	if !strings.Contains(stats, "Newsletter") || !strings.Contains(stats, "%") {
 		t.Errorf("the purposes: %s", stats)
+	}
+	if !strings.Contains(imported, "1 Einwilligungen übernommen") {
+		t.Errorf("the import: %q", imported)
+	}
+	if st, _ := srv.app.MayMail(sysCtx(), "alt-"+person, "newsletter"); !st.Active || st.Weak {
+		t.Errorf("the imported double opt-in: %+v", st)
 	}
 	if !strings.Contains(diff, "wöchentlich") {
 		t.Errorf("the new version's diff: %q", diff)

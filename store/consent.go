@@ -301,27 +301,14 @@ func appendConsent(ctx context.Context, w *wtx, a consent.Append) error {
 	if e == nil {
 		return nil
 	}
-	if e.ID == "" {
-		e.ID = newEventID(w.at)
+	for _, e := range append([]*consent.Event{e}, a.Then...) {
+		if err := insertEvent(ctx, w, e); err != nil {
+			return err
+		}
 	}
-	if e.At.IsZero() {
-		e.At = w.at
-	}
-	e.Actor = w.actor
 	given := ""
 	if state.Given != nil {
 		given = fmtTime(*state.Given)
-	}
-	row, err := w.s.insertAuditRow(ctx, w.txn, audit.Entry{Actor: w.actor, Action: audit.ConsentEvent, Target: e.ID, Outcome: audit.OK,
-		Detail: fmt.Sprintf("%s %s %s", e.Kind, e.Purpose, e.DigestText())}, w.at)
-	if err != nil {
-		return err
-	}
-	if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, addr_sealed, ip_hash, ua_hash, addr_hash, audit_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		e.ID, e.Purpose, e.Subject, string(e.Kind), e.At.UTC().Format(time.RFC3339Nano), string(e.Mode), e.Signup, e.TextVersion, e.TextHash, e.FormURL,
-		strings.Join(e.Fields, "\n"), strings.Join(e.Lists, "\n"), e.Source, e.MailID, e.MailHash, e.Actor, nullBytes(e.IPSealed), nullBytes(e.UASealed), nullBytes(e.AddrSealed), e.IPHash, e.UAHash, e.AddrHash, row.ID); err != nil {
-		return translate(err, "consent event")
 	}
 	for _, k := range a.Keys {
 		if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_state (key_id, hash, purpose, subject, active, weak, pending, given_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -526,14 +513,16 @@ func (s *Store) ExpiredSignups(ctx context.Context, now time.Time, limit int) ([
 // consent is active now (by the state under the current index key).
 func (s *Store) ConsentStats(ctx context.Context, keyID string) (map[string]consent.Stats, error) {
 	out := map[string]consent.Stats{}
-	rows, err := s.readRows(ctx, `SELECT purpose, kind, mode, COUNT(*) FROM consent_events GROUP BY purpose, kind, mode`)
+	// An import's confirmations are not the ledger's: they stay out of
+	// the confirmation rate.
+	rows, err := s.readRows(ctx, `SELECT purpose, kind, mode, CASE WHEN source LIKE 'import %' THEN 1 ELSE 0 END, COUNT(*) FROM consent_events GROUP BY 1, 2, 3, 4`)
 	if err != nil {
 		return nil, translate(err, "consent stats")
 	}
 	for rows.Next() {
 		var p, k, mode string
-		var n int
-		if err := rows.Scan(&p, &k, &mode, &n); err != nil {
+		var imp, n int
+		if err := rows.Scan(&p, &k, &mode, &imp, &n); err != nil {
 			rows.Close()
 			return nil, translate(err, "consent stats")
 		}
@@ -545,11 +534,13 @@ func (s *Store) ConsentStats(ctx context.Context, keyID string) (map[string]cons
 				st.DOI += n
 			}
 		case consent.Confirmed:
-			st.Confirmed = n
+			if imp == 0 {
+				st.Confirmed += n
+			}
 		case consent.Withdrawn:
-			st.Withdrawn = n
+			st.Withdrawn += n
 		case consent.Expired:
-			st.Expired = n
+			st.Expired += n
 		case consent.Imported:
 			st.Imported += n
 		}
@@ -575,4 +566,29 @@ func (s *Store) ConsentStats(ctx context.Context, keyID string) (map[string]cons
 		out[p] = st
 	}
 	return out, translate(rows.Err(), "consent stats")
+}
+
+// insertEvent appends one event with its audit entry (the event's digest
+// in the tamper-evident log).
+func insertEvent(ctx context.Context, w *wtx, e *consent.Event) error {
+	s := w.s
+	if e.ID == "" {
+		e.ID = newEventID(w.at)
+	}
+	if e.At.IsZero() {
+		e.At = w.at
+	}
+	e.Actor = w.actor
+	row, err := w.s.insertAuditRow(ctx, w.txn, audit.Entry{Actor: w.actor, Action: audit.ConsentEvent, Target: e.ID, Outcome: audit.OK,
+		Detail: fmt.Sprintf("%s %s %s", e.Kind, e.Purpose, e.DigestText())}, w.at)
+	if err != nil {
+		return err
+	}
+	if _, err := w.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, purpose, subject, kind, at, mode, signup, text_version, text_hash, form_url, fields, lists, source, mail_id, mail_hash, actor, ip_sealed, ua_sealed, addr_sealed, ip_hash, ua_hash, addr_hash, audit_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		e.ID, e.Purpose, e.Subject, string(e.Kind), e.At.UTC().Format(time.RFC3339Nano), string(e.Mode), e.Signup, e.TextVersion, e.TextHash, e.FormURL,
+		strings.Join(e.Fields, "\n"), strings.Join(e.Lists, "\n"), e.Source, e.MailID, e.MailHash, e.Actor, nullBytes(e.IPSealed), nullBytes(e.UASealed), nullBytes(e.AddrSealed), e.IPHash, e.UAHash, e.AddrHash, row.ID); err != nil {
+		return translate(err, "consent event")
+	}
+	return nil
 }

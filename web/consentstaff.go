@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"io"
+	"path/filepath"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,7 +48,9 @@ type timelineRow struct {
 
 type purposeData struct {
 	base
-	P      app.PurposeStats
+	P app.PurposeStats
+	// Imported is what an import just did.
+	Imported *app.ConsentImport
 	Texts  []textVersion
 	Forms  []consent.Form
 	Error  string
@@ -261,4 +265,25 @@ func (h *Handler) addHookForm(w http.ResponseWriter, r *http.Request, id session
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	h.consentsRender(w, r, id, http.StatusOK, consentsData{Secret: hk.Secret, SecretHook: hk.ID})
+}
+
+// importConsentsForm takes over a file of consents another tool kept.
+func (h *Handler) importConsentsForm(w http.ResponseWriter, r *http.Request, id session.Identity) {
+	purpose, l := r.PathValue("id"), lang(r)
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		h.purposeRender(w, r, id, http.StatusBadRequest, purposeData{Error: gdpr.Localized(gdpr.Keyed(gdpr.EINVALID, "file", "ui.import.choose"), l), Field: "file", TLang: "de"})
+		return
+	}
+	defer f.Close()
+	res, err := h.App.ImportConsents(r.Context(), purpose, io.LimitReader(f, maxUpload), filepath.Base(hdr.Filename), r.PostFormValue("source"))
+	if err != nil {
+		if c := gdpr.ErrorCode(err); c != gdpr.EINVALID {
+			h.problem(w, r, err)
+			return
+		}
+		h.purposeRender(w, r, id, http.StatusUnprocessableEntity, purposeData{Error: gdpr.Localized(err, l), Field: "file", TLang: "de"})
+		return
+	}
+	h.purposeRender(w, r, id, http.StatusOK, purposeData{Imported: &res, TLang: "de"})
 }

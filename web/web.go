@@ -129,6 +129,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /consents", h.form(auth.Write, audit.ConsentPurpose, httpx.MaxForm, h.savePurposeForm))
 	mux.HandleFunc("GET /consents/{id}", h.page(auth.Read, h.purposePage))
 	mux.HandleFunc("POST /consents/{id}/texts", h.form(auth.Write, audit.ConsentText, httpx.MaxForm, h.addTextForm))
+	mux.HandleFunc("POST /consents/{id}/import", h.form(auth.Subjects, audit.ConsentImport, maxUploadForm, h.importConsentsForm))
 	mux.HandleFunc("POST /consents/person", h.form(auth.Subjects, audit.SubjectRead, httpx.MaxForm, h.consentPerson))
 	mux.HandleFunc("POST /consents/evidence", h.form(auth.Subjects, audit.SubjectRead, httpx.MaxForm, h.consentEvidence))
 	mux.HandleFunc("POST /consents/hooks", h.form(auth.Manage, audit.ConsentHook, httpx.MaxForm, h.addHookForm))
