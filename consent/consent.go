@@ -244,8 +244,8 @@ type Append struct {
 	Event  *Event
 	// Then are events after Event in the same step (an import's
 	// confirmation and withdrawal), each with its own audit entry.
-	Then  []*Event
-	State State
+	Then   []*Event
+	State  State
 	Keys   []StateKey
 	Tokens []Token
 	Use    string

@@ -3,8 +3,8 @@ package web
 import (
 	"errors"
 	"io"
-	"path/filepath"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -51,13 +51,13 @@ type purposeData struct {
 	P app.PurposeStats
 	// Imported is what an import just did.
 	Imported *app.ConsentImport
-	Texts  []textVersion
-	Forms  []consent.Form
-	Error  string
-	Field  string
-	Body   string
-	Notice string
-	TLang  string
+	Texts    []textVersion
+	Forms    []consent.Form
+	Error    string
+	Field    string
+	Body     string
+	Notice   string
+	TLang    string
 }
 
 type textVersion struct {
