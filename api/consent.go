@@ -8,6 +8,7 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/consent"
+	"gdpr/retention"
 	"gdpr/httpx"
 )
 
@@ -18,7 +19,8 @@ type PurposeWrite struct {
 	Activity           string   `json:"activity" doc:"The register's activity (its legal basis must be consent)."`
 	Lists              []string `json:"lists,omitempty" doc:"The lists a sign-up may choose among."`
 	ConfirmWithinHours int      `json:"confirm_within_hours,omitempty" doc:"How long a double-opt-in link is valid (default 48); an unconfirmed sign-up expires then."`
-	Keep               string   `json:"keep,omitempty" doc:"The rule the evidence is kept by after the consent ended, as written."`
+	Keep               string   `json:"keep,omitempty" doc:"The rule the evidence is kept by after the consent ended, as written (\"3 Jahre nach Ende des Jahres des Widerrufs\", \"solange der Account besteht\")."`
+	Closed             string   `json:"closed,omitempty" doc:"The day the account the consents belong to was closed (YYYY-MM-DD): the event of a keep rule on the account."`
 	Version            int      `json:"version,omitempty" doc:"The version a change is made on (0 creates)."`
 }
 
@@ -86,8 +88,16 @@ func (s *Server) savePurpose(w http.ResponseWriter, r *http.Request) error {
 			return gdpr.Keyed(gdpr.EPRECONDITION, "If-Match", "api.ifmatch.missing", "purpose")
 		}
 	}
-	p, err := s.App.SavePurpose(r.Context(), consent.Purpose{ID: body.ID, Name: body.Name, Activity: body.Activity, Lists: body.Lists,
-		ConfirmWithin: time.Duration(body.ConfirmWithinHours) * time.Hour, Keep: body.Keep}, body.Version)
+	p := consent.Purpose{ID: body.ID, Name: body.Name, Activity: body.Activity, Lists: body.Lists,
+		ConfirmWithin: time.Duration(body.ConfirmWithinHours) * time.Hour, Keep: body.Keep}
+	if body.Closed != "" {
+		t, err := retention.ParseEventDate(body.Closed)
+		if err != nil {
+			return gdpr.Keyed(gdpr.EINVALID, "closed", "consent.import.time", body.Closed)
+		}
+		p.Closed = &t
+	}
+	p, err := s.App.SavePurpose(r.Context(), p, body.Version)
 	if err != nil {
 		return err
 	}

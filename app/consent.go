@@ -23,6 +23,7 @@ import (
 	"gdpr/locale"
 	"gdpr/register"
 	"gdpr/request"
+	"gdpr/retention"
 	"gdpr/suppression"
 	"gdpr/vault"
 )
@@ -51,6 +52,8 @@ type ConsentStore interface {
 	Hooks(ctx context.Context) ([]consent.Hook, error)
 	DeleteHook(ctx context.Context, id string) error
 	ConsentStats(ctx context.Context, keyID string) (map[string]consent.Stats, error)
+	EvidenceCandidates(ctx context.Context, purpose string, closed bool, after string, limit int) ([]string, error)
+	ForgetConsentState(ctx context.Context, subject string) error
 }
 
 // Link uses of the ledger.
@@ -88,6 +91,9 @@ func (a *App) SavePurpose(ctx context.Context, p consent.Purpose, version int) (
 		return p, err
 	}
 	if err := p.Validate(); err != nil {
+		return p, a.record(ctx, audit.ConsentPurpose, p.ID, err)
+	}
+	if _, err := consent.KeepRule(p.Keep); err != nil {
 		return p, a.record(ctx, audit.ConsentPurpose, p.ID, err)
 	}
 	acts, err := a.activitiesByID(ctx)
@@ -931,4 +937,90 @@ func (a *App) ConsentStats(ctx context.Context) ([]PurposeStats, error) {
 // (Art. 6(1)(a), 9(2)(a)): only such an activity can carry a purpose.
 func RestsOnConsent(act *register.Activity) bool {
 	return act != nil && consentBased.MatchString(strings.Join(act.LegalBases, " "))
+}
+
+// EndEvidence erases the people whose consent evidence has run out: for
+// every purpose with a keep rule, the people with a withdrawal (or all,
+// once the purpose's account is closed) whose every purpose's rule has
+// ended; their key is shredded (the address, the IPs, the mails no longer
+// open; the events stay and still verify) and the state and links by
+// their address are dropped. A person with a consent in use, or with a
+// purpose that has no rule, is kept. The sweep runs it; returns how many
+// it erased.
+func (a *App) EndEvidence(ctx context.Context) (int, error) {
+	cs, err := a.consentAs(ctx, auth.Write, audit.ConsentEvent, "evidence")
+	if err != nil {
+		return 0, err
+	}
+	ps, err := cs.Purposes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	byID := map[string]consent.Purpose{}
+	rules := map[string]*retention.Rule{}
+	for _, p := range ps {
+		byID[p.ID] = p
+		if r, err := consent.KeepRule(p.Keep); err == nil && r != nil {
+			rules[p.ID] = r
+		}
+	}
+	today := a.now()
+	n := 0
+	for _, p := range ps {
+		if rules[p.ID] == nil {
+			continue
+		}
+		after := ""
+		for {
+			ids, err := cs.EvidenceCandidates(ctx, p.ID, p.Closed != nil, after, 500)
+			if err != nil || len(ids) == 0 {
+				if err != nil {
+					return n, err
+				}
+				break
+			}
+			after = ids[len(ids)-1]
+			for _, subject := range ids {
+				events, err := cs.ConsentEvents(ctx, subject, "")
+				if err != nil {
+					return n, err
+				}
+				if !evidenceEnded(events, byID, rules, today) {
+					continue
+				}
+				if err := a.ShredSubject(ctx, subject); err != nil && gdpr.ErrorCode(err) != gdpr.ECONFLICT {
+					return n, err
+				}
+				if err := cs.ForgetConsentState(ctx, subject); err != nil {
+					return n, err
+				}
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// evidenceEnded tells whether every purpose a person's events name has
+// a keep rule that has ended by today.
+func evidenceEnded(events []consent.Event, purposes map[string]consent.Purpose, rules map[string]*retention.Rule, today time.Time) bool {
+	by := map[string][]consent.Event{}
+	for _, e := range events {
+		by[e.Purpose] = append(by[e.Purpose], e)
+	}
+	day := civilDay(today)
+	for id, es := range by {
+		end, ok := consent.EvidenceEnd(rules[id], purposes[id], es, today)
+		if !ok || !civilDay(end).Before(day) {
+			return false
+		}
+	}
+	return len(by) > 0
+}
+
+// civilDay is the day of an instant in Berlin, as the retention rules
+// count.
+func civilDay(t time.Time) time.Time {
+	t = t.In(request.Berlin)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -3,6 +3,9 @@ package app_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"gdpr/app"
 
 	"gdpr"
 	"gdpr/consent"
@@ -64,5 +67,81 @@ func TestConsentImport(t *testing.T) {
 	}
 	if st, _ := f.app.MayMail(ctx, "neu1@example.org", "newsletter"); st.Active {
 		t.Error("the bad file's first row was imported")
+	}
+}
+
+// TestConsentEvidenceKept: the evidence is kept by its purpose's rule. "3
+// Jahre nach Ende des Jahres des Widerrufs": a withdrawal of 4 May 2024
+// is kept through 31 December 2027 and erased by the first sweep after
+// (the key shredded: the evidence no longer opens and still verifies);
+// an active consent is kept. "Solange der Account besteht": everyone of
+// the purpose goes once its account is closed. A rule the parser cannot
+// read, or one on an event the ledger lacks, is refused.
+func TestConsentEvidenceKept(t *testing.T) {
+	f, _, keys := consentApp(t)
+	ctx := admin()
+	for _, bad := range []string{"irgendwann", "10 Jahre nach Rechnungsdatum"} {
+		if _, err := f.app.SavePurpose(ctx, consent.Purpose{ID: "x", Name: "X", Activity: "newsletter", Keep: bad}, 0); gdpr.ErrorCode(err) != gdpr.EINVALID {
+			t.Errorf("keep %q: %v", bad, err)
+		}
+	}
+	p, err := f.app.Purpose(ctx, "newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Keep = "3 Jahre nach Ende des Jahres des Widerrufs"
+	if _, err := f.app.SavePurpose(ctx, p, p.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.SavePurpose(ctx, consent.Purpose{ID: "konto", Name: "Konto-Newsletter", Activity: "newsletter", Keep: "solange der Account besteht"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.AddConsentText(ctx, consent.Text{Purpose: "konto", Lang: "de", Body: "Ja, Neuigkeiten zum Konto."}); err != nil {
+		t.Fatal(err)
+	}
+	file := "email;Zeitpunkt der Anmeldung;Zeitpunkt der Abmeldung;IP der Anmeldung\nweg@example.org;01.03.2024 10:00;04.05.2024 09:00;198.51.100.7\nbleibt@example.org;01.03.2024 10:00;;198.51.100.8\n"
+	if _, err := f.app.ImportConsents(ctx, "newsletter", strings.NewReader(file), "alt.csv", "alt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.ImportConsents(ctx, "konto", strings.NewReader("email;Zeitpunkt der Anmeldung\nkonto@example.org;01.03.2024 10:00\n"), "konto.csv", "alt"); err != nil {
+		t.Fatal(err)
+	}
+	at := func(y int, m time.Month, d int) {
+		f.now.Store(int64(time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Sub(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) / time.Second))
+	}
+	at(2027, 12, 31)
+	if n, err := f.app.EndEvidence(ctx); err != nil || n != 0 {
+		t.Fatalf("on the last day: %d erased, %v", n, err)
+	}
+	at(2028, 1, 1)
+	res, err := f.app.Sweep(ctx, app.SweepOptions{})
+	if err != nil || res.EvidenceEnded != 1 {
+		t.Fatalf("the day after: %+v %v", res, err)
+	}
+	if _, _, err := f.app.ConsentEvidence(ctx, "weg@example.org", "newsletter"); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+		t.Errorf("the erased one is still found by address: %v", err)
+	}
+	if st, _ := f.app.MayMail(ctx, "bleibt@example.org", "newsletter"); !st.Active {
+		t.Errorf("the active one: %+v", st)
+	}
+	file2, _, err := f.app.ConsentEvidence(ctx, "bleibt@example.org", "newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, problems, err := consent.VerifyEvidence(file2, keys.LogVerifier); err != nil || len(problems) > 0 {
+		t.Errorf("the kept evidence: %v %v", problems, err)
+	}
+	// The account closed: its purpose's people go with the next sweep.
+	k, _ := f.app.Purpose(ctx, "konto")
+	closed := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+	k.Closed = &closed
+	if _, err := f.app.SavePurpose(ctx, k, k.Version); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.app.EndEvidence(ctx); err != nil || n != 1 {
+		t.Errorf("after the account closed: %d erased, %v", n, err)
+	}
+	if n, _ := f.app.EndEvidence(ctx); n != 0 {
+		t.Errorf("a second run erased %d more", n)
 	}
 }

@@ -74,6 +74,9 @@ type SweepResult struct {
 	// ExpiredSignups counts the double-opt-in sign-ups the sweep ended
 	// unconfirmed (their people erased).
 	ExpiredSignups int `json:"expired_signups,omitempty"`
+	// EvidenceEnded counts the people whose consent evidence ran out by
+	// its purpose's keep rule (their keys shredded).
+	EvidenceEnded int `json:"evidence_ended,omitempty"`
 }
 
 // stalePending: a pending batch older than this is one of a run that
@@ -110,6 +113,10 @@ func (a *App) Sweep(ctx context.Context, o SweepOptions) (*SweepResult, error) {
 		// the link's life.
 		if res.ExpiredSignups, err = a.ExpireSignups(ctx); err != nil {
 			a.log.Warn("expiring unconfirmed sign-ups", "err", gdpr.ErrorCode(err))
+			err = nil
+		}
+		if res.EvidenceEnded, err = a.EndEvidence(ctx); err != nil {
+			a.log.Warn("ending consent evidence", "err", gdpr.ErrorCode(err))
 			err = nil
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/consent"
+	"gdpr/retention"
 )
 
 // newConsent is "gdpr consent": the consent ledger's purposes, texts,
@@ -63,7 +64,36 @@ func newConsent(e *env) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	purposes.AddCommand(addPurpose, listPurposes)
+	var closedAt string
+	closePurpose := &cobra.Command{
+		Use:   "close ID [--at YYYY-MM-DD]",
+		Short: "Record that the account a purpose's consents belong to was closed (the event of a keep rule \"as long as the account exists\")",
+		Args:  nArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.withApp(cmd, func(ctx context.Context, a *app.App) error {
+				at := e.now()
+				if closedAt != "" {
+					t, err := retention.ParseEventDate(closedAt)
+					if err != nil {
+						return gdpr.Keyed(gdpr.EINVALID, "at", "consent.import.time", closedAt)
+					}
+					at = t
+				}
+				p, err := a.Purpose(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				p.Closed = &at
+				if _, err := a.SavePurpose(ctx, p, p.Version); err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, e.t("cli.consent.closed", p.ID, at.In(retention.Berlin).Format("02.01.2006")))
+				return nil
+			})
+		},
+	}
+	closePurpose.Flags().StringVar(&closedAt, "at", "", "the day it was closed (default today)")
+	purposes.AddCommand(addPurpose, listPurposes, closePurpose)
 
 	texts := &cobra.Command{Use: "texts", Short: "A purpose's consent texts: every version kept with its SHA-256"}
 	var lang, file, notice string

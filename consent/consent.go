@@ -73,8 +73,11 @@ type Purpose struct {
 	// Keep is the rule the evidence is kept by after the consent ended,
 	// as the DPO writes it (e.g. "3 Jahre nach Ende des Jahres des
 	// Widerrufs").
-	Keep    string    `json:"keep,omitempty"`
-	Created time.Time `json:"created,omitzero"`
+	Keep string `json:"keep,omitempty"`
+	// Closed is the day the account the consents belong to was closed
+	// (seed 003: "as long as the account exists" is a keep rule on it).
+	Closed  *time.Time `json:"closed,omitempty"`
+	Created time.Time  `json:"created,omitzero"`
 	Version int       `json:"version,omitempty"`
 }
 

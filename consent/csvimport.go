@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"gdpr"
+	"gdpr/retention"
 )
 
 // ImportRow is one consent of a file from another tool, as read: the
@@ -126,7 +127,7 @@ func ReadImport(r io.Reader, name string) ([]ImportRow, error) {
 		return nil, bad(1, "email", "consent.import.noemail")
 	}
 	// A Mailchimp file gives UTC; the German tools' files local time.
-	loc := Berlin
+	loc := retention.Berlin
 	if _, ok := idx["at"]; ok && fold(header[idx["at"]]) == "optintime" {
 		loc = time.UTC
 	}
@@ -227,15 +228,6 @@ func ReadImport(r io.Reader, name string) ([]ImportRow, error) {
 	}
 	return out, nil
 }
-
-// Berlin is the zone the German tools' times are in.
-var Berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
 
 func parseImportTime(v string, loc *time.Location) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {

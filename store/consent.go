@@ -157,14 +157,14 @@ func (s *Store) SavePurpose(ctx context.Context, p *consent.Purpose, version int
 		var res sql.Result
 		var err error
 		if version == 0 {
-			res, err = w.ExecContext(ctx, s.q(`INSERT INTO consent_purposes (id, name, activity, lists, confirm_within, keep_rule, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`),
-				p.ID, p.Name, p.Activity, string(lists), int64(p.ConfirmWithin/time.Second), p.Keep, w.now, w.now)
+			res, err = w.ExecContext(ctx, s.q(`INSERT INTO consent_purposes (id, name, activity, lists, confirm_within, keep_rule, closed_at, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
+				p.ID, p.Name, p.Activity, string(lists), int64(p.ConfirmWithin/time.Second), p.Keep, closedText(p.Closed), w.now, w.now)
 			if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
 				return gdpr.Keyed(gdpr.ECONFLICT, "id", "conflict.exists.purpose", p.ID)
 			}
 		} else {
-			res, err = w.ExecContext(ctx, s.q(`UPDATE consent_purposes SET name = ?, activity = ?, lists = ?, confirm_within = ?, keep_rule = ?, changed_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
-				p.Name, p.Activity, string(lists), int64(p.ConfirmWithin/time.Second), p.Keep, w.now, p.ID, version)
+			res, err = w.ExecContext(ctx, s.q(`UPDATE consent_purposes SET name = ?, activity = ?, lists = ?, confirm_within = ?, keep_rule = ?, closed_at = ?, changed_at = ?, version = version + 1 WHERE id = ? AND version = ?`),
+				p.Name, p.Activity, string(lists), int64(p.ConfirmWithin/time.Second), p.Keep, closedText(p.Closed), w.now, p.ID, version)
 		}
 		if err != nil {
 			return translate(err, "save purpose")
@@ -179,7 +179,7 @@ func (s *Store) SavePurpose(ctx context.Context, p *consent.Purpose, version int
 
 // Purposes lists the purposes by id.
 func (s *Store) Purposes(ctx context.Context) ([]consent.Purpose, error) {
-	rows, err := s.readRows(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes ORDER BY id`)
+	rows, err := s.readRows(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, closed_at, created_at, version FROM consent_purposes ORDER BY id`)
 	if err != nil {
 		return nil, translate(err, "purposes")
 	}
@@ -187,11 +187,12 @@ func (s *Store) Purposes(ctx context.Context) ([]consent.Purpose, error) {
 	var out []consent.Purpose
 	for rows.Next() {
 		var p consent.Purpose
-		var lists, created string
+		var lists, closed, created string
 		var within int64
-		if err := rows.Scan(&p.ID, &p.Name, &p.Activity, &lists, &within, &p.Keep, &created, &p.Version); err != nil {
+		if err := rows.Scan(&p.ID, &p.Name, &p.Activity, &lists, &within, &p.Keep, &closed, &created, &p.Version); err != nil {
 			return nil, translate(err, "purposes")
 		}
+		p.Closed = closedTime(closed)
 		json.Unmarshal([]byte(lists), &p.Lists)
 		p.ConfirmWithin = time.Duration(within) * time.Second
 		p.Created, _ = parseTime(created)
@@ -203,10 +204,11 @@ func (s *Store) Purposes(ctx context.Context) ([]consent.Purpose, error) {
 // FindPurpose returns one purpose.
 func (s *Store) FindPurpose(ctx context.Context, id string) (consent.Purpose, error) {
 	var p consent.Purpose
-	var lists, created string
+	var lists, closed, created string
 	var within int64
-	err := s.readRow(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, created_at, version FROM consent_purposes WHERE id = ?`, id).
-		Scan(&p.ID, &p.Name, &p.Activity, &lists, &within, &p.Keep, &created, &p.Version)
+	err := s.readRow(ctx, `SELECT id, name, activity, lists, confirm_within, keep_rule, closed_at, created_at, version FROM consent_purposes WHERE id = ?`, id).
+		Scan(&p.ID, &p.Name, &p.Activity, &lists, &within, &p.Keep, &closed, &created, &p.Version)
+	p.Closed = closedTime(closed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("purpose", id)
 	}
@@ -591,4 +593,58 @@ func insertEvent(ctx context.Context, w *wtx, e *consent.Event) error {
 		return translate(err, "consent event")
 	}
 	return nil
+}
+
+func closedText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return fmtTime(*t)
+}
+
+func closedTime(s string) *time.Time {
+	t, err := parseTime(s)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+// EvidenceCandidates are the people of a purpose whose evidence may have
+// run out: with a withdrawal (or all, once the account is closed), their
+// key not yet shredded; after the subject id after, up to limit, by id.
+func (s *Store) EvidenceCandidates(ctx context.Context, purpose string, closed bool, after string, limit int) ([]string, error) {
+	q := `SELECT DISTINCT e.subject FROM consent_events e JOIN vault_subjects v ON v.id = e.subject
+		WHERE e.purpose = ? AND v.shredded_at IS NULL AND e.subject > ?`
+	if !closed {
+		q += ` AND e.kind = 'withdrawn'`
+	}
+	rows, err := s.readRows(ctx, q+` ORDER BY e.subject LIMIT ?`, purpose, after, limit)
+	if err != nil {
+		return nil, translate(err, "evidence candidates")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err, "evidence candidates")
+		}
+		out = append(out, id)
+	}
+	return out, translate(rows.Err(), "evidence candidates")
+}
+
+// ForgetConsentState drops a person's projections once their evidence is
+// erased: the state by blind index and the links. The events stay (and
+// still verify); the suppression list keeps the withdrawal.
+func (s *Store) ForgetConsentState(ctx context.Context, subject string) error {
+	return s.write(ctx, func(w *wtx) error {
+		for _, q := range []string{`DELETE FROM consent_state WHERE subject = ?`, `DELETE FROM consent_tokens WHERE subject = ?`, `DELETE FROM consent_jobs WHERE subject = ?`} {
+			if _, err := w.ExecContext(ctx, s.q(q), subject); err != nil {
+				return translate(err, "forget consent state")
+			}
+		}
+		return nil
+	})
 }

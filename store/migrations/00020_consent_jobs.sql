@@ -37,6 +37,11 @@ CREATE TABLE consent_hooks (
     created_at TEXT NOT NULL
 );
 
+-- The day the account a purpose's consents belong to was closed: the
+-- event a keep rule "as long as the account exists" runs from.
+ALTER TABLE consent_purposes ADD COLUMN closed_at TEXT NOT NULL DEFAULT '';
+
 -- +goose Down
+ALTER TABLE consent_purposes DROP COLUMN closed_at;
 DROP TABLE consent_hooks;
 DROP TABLE consent_jobs;
