@@ -8,8 +8,8 @@ import (
 	"gdpr"
 	"gdpr/app"
 	"gdpr/consent"
-	"gdpr/retention"
 	"gdpr/httpx"
+	"gdpr/retention"
 )
 
 // PurposeWrite creates or changes a consent purpose.

@@ -78,7 +78,7 @@ type Purpose struct {
 	// (seed 003: "as long as the account exists" is a keep rule on it).
 	Closed  *time.Time `json:"closed,omitempty"`
 	Created time.Time  `json:"created,omitzero"`
-	Version int       `json:"version,omitempty"`
+	Version int        `json:"version,omitempty"`
 }
 
 // DefaultConfirmWithin is a double-opt-in link's life when the purpose
