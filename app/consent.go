@@ -187,8 +187,6 @@ const (
 // was known. Returns the sign-up's id.
 func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, error) {
 	ctx = System(ctx, "consent")
-	arrived := a.coming()
-	defer arrived()
 	cs, err := a.consentStore()
 	if err != nil {
 		return "", err
@@ -293,7 +291,7 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 			Sealed: box.Seal(jobLabel(consent.JobMail, request.MailConsentConfirm, signup), string(body))})
 	}
 	p0, _ := auth.PrincipalFrom(ctx)
-	if err := a.grouped(ctx, groupReq{append: &consent.Append{Create: create, Event: ev, State: state, Keys: stateKeys(keys, email), Tokens: tokens, Jobs: jobs, Actor: p0.Actor}, arrived: arrived}); err != nil {
+	if err := a.grouped(ctx, groupReq{append: &consent.Append{Create: create, Event: ev, State: state, Keys: stateKeys(keys, email), Tokens: tokens, Jobs: jobs, Actor: p0.Actor}}); err != nil {
 		return "", err
 	}
 	if len(jobs) == 0 {
