@@ -489,26 +489,7 @@ func (a *App) MayMail(ctx context.Context, email, purpose string) (consent.State
 	if err != nil {
 		return consent.State{}, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
 	}
-	st, _, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
-	if err != nil || !st.Active {
-		return st, err
-	}
-	if ss, ok := a.store.(SuppressionStore); ok {
-		es, err := ss.Suppressed(ctx, keys.Index.ID(), h)
-		if err != nil {
-			return st, err
-		}
-		p, err := cs.FindPurpose(ctx, purpose)
-		if err != nil {
-			return st, err
-		}
-		for _, e := range es {
-			if suppression.Covers(e.Scope, p.Activity) && e.At.After(lastGiven(st)) {
-				st.Active, st.Suppressed = false, true
-			}
-		}
-	}
-	return st, nil
+	return a.mayMail(ctx, cs, keys, h, purpose)
 }
 
 // lastGiven is when the consent of a state was last given.
@@ -1021,4 +1002,11 @@ func evidenceEnded(events []consent.Event, purposes map[string]consent.Purpose, 
 func civilDay(t time.Time) time.Time {
 	t = t.In(request.Berlin)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (a *App) mayMail(ctx context.Context, cs ConsentStore, keys VaultKeys, h []byte, purpose string) (consent.State, error) {
+	// The state row notes the suppression list's latest entry for the
+	// purpose's activity (store: suppressed_at): one indexed row.
+	st, _, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
+	return st, err
 }

@@ -8,6 +8,7 @@ import (
 	"gdpr"
 	"gdpr/consent"
 	"gdpr/store"
+	"gdpr/suppression"
 )
 
 // TestConsentStore: on each engine a purpose, a text version, a sign-up
@@ -91,6 +92,69 @@ func TestConsentStore(t *testing.T) {
 			}
 			if evs, _ := s.ConsentEvents(ctx, "s-1", ""); len(evs) != 2 {
 				t.Errorf("%d events after the attempts", len(evs))
+			}
+		})
+	}
+}
+
+// TestConsentSuppressed: the state by blind index notes the suppression
+// list. An objection for the purpose's activity (or for all) after the
+// consent was given stops the "may I mail"; a new consent after it counts
+// again; a second objection for the same address and scope counts from
+// its own day (the list keeps the later). On each engine.
+func TestConsentSuppressed(t *testing.T) {
+	for name, s := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := as("user:dsb")
+			if err := s.SavePurpose(ctx, &consent.Purpose{ID: "werbung", Name: "Werbung", Activity: "werbepost", ConfirmWithin: 48 * time.Hour}, 0); err != nil {
+				t.Fatal(err)
+			}
+			key := consent.StateKey{KeyID: "i1", Hash: []byte("fedcba9876543210")}
+			give := func(signup string) {
+				t.Helper()
+				e := &consent.Event{Purpose: "werbung", Subject: "s-2", Kind: consent.Given, Mode: consent.SOI, Signup: signup}
+				if err := s.AppendConsent(ctx, consent.Append{Event: e, State: consent.Fold([]consent.Event{*e}), Keys: []consent.StateKey{key}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			object := func(scope string) {
+				t.Helper()
+				if err := s.AddSuppressions(ctx, []suppression.Entry{{KeyID: key.KeyID, Hash: key.Hash, Kind: "email", Scope: scope, Reason: suppression.Objection, Request: "r-1"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			state := func() consent.State {
+				t.Helper()
+				st, ok, err := s.ConsentState(ctx, key.KeyID, key.Hash, "werbung")
+				if err != nil || !ok {
+					t.Fatal(ok, err)
+				}
+				return st
+			}
+			give("u1")
+			if st := state(); !st.Active || st.Suppressed {
+				t.Fatalf("given: %+v", st)
+			}
+			object("andere-taetigkeit")
+			if st := state(); !st.Active {
+				t.Errorf("an objection to another activity stopped it: %+v", st)
+			}
+			object("werbepost")
+			if st := state(); st.Active || !st.Suppressed {
+				t.Errorf("after the objection: %+v", st)
+			}
+			give("u2")
+			if st := state(); !st.Active {
+				t.Errorf("a consent given after the objection: %+v", st)
+			}
+			object("werbepost")
+			if st := state(); st.Active || !st.Suppressed {
+				t.Errorf("a second objection: %+v", st)
+			}
+			give("u3")
+			object(suppression.All)
+			if st := state(); st.Active || !st.Suppressed {
+				t.Errorf("an objection to everything: %+v", st)
 			}
 		})
 	}

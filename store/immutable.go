@@ -84,5 +84,6 @@ func (s *Store) goMigrations() []*goose.Migration {
 		goose.NewGoMigration(11, &goose.GoFunc{RunTx: s.migrate11Up}, run(logTables[s.dialect].down)),
 		goose.NewGoMigration(12, run(revisionPermits[s.dialect].up), run(revisionPermits[s.dialect].down)),
 		goose.NewGoMigration(19, run(consentTables[s.dialect].up), run(consentTables[s.dialect].down)),
+		goose.NewGoMigration(21, run(suppressedState[s.dialect].up), run(suppressedState[s.dialect].down)),
 	}
 }

@@ -72,8 +72,18 @@ func (s *Store) AddSuppressions(ctx context.Context, es []suppression.Entry) err
 		for i := range es {
 			e := &es[i]
 			e.By, e.At = w.actor, w.at
-			if _, err := w.ExecContext(ctx, s.q(`INSERT INTO suppressions (key_id, hash, kind, scope, reason, request_id, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			// A second entry for the same address and scope is the later
+			// one: an objection after a new sign-up counts from now (the
+			// first entry's day would let the new consent stand).
+			if _, err := w.ExecContext(ctx, s.q(`INSERT INTO suppressions (key_id, hash, kind, scope, reason, request_id, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (key_id, hash, scope) DO UPDATE SET reason = excluded.reason, request_id = excluded.request_id, actor = excluded.actor, at = excluded.at`),
 				e.KeyID, hex.EncodeToString(e.Hash), string(e.Kind), e.Scope, e.Reason, e.Request, w.actor, w.now); err != nil {
+				return translate(err, "add suppression")
+			}
+			// The consent ledger's states of the address for the
+			// purposes of the scope's activity (or all) note it.
+			if _, err := w.ExecContext(ctx, s.q(`UPDATE consent_state SET suppressed_at = ? WHERE key_id = ? AND hash = ? AND (? = '' OR purpose IN (SELECT id FROM consent_purposes WHERE activity = ?))`),
+				w.now, e.KeyID, e.Hash, e.Scope, e.Scope); err != nil {
 				return translate(err, "add suppression")
 			}
 		}
