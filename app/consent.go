@@ -492,14 +492,6 @@ func (a *App) MayMail(ctx context.Context, email, purpose string) (consent.State
 	return a.mayMail(ctx, cs, keys, h, purpose)
 }
 
-// lastGiven is when the consent of a state was last given.
-func lastGiven(st consent.State) time.Time {
-	if st.Given == nil {
-		return time.Time{}
-	}
-	return *st.Given
-}
-
 // AddForm registers a sign-up form for a purpose: its id (to put into the
 // form), the origins its pages come from, the mode, the fields it asks.
 func (a *App) AddForm(ctx context.Context, f consent.Form) (consent.Form, error) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"gdpr/consent"
@@ -214,6 +215,24 @@ func TestBrowserConsent(t *testing.T) {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(pdf) == 0; time.Sleep(200 * time.Millisecond) {
 		if fs, _ := filepath.Glob(filepath.Join(downloads, "nachweis-newsletter*.pdf")); len(fs) == 1 {
 			pdf, _ = os.ReadFile(fs[0])
+		}
+	}
+	// An admin sees the webhooks and the jobs given up, in German.
+	var admin string
+	err = chromedp.Run(ctx,
+		network.ClearBrowserCookies(),
+		login(srv.URL, "admin-user", srv.pw),
+		chromedp.Navigate(srv.URL+"/consents"),
+		chromedp.WaitVisible(`#failed-jobs`),
+		chromedp.Text(`section[aria-labelledby="h-hooks"]`, &admin, chromedp.ByQuery),
+		shot(t, "127-consent-hooks"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"https://mailer.example/gdpr", "Bestätigung", "Webhook-Aufruf", "Der Webhook war nicht erreichbar."} {
+		if !strings.Contains(admin, want) {
+			t.Errorf("the admin's part lacks %q: %s", want, admin)
 		}
 	}
 	if !strings.HasPrefix(string(pdf), "%PDF-") {

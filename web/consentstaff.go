@@ -230,19 +230,16 @@ func (h *Handler) consentEvidence(w http.ResponseWriter, r *http.Request, id ses
 		h.problem(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	name := "nachweis-" + purpose
 	if lang(r) == locale.EN {
 		name = "evidence-" + purpose
 	}
 	if r.PostFormValue("format") == "json" {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+		attachment(w, "application/json", name+".json")
 		w.Write(file)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
+	attachment(w, "application/pdf", name+".pdf")
 	if err := h.App.WriteEvidencePDF(w, ev, lang(r)); err != nil {
 		h.Log.Error("evidence pdf", "code", gdpr.ErrorCode(err))
 	}
@@ -286,4 +283,12 @@ func (h *Handler) importConsentsForm(w http.ResponseWriter, r *http.Request, id 
 		return
 	}
 	h.purposeRender(w, r, id, http.StatusOK, purposeData{Imported: &res, TLang: "de"})
+}
+
+// attachment heads a download of people's data: never cached, saved
+// under its name.
+func attachment(w http.ResponseWriter, contentType, filename string) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 }

@@ -100,6 +100,15 @@ func funcs() template.FuncMap {
 		"has":        func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"str":        func(v any) string { return fmt.Sprint(v) },
 		"hours":      func(d time.Duration) int { return int(d / time.Hour) },
+		// jobError says what a given-up job of the ledger kept of its
+		// error (a code and a message key, never the answer itself).
+		"jobError": func(l locale.Lang, e string) string {
+			_, key, _ := strings.Cut(e, " ")
+			if k := "ui.consents.joberror." + key; key != "" && locale.Has(k) {
+				return locale.T(l, k)
+			}
+			return locale.T(l, "ui.consents.joberror.other", e)
+		},
 		// sourceText names an event's channel ("one-click", an import's
 		// source) in the page's language where the catalogue has it.
 		"sourceText": func(l locale.Lang, src string) string {

@@ -416,9 +416,7 @@ func (h *Handler) requestReport(w http.ResponseWriter, r *http.Request, id sessi
 		return
 	}
 	if r.URL.Query().Get("format") == "pdf" {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", `attachment; filename="auskunft-`+rep.Request.ID+`.pdf"`)
+		attachment(w, "application/pdf", "auskunft-"+rep.Request.ID+".pdf")
 		if err := h.App.WriteAccessPDF(w, rep); err != nil {
 			h.Log.Error("access pdf", "err", err)
 		}
@@ -447,15 +445,12 @@ func (h *Handler) requestPortability(w http.ResponseWriter, r *http.Request, id 
 		h.problem(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	name := "daten-" + p.Request
 	if r.URL.Query().Get("format") == "csv" {
-		w.Header().Set("Content-Type", "application/zip")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
+		attachment(w, "application/zip", name+".zip")
 		p.WriteCSV(w)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	attachment(w, "application/json", name+".json")
 	p.WriteJSON(w)
 }
