@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"gdpr"
 	"gdpr/consent"
 	"gdpr/locale"
+	"gdpr/request"
 )
 
 // TestConsentImport: a file with seed 003's columns is taken over: a
@@ -143,5 +146,43 @@ func TestConsentEvidenceKept(t *testing.T) {
 	}
 	if n, _ := f.app.EndEvidence(ctx); n != 0 {
 		t.Errorf("a second run erased %d more", n)
+	}
+}
+
+// TestConsentPurposeMail: a purpose's own confirmation mail (the
+// template "consent_confirm.<purpose>") goes out for its sign-ups; a
+// purpose without one sends the general mail; no template for a purpose
+// that does not exist.
+func TestConsentPurposeMail(t *testing.T) {
+	f, mp, _ := consentApp(t)
+	ctx := admin()
+	if _, err := f.app.SaveMailTemplate(ctx, request.MailTemplate{Kind: "consent_confirm.gibtsnicht", Lang: "de", Subject: "x", Body: "{{.Link}}"}, 0); gdpr.ErrorCode(err) != gdpr.EINVALID {
+		t.Errorf("a template for no purpose: %v", err)
+	}
+	start, err := f.app.MailTemplate(ctx, "consent_confirm.newsletter", "de")
+	if err != nil || start.Custom || !strings.Contains(start.Body, "{{.Link}}") {
+		t.Fatalf("the purpose's template to start from: %+v %v", start, err)
+	}
+	if _, err := f.app.SaveMailTemplate(ctx, request.MailTemplate{Kind: "consent_confirm.newsletter", Lang: "de", Subject: "Bitte bestätigen: Newsletter",
+		Body: "Guten Tag,\n\nbitte bestätigen Sie den Newsletter der Beispiel GmbH: {{.Link}}\n\nAbmelden: {{.Unsubscribe}}"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.SavePurpose(ctx, consent.Purpose{ID: "technik", Name: "Technik-News", Activity: "newsletter"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.AddConsentText(ctx, consent.Text{Purpose: "technik", Lang: "de", Body: "Ja, Technik-News."}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ purpose, want string }{{"newsletter", "bitte bestätigen Sie den Newsletter der Beispiel GmbH"}, {"technik", "Technik-News"}} {
+		b := make([]byte, 4)
+		rand.Read(b)
+		to := "mail-" + c.purpose + "-" + hex.EncodeToString(b) + "@example.org"
+		if _, err := f.app.SignUp(ctx, app.Signup{Purpose: c.purpose, Email: to}, "https://gdpr.example"); err != nil {
+			t.Fatal(err)
+		}
+		ms := mp.To(t, to, 1)
+		if len(ms) != 1 || !strings.Contains(ms[0].Text, c.want) {
+			t.Errorf("%s: %v", c.purpose, ms)
+		}
 	}
 }

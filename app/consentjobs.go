@@ -202,7 +202,8 @@ func (a *App) sendConsentMail(ctx context.Context, box *vault.Box, j consent.Job
 	if a.mail == nil {
 		return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "request.portal.nomail")
 	}
-	subject, body, err := a.renderMail(ctx, j.Target, m.Lang, m.Data)
+	// The purpose's own confirmation mail where an admin wrote one.
+	subject, body, err := a.renderMail(ctx, j.Target+"."+j.Purpose, m.Lang, m.Data)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,8 @@ type MailTemplateStore interface {
 // builtinTemplate is a mail's text as the catalogue has it.
 func builtinTemplate(kind, lang string) request.MailTemplate {
 	l := langOf(lang)
-	return request.MailTemplate{Kind: kind, Lang: string(l), Subject: locale.T(l, "mail.tmpl."+kind+".subject"), Body: locale.T(l, "mail.tmpl."+kind+".body")}
+	base := request.BaseKind(kind)
+	return request.MailTemplate{Kind: kind, Lang: string(l), Subject: locale.T(l, "mail.tmpl."+base+".subject"), Body: locale.T(l, "mail.tmpl."+base+".body")}
 }
 
 // MailTemplates lists every mail's template in German and English: an
@@ -48,6 +49,12 @@ func (a *App) MailTemplates(ctx context.Context) ([]request.MailTemplate, error)
 			}
 		}
 	}
+	// A purpose's own confirmation mails, where an admin wrote them.
+	for _, t := range custom {
+		if request.PurposeOf(t.Kind) != "" {
+			out = append(out, t)
+		}
+	}
 	return out, nil
 }
 
@@ -60,6 +67,20 @@ func (a *App) MailTemplate(ctx context.Context, kind, lang string) (request.Mail
 	for _, t := range all {
 		if t.Kind == kind && t.Lang == lang {
 			return t, nil
+		}
+	}
+	// A purpose's confirmation mail not written yet is the general one,
+	// to start from.
+	if p := request.PurposeOf(kind); p != "" {
+		if cs, err := a.consentStore(); err == nil {
+			if _, err := cs.FindPurpose(ctx, p); err == nil {
+				for _, t := range all {
+					if t.Kind == request.BaseKind(kind) && t.Lang == lang {
+						t.Kind, t.Custom, t.Version, t.By = kind, false, 0, ""
+						return t, nil
+					}
+				}
+			}
 		}
 	}
 	return request.MailTemplate{}, gdpr.Keyed(gdpr.ENOTFOUND, "kind", "notfound.template", kind+"/"+lang)
@@ -79,6 +100,15 @@ func (a *App) SaveMailTemplate(ctx context.Context, t request.MailTemplate, vers
 	}
 	if err := t.Validate(); err != nil {
 		return t, a.record(ctx, audit.TemplateUpdate, target, err)
+	}
+	if p := request.PurposeOf(t.Kind); p != "" {
+		cs, err := a.consentStore()
+		if err != nil {
+			return t, err
+		}
+		if _, err := cs.FindPurpose(ctx, p); err != nil {
+			return t, a.record(ctx, audit.TemplateUpdate, target, gdpr.Keyed(gdpr.EINVALID, "kind", "notfound.purpose", p))
+		}
 	}
 	return t, a.record(ctx, audit.TemplateUpdate, target, ms.SaveMailTemplate(ctx, &t, version))
 }
@@ -108,11 +138,15 @@ func (a *App) renderMail(ctx context.Context, kind, lang string, data map[string
 		if err != nil {
 			return "", "", err
 		}
-		if i := slices.IndexFunc(custom, func(c request.MailTemplate) bool { return c.Kind == kind && c.Lang == t.Lang }); i >= 0 {
-			if s, b, err := custom[i].Render(data); err == nil {
-				return s, b, nil
+		// The purpose's own text, else the general one an admin wrote.
+		for _, k := range slices.Compact([]string{kind, request.BaseKind(kind)}) {
+			if i := slices.IndexFunc(custom, func(c request.MailTemplate) bool { return c.Kind == k && c.Lang == t.Lang }); i >= 0 {
+				if s, b, err := custom[i].Render(data); err == nil {
+					return s, b, nil
+				}
+				a.log.Warn("a saved mail template failed; the built-in text is sent", "kind", k, "lang", t.Lang)
+				break
 			}
-			a.log.Warn("a saved mail template failed; the built-in text is sent", "kind", kind, "lang", t.Lang)
 		}
 	}
 	return t.Render(data)

@@ -64,7 +64,30 @@ type MailTemplate struct {
 
 // Fields are the fields the template's kind may use.
 func (t MailTemplate) Fields() []string {
-	return append(slices.Clone(commonFields), MailFields[t.Kind]...)
+	return append(slices.Clone(commonFields), MailFields[BaseKind(t.Kind)]...)
+}
+
+// A consent purpose's own confirmation mail is the kind
+// "consent_confirm.<purpose>": the mail of that purpose, in place of the
+// general one.
+var purposeSuffix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// BaseKind is the kind a template's kind varies ("consent_confirm" for
+// "consent_confirm.newsletter"); the kind itself otherwise.
+func BaseKind(kind string) string {
+	if base, purpose, ok := strings.Cut(kind, "."); ok && base == MailConsentConfirm && purposeSuffix.MatchString(purpose) {
+		return base
+	}
+	return kind
+}
+
+// PurposeOf is the purpose a template's kind names ("" for none).
+func PurposeOf(kind string) string {
+	if BaseKind(kind) == kind {
+		return ""
+	}
+	_, p, _ := strings.Cut(kind, ".")
+	return p
 }
 
 func (t MailTemplate) parse() (*template.Template, *template.Template, error) {
@@ -113,7 +136,7 @@ func plain(n parse.Node) bool {
 // sample, so that a field the mail does not have is found now, not when a
 // person is waiting for the mail).
 func (t MailTemplate) Validate() error {
-	if _, ok := MailFields[t.Kind]; !ok {
+	if _, ok := MailFields[BaseKind(t.Kind)]; !ok {
 		return gdpr.Keyed(gdpr.EINVALID, "kind", "request.template.kind", t.Kind)
 	}
 	if t.Lang != "de" && t.Lang != "en" {
@@ -136,7 +159,7 @@ func (t MailTemplate) Validate() error {
 	if _, _, err := t.Render(sample); err != nil {
 		return err
 	}
-	if t.Kind == MailConfirm || t.Kind == MailAnswer || t.Kind == MailConsentConfirm {
+	if k := BaseKind(t.Kind); k == MailConfirm || k == MailAnswer || k == MailConsentConfirm {
 		// The link is the mail's point: a text without it strands the
 		// person.
 		if !strings.Contains(t.Body, ".Link") {

@@ -14,6 +14,7 @@ import (
 	"gdpr/export"
 	"gdpr/locale"
 	"gdpr/register"
+	"gdpr/request"
 	"gdpr/session"
 )
 
@@ -108,6 +109,15 @@ func funcs() template.FuncMap {
 				return locale.T(l, k)
 			}
 			return locale.T(l, "ui.consents.joberror.other", e)
+		},
+		// mailKind names a template's mail, a purpose's own with the
+		// purpose.
+		"mailKind": func(l locale.Lang, kind string) string {
+			name := locale.T(l, "value.request.mail."+request.BaseKind(kind))
+			if p := request.PurposeOf(kind); p != "" {
+				return locale.T(l, "ui.templates.purpose", name, p)
+			}
+			return name
 		},
 		// sourceText names an event's channel ("one-click", an import's
 		// source) in the page's language where the catalogue has it.
