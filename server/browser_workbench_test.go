@@ -157,7 +157,7 @@ var workbenchPages = []string{
 	"/systems/shop-datenbank/tables/new", "/systems/shop-datenbank/tables/new?table=newsletter_subscribers", "/systems/shop-datenbank/tables/0/edit",
 	"/systems/shop-datenbank/tables/1/remove", "/systems?run=run-demo", "/requests", "/requests?show=overdue", "/requests?show=all", "/requests/new",
 	"/requests/r-walk", "/requests/r-walk/report", "/history", "/history/activity/kundenverwaltung/1", "/import", "/controller", "/account",
-	"/activities/gibt-es-nicht",
+	"/activities/gibt-es-nicht", "/consents",
 }
 
 // TestBrowserPhoneNoSideways: at 390 px no page is wider than the

@@ -15,6 +15,7 @@ import (
 // catalogue key or an internal name.
 func TestGermanThroughout(t *testing.T) {
 	srv := newServer(t)
+	withConsent(t, srv)
 	c, csrf := signIn(t, srv, "editor-user")
 	check := func(what, page string) {
 		t.Helper()
@@ -79,6 +80,29 @@ func TestGermanThroughout(t *testing.T) {
 	check("a template refused", page)
 	_, page = postForm(t, c, srv.URL+"/requests/r-walk/step", url.Values{"csrf": {csrf}, "step": {"restrict"}, "version": {"1"}})
 	check("a restriction of an access request", page)
+	// The consent ledger's pages and their failing forms.
+	for _, p := range []string{"/consents", "/consents/newsletter"} {
+		resp, _ = c.Get(srv.URL + p)
+		check(p, readAll(resp))
+	}
+	_, page = postForm(t, c, srv.URL+"/consents", url.Values{"csrf": {csrf}, "id": {"Großbuchstaben"}, "name": {"X"}, "activity": {"newsletter-versand"}, "keep": {"irgendwann"}})
+	check("invalid purpose", page)
+	_, page = postForm(t, c, srv.URL+"/consents", url.Values{"csrf": {csrf}, "id": {"neu"}, "name": {"X"}, "activity": {"newsletter-versand"}, "keep": {"10 Jahre nach Rechnungsdatum"}})
+	check("a keep rule on an unknown event", page)
+	_, page = postForm(t, c, srv.URL+"/consents/newsletter/texts", url.Values{"csrf": {csrf}, "text_lang": {"de"}, "body": {" "}})
+	check("empty consent text", page)
+	_, page = postForm(t, c, srv.URL+"/consents/person", url.Values{"csrf": {csrf}, "email": {"niemand@example.org"}, "purpose": {"newsletter"}})
+	check("unknown person", page)
+	_, page = postForm(t, c, srv.URL+"/consents/person", url.Values{"csrf": {csrf}, "email": {"walk@example.org"}, "purpose": {"newsletter"}})
+	check("a timeline", page)
+	_, page = upload(t, c, srv.URL+"/consents/newsletter/import", csrf, "alt.csv", "email;Zeitpunkt der Anmeldung\nx@example.org;gestern\n")
+	check("a bad consent import", page)
+	resp, _ = adm.Get(srv.URL + "/consents")
+	check("consents as admin", readAll(resp))
+	_, page = postForm(t, adm, srv.URL+"/consents/hooks", url.Values{"csrf": {admCSRF}, "url": {"ftp://mailer.example"}})
+	check("a refused webhook", page)
+	resp, _ = adm.Get(srv.URL + "/templates/consent_confirm.newsletter/de")
+	check("a purpose's confirmation mail", readAll(resp))
 	// Another role, and no session.
 	a, _ := signIn(t, srv, "auditor-user")
 	resp, _ = a.Get(srv.URL + "/toms/new")
