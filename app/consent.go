@@ -53,7 +53,6 @@ type ConsentStore interface {
 	DeleteHook(ctx context.Context, id string) error
 	ConsentStats(ctx context.Context, keyID string) (map[string]consent.Stats, error)
 	EvidenceCandidates(ctx context.Context, purpose string, closed bool, after string, limit int) ([]string, error)
-	ForgetConsentState(ctx context.Context, subject string) error
 }
 
 // Link uses of the ledger.
@@ -644,26 +643,36 @@ func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byt
 	if err != nil {
 		return nil, ev, err
 	}
-	h, err := keys.Index.Hash(vault.KindEmail, email)
-	if err != nil {
-		return nil, ev, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
-	}
-	st, ok, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
-	if err != nil {
-		return nil, ev, err
-	}
-	if !ok {
-		return nil, ev, gdpr.Keyed(gdpr.ENOTFOUND, "email", "consent.unknown", purpose)
+	// By the address (its state by blind index), or by the person's id:
+	// an erased person's address finds nothing any more, their events
+	// stay and are proven by id.
+	subject := strings.TrimSpace(email)
+	if !strings.HasPrefix(subject, "s-") || strings.Contains(subject, "@") {
+		h, err := keys.Index.Hash(vault.KindEmail, email)
+		if err != nil {
+			return nil, ev, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
+		}
+		st, ok, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
+		if err != nil {
+			return nil, ev, err
+		}
+		if !ok {
+			return nil, ev, gdpr.Keyed(gdpr.ENOTFOUND, "email", "consent.unknown", purpose)
+		}
+		subject = st.Subject
 	}
 	p, err := cs.FindPurpose(ctx, purpose)
 	if err != nil {
 		return nil, ev, err
 	}
-	events, err := cs.ConsentEvents(ctx, st.Subject, purpose)
+	events, err := cs.ConsentEvents(ctx, subject, purpose)
 	if err != nil {
 		return nil, ev, err
 	}
-	box, _ := a.subjectBox(ctx, st.Subject) // nil once shredded: the sealed values stay closed
+	if len(events) == 0 {
+		return nil, ev, gdpr.Keyed(gdpr.ENOTFOUND, "email", "consent.unknown", purpose)
+	}
+	box, _ := a.subjectBox(ctx, subject) // nil once shredded: the sealed values stay closed
 	open := func(label string, sealed []byte) string {
 		if box == nil || sealed == nil {
 			return ""
@@ -674,7 +683,7 @@ func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byt
 		}
 		return s
 	}
-	ev = consent.Evidence{Format: consent.EvidenceFormat, Controller: a.controllerName(ctx), Made: a.now().UTC(), Purpose: p, Subject: st.Subject, State: consent.Fold(events)}
+	ev = consent.Evidence{Format: consent.EvidenceFormat, Controller: a.controllerName(ctx), Made: a.now().UTC(), Purpose: p, Subject: subject, State: consent.Fold(events)}
 	texts, err := cs.Texts(ctx, purpose)
 	if err != nil {
 		return nil, ev, err
@@ -707,7 +716,7 @@ func (a *App) ConsentEvidence(ctx context.Context, email, purpose string) ([]byt
 			}
 		}
 	}
-	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: st.Subject, Outcome: audit.OK, Detail: "consent evidence " + purpose}); err != nil {
+	if err := a.auditNow(ctx, audit.Entry{Action: audit.SubjectRead, Target: subject, Outcome: audit.OK, Detail: "consent evidence " + purpose}); err != nil {
 		return nil, ev, err
 	}
 	b, err := consent.SignEvidence(ev, signer)
@@ -959,10 +968,8 @@ func (a *App) EndEvidence(ctx context.Context) (int, error) {
 				if !evidenceEnded(events, byID, rules, today) {
 					continue
 				}
+				// Shredding drops the state and links by the address too.
 				if err := a.ShredSubject(ctx, subject); err != nil && gdpr.ErrorCode(err) != gdpr.ECONFLICT {
-					return n, err
-				}
-				if err := cs.ForgetConsentState(ctx, subject); err != nil {
 					return n, err
 				}
 				n++

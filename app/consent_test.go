@@ -225,7 +225,15 @@ func TestConsentLedger(t *testing.T) {
 	if err := f.app.ShredSubject(ctx, subjects[0]); err != nil {
 		t.Fatal(err)
 	}
-	file, evd, err = f.app.ConsentEvidence(ctx, person, "newsletter")
+	// The address finds no one any more (the state by it went with the
+	// key); the person's id still proves the events.
+	if _, _, err := f.app.ConsentEvidence(ctx, person, "newsletter"); gdpr.ErrorCode(err) != gdpr.ENOTFOUND {
+		t.Errorf("the erased person found by address: %v", err)
+	}
+	if st, _ := f.app.MayMail(ctx, person, "newsletter"); st.Active || st.Pending {
+		t.Errorf("the erased person may be mailed: %+v", st)
+	}
+	file, evd, err = f.app.ConsentEvidence(ctx, subjects[0], "newsletter")
 	if err != nil {
 		t.Fatal(err)
 	}

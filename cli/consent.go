@@ -233,7 +233,7 @@ func newConsent(e *env) *cobra.Command {
 	withdraw.Flags().StringVar(&how, "how", "staff", "the channel it came by (phone, letter, mail)")
 	var evOut, evFormat string
 	evidence := &cobra.Command{
-		Use:   "evidence EMAIL PURPOSE [--format json|pdf] [-o FILE]",
+		Use:   "evidence EMAIL|SUBJECT-ID PURPOSE [--format json|pdf] [-o FILE]",
 		Short: "The evidence of a consent: the timeline with each event's proof in the log, the texts shown, the mails sent; signed with the log's key",
 		Args:  nArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

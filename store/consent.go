@@ -652,20 +652,6 @@ func (s *Store) EvidenceCandidates(ctx context.Context, purpose string, closed b
 	return out, translate(rows.Err(), "evidence candidates")
 }
 
-// ForgetConsentState drops a person's projections once their evidence is
-// erased: the state by blind index and the links. The events stay (and
-// still verify); the suppression list keeps the withdrawal.
-func (s *Store) ForgetConsentState(ctx context.Context, subject string) error {
-	return s.write(ctx, func(w *wtx) error {
-		for _, q := range []string{`DELETE FROM consent_state WHERE subject = ?`, `DELETE FROM consent_tokens WHERE subject = ?`, `DELETE FROM consent_jobs WHERE subject = ?`} {
-			if _, err := w.ExecContext(ctx, s.q(q), subject); err != nil {
-				return translate(err, "forget consent state")
-			}
-		}
-		return nil
-	})
-}
-
 // Migration 21: the state of an address for a purpose carries when the
 // suppression list last covered it (suppressed_at), so that "may I mail"
 // is one indexed row: two queries (the state, then the list) held the

@@ -246,7 +246,12 @@ func (s *Store) ShredSubject(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return notFound("subject", id)
 		}
-		for _, q := range []string{`DELETE FROM vault_index WHERE subject_id = ?`, `DELETE FROM vault_values WHERE subject_id = ?`} {
+		// The consent ledger's projections by the person's address go
+		// with the key (an erased person is no one to mail; their events
+		// stay and still verify): the state by blind index, the links,
+		// the jobs whose payload no longer opens.
+		for _, q := range []string{`DELETE FROM vault_index WHERE subject_id = ?`, `DELETE FROM vault_values WHERE subject_id = ?`,
+			`DELETE FROM consent_state WHERE subject = ?`, `DELETE FROM consent_tokens WHERE subject = ?`, `DELETE FROM consent_jobs WHERE subject = ?`} {
 			if _, err := w.ExecContext(ctx, s.q(q), id); err != nil {
 				return translate(err, "shred subject")
 			}
