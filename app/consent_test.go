@@ -14,6 +14,7 @@ import (
 
 	"gdpr"
 	"gdpr/app"
+	"gdpr/audit"
 	"gdpr/consent"
 	"gdpr/internal/pdftest"
 	"gdpr/locale"
@@ -78,6 +79,15 @@ func TestConsentLedger(t *testing.T) {
 	}
 	if st, err := f.app.MayMail(ctx, person, "newsletter"); err != nil || st.Active || !st.Pending {
 		t.Errorf("before the confirmation: %v %+v", err, st)
+	}
+	// One step, one audit entry: the sign-up's names the person it
+	// created (their id and field names, never a value).
+	es, _, err := f.store.FindAudit(ctx, audit.Filter{Action: audit.ConsentEvent, Limit: 10})
+	if err != nil || len(es) == 0 || !strings.Contains(es[0].Detail, "new subject s-") || !strings.Contains(es[0].Detail, "fields email,name") || strings.Contains(es[0].Detail, "@") {
+		t.Errorf("the sign-up's audit entry: %+v %v", es, err)
+	}
+	if cr, _, _ := f.store.FindAudit(ctx, audit.Filter{Action: audit.SubjectCreate, Limit: 10}); len(cr) != 0 {
+		t.Errorf("a second entry for the sign-up's person: %+v", cr)
 	}
 	got := mp.To(t, person, 1)
 	if len(got) != 1 {

@@ -285,9 +285,18 @@ func appendConsent(ctx context.Context, w *wtx, a consent.Append) error {
 			return gdpr.Keyed(gdpr.ENOTFOUND, "", "request.link")
 		}
 	}
+	created := ""
 	if a.Create != nil {
-		if err := createSubject(ctx, w, a.Create.Stored, a.Create.Index); err != nil {
+		// The step's event entry records the person it creates (below).
+		if err := insertSubject(ctx, w, a.Create.Stored, a.Create.Index); err != nil {
 			return err
+		}
+		if a.Event == nil {
+			if err := w.audit(ctx, audit.SubjectCreate, a.Create.Stored.ID, fieldList(a.Create.Stored.Values)); err != nil {
+				return err
+			}
+		} else {
+			created = fmt.Sprintf("new subject %s (%s)", a.Create.Stored.ID, fieldList(a.Create.Stored.Values))
 		}
 	}
 	for _, j := range a.Jobs {
@@ -309,8 +318,12 @@ func appendConsent(ctx context.Context, w *wtx, a consent.Append) error {
 	if e == nil {
 		return nil
 	}
-	for _, e := range append([]*consent.Event{e}, a.Then...) {
-		if err := insertEvent(ctx, w, e); err != nil {
+	for i, e := range append([]*consent.Event{e}, a.Then...) {
+		note := ""
+		if i == 0 {
+			note = created
+		}
+		if err := insertEvent(ctx, w, e, note); err != nil {
 			return err
 		}
 	}
@@ -589,7 +602,7 @@ func (s *Store) ConsentStats(ctx context.Context, keyID string) (map[string]cons
 
 // insertEvent appends one event with its audit entry (the event's digest
 // in the tamper-evident log).
-func insertEvent(ctx context.Context, w *wtx, e *consent.Event) error {
+func insertEvent(ctx context.Context, w *wtx, e *consent.Event, note string) error {
 	s := w.s
 	if e.ID == "" {
 		e.ID = newEventID(w.at)
@@ -598,8 +611,13 @@ func insertEvent(ctx context.Context, w *wtx, e *consent.Event) error {
 		e.At = w.at
 	}
 	e.Actor = w.actor
-	row, err := w.s.insertAuditRow(ctx, w.txn, audit.Entry{Actor: w.actor, Action: audit.ConsentEvent, Target: e.ID, Outcome: audit.OK,
-		Detail: fmt.Sprintf("%s %s %s", e.Kind, e.Purpose, e.DigestText())}, w.at)
+	// The digest stays the detail's end: the evidence's check reads it
+	// there.
+	detail := fmt.Sprintf("%s %s %s", e.Kind, e.Purpose, e.DigestText())
+	if note != "" {
+		detail = fmt.Sprintf("%s %s %s %s", e.Kind, e.Purpose, note, e.DigestText())
+	}
+	row, err := w.s.insertAuditRow(ctx, w.txn, audit.Entry{Actor: w.actor, Action: audit.ConsentEvent, Target: e.ID, Outcome: audit.OK, Detail: detail}, w.at)
 	if err != nil {
 		return err
 	}

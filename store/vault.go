@@ -64,6 +64,17 @@ func (s *Store) CreateSubject(ctx context.Context, v vault.Stored, idx []vault.I
 }
 
 func createSubject(ctx context.Context, w *wtx, v vault.Stored, idx []vault.IndexEntry) error {
+	if err := insertSubject(ctx, w, v, idx); err != nil {
+		return err
+	}
+	return w.audit(ctx, audit.SubjectCreate, v.ID, fieldList(v.Values))
+}
+
+// insertSubject writes a new subject's rows; its caller writes the audit
+// entry (a consent step names the person it creates in its own entry: one
+// step, one entry — a second entry per sign-up cost a sixth of the
+// ledger's throughput).
+func insertSubject(ctx context.Context, w *wtx, v vault.Stored, idx []vault.IndexEntry) error {
 	if _, err := w.ExecContext(ctx, w.s.q(`INSERT INTO vault_subjects (id, kek_id, wrapped_key, created_at, changed_at, version) VALUES (?, ?, ?, ?, ?, 1)`),
 		v.ID, v.KEKID, v.WrappedKey, w.now, w.now); err != nil {
 		if gdpr.ErrorCode(translate(err, "")) == gdpr.ECONFLICT {
@@ -71,10 +82,7 @@ func createSubject(ctx context.Context, w *wtx, v vault.Stored, idx []vault.Inde
 		}
 		return translate(err, "create subject")
 	}
-	if err := putValues(ctx, w, v.ID, v.Values, idx, true); err != nil {
-		return err
-	}
-	return w.audit(ctx, audit.SubjectCreate, v.ID, fieldList(v.Values))
+	return putValues(ctx, w, v.ID, v.Values, idx, true)
 }
 
 // GroupCommit writes audit entries and new subjects of many callers in
