@@ -284,7 +284,7 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 		link := base + "/consent/confirm?t=" + confirm + "&lang=" + lang
 		unsubURL := base + "/consent/unsubscribe?t=" + unsub + "&lang=" + lang
 		m := mailJob{To: email, Lang: lang, Unsubscribe: unsubURL, Data: map[string]string{"Purpose": p.Name, "Link": link, "Until": mailMoment(now.Add(p.ConfirmWithin), langOf(lang)), "Unsubscribe": unsubURL,
-			"Name": strings.TrimSpace(s.Name), "Request": signup, "Controller": a.controllerName(ctx), "Person": email}}
+			"Name": strings.TrimSpace(s.Name), "Request": signup, "Person": email}}
 		body, _ := json.Marshal(m)
 		jobs = append(jobs, consent.Job{Kind: consent.JobMail, Target: request.MailConsentConfirm, Signup: signup, Subject: subject, Purpose: p.ID,
 			Sealed: box.Seal(jobLabel(consent.JobMail, request.MailConsentConfirm, signup), string(body))})

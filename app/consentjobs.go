@@ -202,6 +202,14 @@ func (a *App) sendConsentMail(ctx context.Context, box *vault.Box, j consent.Job
 	if a.mail == nil {
 		return gdpr.Keyed(gdpr.EUNAVAILABLE, "", "request.portal.nomail")
 	}
+	// The controller's name as the register has it when the mail goes
+	// (read here, not on each sign-up).
+	if _, ok := m.Data["Controller"]; !ok {
+		if m.Data == nil {
+			m.Data = map[string]string{}
+		}
+		m.Data["Controller"] = a.controllerName(ctx)
+	}
 	// The purpose's own confirmation mail where an admin wrote one.
 	subject, body, err := a.renderMail(ctx, j.Target+"."+j.Purpose, m.Lang, m.Data)
 	if err != nil {
