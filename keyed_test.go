@@ -21,34 +21,39 @@ import (
 func TestUserFacingErrorsAreKeyed(t *testing.T) {
 	for _, dir := range []string{"api", "app", "auth", "cli", "httpx", "server", "session", "store", "web", "importer", "export"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		var code []string
 		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
+			if !strings.HasSuffix(f, "_test.go") {
+				code = append(code, f)
 			}
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fs := token.NewFileSet()
-			file, err := parser.ParseFile(fs, f, src, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ast.Inspect(file, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
-				}
-				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "gdpr" && (sel.Sel.Name == "Errorf" || sel.Sel.Name == "FieldErrorf") {
-					t.Errorf("%s: gdpr.%s: use gdpr.Keyed with a catalogue key", fs.Position(call.Pos()), sel.Sel.Name)
-				}
-				return true
-			})
 		}
+		eachCall(t, code, func(fs *token.FileSet, call *ast.CallExpr) {
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "gdpr" && (sel.Sel.Name == "Errorf" || sel.Sel.Name == "FieldErrorf") {
+				t.Errorf("%s: gdpr.%s: use gdpr.Keyed with a catalogue key", fs.Position(call.Pos()), sel.Sel.Name)
+			}
+		})
+	}
+}
+
+// eachCall parses the files and hands every call in them to fn.
+func eachCall(t *testing.T, files []string, fn func(*token.FileSet, *ast.CallExpr)) {
+	t.Helper()
+	for _, f := range files {
+		fs := token.NewFileSet()
+		file, err := parser.ParseFile(fs, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				fn(fs, call)
+			}
+			return true
+		})
 	}
 }
 
@@ -65,61 +70,49 @@ func TestKeysInCatalogue(t *testing.T) {
 		return nil
 	})
 	checked := 0
-	for _, f := range files {
-		fs := token.NewFileSet()
-		file, err := parser.ParseFile(fs, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			// The store's notFound(kind, id) names "notfound.<kind>".
-			if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "notFound" && len(call.Args) == 2 {
-				if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					kind, _ := strconv.Unquote(lit.Value)
-					checked++
-					if !locale.Has("notfound." + kind) {
-						t.Errorf("%s: key %q is not in the catalogue", fs.Position(lit.Pos()), "notfound."+kind)
-					}
+	eachCall(t, files, func(fs *token.FileSet, call *ast.CallExpr) {
+		// The store's notFound(kind, id) names "notfound.<kind>".
+		if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "notFound" && len(call.Args) == 2 {
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				kind, _ := strconv.Unquote(lit.Value)
+				checked++
+				if !locale.Has("notfound." + kind) {
+					t.Errorf("%s: key %q is not in the catalogue", fs.Position(lit.Pos()), "notfound."+kind)
 				}
-				return true
 			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			pkg, _ := sel.X.(*ast.Ident)
-			arg := -1
-			plural := false
-			switch {
-			case pkg != nil && pkg.Name == "gdpr" && sel.Sel.Name == "Keyed":
-				arg = 2
-			case pkg != nil && pkg.Name == "locale" && sel.Sel.Name == "T":
-				arg = 1
-			case pkg != nil && pkg.Name == "locale" && sel.Sel.Name == "N":
-				arg, plural = 1, true
-			}
-			if arg < 0 || len(call.Args) <= arg {
-				return true
-			}
-			lit, ok := call.Args[arg].(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			key, err := strconv.Unquote(lit.Value)
-			if err != nil {
-				return true
-			}
-			checked++
-			if plural && (!locale.Has(key+".one") || !locale.Has(key+".other")) || !plural && !locale.Has(key) {
-				t.Errorf("%s: key %q is not in the catalogue", fs.Position(lit.Pos()), key)
-			}
-			return true
-		})
-	}
+			return
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return
+		}
+		pkg, _ := sel.X.(*ast.Ident)
+		arg := -1
+		plural := false
+		switch {
+		case pkg != nil && pkg.Name == "gdpr" && sel.Sel.Name == "Keyed":
+			arg = 2
+		case pkg != nil && pkg.Name == "locale" && sel.Sel.Name == "T":
+			arg = 1
+		case pkg != nil && pkg.Name == "locale" && sel.Sel.Name == "N":
+			arg, plural = 1, true
+		}
+		if arg < 0 || len(call.Args) <= arg {
+			return
+		}
+		lit, ok := call.Args[arg].(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return
+		}
+		key, err := strconv.Unquote(lit.Value)
+		if err != nil {
+			return
+		}
+		checked++
+		if plural && (!locale.Has(key+".one") || !locale.Has(key+".other")) || !plural && !locale.Has(key) {
+			t.Errorf("%s: key %q is not in the catalogue", fs.Position(lit.Pos()), key)
+		}
+	})
 	if checked < 500 {
 		t.Errorf("only %d keys checked: the walk missed the code", checked)
 	}
