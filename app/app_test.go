@@ -22,6 +22,7 @@ type fixture struct {
 	app   *app.App
 	store *store.Store
 	now   *atomic.Int64 // seconds after the fixed start
+	start time.Time
 	clock func() time.Time
 	path  string // the store's SQLite file
 }
@@ -46,8 +47,11 @@ func newAppAt(t testing.TB, path string, c app.Config) *fixture {
 	c.Store, c.Now = s, clock
 	a := app.New(c)
 	t.Cleanup(a.Close)
-	return &fixture{app: a, store: s, now: &secs, clock: clock, path: path}
+	return &fixture{app: a, store: s, now: &secs, start: start, clock: clock, path: path}
 }
+
+// at sets the one clock of the fixture's store and App to a moment.
+func (f *fixture) at(t time.Time) { f.now.Store(int64(t.Sub(f.start) / time.Second)) }
 
 func admin() context.Context {
 	return auth.WithPrincipal(context.Background(), auth.Principal{Actor: "user:root", Role: auth.Admin})

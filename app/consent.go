@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -256,7 +255,7 @@ func (a *App) SignUp(ctx context.Context, s Signup, baseURL string) (string, err
 		}
 		subject = create.Stored.ID
 	}
-	signup := signupID(now)
+	signup := sortedID("u-", now) // no secret: the links are the tokens
 	ev := &consent.Event{Purpose: p.ID, Subject: subject, Kind: consent.Given, Mode: s.Mode, Signup: signup, TextVersion: text.Version, TextHash: text.Hash,
 		FormURL: s.FormURL, Fields: consent.NormaliseList(s.Fields), Lists: lists}
 	ev.IPSealed, ev.IPHash = sealSalted(box, "ip:"+signup, s.IP)
@@ -344,14 +343,6 @@ func sealSalted(box *vault.Box, label, v string) ([]byte, string) {
 	rand.Read(salt)
 	salted := consent.Salted(salt, v)
 	return box.Seal(label, salted), consent.SaltedHash(salted)
-}
-
-// signupID is a sign-up's id: the time in base 36 and random letters, so
-// that ids sort by time and the ledger's indexes by sign-up grow at their
-// end (a random id dirtied a page of each per sign-up). No secret: the
-// links are the tokens.
-func signupID(now time.Time) string {
-	return strconv.FormatInt(now.UnixMicro(), 36) + "-" + newToken(9)
 }
 
 // newToken is a random link token of n bytes, URL-safe; only its hash
@@ -488,7 +479,10 @@ func (a *App) MayMail(ctx context.Context, email, purpose string) (consent.State
 	if err != nil {
 		return consent.State{}, gdpr.Keyed(gdpr.EINVALID, "email", "request.portal.email")
 	}
-	return a.mayMail(ctx, cs, keys, h, purpose)
+	// The state row notes the suppression list's latest entry for the
+	// purpose's activity (store: suppressed_at): one indexed row.
+	st, _, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
+	return st, err
 }
 
 // AddForm registers a sign-up form for a purpose: its id (to put into the
@@ -986,26 +980,13 @@ func evidenceEnded(events []consent.Event, purposes map[string]consent.Purpose, 
 	for _, e := range events {
 		by[e.Purpose] = append(by[e.Purpose], e)
 	}
-	day := civilDay(today)
+	// Days in Berlin, as the retention rules count them.
+	day := register.DateOf(today.In(retention.Berlin))
 	for id, es := range by {
 		end, ok := consent.EvidenceEnd(rules[id], purposes[id], es, today)
-		if !ok || !civilDay(end).Before(day) {
+		if !ok || !register.DateOf(end.In(retention.Berlin)).Before(day) {
 			return false
 		}
 	}
 	return len(by) > 0
-}
-
-// civilDay is the day of an instant in Berlin, as the retention rules
-// count.
-func civilDay(t time.Time) time.Time {
-	t = t.In(request.Berlin)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-func (a *App) mayMail(ctx context.Context, cs ConsentStore, keys VaultKeys, h []byte, purpose string) (consent.State, error) {
-	// The state row notes the suppression list's latest entry for the
-	// purpose's activity (store: suppressed_at): one indexed row.
-	st, _, err := cs.ConsentState(ctx, keys.Index.ID(), h, purpose)
-	return st, err
 }

@@ -109,14 +109,11 @@ func TestConsentEvidenceKept(t *testing.T) {
 	if _, err := f.app.ImportConsents(ctx, "konto", strings.NewReader("email;Zeitpunkt der Anmeldung\nkonto@example.org;01.03.2024 10:00\n"), "konto.csv", "alt"); err != nil {
 		t.Fatal(err)
 	}
-	at := func(y int, m time.Month, d int) {
-		f.now.Store(int64(time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Sub(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) / time.Second))
-	}
-	at(2027, 12, 31)
+	f.at(time.Date(2027, 12, 31, 12, 0, 0, 0, time.UTC))
 	if n, err := f.app.EndEvidence(ctx); err != nil || n != 0 {
 		t.Fatalf("on the last day: %d erased, %v", n, err)
 	}
-	at(2028, 1, 1)
+	f.at(time.Date(2028, 1, 1, 12, 0, 0, 0, time.UTC))
 	res, err := f.app.Sweep(ctx, app.SweepOptions{})
 	if err != nil || res.EvidenceEnded != 1 {
 		t.Fatalf("the day after: %+v %v", res, err)

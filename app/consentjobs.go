@@ -18,6 +18,7 @@ import (
 	"gdpr/audit"
 	"gdpr/auth"
 	"gdpr/consent"
+	"gdpr/locale"
 	"gdpr/mail"
 	"gdpr/request"
 	"gdpr/vault"
@@ -283,7 +284,7 @@ func (a *App) hookJobs(ctx context.Context, cs ConsentStore, box *vault.Box, ev 
 		return nil, err
 	}
 	if ev.ID == "" {
-		ev.ID = newEventID(a.now())
+		ev.ID = gdpr.TimeID(a.now())
 	}
 	if ev.At.IsZero() {
 		ev.At = a.now()
@@ -293,19 +294,12 @@ func (a *App) hookJobs(ctx context.Context, cs ConsentStore, box *vault.Box, ev 
 		if !h.Wants(ev.Kind, ev.Purpose) {
 			continue
 		}
-		call := hookCall{ID: newEventID(ev.At), Event: ev.ID, Kind: ev.Kind, Purpose: ev.Purpose, Signup: ev.Signup, Email: email, At: ev.At, Mode: ev.Mode, Lists: ev.Lists}
+		call := hookCall{ID: gdpr.TimeID(ev.At), Event: ev.ID, Kind: ev.Kind, Purpose: ev.Purpose, Signup: ev.Signup, Email: email, At: ev.At, Mode: ev.Mode, Lists: ev.Lists}
 		body, _ := json.Marshal(call)
 		out = append(out, consent.Job{ID: call.ID, Kind: consent.JobHook, Target: h.ID, Signup: ev.Signup, Subject: ev.Subject, Purpose: ev.Purpose, Event: ev.ID,
 			Sealed: box.Seal(jobLabel(consent.JobHook, h.ID, ev.Signup), string(body))})
 	}
 	return out, nil
-}
-
-// newEventID is an id that sorts by time, like the store's.
-func newEventID(at time.Time) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return at.UTC().Format("2006-01-02T15:04:05.000000Z") + "-" + hex.EncodeToString(b)
 }
 
 // AddHook registers a webhook; the answer carries its secret, once.
@@ -375,6 +369,16 @@ func (a *App) RetryConsentJob(ctx context.Context, id string) error {
 		(*k)()
 	}
 	return nil
+}
+
+// JobError says in a language what a given-up job kept of its error (a
+// code and a message key): the pages and the command line show it.
+func JobError(l locale.Lang, e string) string {
+	_, key, _ := strings.Cut(e, " ")
+	if k := "ui.consents.joberror." + key; key != "" && locale.Has(k) {
+		return locale.T(l, k)
+	}
+	return locale.T(l, "ui.consents.joberror.other")
 }
 
 // jobError is what a failed job keeps of its error: the code and the

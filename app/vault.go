@@ -102,14 +102,19 @@ func checkRecord(r Record) error {
 	return nil
 }
 
-// newSubjectID is a subject's id: the time of its making (microseconds,
-// hex) and 80 random bits. Ids that sort by time keep the vault's and the
-// ledger's indexes by subject growing at their end; random ones dirtied a
-// page of each per new person (a fifth of a sign-up's cost).
-func newSubjectID(now time.Time) string {
+// newSubjectID is a subject's id: "s-" and a sortedID.
+func newSubjectID(now time.Time) string { return sortedID("s-", now) }
+
+// sortedID is an id that sorts by time (the moment in microseconds, hex)
+// with 80 random bits after it, lower-case letters and digits only (it
+// stands in URLs and mails). Ids that sort by time keep the vault's and
+// the ledger's indexes by subject or sign-up growing at their end; random
+// ones dirtied a page of each per new person (a fifth of a sign-up's
+// cost).
+func sortedID(prefix string, now time.Time) string {
 	b := make([]byte, 10)
 	rand.Read(b)
-	return fmt.Sprintf("s-%012x%s", now.UnixMicro(), strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)))
+	return fmt.Sprintf("%s%012x%s", prefix, now.UnixMicro(), strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)))
 }
 
 // sealRecord seals the fields of r with the box and makes their index rows.

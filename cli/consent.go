@@ -373,7 +373,11 @@ func newConsent(e *env) *cobra.Command {
 				js, err := a.ConsentJobs(ctx, failedOnly)
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 				for _, j := range js {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.Target, j.Signup, j.Attempts, j.Error)
+					errText := ""
+					if j.Error != "" {
+						errText = app.JobError(e.lang, j.Error)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", j.ID, j.Kind, j.Target, j.Signup, j.Attempts, errText)
 				}
 				tw.Flush()
 				return err

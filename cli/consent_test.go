@@ -87,7 +87,7 @@ activities:
 	// Consents of another tool: Mailchimp's export.
 	csv := filepath.Join(dir, "mailchimp.csv")
 	os.WriteFile(csv, []byte("Email Address,First Name,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LEID\nida@example.org,Ida,2024-03-01 10:00:00,198.51.100.7,2024-03-01 10:05:00,203.0.113.9,123\n"), 0o600)
-	if r := g("consent", "import", csv, "--purpose", "newsletter", "--source", "mailchimp"); r.code != 0 || !strings.Contains(r.stdout, "1 Einwilligungen übernommen") {
+	if r := g("consent", "import", csv, "--purpose", "newsletter", "--source", "mailchimp"); r.code != 0 || !strings.Contains(r.stdout, "Übernommene Einwilligungen: 1 ") {
 		t.Fatalf("import: %+v", r)
 	}
 	if r := g("consent", "check", "ida@example.org", "newsletter"); r.code != 0 || strings.Contains(r.stdout, "schwach") {
@@ -104,7 +104,7 @@ activities:
 	if r := g("consent", "withdraw", "ida@example.org", "newsletter"); r.code != 0 {
 		t.Fatalf("withdraw: %+v", r)
 	}
-	if r := g("consent", "jobs"); r.code != 0 || !strings.Contains(r.stdout, "hook") || !strings.Contains(r.stdout, "consent.hook.unreachable") {
+	if r := g("consent", "jobs"); r.code != 0 || !strings.Contains(r.stdout, "hook") || !strings.Contains(r.stdout, "Der Webhook war nicht erreichbar.") {
 		t.Errorf("jobs: %+v", r)
 	}
 	if r := g("consent", "hooks", "list"); r.code != 0 || !strings.Contains(r.stdout, "http://127.0.0.1:9/gdpr") {

@@ -9,9 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"gdpr"
+	"gdpr/register"
 	"gdpr/retention"
 )
 
@@ -57,10 +57,10 @@ var columns = map[string]string{
 	"modus": "mode", "modusdessetups": "mode", "mode": "mode", "optinmode": "mode", "verfahren": "mode",
 	"url": "url", "formularurl": "url", "urldesanmeldeformulars": "url", "urlvonderdasanmeldeformularabgesendetwurde": "url", "formurl": "url", "sourceurl": "url",
 	"ipderanmeldung": "ip", "ipvonderdasformularabgesendetwurde": "ip", "optinip": "ip", "signupip": "ip", "ip": "ip",
-	"ipdesbestatigungsklicks": "confirmip", "ipvonderderbestatigungslinkgekl": "confirmip", "ipvonderderbestatigungslinkgekliktwurde": "confirmip",
-	"ipvonderderbestatigungslinkgeklicktwurde": "confirmip", "confirmip": "confirmip",
+	"ipdesbestätigungsklicks":                  "confirmip",
+	"ipvonderderbestätigungslinkgeklicktwurde": "confirmip", "confirmip": "confirmip",
 	"zeitpunktderanmeldung": "at", "anmeldezeitpunkt": "at", "optintime": "at", "createdat": "at", "signuptime": "at", "angemeldetam": "at",
-	"zeitpunktderbestatigung": "confirmed", "bestatigtam": "confirmed", "confirmtime": "confirmed", "confirmedat": "confirmed",
+	"zeitpunktderbestätigung": "confirmed", "bestätigtam": "confirmed", "confirmtime": "confirmed", "confirmedat": "confirmed",
 	"zeitpunktderabmeldung": "withdrawn", "abgemeldetam": "withdrawn", "unsubtime": "withdrawn", "unsubscribedat": "withdrawn",
 	"listen": "lists", "lists": "lists", "liste": "lists", "tags": "lists",
 	"felder": "fields", "abgefragtefelder": "fields", "fields": "fields",
@@ -68,26 +68,9 @@ var columns = map[string]string{
 	"status": "status",
 }
 
-func fold(h string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
-		switch r {
-		case 'ä':
-			b.WriteRune('a')
-		case 'ö':
-			b.WriteRune('o')
-		case 'ü':
-			b.WriteRune('u')
-		case 'ß':
-			b.WriteString("ss")
-		default:
-			if unicode.IsLetter(r) && r < 128 || unicode.IsDigit(r) {
-				b.WriteRune(r)
-			}
-		}
-	}
-	return b.String()
-}
+// fold is a header as the columns name it: lower case, letters and digits
+// only (register.FoldWords, without its spaces).
+func fold(h string) string { return strings.ReplaceAll(register.FoldWords(h), " ", "") }
 
 // ReadImport reads a file of consents (CSV with a header; comma,
 // semicolon or tab). Every error names the file, the line and the

@@ -154,7 +154,7 @@ func TestBrowserConsent(t *testing.T) {
 	downloads := t.TempDir()
 	upload := filepath.Join(t.TempDir(), "mailchimp.csv")
 	os.WriteFile(upload, []byte("Email Address,First Name,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LEID\nalt-"+person+",Alt,2024-03-01 10:00:00,198.51.100.7,2024-03-01 10:05:00,203.0.113.9,123\n"), 0o600)
-	var stats, diff, timeline, phoneWide, imported string
+	var stats, diff, timeline, phoneWide, imported, purposeWide string
 	err = chromedp.Run(ctx,
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
 		login(srv.URL, "editor-user", srv.pw),
@@ -175,6 +175,10 @@ func TestBrowserConsent(t *testing.T) {
 		chromedp.WaitVisible(`#import-done`),
 		chromedp.Text(`#import-done`, &imported, chromedp.ByQuery),
 		shot(t, "126-consent-import"),
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(`String(document.documentElement.scrollWidth)`, &purposeWide),
+		shot(t, "126-consent-purpose-phone"),
+		chromedp.EmulateViewport(1400, 900),
 		chromedp.Navigate(srv.URL+"/consents"),
 		chromedp.WaitVisible(`#person-form`),
 		chromedp.SendKeys(`#p-email`, person),
@@ -194,7 +198,7 @@ func TestBrowserConsent(t *testing.T) {
 	if !strings.Contains(stats, "Newsletter") || !strings.Contains(stats, "%") {
 		t.Errorf("the purposes: %s", stats)
 	}
-	if !strings.Contains(imported, "1 Einwilligungen übernommen") {
+	if !strings.Contains(imported, "Übernommene Einwilligungen: 1 ") {
 		t.Errorf("the import: %q", imported)
 	}
 	if st, _ := srv.app.MayMail(sysCtx(), "alt-"+person, "newsletter"); !st.Active || st.Weak {
@@ -207,6 +211,9 @@ func TestBrowserConsent(t *testing.T) {
 		if !strings.Contains(timeline, want) {
 			t.Errorf("the timeline lacks %q: %s", want, timeline)
 		}
+	}
+	if purposeWide != "390" {
+		t.Errorf("the purpose's page is %s px wide at 390", purposeWide)
 	}
 	if phoneWide != "390" {
 		t.Errorf("the timeline page is %s px wide at 390", phoneWide)

@@ -394,7 +394,7 @@ func withConsent(t *testing.T, f *fixture) {
 	if err := s.AppendConsent(sys, consent.Append{Jobs: []consent.Job{{ID: "job-walk", Kind: consent.JobHook, Target: "hook-gone", Signup: "u-walk", Subject: "s-walk", Purpose: "newsletter"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FailConsentJob(sys, "job-walk", "unavailable consent.hook.unreachable", time.Time{}, time.Now()); err != nil {
+	if err := s.FailConsentJob(sys, "job-walk", "unavailable consent.hook.unreachable", time.Time{}, f.app.Now()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -27,17 +27,17 @@ func insertJob(ctx context.Context, w *wtx, j consent.Job) error {
 	return translate(err, "consent job")
 }
 
-const jobColumns = `id, kind, target, signup, subject, purpose, event, sealed, due_at, attempts, error, failed_at`
+const jobColumns = `id, kind, target, signup, subject, purpose, event, sealed, due_at, attempts, error`
 
-func scanJob(sc interface{ Scan(...any) error }) (consent.Job, string, error) {
+func scanJob(sc interface{ Scan(...any) error }) (consent.Job, error) {
 	var j consent.Job
-	var sealed, due, failed string
-	if err := sc.Scan(&j.ID, &j.Kind, &j.Target, &j.Signup, &j.Subject, &j.Purpose, &j.Event, &sealed, &due, &j.Attempts, &j.Error, &failed); err != nil {
-		return j, "", err
+	var sealed, due string
+	if err := sc.Scan(&j.ID, &j.Kind, &j.Target, &j.Signup, &j.Subject, &j.Purpose, &j.Event, &sealed, &due, &j.Attempts, &j.Error); err != nil {
+		return j, err
 	}
 	j.Sealed, _ = base64.StdEncoding.DecodeString(sealed)
 	j.Due, _ = parseTime(due)
-	return j, failed, nil
+	return j, nil
 }
 
 // ClaimConsentJobs takes up to limit jobs that are due and not taken (of
@@ -55,7 +55,7 @@ func (s *Store) ClaimConsentJobs(ctx context.Context, signup string, now time.Ti
 	}
 	var due []consent.Job
 	for rows.Next() {
-		j, _, err := scanJob(rows)
+		j, err := scanJob(rows)
 		if err != nil {
 			rows.Close()
 			return nil, translate(err, "consent jobs")
@@ -132,12 +132,9 @@ func (s *Store) ConsentJobs(ctx context.Context, failed bool, limit int) ([]cons
 	defer rows.Close()
 	var out []consent.Job
 	for rows.Next() {
-		j, f, err := scanJob(rows)
+		j, err := scanJob(rows)
 		if err != nil {
 			return nil, translate(err, "consent jobs")
-		}
-		if f != "" && j.Error == "" {
-			j.Error = "failed"
 		}
 		out = append(out, j)
 	}

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,11 +25,7 @@ func nullTime(t *time.Time) any {
 	return fmtTime(*t)
 }
 
-func newEventID(at time.Time) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return fmtTime(at) + "-" + hex.EncodeToString(b)
-}
+func newEventID(at time.Time) string { return gdpr.TimeID(at) }
 
 // CreateRequest stores a new request with its first event and audit
 // entry (its kind and channel, never the person).

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"gdpr/app"
 	"gdpr/auth"
 	"gdpr/export"
 	"gdpr/locale"
@@ -102,14 +103,8 @@ func funcs() template.FuncMap {
 		"str":        func(v any) string { return fmt.Sprint(v) },
 		"hours":      func(d time.Duration) int { return int(d / time.Hour) },
 		// jobError says what a given-up job of the ledger kept of its
-		// error (a code and a message key, never the answer itself).
-		"jobError": func(l locale.Lang, e string) string {
-			_, key, _ := strings.Cut(e, " ")
-			if k := "ui.consents.joberror." + key; key != "" && locale.Has(k) {
-				return locale.T(l, k)
-			}
-			return locale.T(l, "ui.consents.joberror.other", e)
-		},
+		// error (never the answer itself).
+		"jobError": app.JobError,
 		// mailKind names a template's mail, a purpose's own with the
 		// purpose.
 		"mailKind": func(l locale.Lang, kind string) string {
